@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Starts or stops one flink-ts daemon (JobManager or TaskManager) on this host.
+set -euo pipefail
+
+USAGE="Usage: flink-daemon.sh (start|start-foreground|stop|stop-all) (standalonesession|taskexecutor) [args]"
+
+STARTSTOP="${1:-}"
+DAEMON="${2:-}"
+ARGS=("${@:3}")
+
+target="${BASH_SOURCE[0]}"
+while [[ -L "$target" ]]; do
+    link="$(readlink "$target")"
+    case "$link" in /*) target="$link" ;; *) target="$(dirname "$target")/$link" ;; esac
+done
+# shellcheck source=config.sh
+. "$(cd "$(dirname "$target")" && pwd -P)/config.sh"
+
+case "$DAEMON" in
+    standalonesession) ENTRYPOINT="$FLINK_DIST_DIR/src/jobmanager/entrypoint.js" ;;
+    taskexecutor) ENTRYPOINT="$FLINK_DIST_DIR/src/taskmanager/entrypoint.js" ;;
+    *)
+        echo "Unknown daemon '${DAEMON}'. $USAGE."
+        exit 1
+        ;;
+esac
+
+case "$STARTSTOP" in
+    start|start-foreground) ensureBuilt "$ENTRYPOINT" ;;
+    stop|stop-all) ensureBuilt "$FLINK_CONFIG_CLI" ;;
+    *)
+        echo "Unexpected argument '$STARTSTOP'. $USAGE."
+        exit 1
+        ;;
+esac
+
+readFlinkConfig
+
+pid="$FLINK_PID_DIR/flink-$FLINK_IDENT_STRING-$DAEMON.pid"
+mkdir -p "$FLINK_PID_DIR"
+
+# The log index comes from the pid file, so concurrent starts must not read and append at the same time.
+# The lock is on the pid directory because a lock file could not be removed safely; it lasts until this
+# script exits and the daemon never inherits it (200<&-).
+if command -v flock > /dev/null 2>&1; then
+    exec 200< "$FLINK_PID_DIR"
+    flock 200
+fi
+
+# A zombie still answers kill -0 (a daemon that died while this script is its parent), so look at its state.
+isRunning() {
+    local p="$1" stat
+    [[ "$p" =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$p" 2> /dev/null || return 1
+    stat="$(ps -o stat= -p "$p" 2> /dev/null || true)"
+    [[ "$stat" != Z* ]]
+}
+
+# Reads the pid file into ALL_PIDS (file order), LIVE_PIDS and STALE_PIDS.
+loadPids() {
+    ALL_PIDS=()
+    LIVE_PIDS=()
+    STALE_PIDS=()
+    local p
+    if [[ -f "$pid" ]]; then
+        while IFS= read -r p || [[ -n "$p" ]]; do
+            p="$(printf '%s' "$p" | tr -d ' \t\r')"
+            if [[ -z "$p" ]]; then continue; fi
+            ALL_PIDS+=("$p")
+            if isRunning "$p"; then LIVE_PIDS+=("$p"); else STALE_PIDS+=("$p"); fi
+        done < "$pid"
+    fi
+}
+
+# Writes the given pids as the pid file; no pids removes it, as Flink does.
+writePids() {
+    if [[ $# -eq 0 ]]; then
+        rm -f "$pid"
+    else
+        printf '%s\n' "$@" > "$pid.tmp"
+        mv -f "$pid.tmp" "$pid"
+    fi
+}
+
+# Keeps up to 10 old files (Flink's default env.log.max) as <file>.1 (newest) ... <file>.10.
+# Renaming is safe even while a process still writes the file: it keeps writing to the renamed inode.
+rotateLogFile() {
+    local f="$1" max=10 i
+    if [[ ! -f "$f" ]]; then return 0; fi
+    for ((i = max - 1; i >= 1; i--)); do
+        if [[ -f "$f.$i" ]]; then mv -f "$f.$i" "$f.$((i + 1))"; fi
+    done
+    mv -f "$f" "$f.1"
+}
+
+# SIGTERM, up to 10 seconds of grace, then SIGKILL, for every pid given.
+stopGracefully() {
+    local p i
+    local -a waiting=()
+    for p in "$@"; do
+        kill "$p" 2> /dev/null || true
+    done
+    for ((i = 0; i < 100; i++)); do
+        waiting=()
+        for p in "$@"; do
+            if isRunning "$p"; then waiting+=("$p"); fi
+        done
+        if [[ ${#waiting[@]} -eq 0 ]]; then return 0; fi
+        sleep 0.1
+    done
+    for p in "${waiting[@]}"; do
+        echo "Daemon $DAEMON didn't stop within 10 seconds. Killing it."
+        kill -9 "$p" 2> /dev/null || true
+    done
+    # SIGKILL cannot be ignored, but reaping takes a moment; callers expect the process gone on return.
+    for ((i = 0; i < 20; i++)); do
+        waiting=()
+        for p in "$@"; do
+            if isRunning "$p"; then waiting+=("$p"); fi
+        done
+        if [[ ${#waiting[@]} -eq 0 ]]; then return 0; fi
+        sleep 0.1
+    done
+}
+
+nodeArgs() {
+    local heap
+    if [[ "$DAEMON" == "standalonesession" ]]; then heap="$JM_HEAP_MB"; else heap="$TM_HEAP_MB"; fi
+    NODE_ARGS=(--enable-source-maps)
+    if [[ -n "$heap" && "$heap" != "0" ]]; then NODE_ARGS+=("--max-old-space-size=$heap"); fi
+    NODE_ARGS+=(${FLINK_ENV_NODE_OPTS[@]+"${FLINK_ENV_NODE_OPTS[@]}"})
+    NODE_ARGS+=("$ENTRYPOINT" --configDir "$FLINK_CONF_DIR")
+    NODE_ARGS+=(${ARGS[@]+"${ARGS[@]}"})
+}
+
+# Prints the end of the daemon's output and log, the first place to look when it dies at once.
+reportStartFailure() {
+    local out="$1" log="$2" first="$1" second="$2"
+    if [[ ! -s "$out" && -s "$log" ]]; then first="$log"; second="$out"; fi
+    echo "Error: $DAEMON daemon failed to start. Last lines of $first:" >&2
+    if [[ -f "$first" ]]; then tail -n 20 "$first" >&2; fi
+    if [[ -s "$second" ]]; then
+        echo "Last lines of $second:" >&2
+        tail -n 20 "$second" >&2
+    fi
+}
+
+case "$STARTSTOP" in
+    start)
+        loadPids
+        writePids ${LIVE_PIDS[@]+"${LIVE_PIDS[@]}"}
+        count=${#LIVE_PIDS[@]}
+        if [[ $count -gt 0 ]]; then
+            echo "[INFO] $count instance(s) of $DAEMON are already running on $HOSTNAME."
+        fi
+
+        prefix="$FLINK_LOG_DIR/flink-$FLINK_IDENT_STRING-$DAEMON-$count-$HOSTNAME"
+        log="$prefix.log"
+        out="$prefix.out"
+        mkdir -p "$FLINK_LOG_DIR"
+        rotateLogFile "$log"
+        rotateLogFile "$out"
+
+        nodeArgs
+        echo "Starting $DAEMON daemon on host $HOSTNAME."
+        FLINK_LOG_FILE="$log" nohup "$FLINK_NODE" "${NODE_ARGS[@]}" > "$out" 2>&1 < /dev/null 200<&- &
+        mypid=$!
+        echo "$mypid" >> "$pid"
+
+        # A bad option or a taken port makes the daemon exit within moments; report that here rather than
+        # leave a pid file that points at nothing. Bounded: 20 polls of 0.1 s.
+        for ((i = 0; i < 20; i++)); do
+            if ! isRunning "$mypid"; then break; fi
+            sleep 0.1
+        done
+        if ! isRunning "$mypid"; then
+            loadPids
+            remaining=()
+            for p in ${LIVE_PIDS[@]+"${LIVE_PIDS[@]}"}; do
+                if [[ "$p" != "$mypid" ]]; then remaining+=("$p"); fi
+            done
+            writePids ${remaining[@]+"${remaining[@]}"}
+            reportStartFailure "$out" "$log"
+            exit 1
+        fi
+        ;;
+
+    start-foreground)
+        loadPids
+        writePids ${LIVE_PIDS[@]+"${LIVE_PIDS[@]}"}
+        nodeArgs
+        echo "Starting $DAEMON as a console application on host $HOSTNAME."
+        # exec keeps this pid, so stop/stop-all find the foreground daemon too.
+        echo "$$" >> "$pid"
+        unset FLINK_LOG_FILE
+        exec "$FLINK_NODE" "${NODE_ARGS[@]}" 200<&-
+        ;;
+
+    stop)
+        loadPids
+        if [[ ${#LIVE_PIDS[@]} -eq 0 ]]; then
+            writePids
+            echo "No $DAEMON daemon to stop on host $HOSTNAME."
+            exit 0
+        fi
+        last=$((${#LIVE_PIDS[@]} - 1))
+        to_stop="${LIVE_PIDS[$last]}"
+        writePids "${LIVE_PIDS[@]:0:$last}"
+        echo "Stopping $DAEMON daemon (pid: $to_stop) on host $HOSTNAME."
+        stopGracefully "$to_stop"
+        ;;
+
+    stop-all)
+        loadPids
+        writePids
+        if [[ ${#ALL_PIDS[@]} -eq 0 ]]; then
+            echo "No $DAEMON daemon to stop on host $HOSTNAME."
+            exit 0
+        fi
+        for p in "${ALL_PIDS[@]}"; do
+            if isRunning "$p"; then
+                echo "Stopping $DAEMON daemon (pid: $p) on host $HOSTNAME."
+            else
+                echo "Skipping $DAEMON daemon (pid: $p), because it is not running anymore on $HOSTNAME."
+            fi
+        done
+        if [[ ${#LIVE_PIDS[@]} -gt 0 ]]; then
+            stopGracefully "${LIVE_PIDS[@]}"
+        fi
+        ;;
+esac

@@ -1,0 +1,508 @@
+/**
+ * ExecutionEnvironment and DataSet: Flink's batch API, run on the same runtime as streams with bounded
+ * sources. Grouped reductions get a combiner before the shuffle, as Flink's optimizer plans them.
+ *
+ * ```ts
+ * const env = ExecutionEnvironment.getExecutionEnvironment();
+ * const counts = env.readTextFile(input)
+ *   .flatMap((line, out) => { for (const w of line.toLowerCase().split(/\W+/)) if (w) out.collect([w, 1]); })
+ *   .groupBy(0).sum(1);
+ * await counts.print();
+ * ```
+ */
+import { currentExecutionContext, JobExecutionResult, nextExecuteIndex, nextProgramUniqueId } from './context.js';
+import { formatRecord } from './format.js';
+import type {
+  CoGroupFunction,
+  CrossFunction,
+  FilterFunction,
+  FlatMapFunction,
+  GroupReduceFunction,
+  JoinFunction,
+  KeySelector,
+  MapFunction,
+  MapPartitionFunction,
+  ReduceFunction,
+} from './functions.js';
+import { checkParallelism, checkPath } from './stream-environment.js';
+import { TransformationRegistry, type Json, type KeySpec, type Transformation, type TransformationInit } from './transformation.js';
+import { checkFunction, type WriteMode } from './datastream.js';
+import { UsageError } from '../util/errors.js';
+
+export type Order = 'ASCENDING' | 'DESCENDING';
+export type AggregationKind = 'SUM' | 'MIN' | 'MAX';
+type Field = number | string;
+type Keys<T> = KeySelector<T, unknown> | Field | ReadonlyArray<Field>;
+
+export interface CsvReaderOptions {
+  fieldDelimiter?: string;
+  lineDelimiter?: string;
+  ignoreFirstLine?: boolean;
+  /** Lines starting with this prefix are skipped. */
+  ignoreComments?: string;
+  quoteCharacter?: string | null;
+  /** One entry per field: how to convert it. Without it every field stays a string. */
+  types?: ReadonlyArray<'string' | 'number' | 'int' | 'boolean'>;
+  /** Which fields to keep, as a list of positions or a mask string like "101". */
+  includeFields?: ReadonlyArray<number> | string;
+}
+
+/** Parallelism -2 means "the same as my input": combiners and partition-local steps use it to chain. */
+export const SAME_AS_INPUT = -2;
+
+export class ExecutionEnvironment {
+  /** @internal */
+  readonly registry = new TransformationRegistry();
+  private parallelism: number;
+
+  protected constructor() {
+    this.parallelism = currentExecutionContext().defaultParallelism;
+  }
+
+  static getExecutionEnvironment(): ExecutionEnvironment {
+    return new ExecutionEnvironment();
+  }
+
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.parallelism = parallelism;
+    return this;
+  }
+  getParallelism(): number {
+    return this.parallelism;
+  }
+
+  fromElements<T>(...elements: T[]): DataSource<T> {
+    return this.fromCollection(elements);
+  }
+  fromCollection<T>(elements: Iterable<T>): DataSource<T> {
+    const list = [...elements];
+    return this.source<T>({ name: 'Collection Source', operator: 'source:collection', params: { count: list.length }, fns: [list], nonParallel: true });
+  }
+  generateSequence(from: number, to: number): DataSource<number> {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
+      throw new UsageError(`generateSequence(${from}, ${to}): use integers with from <= to.`);
+    }
+    return this.source<number>({ name: 'Sequence Source', operator: 'source:sequence', params: { from, to } });
+  }
+  readTextFile(path: string, charsetName = 'UTF-8'): DataSource<string> {
+    checkPath(path, 'readTextFile');
+    return this.source<string>({ name: `Source: ${path}`, operator: 'source:text-file', params: { path, charset: charsetName } });
+  }
+  /** Reads CSV rows as arrays (tuples). */
+  readCsvFile<T extends unknown[] = unknown[]>(path: string, options: CsvReaderOptions = {}): DataSource<T> {
+    checkPath(path, 'readCsvFile');
+    const params: { [k: string]: Json } = {
+      path,
+      fieldDelimiter: options.fieldDelimiter ?? ',',
+      lineDelimiter: options.lineDelimiter ?? '\n',
+      ignoreFirstLine: options.ignoreFirstLine ?? false,
+      ignoreComments: options.ignoreComments ?? null,
+      quoteCharacter: options.quoteCharacter ?? null,
+      types: options.types ? [...options.types] : null,
+      includeFields: includeMask(options.includeFields),
+    };
+    return this.source<T>({ name: `Source: ${path}`, operator: 'source:csv-file', params });
+  }
+
+  /** Runs every sink defined so far as one job. */
+  async execute(jobName = 'Flink Java Job'): Promise<JobExecutionResult> {
+    const sinks = [...this.registry.sinks];
+    if (sinks.length === 0) {
+      throw new UsageError('No data sinks have been created yet. A program needs at least one sink that consumes data. Examples are writing the data set or printing it.');
+    }
+    this.registry.clearSinks();
+    return this.run(jobName, sinks);
+  }
+
+  /** @internal runs one job for the given sinks (collect(), count() and print() use it). */
+  async run(jobName: string, sinks: Transformation[]): Promise<JobExecutionResult> {
+    const ctx = currentExecutionContext();
+    const data = await ctx.execute({
+      jobName,
+      mode: 'BATCH',
+      registry: this.registry,
+      sinks,
+      defaultParallelism: this.parallelism,
+      maxParallelism: -1,
+      bufferTimeout: -1,
+      executeIndex: nextExecuteIndex(),
+    });
+    return new JobExecutionResult(data);
+  }
+
+  /** @internal */
+  create(init: TransformationInit): Transformation {
+    return this.registry.create(init);
+  }
+
+  private source<T>(init: TransformationInit): DataSource<T> {
+    return new DataSource<T>(this, this.registry.create({ chaining: 'HEAD', ...init }));
+  }
+}
+
+export class DataSet<T> {
+  constructor(
+    /** @internal */ readonly env: ExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+
+  map<O>(fn: MapFunction<T, O>): Operator<O> {
+    return this.op<O>('Map', 'map', [fn]);
+  }
+  flatMap<O>(fn: FlatMapFunction<T, O>): Operator<O> {
+    return this.op<O>('FlatMap', 'flat-map', [fn]);
+  }
+  filter(fn: FilterFunction<T>): Operator<T> {
+    return this.op<T>('Filter', 'filter', [fn]);
+  }
+  /** Calls `fn` once per parallel partition with all of its records. */
+  mapPartition<O>(fn: MapPartitionFunction<T, O>): Operator<O> {
+    return this.op<O>('MapPartition', 'map-partition', [fn]);
+  }
+  /** Reduces the whole data set to one record (combined per partition first). */
+  reduce(fn: ReduceFunction<T>): Operator<T> {
+    checkFunction(fn, 'reduce');
+    const combined = this.env.create({ name: 'Combine (Reduce)', operator: 'reduce', fns: [fn], inputs: [this.transformation], parallelism: SAME_AS_INPUT });
+    const t = this.env.create({ name: 'Reduce', operator: 'reduce', fns: [fn], inputs: [combined], nonParallel: true });
+    return new Operator<T>(this.env, t);
+  }
+  /** Calls `fn` once with every record of the data set. */
+  reduceGroup<O>(fn: GroupReduceFunction<T, O>): Operator<O> {
+    checkFunction(fn, 'reduceGroup');
+    const t = this.env.create({ name: 'GroupReduce', operator: 'map-partition', fns: [fn], inputs: [this.transformation], nonParallel: true, params: { method: 'reduce' } });
+    return new Operator<O>(this.env, t);
+  }
+  groupBy(...keys: Keys<T>[]): UnsortedGrouping<T> {
+    return new UnsortedGrouping<T>(this, normalizeKeys(keys, 'groupBy'));
+  }
+  /** Removes duplicates: whole records, or records with equal keys (the first one stays). */
+  distinct(...keys: Keys<T>[]): Operator<T> {
+    const key = keys.length === 0 ? '*' : normalizeKeys(keys, 'distinct');
+    const combined = this.env.create({ name: 'Combine (Distinct)', operator: 'distinct', keySpec: key, inputs: [this.transformation], parallelism: SAME_AS_INPUT });
+    const part = hashPartition(this.env, combined, key);
+    return new Operator<T>(this.env, this.env.create({ name: 'Distinct', operator: 'distinct', keySpec: key, inputs: [part] }));
+  }
+  /** The first n records (of the whole data set, in no particular order). */
+  first(n: number): Operator<T> {
+    checkCount(n, 'first');
+    const local = this.env.create({ name: 'First (local)', operator: 'first-n', params: { n }, inputs: [this.transformation], parallelism: SAME_AS_INPUT });
+    return new Operator<T>(this.env, this.env.create({ name: `First(${n})`, operator: 'first-n', params: { n }, inputs: [local], nonParallel: true }));
+  }
+  sortPartition(field: Keys<T>, order: Order = 'ASCENDING'): SortPartitionOperator<T> {
+    const t = this.env.create({
+      name: 'Sort-Partition',
+      operator: 'sort-partition',
+      params: { orders: [order] },
+      fns: [field],
+      inputs: [this.transformation],
+      parallelism: SAME_AS_INPUT,
+    });
+    return new SortPartitionOperator<T>(this.env, t);
+  }
+  union(other: DataSet<T>): DataSet<T> {
+    if (other.env !== this.env) throw new UsageError('union(): both data sets must come from the same execution environment.');
+    return new DataSet<T>(this.env, this.env.create({ name: 'Union', virtual: 'union', inputs: [this.transformation, other.transformation] }));
+  }
+  join<U>(other: DataSet<U>): JoinWhere<T, U> {
+    return new JoinWhere<T, U>(this, other, 'join');
+  }
+  coGroup<U>(other: DataSet<U>): CoGroupWhere<T, U> {
+    return new CoGroupWhere<T, U>(this, other);
+  }
+  /** Every pair of records of the two data sets: `[a, b]`, or what `with(fn)` makes of them. */
+  cross<U>(other: DataSet<U>): CrossOperator<T, U, [T, U]> {
+    const right = this.env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [other.transformation] });
+    const t = this.env.create({ name: 'Cross', operator: 'cross', fns: [null], inputs: [this.transformation, right], inputSides: [0, 1] });
+    return new CrossOperator<T, U, [T, U]>(this.env, t);
+  }
+  partitionByHash(...keys: Keys<T>[]): Operator<T> {
+    const part = hashPartition(this.env, this.transformation, normalizeKeys(keys, 'partitionByHash'));
+    return new Operator<T>(this.env, this.env.create({ name: 'Partition', operator: 'map', fns: [identity], inputs: [part] }));
+  }
+  rebalance(): Operator<T> {
+    const part = this.env.create({ name: 'Rebalance', virtual: 'partition', partitioner: 'rebalance', inputs: [this.transformation] });
+    return new Operator<T>(this.env, this.env.create({ name: 'Rebalance', operator: 'map', fns: [identity], inputs: [part] }));
+  }
+
+  writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataSink<T> {
+    checkPath(path, 'writeAsText');
+    return this.sink(`DataSink (TextOutputFormat (${path}))`, 'sink:text', { path, writeMode, format: 'text', rowDelimiter: '\n', fieldDelimiter: ',' });
+  }
+  writeAsCsv(path: string, rowDelimiter = '\n', fieldDelimiter = ',', writeMode: WriteMode = 'NO_OVERWRITE'): DataSink<T> {
+    checkPath(path, 'writeAsCsv');
+    return this.sink(`DataSink (CsvOutputFormat (${path}))`, 'sink:text', { path, writeMode, format: 'csv', rowDelimiter, fieldDelimiter });
+  }
+  /** Prints on the TaskManagers' stdout, as Flink's printOnTaskManager. */
+  printOnTaskManager(prefix: string): DataSink<T> {
+    return this.sink('DataSink (Print to System.out)', 'sink:print', { stderr: false, identifier: prefix });
+  }
+
+  /** Runs the job and returns every record to the program. */
+  async collect(): Promise<T[]> {
+    const name = `collect-${nextProgramUniqueId()}`;
+    const sink = this.env.create({ name: 'DataSink (collect())', operator: 'sink:collect', params: { accumulator: name }, inputs: [this.transformation], isSink: true });
+    this.env.registry.sinks.splice(this.env.registry.sinks.indexOf(sink), 1);
+    const result = await this.env.run('Flink Java Job', [sink]);
+    return (result.getAccumulatorResult<T[]>(name) ?? []);
+  }
+  /** Runs the job and returns the number of records. */
+  async count(): Promise<number> {
+    const name = `count-${nextProgramUniqueId()}`;
+    const sink = this.env.create({ name: 'DataSink (count())', operator: 'sink:count', params: { accumulator: name }, inputs: [this.transformation], isSink: true });
+    this.env.registry.sinks.splice(this.env.registry.sinks.indexOf(sink), 1);
+    const result = await this.env.run('Flink Java Job', [sink]);
+    return result.getAccumulatorResult<number>(name) ?? 0;
+  }
+  /** Runs the job and prints every record in the client, one per line (Flink's DataSet.print()). */
+  async print(): Promise<void> {
+    for (const r of await this.collect()) console.log(formatRecord(r));
+  }
+
+  /** @internal */
+  op<O>(name: string, operator: string, fns: unknown[], init: Partial<TransformationInit> = {}): Operator<O> {
+    for (const f of fns) checkFunction(f, name);
+    return new Operator<O>(this.env, this.env.create({ name, operator, fns, inputs: [this.transformation], ...init }));
+  }
+
+  private sink(name: string, operator: string, params: { [k: string]: Json }): DataSink<T> {
+    if (params.writeMode !== undefined && params.writeMode !== 'OVERWRITE' && params.writeMode !== 'NO_OVERWRITE') {
+      throw new UsageError(`Unknown write mode '${String(params.writeMode)}': use 'OVERWRITE' or 'NO_OVERWRITE'.`);
+    }
+    return new DataSink<T>(this.env.create({ name, operator, params, inputs: [this.transformation], isSink: true }));
+  }
+}
+
+/** An operator's settings (Flink's SingleInputUdfOperator). */
+export class Operator<T> extends DataSet<T> {
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    if (this.transformation.nonParallel && parallelism !== 1) {
+      throw new UsageError(`${this.transformation.name} runs with parallelism 1 and cannot be changed.`);
+    }
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+}
+
+export class DataSource<T> extends Operator<T> {}
+
+export class SortPartitionOperator<T> extends Operator<T> {
+  /** Adds a secondary sort field. */
+  override sortPartition(field: Keys<T>, order: Order = 'ASCENDING'): SortPartitionOperator<T> {
+    (this.transformation.fns as unknown[]).push(field);
+    ((this.transformation.params.orders as Json[])).push(order);
+    return this;
+  }
+}
+
+export class DataSink<T> {
+  constructor(/** @internal */ readonly transformation: Transformation) {}
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  /** @internal */
+  protected readonly _type?: T;
+}
+
+export class UnsortedGrouping<T> {
+  constructor(
+    /** @internal */ readonly input: DataSet<T>,
+    /** @internal */ readonly keys: KeySpec,
+    /** @internal */ readonly sort: { fields: KeySpec[]; orders: Order[] } = { fields: [], orders: [] },
+  ) {}
+
+  reduce(fn: ReduceFunction<T>): Operator<T> {
+    checkFunction(fn, 'reduce');
+    return this.combinable('Reduce', 'grouped-reduce', [fn], {});
+  }
+  reduceGroup<O>(fn: GroupReduceFunction<T, O>): Operator<O> {
+    checkFunction(fn, 'reduceGroup');
+    const env = this.input.env;
+    const part = hashPartition(env, this.input.transformation, this.keys);
+    const t = env.create({
+      name: 'GroupReduce',
+      operator: 'grouped-group-reduce',
+      keySpec: this.keys,
+      fns: [fn, ...this.sort.fields],
+      params: { orders: [...this.sort.orders], method: 'reduce' },
+      inputs: [part],
+    });
+    return new Operator<O>(env, t);
+  }
+  sum(field: Field): AggregateOperator<T> {
+    return this.aggregate('SUM', field);
+  }
+  min(field: Field): AggregateOperator<T> {
+    return this.aggregate('MIN', field);
+  }
+  max(field: Field): AggregateOperator<T> {
+    return this.aggregate('MAX', field);
+  }
+  aggregate(kind: AggregationKind, field: Field): AggregateOperator<T> {
+    checkAggregation(kind, field);
+    const op = this.combinable('Aggregate', 'grouped-aggregate', [], { aggregations: [[kind, field]] });
+    return new AggregateOperator<T>(op.env, op.transformation, this.combinerOf(op.transformation));
+  }
+  /** The first n records of each group (in the group order, when sorted). */
+  first(n: number): Operator<T> {
+    checkCount(n, 'first');
+    const env = this.input.env;
+    const part = hashPartition(env, this.input.transformation, this.keys);
+    const t = env.create({ name: `First(${n})`, operator: 'grouped-group-reduce', keySpec: this.keys, fns: [null, ...this.sort.fields], params: { orders: [...this.sort.orders], first: n }, inputs: [part] });
+    return new Operator<T>(env, t);
+  }
+  /** Sorts each group before reduceGroup/first. */
+  sortGroup(field: Keys<T>, order: Order = 'ASCENDING'): UnsortedGrouping<T> {
+    return new UnsortedGrouping<T>(this.input, this.keys, { fields: [...this.sort.fields, field as KeySpec], orders: [...this.sort.orders, order] });
+  }
+
+  private combinable(name: string, operator: string, fns: unknown[], params: { [k: string]: Json }): Operator<T> {
+    const env = this.input.env;
+    const combiner = env.create({
+      name: `Combine (${name})`,
+      operator,
+      keySpec: this.keys,
+      fns,
+      params: { ...params, combiner: true },
+      inputs: [this.input.transformation],
+      parallelism: SAME_AS_INPUT,
+    });
+    const part = hashPartition(env, combiner, this.keys);
+    return new Operator<T>(env, env.create({ name, operator, keySpec: this.keys, fns, params: { ...params, combiner: false }, inputs: [part] }));
+  }
+
+  private combinerOf(final: Transformation): Transformation {
+    return (final.inputs[0] as Transformation).inputs[0] as Transformation;
+  }
+}
+
+/** `groupBy(0).sum(1).and('MAX', 2)`: several aggregations in one pass. */
+export class AggregateOperator<T> extends Operator<T> {
+  constructor(env: ExecutionEnvironment, t: Transformation, private readonly combiner: Transformation) {
+    super(env, t);
+  }
+  and(kind: AggregationKind, field: Field): this {
+    checkAggregation(kind, field);
+    for (const t of [this.transformation, this.combiner]) (t.params.aggregations as Json[]).push([kind, field]);
+    return this;
+  }
+  andSum(field: Field): this {
+    return this.and('SUM', field);
+  }
+  andMin(field: Field): this {
+    return this.and('MIN', field);
+  }
+  andMax(field: Field): this {
+    return this.and('MAX', field);
+  }
+}
+
+type JoinKind = 'join';
+
+export class JoinWhere<A, B> {
+  constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>, private readonly kind: JoinKind) {}
+  where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): JoinOperator<A, B, [A, B]> } {
+    const leftKey = normalizeKeys(keys, 'where');
+    return {
+      equalTo: (...rightKeys: Keys<B>[]) => {
+        const rightKey = normalizeKeys(rightKeys, 'equalTo');
+        const env = this.left.env;
+        const l = hashPartition(env, this.left.transformation, leftKey);
+        const r = hashPartition(env, this.right.transformation, rightKey);
+        const t = env.create({ name: 'Join', operator: this.kind, fns: [null, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
+        return new JoinOperator<A, B, [A, B]>(env, t);
+      },
+    };
+  }
+}
+
+/** A join; `with(fn)` sets what each matching pair becomes (default: `[a, b]`). */
+export class JoinOperator<A, B, O> extends Operator<O> {
+  with<R>(fn: JoinFunction<A, B, R>): Operator<R> {
+    checkFunction(fn, 'join');
+    (this.transformation.fns as unknown[])[0] = fn;
+    return this as unknown as Operator<R>;
+  }
+  /** @internal */
+  protected readonly _sides?: [A, B];
+}
+
+export class CrossOperator<A, B, O> extends Operator<O> {
+  with<R>(fn: CrossFunction<A, B, R>): Operator<R> {
+    checkFunction(fn, 'cross');
+    (this.transformation.fns as unknown[])[0] = fn;
+    return this as unknown as Operator<R>;
+  }
+  /** @internal */
+  protected readonly _sides?: [A, B];
+}
+
+export class CoGroupWhere<A, B> {
+  constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>) {}
+  where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): { with<O>(fn: CoGroupFunction<A, B, O>): Operator<O> } } {
+    const leftKey = normalizeKeys(keys, 'where');
+    return {
+      equalTo: (...rightKeys: Keys<B>[]) => ({
+        with: <O>(fn: CoGroupFunction<A, B, O>) => {
+          checkFunction(fn, 'coGroup');
+          const rightKey = normalizeKeys(rightKeys, 'equalTo');
+          const env = this.left.env;
+          const l = hashPartition(env, this.left.transformation, leftKey);
+          const r = hashPartition(env, this.right.transformation, rightKey);
+          const t = env.create({ name: 'CoGroup', operator: 'co-group', fns: [fn, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
+          return new Operator<O>(env, t);
+        },
+      }),
+    };
+  }
+}
+
+function hashPartition(env: ExecutionEnvironment, input: Transformation, key: KeySpec): Transformation {
+  return env.create({ name: 'Hash Partition', virtual: 'partition', partitioner: 'hash', keySpec: key, inputs: [input] });
+}
+
+function normalizeKeys(keys: ReadonlyArray<unknown>, where: string): KeySpec {
+  if (keys.length === 0) throw new UsageError(`${where}(): give at least one key (a field position, a field name or a key selector function).`);
+  if (keys.length === 1) {
+    const k = keys[0];
+    if (typeof k === 'function' || typeof k === 'number' || typeof k === 'string') return k as KeySpec;
+    if (Array.isArray(k) && k.every((x) => typeof x === 'number' || typeof x === 'string')) return k as KeySpec;
+    if (k !== null && typeof k === 'object' && typeof (k as { getKey?: unknown }).getKey === 'function') return k as KeySpec;
+  } else if (keys.every((x) => typeof x === 'number' || typeof x === 'string')) {
+    return keys as ReadonlyArray<string | number>;
+  }
+  throw new UsageError(`${where}(): keys must be field positions, field names, or one key selector function.`);
+}
+
+function includeMask(fields: ReadonlyArray<number> | string | undefined): Json {
+  if (fields === undefined) return null;
+  if (typeof fields === 'string') {
+    if (!/^[01TtFf]+$/.test(fields)) throw new UsageError(`includeFields mask '${fields}' may only contain 0/1 (or T/F).`);
+    return [...fields].flatMap((c, i) => (c === '1' || c === 'T' || c === 't' ? [i] : []));
+  }
+  return [...fields];
+}
+
+function checkCount(n: number, where: string): void {
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${where}(${n}): give a whole number >= 1.`);
+}
+
+function checkAggregation(kind: string, field: unknown): void {
+  if (kind !== 'SUM' && kind !== 'MIN' && kind !== 'MAX') throw new UsageError(`Unknown aggregation '${kind}': use 'SUM', 'MIN' or 'MAX'.`);
+  if (typeof field !== 'number' && typeof field !== 'string') throw new UsageError(`${kind}: give a tuple position or a field name.`);
+}
+
+function identity<T>(x: T): T {
+  return x;
+}

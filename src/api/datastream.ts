@@ -1,0 +1,277 @@
+/** DataStream and KeyedStream: Flink's streaming transformations. */
+import type {
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  Partitioner,
+  ReduceFunction,
+  SinkFunction,
+} from './functions.js';
+import type { StreamExecutionEnvironment } from './stream-environment.js';
+import { checkParallelism, checkPath } from './stream-environment.js';
+import type { KeySpec, PartitionerType, Transformation } from './transformation.js';
+import { UsageError } from '../util/errors.js';
+
+export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
+
+export class DataStream<T> {
+  constructor(
+    /** @internal */ readonly env: StreamExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+
+  getParallelism(): number {
+    return this.transformation.parallelism === -1 ? this.env.getParallelism() : this.transformation.parallelism;
+  }
+
+  map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
+    return this.oneInput<O>('Map', 'map', fn);
+  }
+  flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStreamOperator<O> {
+    return this.oneInput<O>('Flat Map', 'flat-map', fn);
+  }
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.oneInput<T>('Filter', 'filter', fn);
+  }
+
+  /** Partitions by key: a key selector function, a field name, or a tuple position. */
+  keyBy<K = unknown>(key: KeySelector<T, K> | string | number | ReadonlyArray<string | number>): KeyedStream<T, K> {
+    checkKey(key, 'keyBy');
+    const t = this.env.registry.create({
+      name: 'Partition',
+      virtual: 'partition',
+      partitioner: 'hash',
+      keySpec: key as KeySpec,
+      inputs: [this.transformation],
+    });
+    return new KeyedStream<T, K>(this.env, t, key as KeySpec);
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.env !== this.env) throw new UsageError('union(): all streams must come from the same execution environment.');
+    }
+    const t = this.env.registry.create({
+      name: 'Union',
+      virtual: 'union',
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    });
+    return new DataStream<T>(this.env, t);
+  }
+
+  rebalance(): DataStream<T> {
+    return this.partition('rebalance');
+  }
+  rescale(): DataStream<T> {
+    return this.partition('rescale');
+  }
+  shuffle(): DataStream<T> {
+    return this.partition('shuffle');
+  }
+  broadcast(): DataStream<T> {
+    return this.partition('broadcast');
+  }
+  global(): DataStream<T> {
+    return this.partition('global');
+  }
+  forward(): DataStream<T> {
+    return this.partition('forward');
+  }
+  /** Sends each record to `partitioner(key, numPartitions)`. */
+  partitionCustom<K>(partitioner: Partitioner<K>, key: KeySelector<T, K> | string | number): DataStream<T> {
+    checkKey(key, 'partitionCustom');
+    const t = this.env.registry.create({
+      name: 'Partition',
+      virtual: 'partition',
+      partitioner: 'custom',
+      keySpec: key as KeySpec,
+      inputs: [this.transformation],
+      fns: [partitioner],
+    });
+    return new DataStream<T>(this.env, t);
+  }
+
+  /** Prints every record to the TaskManager's stdout (`<subtask>> ` prefix when parallel). */
+  print(sinkIdentifier?: string): DataStreamSink<T> {
+    return this.sink('Print to Std. Out', 'sink:print', { stderr: false, identifier: sinkIdentifier ?? null });
+  }
+  printToErr(sinkIdentifier?: string): DataStreamSink<T> {
+    return this.sink('Print to Std. Err', 'sink:print', { stderr: true, identifier: sinkIdentifier ?? null });
+  }
+  /** One line per record; with parallelism > 1 `path` becomes a directory of files `1`..`n`. */
+  writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
+    checkPath(path, 'writeAsText');
+    checkWriteMode(writeMode);
+    return this.sink(`Sink: ${path}`, 'sink:text', { path, writeMode, format: 'text', rowDelimiter: '\n', fieldDelimiter: ',' });
+  }
+  writeAsCsv(path: string, writeMode: WriteMode = 'NO_OVERWRITE', rowDelimiter = '\n', fieldDelimiter = ','): DataStreamSink<T> {
+    checkPath(path, 'writeAsCsv');
+    checkWriteMode(writeMode);
+    return this.sink(`Sink: ${path}`, 'sink:text', { path, writeMode, format: 'csv', rowDelimiter, fieldDelimiter });
+  }
+  addSink(fn: SinkFunction<T>): DataStreamSink<T> {
+    const s = this.sink('Unnamed', 'sink:custom', {});
+    (s.transformation.fns as unknown[]).push(fn);
+    return s;
+  }
+
+  /** @internal */
+  protected oneInput<O>(name: string, operator: string, fn: unknown, extra: Partial<{ keySpec: KeySpec; params: Record<string, string | number | boolean | null> }> = {}): SingleOutputStreamOperator<O> {
+    checkFunction(fn, name);
+    const t = this.env.registry.create({
+      name,
+      operator,
+      fns: [fn],
+      inputs: [this.transformation],
+      ...(extra.keySpec !== undefined ? { keySpec: extra.keySpec } : {}),
+      ...(extra.params ? { params: extra.params } : {}),
+    });
+    return new SingleOutputStreamOperator<O>(this.env, t);
+  }
+
+  private partition(partitioner: PartitionerType): DataStream<T> {
+    const t = this.env.registry.create({
+      name: 'Partition',
+      virtual: 'partition',
+      partitioner,
+      inputs: [this.transformation],
+    });
+    return new DataStream<T>(this.env, t);
+  }
+
+  private sink(name: string, operator: string, params: Record<string, string | number | boolean | null>): DataStreamSink<T> {
+    const t = this.env.registry.create({ name, operator, params, inputs: [this.transformation], isSink: true });
+    return new DataStreamSink<T>(this.env, t);
+  }
+}
+
+/** Settings that apply to the operator just created (Flink's SingleOutputStreamOperator). */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    if (this.transformation.nonParallel && parallelism !== 1) {
+      throw new UsageError(`${this.transformation.name} is not a parallel operator: its parallelism must be 1.`);
+    }
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    this.transformation.maxParallelism = maxParallelism;
+    return this;
+  }
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chaining = 'NEVER';
+    return this;
+  }
+  startNewChain(): this {
+    this.transformation.chaining = 'HEAD';
+    return this;
+  }
+}
+
+export class DataStreamSink<T> {
+  constructor(
+    /** @internal */ readonly env: StreamExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chaining = 'NEVER';
+    return this;
+  }
+  /** @internal keeps the element type in the signature */
+  protected readonly _type?: T;
+}
+
+export type Aggregation = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/** A stream partitioned by key; its operators keep per-key state. */
+export class KeyedStream<T, K = unknown> extends DataStream<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    transformation: Transformation,
+    /** @internal */ readonly keySpec: KeySpec,
+  ) {
+    super(env, transformation);
+  }
+
+  /** A running reduce: emits the reduced value for the key after every record. */
+  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    return this.oneInput<T>('Keyed Reduce', 'keyed-reduce', fn, { keySpec: this.keySpec });
+  }
+  sum(field: number | string): SingleOutputStreamOperator<T> {
+    return this.aggregate('sum', field);
+  }
+  min(field: number | string): SingleOutputStreamOperator<T> {
+    return this.aggregate('min', field);
+  }
+  max(field: number | string): SingleOutputStreamOperator<T> {
+    return this.aggregate('max', field);
+  }
+  minBy(field: number | string, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregate('minBy', field, first);
+  }
+  maxBy(field: number | string, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregate('maxBy', field, first);
+  }
+
+  private aggregate(agg: Aggregation, field: number | string, first = true): SingleOutputStreamOperator<T> {
+    if (typeof field !== 'number' && typeof field !== 'string') {
+      throw new UsageError(`${agg}(): give a tuple position (number) or a field name (string).`);
+    }
+    const t = this.env.registry.create({
+      name: `Keyed Aggregation`,
+      operator: 'keyed-aggregate',
+      params: { agg, field, first },
+      inputs: [this.transformation],
+      keySpec: this.keySpec,
+    });
+    return new SingleOutputStreamOperator<T>(this.env, t);
+  }
+
+  /** @internal marks K as used */
+  protected readonly _key?: K;
+}
+
+export function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn === 'function') return;
+  if (fn !== null && typeof fn === 'object') return; // rich function object; its method is checked on binding
+  throw new UsageError(`${what}: expected a function or an object with the function's method, got ${fn === null ? 'null' : typeof fn}.`);
+}
+
+function checkKey(key: unknown, where: string): void {
+  const ok =
+    typeof key === 'function' ||
+    typeof key === 'string' ||
+    typeof key === 'number' ||
+    (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string' || typeof k === 'number')) ||
+    (typeof key === 'object' && key !== null && typeof (key as { getKey?: unknown }).getKey === 'function');
+  if (!ok) throw new UsageError(`${where}(): give a key selector function, a field name, a tuple position, or a list of them.`);
+}
+
+function checkWriteMode(mode: string): void {
+  if (mode !== 'OVERWRITE' && mode !== 'NO_OVERWRITE') {
+    throw new UsageError(`Unknown write mode '${mode}': use 'OVERWRITE' or 'NO_OVERWRITE'.`);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * StreamExecutionEnvironment: the entry point of a streaming program, as in Flink.
+ *
+ * ```ts
+ * import { StreamExecutionEnvironment } from 'flink-ts';
+ * const env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * env.fromElements('a b', 'b c').flatMap((l, out) => l.split(' ').forEach((w) => out.collect([w, 1])))
+ *   .keyBy(0).sum(1).print();
+ * await env.execute('WordCount');
+ * ```
+ */
+import {
+  currentExecutionContext,
+  JobExecutionResult,
+  nextExecuteIndex,
+  type RuntimeMode,
+} from './context.js';
+import { DataStream } from './datastream.js';
+import type { SourceFunction } from './functions.js';
+import { TransformationRegistry, type Json } from './transformation.js';
+import { UsageError } from '../util/errors.js';
+
+export class StreamExecutionEnvironment {
+  /** @internal */
+  readonly registry = new TransformationRegistry();
+  private parallelism: number;
+  private maxParallelism = -1;
+  private bufferTimeout: number;
+  private runtimeMode: RuntimeMode = 'STREAMING';
+
+  protected constructor() {
+    const ctx = currentExecutionContext();
+    this.parallelism = ctx.defaultParallelism;
+    this.bufferTimeout = ctx.bufferTimeout;
+  }
+
+  static getExecutionEnvironment(): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment();
+  }
+
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.parallelism = parallelism;
+    return this;
+  }
+  getParallelism(): number {
+    return this.parallelism;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768) {
+      throw new UsageError(`setMaxParallelism(${maxParallelism}): the maximum parallelism must be an integer in 1..32768.`);
+    }
+    this.maxParallelism = maxParallelism;
+    return this;
+  }
+  getMaxParallelism(): number {
+    return this.maxParallelism;
+  }
+  /** Milliseconds after which partly filled network buffers are flushed; 0 = every record, -1 = only when full. */
+  setBufferTimeout(timeoutMillis: number): this {
+    if (!Number.isInteger(timeoutMillis) || timeoutMillis < -1) {
+      throw new UsageError(`setBufferTimeout(${timeoutMillis}): use -1 (flush only full buffers), 0 or a positive number of milliseconds.`);
+    }
+    this.bufferTimeout = timeoutMillis;
+    return this;
+  }
+  getBufferTimeout(): number {
+    return this.bufferTimeout;
+  }
+  setRuntimeMode(mode: RuntimeMode): this {
+    this.runtimeMode = mode;
+    return this;
+  }
+
+  fromElements<T>(...elements: T[]): DataStream<T> {
+    return this.fromCollection(elements, 'Collection Source');
+  }
+
+  fromCollection<T>(elements: Iterable<T>, name = 'Collection Source'): DataStream<T> {
+    const list = [...elements];
+    const t = this.registry.create({
+      name,
+      operator: 'source:collection',
+      params: { count: list.length },
+      fns: [list],
+      nonParallel: true,
+      chaining: 'HEAD',
+    });
+    return new DataStream<T>(this, t);
+  }
+
+  /** Emits the numbers from..to (inclusive), split evenly across the parallel source instances. */
+  generateSequence(from: number, to: number): DataStream<number> {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
+      throw new UsageError(`generateSequence(${from}, ${to}): use integers with from <= to.`);
+    }
+    const t = this.registry.create({
+      name: 'Sequence Source',
+      operator: 'source:sequence',
+      params: { from, to },
+      chaining: 'HEAD',
+    });
+    return new DataStream<number>(this, t);
+  }
+
+  /** Reads a text file (or every file of a directory) line by line; parallel instances read byte ranges. */
+  readTextFile(path: string, charsetName = 'UTF-8'): DataStream<string> {
+    checkPath(path, 'readTextFile');
+    const t = this.registry.create({
+      name: `Source: ${path}`,
+      operator: 'source:text-file',
+      params: { path, charset: charsetName },
+      chaining: 'HEAD',
+    });
+    return new DataStream<string>(this, t);
+  }
+
+  /** Lines (or `delimiter`-separated strings) from a TCP socket; ends when the socket closes. */
+  socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): DataStream<string> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UsageError(`socketTextStream: invalid port ${port}; use 1..65535.`);
+    }
+    const t = this.registry.create({
+      name: 'Socket Stream',
+      operator: 'source:socket',
+      params: { hostname, port, delimiter, maxRetry },
+      nonParallel: true,
+      bounded: false,
+      chaining: 'HEAD',
+    });
+    return new DataStream<string>(this, t);
+  }
+
+  /** A user-defined source: an (async) generator function or an object with run(ctx)/cancel(). */
+  addSource<T>(source: SourceFunction<T>, name = 'Custom Source', options: { parallel?: boolean } = {}): DataStream<T> {
+    const t = this.registry.create({
+      name,
+      operator: 'source:custom',
+      params: { parallel: options.parallel ?? false },
+      fns: [source],
+      nonParallel: !options.parallel,
+      bounded: false,
+      chaining: 'HEAD',
+    });
+    return new DataStream<T>(this, t);
+  }
+
+  /** Runs the pipeline built so far as one job and waits for it (unless submitted detached). */
+  async execute(jobName = 'Flink Streaming Job'): Promise<JobExecutionResult> {
+    const ctx = currentExecutionContext();
+    const sinks = [...this.registry.sinks];
+    if (sinks.length === 0) {
+      throw new UsageError('No operators defined in streaming topology. Cannot execute. Add a sink (print(), writeAsText(), addSink()) before calling execute().');
+    }
+    this.registry.clearSinks();
+    const data = await ctx.execute({
+      jobName,
+      mode: this.runtimeMode,
+      registry: this.registry,
+      sinks,
+      defaultParallelism: this.parallelism,
+      maxParallelism: this.maxParallelism,
+      bufferTimeout: this.bufferTimeout,
+      executeIndex: nextExecuteIndex(),
+    });
+    return new JobExecutionResult(data);
+  }
+}
+
+export function checkParallelism(p: number, where: string): void {
+  if (!Number.isInteger(p) || p < 1) {
+    throw new UsageError(`${where}(${p}): the parallelism must be an integer >= 1.`);
+  }
+}
+
+export function checkPath(path: unknown, where: string): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new UsageError(`${where}: the path must be a non-empty string.`);
+  }
+}
+
+export type { Json };

@@ -1,0 +1,283 @@
+/**
+ * The `bin/flink` actions. Each parses its own options, prints Flink's lines, and throws on failure; the
+ * frontend (cli.ts) turns a thrown error into Flink's error output and the exit code.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Configuration } from '../config/index.js';
+import { FlinkError, UsageError } from '../util/errors.js';
+import type { ProgramOptions } from './program.js';
+import {
+  CANCEL_OPTIONS,
+  GENERAL_OPTIONS,
+  INFO_OPTIONS,
+  LIST_OPTIONS,
+  RUN_OPTIONS,
+  SAVEPOINT_OPTIONS,
+  STOP_OPTIONS,
+  actionHelp,
+  type ActionName,
+} from './cli-help.js';
+import { loadCliConfiguration } from './cli-environment.js';
+import { parseCommandLine, type CommandLine, type OptionSpec } from './cli-options.js';
+import { restClientFor, type JobOverview, type RestClient } from './rest-client.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** The installation directory, for `-v`. */
+  home: string;
+}
+
+/** An action or option the CLI knows but flink-ts cannot do yet. */
+export class ActionNotSupportedError extends FlinkError {
+  constructor(message: string) {
+    super('NOT_SUPPORTED', message);
+  }
+}
+
+/** An action reached the cluster but could not do its work; the cause says why. */
+export class CliActionError extends FlinkError {
+  constructor(message: string, cause: unknown) {
+    super('CLI_ACTION_FAILED', message, { cause });
+  }
+}
+
+export type Action = (args: readonly string[], io: CliIo) => Promise<void>;
+
+const JOB_ID = /^[0-9a-fA-F]{32}$/;
+const CANCEL_WAIT_MS = 60_000;
+const DATE_PAD = (n: number): string => String(n).padStart(2, '0');
+
+function parse(action: ActionName, specs: readonly OptionSpec[], args: readonly string[], stopAtNonOption: boolean, io: CliIo): CommandLine | undefined {
+  const cl = parseCommandLine([...specs, ...GENERAL_OPTIONS], args, stopAtNonOption);
+  if (cl.has('h')) {
+    for (const line of actionHelp(action)) io.out(line);
+    return undefined;
+  }
+  return cl;
+}
+
+export function parseJobId(value: string): string {
+  if (!JOB_ID.test(value)) {
+    throw new UsageError(
+      `Cannot parse JobID from "${value}". The expected format is [0-9a-fA-F]{32}, e.g. fd72014d4c864993a2e5a9287b4a9c5d.`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+/** Overrides that options other than -D imply (`-z` names the HA cluster id). */
+function derivedProperties(cl: CommandLine): Record<string, string> {
+  const z = cl.value('z');
+  return z === undefined ? {} : { 'high-availability.cluster-id': z };
+}
+
+function loadConfig(cl: CommandLine): Configuration {
+  return loadCliConfiguration(cl.values('D'), derivedProperties(cl));
+}
+
+/** `-m host:port`, unless it is the older `-m yarn-cluster` form (which means a YARN target). */
+function jobManagerOverride(cl: CommandLine): string | undefined {
+  const m = cl.value('m');
+  return m === undefined || m === 'yarn-cluster' ? undefined : m;
+}
+
+function clusterClient(cl: CommandLine): RestClient {
+  if (cl.value('m') === 'yarn-cluster') {
+    throw new ActionNotSupportedError(
+      "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
+    );
+  }
+  return restClientFor(loadConfig(cl), jobManagerOverride(cl));
+}
+
+export function formatStartTime(ms: number): string {
+  const d = new Date(ms);
+  return (
+    `${DATE_PAD(d.getDate())}.${DATE_PAD(d.getMonth() + 1)}.${d.getFullYear()} ` +
+    `${DATE_PAD(d.getHours())}:${DATE_PAD(d.getMinutes())}:${DATE_PAD(d.getSeconds())}`
+  );
+}
+
+const SCHEDULED_STATES = new Set(['CREATED', 'INITIALIZING']);
+const GLOBALLY_TERMINAL_STATES = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
+function printJobs(jobs: JobOverview[], io: CliIo): void {
+  // Flink groups by state name and then sorts by start time, so equal start times keep state order.
+  const sorted = [...jobs].sort(
+    (a, b) => a['start-time'] - b['start-time'] || a.state.toLowerCase().localeCompare(b.state.toLowerCase()),
+  );
+  for (const j of sorted) io.out(`${formatStartTime(j['start-time'])} : ${j.jid} : ${j.name} (${j.state})`);
+}
+
+const list: Action = async (args, io) => {
+  const cl = parse('list', LIST_OPTIONS, args, false, io);
+  if (!cl) return;
+  const any = cl.has('r') || cl.has('s') || cl.has('a');
+  const showAll = cl.has('a');
+  const showRunning = !any || cl.has('r');
+  const showScheduled = !any || cl.has('s');
+  const client = clusterClient(cl);
+
+  io.out('Waiting for response...');
+  let jobs: JobOverview[];
+  try {
+    jobs = await client.jobsOverview();
+  } catch (err) {
+    throw new CliActionError('Failed to retrieve job list.', err);
+  }
+  const running = jobs.filter((j) => !SCHEDULED_STATES.has(j.state) && !GLOBALLY_TERMINAL_STATES.has(j.state));
+  const scheduled = jobs.filter((j) => SCHEDULED_STATES.has(j.state));
+  const terminated = jobs.filter((j) => GLOBALLY_TERMINAL_STATES.has(j.state));
+  const section = (header: string, rows: JobOverview[]): void => {
+    io.out(header);
+    printJobs(rows, io);
+    io.out('--------------------------------------------------------------');
+  };
+  if (showRunning || showAll) {
+    if (running.length === 0) io.out('No running jobs.');
+    else section('------------------ Running/Restarting Jobs -------------------', running);
+  }
+  if (showScheduled || showAll) {
+    if (scheduled.length === 0) io.out('No scheduled jobs.');
+    else section('----------------------- Scheduled Jobs -----------------------', scheduled);
+  }
+  if (showAll && terminated.length > 0) {
+    section('---------------------- Terminated Jobs -----------------------', terminated);
+  }
+};
+
+/** Polls the job until it is CANCELED; bounded in time and count. */
+async function awaitCanceled(client: RestClient, jobId: string): Promise<void> {
+  const deadline = Date.now() + CANCEL_WAIT_MS;
+  let pause = 50;
+  let state = 'unknown';
+  for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
+    const details = await client.jobDetails(jobId);
+    state = typeof details.state === 'string' ? details.state : 'unknown';
+    if (state === 'CANCELED') return;
+    if (GLOBALLY_TERMINAL_STATES.has(state)) {
+      throw new FlinkError('JOB_NOT_CANCELED', `The job reached the terminal state ${state} instead of CANCELED.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 500);
+  }
+  throw new FlinkError(
+    'JOB_NOT_CANCELED',
+    `The job did not reach CANCELED within ${CANCEL_WAIT_MS / 1000} s (last state: ${state}). ` +
+      'Check the JobManager log; "bin/flink list" shows its current state.',
+  );
+}
+
+const cancel: Action = async (args, io) => {
+  const cl = parse('cancel', CANCEL_OPTIONS, args, false, io);
+  if (!cl) return;
+  if (cl.has('s')) {
+    throw new ActionNotSupportedError(
+      'Cancelling a job with a savepoint (cancel -s) is not supported yet; it comes with checkpoints. ' +
+        'Use "cancel <Job ID>" without -s to cancel the job.',
+    );
+  }
+  const raw = cl.args[0];
+  if (raw === undefined) throw new UsageError('Missing JobID. Specify a JobID to cancel a job.');
+  const jobId = parseJobId(raw);
+  const client = clusterClient(cl);
+  io.out(`Cancelling job ${jobId}.`);
+  try {
+    await client.cancelJob(jobId);
+    await awaitCanceled(client, jobId);
+  } catch (err) {
+    throw new CliActionError(`Could not cancel job ${jobId}.`, err);
+  }
+  io.out(`Cancelled job ${jobId}.`);
+};
+
+const notSupportedYet = (action: ActionName, specs: readonly OptionSpec[], message: string, stopAtNonOption = false): Action =>
+  async (args, io) => {
+    const cl = parse(action, specs, args, stopAtNonOption, io);
+    if (!cl) return;
+    throw new ActionNotSupportedError(message);
+  };
+
+function parallelismOf(cl: CommandLine): number | undefined {
+  const p = cl.value('p');
+  if (p === undefined) return undefined;
+  const n = Number(p);
+  if (!/^\d+$/.test(p.trim()) || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`The parallelism must be a positive number: ${p}`);
+  }
+  return n;
+}
+
+function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): ProgramOptions {
+  const [programPath, ...programArgs] = cl.args;
+  if (programPath === undefined) {
+    throw new UsageError(`Missing program file. Specify the job file to ${action}: ${action} [OPTIONS] <program-file> <arguments>`);
+  }
+  if (!existsSync(programPath)) throw new UsageError(`Program file does not exist: ${programPath}`);
+  if (!statSync(programPath).isFile()) throw new UsageError(`Program file is not a file: ${programPath}`);
+  const parallelism = parallelismOf(cl);
+  const config = loadConfig(cl);
+  const target = cl.value('t') ?? (cl.value('m') === 'yarn-cluster' ? 'yarn-per-job' : 'remote');
+  const opts: ProgramOptions = {
+    programPath,
+    args: programArgs,
+    detached: cl.has('d'),
+    target,
+    config,
+    allowNonRestoredState: cl.has('n'),
+    shutdownOnAttachedExit: cl.has('sae'),
+    print: (line: string) => io.out(line),
+  };
+  if (parallelism !== undefined) opts.parallelism = parallelism;
+  const jm = jobManagerOverride(cl);
+  if (jm !== undefined) opts.jobManagerOverride = jm;
+  const savepoint = cl.value('s');
+  if (savepoint !== undefined) opts.savepointPath = savepoint;
+  return opts;
+}
+
+const run: Action = async (args, io) => {
+  const cl = parse('run', RUN_OPTIONS, args, true, io);
+  if (!cl) return;
+  const opts = programOptions(cl, io, 'run');
+  const { runProgram } = await import('./program.js');
+  await runProgram(opts);
+};
+
+const info: Action = async (args, io) => {
+  const cl = parse('info', INFO_OPTIONS, args, true, io);
+  if (!cl) return;
+  const opts = programOptions(cl, io, 'info');
+  const { planProgram } = await import('./program.js');
+  const plan = await planProgram(opts);
+  io.out('----------------------- Execution Plan -----------------------');
+  io.out(typeof plan === 'string' ? plan : JSON.stringify(plan, null, 2));
+  io.out('--------------------------------------------------------------');
+  io.out('');
+  io.out('No description provided.');
+};
+
+export const ACTIONS: Readonly<Record<ActionName, Action>> = {
+  run,
+  'run-application': notSupportedYet(
+    'run-application',
+    RUN_OPTIONS,
+    'The "run-application" action (Application Mode) is not supported yet. Use "run" to submit the program.',
+    true,
+  ),
+  info,
+  list,
+  cancel,
+  stop: notSupportedYet(
+    'stop',
+    STOP_OPTIONS,
+    'The "stop" action (stop with a savepoint) is not supported yet; it comes with checkpoints. ' +
+      'Use "cancel <Job ID>" to end the job without a savepoint.',
+  ),
+  savepoint: notSupportedYet(
+    'savepoint',
+    SAVEPOINT_OPTIONS,
+    'The "savepoint" action is not supported yet; it comes with checkpoints.',
+  ),
+};

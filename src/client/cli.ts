@@ -1,0 +1,151 @@
+/**
+ * `bin/flink`: Flink's command line frontend. `node dist/src/client/cli.js <action> [options] [arguments]`.
+ *
+ * Actions: run, run-application, info, list, stop, cancel, savepoint, -h/--help, -v/--version. Output and
+ * error shapes follow Flink's CliFrontend: argument mistakes print the message and a help hint; other failures
+ * print the dashed "The program finished with the following exception:" block on stderr. Exit code 1 on error.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { FlinkError, formatErrorChain, serializeError } from '../util/errors.js';
+import { ACTIONS, type CliIo } from './cli-actions.js';
+import { flinkHome, versionInfo } from './cli-environment.js';
+import { generalHelp, type ActionName } from './cli-help.js';
+import { registerLocalExecutorFactory } from './job-executor.js';
+
+/** Our own conditions: the message says it all, printed without a stack trace or the causes behind it. */
+const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
+  'USAGE',
+  'CONFIG',
+  'CONFIG_INVALID',
+  'CLUSTER_UNREACHABLE',
+  'REST_ERROR',
+  'NOT_SUPPORTED',
+  'JOB_NOT_CANCELED',
+]);
+
+/** Wrappers that say what failed; their causes say why. */
+const WRAPPER_CODES: ReadonlySet<string> = new Set(['CLI_ACTION_FAILED']);
+
+function code(err: unknown): string | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** A user-facing error: messages for our own conditions, the full chain (with stacks) for program failures. */
+export function formatCliError(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 10; depth++) {
+    const prefix = depth === 0 ? '' : 'Caused by: ';
+    if (cur instanceof FlinkError && WRAPPER_CODES.has(cur.code)) {
+      parts.push(prefix + cur.message);
+      cur = cur.cause;
+    } else if (cur instanceof FlinkError && MESSAGE_ONLY_CODES.has(cur.code)) {
+      parts.push(prefix + cur.message);
+      break;
+    } else {
+      parts.push(prefix + formatErrorChain(serializeError(cur)));
+      break;
+    }
+  }
+  return parts.join('\n');
+}
+
+function printError(err: unknown, io: CliIo): number {
+  if (code(err) === 'USAGE') {
+    io.out((err as Error).message);
+    io.out('');
+    io.out('Use the help option (-h or --help) to get help on the command.');
+    return 1;
+  }
+  io.err('');
+  io.err('------------------------------------------------------------');
+  io.err(' The program finished with the following exception:');
+  io.err('');
+  io.err(formatCliError(err));
+  return 1;
+}
+
+/** Runs one CLI invocation; resolves with the exit code. Never rejects. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...params] = argv;
+  if (action === undefined) {
+    for (const line of generalHelp()) io.out(line);
+    io.out('Please specify an action.');
+    return 1;
+  }
+  try {
+    if (action === '-h' || action === '--help') {
+      for (const line of generalHelp()) io.out(line);
+      return 0;
+    }
+    if (action === '-v' || action === '--version') {
+      const v = versionInfo(io.home);
+      io.out(`Version: ${v.version}, Commit ID: ${v.commitId}`);
+      return 0;
+    }
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action as ActionName] : undefined;
+    if (!handler) {
+      io.out(`"${action}" is not a valid action.`);
+      io.out('');
+      io.out('Valid actions are "run", "run-application", "list", "info", "savepoint", "stop", or "cancel".');
+      io.out('');
+      io.out('Specify the version option (-v or --version) to print Flink version.');
+      io.out('');
+      io.out('Specify the help option (-h or --help) to get help on the command.');
+      return 1;
+    }
+    await handler(params, io);
+    return 0;
+  } catch (err) {
+    return printError(err, io);
+  }
+}
+
+function installationDir(): string {
+  try {
+    return flinkHome();
+  } catch {
+    // Only `-v` reads it; a missing installation shows as version 'unknown' there.
+    return process.cwd();
+  }
+}
+
+function processIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    home: installationDir(),
+  };
+}
+
+/** Exits once stdout and stderr are flushed; idle keep-alive sockets must not hold the CLI open. */
+function exitAfterFlush(exitCode: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(exitCode);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // `-t local` runs jobs on a cluster inside this process; the CLI, an entry point, brings it in.
+  registerLocalExecutorFactory(async (o) => (await import('../minicluster/index.js')).localJobExecutor(o));
+  const io = processIo();
+  const fatal = (err: unknown): void => exitAfterFlush(printError(err, io));
+  process.on('unhandledRejection', fatal);
+  process.on('uncaughtException', fatal);
+  void main(process.argv.slice(2), io).then(exitAfterFlush, fatal);
+}

@@ -1,0 +1,407 @@
+/**
+ * The client side of the JobManager's REST API (the `bin/flink` CLI and the program runner use it).
+ *
+ * ```ts
+ * const client = restClientFor(conf, '-m' value or undefined);
+ * const { jobId } = await client.submitJob(jobGraph, { fileName: 'job.mjs', data });
+ * const r = await client.jobExecutionResult(jobId); // { completed: false } until the job is terminal
+ * ```
+ *
+ * Nothing listening → {@link ClusterUnreachableError} within seconds; an error answer → {@link RestRequestError}
+ * carrying the status and the server's `errors`.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Configuration } from '../config/index.js';
+import { RestOptions, restAddress } from '../config/index.js';
+import type {
+  ApplicationStatus,
+  JobExecutionResult,
+  ProgramRunRequest,
+  SerializedError,
+} from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import { FlinkError, UsageError } from '../util/errors.js';
+
+export interface RestClientOptions {
+  /** `http://host:port` of the JobManager's REST endpoint. */
+  baseUrl: string;
+  /** Per-request timeout (connection and answer), in ms. */
+  timeoutMs: number;
+  /** Where the address came from, for error messages: `-m localhost:8081`, `rest.address/rest.port in ...`. */
+  describeAddressSource?: string;
+  /** Timeout for requests that upload files (job submission, jar upload); default max(timeoutMs, 5 min). */
+  uploadTimeoutMs?: number;
+}
+
+export interface JobOverview {
+  jid: string;
+  name: string;
+  state: string;
+  'start-time': number;
+  'end-time': number;
+  duration: number;
+  [key: string]: unknown;
+}
+
+export type JobExecutionResultAnswer = { completed: false } | { completed: true; result: JobExecutionResult };
+
+/** Nothing answered at the JobManager's REST address (refused, unknown host, timeout). */
+export class ClusterUnreachableError extends FlinkError {
+  readonly url: string;
+
+  constructor(message: string, url: string, options: { cause?: unknown } = {}) {
+    super('CLUSTER_UNREACHABLE', message, { ...options, recoverable: true });
+    this.url = url;
+  }
+}
+
+/** The JobManager answered with an error status; `errors` is Flink's `{"errors": [...]}` list. */
+export class RestRequestError extends FlinkError {
+  readonly status: number;
+  readonly errors: string[];
+  readonly method: string;
+  readonly path: string;
+
+  constructor(method: string, path: string, status: number, errors: string[]) {
+    super('REST_ERROR', errors.length > 0 ? errors.join('\n') : `HTTP ${status} from ${method} ${path}`);
+    this.status = status;
+    this.errors = errors;
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/** Retry delays for idempotent GETs whose connection failed; a few, short, so the total stays far below 15 s. */
+const GET_RETRY_DELAYS_MS = [250, 750];
+const DEFAULT_UPLOAD_TIMEOUT_MS = 300_000;
+
+interface RequestOptions {
+  body?: string | FormData;
+  contentType?: string;
+  timeoutMs?: number;
+  query?: Record<string, string>;
+}
+
+export class RestClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly uploadTimeoutMs: number;
+  private readonly source: string | undefined;
+
+  constructor(opts: RestClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs;
+    this.uploadTimeoutMs = opts.uploadTimeoutMs ?? Math.max(opts.timeoutMs, DEFAULT_UPLOAD_TIMEOUT_MS);
+    this.source = opts.describeAddressSource;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async submitJob(jobGraph: unknown, bundle: { fileName: string; data: Uint8Array }): Promise<{ jobId: string }> {
+    const graphFileName = `flink-jobgraph-${randomUUID()}.json`;
+    const form = new FormData();
+    form.append(
+      'request',
+      JSON.stringify({ jobGraphFileName: graphFileName, jobJarFileNames: [bundle.fileName], jobArtifactFileNames: [] }),
+    );
+    form.append('file_0', new Blob([JSON.stringify(jobGraph)], { type: 'application/json' }), graphFileName);
+    form.append('file_1', new Blob([bundle.data], { type: 'application/octet-stream' }), bundle.fileName);
+    const body = await this.send('POST', '/jobs', { body: form, timeoutMs: this.uploadTimeoutMs });
+    const jobUrl = field(body, 'jobUrl', 'string', 'POST /jobs');
+    return { jobId: jobUrl.slice(jobUrl.lastIndexOf('/') + 1) };
+  }
+
+  async jobsOverview(): Promise<JobOverview[]> {
+    const body = await this.get('/jobs/overview');
+    const jobs = field(body, 'jobs', 'object', 'GET /jobs/overview');
+    if (!Array.isArray(jobs)) throw unexpected('GET /jobs/overview', 'jobs is not a list');
+    return jobs as JobOverview[];
+  }
+
+  async jobDetails(jobId: string): Promise<Record<string, unknown>> {
+    return asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}`), 'GET /jobs/:jobid');
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    await this.send('PATCH', `/jobs/${encodeURIComponent(jobId)}`, { query: { mode: 'cancel' } });
+  }
+
+  async jobExecutionResult(jobId: string): Promise<JobExecutionResultAnswer> {
+    const what = 'GET /jobs/:jobid/execution-result';
+    const body = asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}/execution-result`), what);
+    const status = asRecord(body.status, what);
+    if (status.id !== 'COMPLETED') return { completed: false };
+    const r = asRecord(body['job-execution-result'], what);
+    const result: JobExecutionResult = {
+      jobId: typeof r.id === 'string' ? r.id : jobId,
+      applicationStatus: (typeof r['application-status'] === 'string'
+        ? r['application-status']
+        : 'UNKNOWN') as ApplicationStatus,
+      accumulatorResults: stringRecord(r['accumulator-results']),
+      netRuntime: typeof r['net-runtime'] === 'number' ? r['net-runtime'] : 0,
+    };
+    const cause = r['failure-cause'];
+    if (cause !== undefined && cause !== null) result.failureCause = failureCauseFromJson(cause);
+    return { completed: true, result };
+  }
+
+  async jobExceptions(jobId: string): Promise<Record<string, unknown>> {
+    return asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}/exceptions`), 'GET /jobs/:jobid/exceptions');
+  }
+
+  async overview(): Promise<Record<string, unknown>> {
+    return asRecord(await this.get('/overview'), 'GET /overview');
+  }
+
+  taskManagers(): Promise<unknown> {
+    return this.get('/taskmanagers');
+  }
+
+  /** `GET /config`: the dashboard configuration (version, time zone, features). */
+  config(): Promise<unknown> {
+    return this.get('/config');
+  }
+
+  /** `GET /jobmanager/config`: the cluster configuration as `[{key, value}]`. */
+  jobManagerConfig(): Promise<unknown> {
+    return this.get('/jobmanager/config');
+  }
+
+  async uploadJar(path: string): Promise<{ filename: string }> {
+    const data = await readFile(path);
+    const form = new FormData();
+    form.append('jarfile', new Blob([data], { type: 'application/octet-stream' }), basename(path));
+    const body = await this.send('POST', '/jars/upload', { body: form, timeoutMs: this.uploadTimeoutMs });
+    return { filename: field(body, 'filename', 'string', 'POST /jars/upload') };
+  }
+
+  async runJar(jarId: string, req: ProgramRunRequest): Promise<{ jobId: string }> {
+    const payload: Record<string, unknown> = { programArgsList: req.programArgs };
+    if (req.parallelism !== undefined) payload.parallelism = req.parallelism;
+    if (req.savepointPath !== undefined) payload.savepointPath = req.savepointPath;
+    if (req.allowNonRestoredState !== undefined) payload.allowNonRestoredState = req.allowNonRestoredState;
+    if (req.entryClass !== undefined) payload.entryClass = req.entryClass;
+    if (req.jobId !== undefined) payload.jobId = req.jobId;
+    const body = await this.send('POST', `/jars/${encodeURIComponent(jarId)}/run`, {
+      body: JSON.stringify(payload),
+      contentType: 'application/json',
+    });
+    return { jobId: field(body, 'jobid', 'string', 'POST /jars/:jarid/run') };
+  }
+
+  async shutDownCluster(): Promise<void> {
+    await this.send('DELETE', '/cluster', {});
+  }
+
+  /** A GET, retried a couple of times when the connection itself failed (never after an answer). */
+  private async get(path: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send('GET', path, {});
+      } catch (err) {
+        const delay = GET_RETRY_DELAYS_MS[attempt];
+        const retryable = err instanceof ClusterUnreachableError && !(err.cause instanceof TimeoutLike);
+        if (!retryable || delay === undefined) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async send(method: string, path: string, opts: RequestOptions): Promise<unknown> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.contentType) headers['Content-Type'] = opts.contentType;
+    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
+    if (opts.body !== undefined) init.body = opts.body;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, init);
+      text = await res.text();
+    } catch (err) {
+      throw this.unreachable(err, timeoutMs);
+    }
+    const what = `${method} ${path}`;
+    let json: unknown;
+    if (text.trim() !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        if (res.ok) throw unexpected(what, `the answer is not JSON: ${text.slice(0, 200)}`);
+      }
+    }
+    if (!res.ok) {
+      const errors = (json as { errors?: unknown } | undefined)?.errors;
+      const list = Array.isArray(errors)
+        ? errors.map(String)
+        : [text.trim() !== '' ? text.trim().slice(0, 500) : `HTTP ${res.status} ${res.statusText}`];
+      throw new RestRequestError(method, path, res.status, list);
+    }
+    return json;
+  }
+
+  private unreachable(err: unknown, timeoutMs: number): ClusterUnreachableError {
+    const reason = describeNetworkFailure(err, timeoutMs);
+    const where = this.source ? `${this.baseUrl} (${this.source})` : this.baseUrl;
+    const cause = isTimeout(err) ? new TimeoutLike(reason) : err;
+    return new ClusterUnreachableError(
+      `Could not reach the JobManager at ${where}: ${reason}. Is the cluster running? ` +
+        "Start it with bin/start-cluster.sh, or point -m at the JobManager's REST address.",
+      this.baseUrl,
+      { cause },
+    );
+  }
+}
+
+/** Marks a timeout so GET retries skip it: a retry would only double the wait. */
+class TimeoutLike extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  UND_ERR_SOCKET: 'the connection was closed',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'unknown host (DNS lookup failed)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  EADDRNOTAVAIL: 'address not available',
+};
+
+/** Finds the system error code fetch buried in `cause` (or in an AggregateError's list). */
+function networkCode(err: unknown, depth = 0): string | undefined {
+  if (typeof err !== 'object' || err === null || depth > 5) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code in NETWORK_REASONS) return code;
+  const nested = (err as { errors?: unknown }).errors;
+  if (Array.isArray(nested)) {
+    for (const e of nested) {
+      const c = networkCode(e, depth + 1);
+      if (c) return c;
+    }
+  }
+  return networkCode((err as { cause?: unknown }).cause, depth + 1);
+}
+
+function describeNetworkFailure(err: unknown, timeoutMs: number): string {
+  if (isTimeout(err)) return `no answer within ${timeoutMs} ms`;
+  const code = networkCode(err);
+  if (code) return NETWORK_REASONS[code] as string;
+  const cause = (err as { cause?: { message?: unknown } } | null)?.cause?.message;
+  // fetch refuses a few well-known ports (6000, 6665-6669, ...) outright.
+  if (cause === 'bad port') return 'fetch refuses to connect to this port; configure another REST port';
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof cause === 'string' ? `${message} (${cause})` : message;
+}
+
+function unexpected(what: string, detail: string): RestRequestError {
+  return new RestRequestError(what.split(' ')[0] ?? 'GET', what.split(' ')[1] ?? '', 200, [
+    `Unexpected answer to ${what}: ${detail}`,
+  ]);
+}
+
+function asRecord(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw unexpected(what, 'not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function field(v: unknown, key: string, type: 'string', what: string): string;
+function field(v: unknown, key: string, type: 'object', what: string): unknown;
+function field(v: unknown, key: string, type: 'string' | 'object', what: string): unknown {
+  const value = asRecord(v, what)[key];
+  if (typeof value !== type || value === null) throw unexpected(what, `missing ${key}`);
+  return value;
+}
+
+function stringRecord(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof v === 'object' && v !== null) {
+    for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  }
+  return out;
+}
+
+function isSerializedError(v: unknown, depth = 0): v is SerializedError {
+  if (typeof v !== 'object' || v === null || depth > 16) return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.name !== 'string' || typeof e.message !== 'string') return false;
+  if (e.stack !== undefined && typeof e.stack !== 'string') return false;
+  if (e.code !== undefined && typeof e.code !== 'string') return false;
+  if (e.recoverable !== undefined && typeof e.recoverable !== 'boolean') return false;
+  return e.cause === undefined || isSerializedError(e.cause, depth + 1);
+}
+
+/**
+ * Rebuilds the failure cause of a job result. flink-ts servers put the SerializedError JSON (base64) in
+ * `serialized-throwable`; from anything else (e.g. a Java server) we keep the class and the stack trace text.
+ */
+export function failureCauseFromJson(v: unknown): SerializedError {
+  const fc = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const serialized = fc['serialized-throwable'];
+  if (typeof serialized === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(Buffer.from(serialized, 'base64').toString('utf8'));
+      if (isSerializedError(parsed)) return parsed;
+    } catch {
+      // Not ours: fall back to the readable fields.
+    }
+  }
+  const name = typeof fc.class === 'string' ? fc.class : 'UnknownError';
+  const stack = typeof fc['stack-trace'] === 'string' ? fc['stack-trace'] : undefined;
+  const firstLine = stack?.split('\n', 1)[0] ?? '';
+  const message = firstLine.startsWith(`${name}: `) ? firstLine.slice(name.length + 2) : firstLine || name;
+  return stack === undefined ? { name, message } : { name, message, stack };
+}
+
+/** Parses `-m host:port` (also `http://host:port`, `[::1]:8081`) into a base URL. */
+export function parseJobManagerAddress(value: string): string {
+  const m = /^(?:https?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})\/?$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new UsageError(
+      `The JobManager address '${value}' is not valid. Use host:port, e.g. -m localhost:8081.`,
+    );
+  }
+  const scheme = /^https:\/\//.test(value.trim()) ? 'https' : 'http';
+  return `${scheme}://${m[1] as string}:${port}`;
+}
+
+/** The client for a configuration: `-m host:port` if given, else `rest.address` / `rest.port`. */
+export function restClientFor(conf: Configuration, jobManagerOverride?: string): RestClient {
+  const timeoutMs = conf.get(RestOptions.CONNECTION_TIMEOUT);
+  if (jobManagerOverride !== undefined) {
+    return new RestClient({
+      baseUrl: parseJobManagerAddress(jobManagerOverride),
+      timeoutMs,
+      describeAddressSource: `-m ${jobManagerOverride}`,
+    });
+  }
+  const host = restAddress(conf);
+  const port = conf.get(RestOptions.PORT);
+  const source = conf.confFile
+    ? `rest.address/rest.port in ${conf.confFile}`
+    : 'rest.address/rest.port defaults; no flink-conf.yaml was found';
+  return new RestClient({
+    baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    timeoutMs,
+    describeAddressSource: source,
+  });
+}

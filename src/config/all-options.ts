@@ -1,0 +1,101 @@
+/** The registry of every option: lookup by key (current or deprecated) and "did you mean" suggestions. */
+import type { ConfigOption } from './config-option.js';
+import {
+  BlobServerOptions,
+  ClusterOptions,
+  CoreOptions,
+  HeartbeatManagerOptions,
+  JobManagerOptions,
+  RestOptions,
+  TaskManagerOptions,
+  WebOptions,
+} from './cluster-options.js';
+import {
+  CheckpointingOptions,
+  DeploymentOptions,
+  ExecutionOptions,
+  PipelineOptions,
+  RestartStrategyOptions,
+} from './execution-options.js';
+import { HighAvailabilityOptions } from './high-availability-options.js';
+import { YarnConfigOptions } from './yarn-config-options.js';
+
+export interface OptionGroup {
+  readonly name: string;
+  readonly options: readonly ConfigOption<unknown>[];
+}
+
+function group(name: string, options: Record<string, ConfigOption<unknown>>): OptionGroup {
+  return Object.freeze({ name, options: Object.freeze(Object.values(options)) });
+}
+
+/** The options grouped as the docs present them. */
+export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
+  group('JobManagerOptions', JobManagerOptions),
+  group('TaskManagerOptions', TaskManagerOptions),
+  group('RestOptions', RestOptions),
+  group('CoreOptions', CoreOptions),
+  group('HeartbeatManagerOptions', HeartbeatManagerOptions),
+  group('ClusterOptions', ClusterOptions),
+  group('ExecutionOptions', ExecutionOptions),
+  group('PipelineOptions', PipelineOptions),
+  group('DeploymentOptions', DeploymentOptions),
+  group('CheckpointingOptions', CheckpointingOptions),
+  group('RestartStrategyOptions', RestartStrategyOptions),
+  group('HighAvailabilityOptions', HighAvailabilityOptions),
+  group('YarnConfigOptions', YarnConfigOptions),
+  group('BlobServerOptions', BlobServerOptions),
+  group('WebOptions', WebOptions),
+]);
+
+export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = Object.freeze(OPTION_GROUPS.flatMap((g) => g.options));
+
+interface Registered {
+  readonly option: ConfigOption<unknown>;
+  readonly deprecated: boolean;
+}
+
+const BY_KEY: ReadonlyMap<string, Registered> = (() => {
+  const map = new Map<string, Registered>();
+  const add = (key: string, entry: Registered): void => {
+    // A key claimed twice would make lookups depend on declaration order; fail loudly at startup instead.
+    if (map.has(key)) throw new Error(`Configuration key '${key}' is registered twice`);
+    map.set(key, entry);
+  };
+  for (const option of ALL_OPTIONS) add(option.key, { option, deprecated: false });
+  for (const option of ALL_OPTIONS) for (const key of option.deprecatedKeys) add(key, { option, deprecated: true });
+  return map;
+})();
+
+/** The option a key (current or deprecated) belongs to. */
+export function lookupOption(key: string): Registered | undefined {
+  return BY_KEY.get(key);
+}
+
+/** The known key closest to an unknown one, if any is close enough to be a likely typo. */
+export function suggestKey(unknown: string): string | undefined {
+  const lower = unknown.toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const [key, { option }] of BY_KEY) {
+    if (key.toLowerCase() === lower) return option.key;
+    const distance = editDistance(lower, key.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key: option.key, distance };
+  }
+  if (best !== undefined && best.distance <= Math.max(2, Math.floor(unknown.length / 5))) return best.key;
+  // A key written without its prefix ("numberOfTaskSlots") is not close in edit distance but still obvious.
+  const suffixMatches = ALL_OPTIONS.filter((o) => o.key.toLowerCase().endsWith(`.${lower}`));
+  return suffixMatches.length === 1 ? suffixMatches[0]?.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}

@@ -1,0 +1,211 @@
+/**
+ * Options of the cluster processes: JobManager, TaskManager, REST endpoint, heartbeats, daemon environment,
+ * blob server and web frontend.
+ */
+import os from 'node:os';
+import {
+  atLeast,
+  booleanOption,
+  durationOption,
+  intOption,
+  listOption,
+  memoryOption,
+  port,
+  portRange,
+  positiveDuration,
+  stringOption,
+} from './config-option.js';
+
+const MIB = 1024 * 1024;
+
+function positiveBytes(value: number): string | undefined {
+  return value > 0 ? undefined : `${value} bytes is out of range. Use a size greater than zero, e.g. 1024m`;
+}
+
+export const JobManagerOptions = Object.freeze({
+  ADDRESS: stringOption('jobmanager.rpc.address', 'localhost', {
+    description:
+      'The host name or IP address of the JobManager. TaskManagers and clients connect to it; the REST endpoint ' +
+      'uses it too unless rest.address is set. Ignored in high-availability mode, where the leader publishes its address.',
+  }),
+  PORT: intOption('jobmanager.rpc.port', 6123, {
+    description: 'The port of the JobManager RPC endpoint. In high-availability mode high-availability.jobmanager.port is used instead.',
+    validate: port,
+  }),
+  BIND_HOST: stringOption('jobmanager.bind-host', undefined, {
+    description: 'The local address the JobManager RPC endpoint binds to. If unset, the value of jobmanager.rpc.address is used.',
+  }),
+  HEAP_SIZE: memoryOption('jobmanager.heap.size', 1024 * MIB, {
+    description: 'The heap size of the JobManager process.',
+    validate: positiveBytes,
+  }),
+  TOTAL_PROCESS_MEMORY: memoryOption('jobmanager.memory.process.size', undefined, {
+    description: 'The total memory of the JobManager process. When set, it takes precedence over jobmanager.heap.size.',
+    validate: positiveBytes,
+  }),
+  SLOT_REQUEST_TIMEOUT: durationOption('slot.request.timeout', 300_000, {
+    description: 'How long a job waits for a slot from the resource manager before the request fails.',
+    validate: positiveDuration,
+  }),
+});
+
+export const TaskManagerOptions = Object.freeze({
+  NUM_TASK_SLOTS: intOption('taskmanager.numberOfTaskSlots', 1, {
+    description: 'The number of slots a TaskManager offers. Each slot runs one parallel pipeline of a job.',
+    validate: atLeast(1),
+  }),
+  HEAP_SIZE: memoryOption('taskmanager.heap.size', 1024 * MIB, {
+    description: 'The heap size of a TaskManager process.',
+    validate: positiveBytes,
+  }),
+  TOTAL_PROCESS_MEMORY: memoryOption('taskmanager.memory.process.size', undefined, {
+    description: 'The total memory of a TaskManager process. When set, it takes precedence over taskmanager.heap.size.',
+    validate: positiveBytes,
+  }),
+  HOST: stringOption('taskmanager.host', undefined, {
+    description:
+      'The address under which the TaskManager is reachable by the JobManager and other TaskManagers. If unset, ' +
+      'the TaskManager picks the address of the interface that reaches the JobManager.',
+  }),
+  BIND_HOST: stringOption('taskmanager.bind-host', undefined, {
+    description: 'The local address the TaskManager binds its network sockets to. If unset, taskmanager.host is used.',
+  }),
+  DATA_PORT: intOption('taskmanager.data.port', 0, {
+    description: 'The port of the TaskManager data exchange (shuffle) server. 0 picks a free port.',
+    validate: port,
+  }),
+  RPC_PORT: stringOption('taskmanager.rpc.port', '0', {
+    description: 'The port (or port range, e.g. 50100-50200, or a comma-separated list) of the TaskManager RPC endpoint. 0 picks a free port.',
+    validate: portRange,
+  }),
+  BUFFERS_PER_CHANNEL: intOption('taskmanager.network.memory.buffers-per-channel', 2, {
+    description: 'The number of exclusive network buffers of each input channel.',
+    validate: atLeast(0),
+  }),
+  FLOATING_BUFFERS_PER_GATE: intOption('taskmanager.network.memory.floating-buffers-per-gate', 8, {
+    description: 'The number of extra network buffers shared by all input channels of an input gate.',
+    validate: atLeast(0),
+  }),
+  SEGMENT_SIZE: memoryOption('taskmanager.memory.segment-size', 32 * 1024, {
+    description: 'The size of the network buffers (memory segments) exchanged between tasks.',
+    validate: (v) => (v >= 4096 ? undefined : `${v} bytes is out of range. Use a size of at least 4kb`),
+  }),
+  REGISTRATION_TIMEOUT: durationOption('taskmanager.registration.timeout', 300_000, {
+    description: 'How long a TaskManager tries to register at the resource manager before it shuts down.',
+    deprecatedKeys: ['taskmanager.maxRegistrationDuration'],
+    validate: positiveDuration,
+  }),
+});
+
+export const RestOptions = Object.freeze({
+  PORT: intOption('rest.port', 8081, {
+    description: 'The port the REST client connects to, and the port the REST server binds to unless rest.bind-port is set.',
+    deprecatedKeys: ['web.port'],
+    validate: port,
+  }),
+  ADDRESS: stringOption('rest.address', undefined, {
+    description: 'The address clients use to reach the REST endpoint. If unset, jobmanager.rpc.address is used.',
+  }),
+  BIND_ADDRESS: stringOption('rest.bind-address', undefined, {
+    description: 'The local address the REST server binds to. If unset, it binds to the wildcard address.',
+    deprecatedKeys: ['web.address'],
+  }),
+  BIND_PORT: stringOption('rest.bind-port', undefined, {
+    description: 'The port (or port range, e.g. 50100-50200) the REST server binds to. If unset, rest.port is used.',
+    validate: portRange,
+  }),
+  SERVER_MAX_CONTENT_LENGTH: intOption('rest.server.max-content-length', 104_857_600, {
+    description: 'The largest request body, in bytes, the REST server accepts.',
+    validate: atLeast(1),
+  }),
+  CLIENT_MAX_CONTENT_LENGTH: intOption('rest.client.max-content-length', 104_857_600, {
+    description: 'The largest response body, in bytes, the REST client accepts.',
+    validate: atLeast(1),
+  }),
+  CONNECTION_TIMEOUT: durationOption('rest.connection-timeout', 15_000, {
+    description: 'How long the REST client waits for a connection to be established.',
+    validate: positiveDuration,
+  }),
+  RETRY_MAX_ATTEMPTS: intOption('rest.retry.max-attempts', 20, {
+    description: 'How many times the client retries a REST operation that can be retried.',
+    validate: atLeast(0),
+  }),
+  RETRY_DELAY: durationOption('rest.retry.delay', 3_000, {
+    description: 'The pause between retries of a REST operation.',
+    validate: atLeast(0),
+  }),
+  AWAIT_LEADER_TIMEOUT: durationOption('rest.await-leader-timeout', 30_000, {
+    description: 'How long the client waits for a leading REST endpoint to become known.',
+    validate: positiveDuration,
+  }),
+});
+
+export const CoreOptions = Object.freeze({
+  DEFAULT_PARALLELISM: intOption('parallelism.default', 1, {
+    description: 'The parallelism of operators and jobs that do not set one.',
+    validate: atLeast(1),
+  }),
+  TMP_DIRS: listOption('io.tmp.dirs', [os.tmpdir()], {
+    description:
+      "Directories for temporary files, separated by ',' or the platform's path separator. Several directories are used in turn.",
+    separators: [',', process.platform === 'win32' ? ';' : ':'],
+    deprecatedKeys: ['taskmanager.tmp.dirs'],
+    defaultDescription: 'the system temp directory',
+    validate: (dirs) => (dirs.length > 0 ? undefined : 'the list is empty. Name at least one directory'),
+  }),
+  FLINK_LOG_DIR: stringOption('env.log.dir', undefined, {
+    description: 'The directory of the daemon log files. If unset, <FLINK_HOME>/log. The environment variable FLINK_LOG_DIR overrides the file.',
+  }),
+  FLINK_PID_DIR: stringOption('env.pid.dir', '/tmp', {
+    description: 'The directory of the daemon PID files. The environment variable FLINK_PID_DIR overrides the file.',
+  }),
+  FLINK_SSH_OPTS: stringOption('env.ssh.opts', undefined, {
+    description: 'Extra options for ssh when the cluster scripts start daemons on other hosts. FLINK_SSH_OPTS overrides the file.',
+  }),
+  FLINK_JVM_OPTIONS: stringOption('env.java.opts', '', {
+    description: "Accepted for compatibility with Flink's configuration files; flink-ts runs on Node.js and ignores it.",
+  }),
+  FLINK_NODE_OPTIONS: stringOption('env.node.opts', '', {
+    description: 'Extra node command-line flags for the JobManager and TaskManager daemons, e.g. --max-old-space-size=2048.',
+  }),
+});
+
+export const HeartbeatManagerOptions = Object.freeze({
+  HEARTBEAT_INTERVAL: durationOption('heartbeat.interval', 10_000, {
+    description: 'The time between heartbeat requests from the JobManager to TaskManagers and from the resource manager to job masters.',
+    validate: positiveDuration,
+  }),
+  HEARTBEAT_TIMEOUT: durationOption('heartbeat.timeout', 50_000, {
+    description: 'How long a component may go without a heartbeat answer before it is considered lost.',
+    validate: positiveDuration,
+  }),
+});
+
+export const BlobServerOptions = Object.freeze({
+  STORAGE_DIRECTORY: stringOption('blob.storage.directory', undefined, {
+    description: 'The directory of the blob server and blob caches (job artifacts). If unset, a directory under io.tmp.dirs.',
+  }),
+  PORT: stringOption('blob.server.port', '0', {
+    description: 'The port (or port range) of the blob server on the JobManager. 0 picks a free port.',
+    validate: portRange,
+  }),
+});
+
+export const WebOptions = Object.freeze({
+  SUBMIT_ENABLE: booleanOption('web.submit.enable', true, {
+    description: 'Whether jobs may be uploaded and submitted through the REST API (/jars/upload, /jars/:jarid/run).',
+  }),
+  UPLOAD_DIR: stringOption('web.upload.dir', undefined, {
+    description: 'The directory for uploaded job archives. If unset, a directory under io.tmp.dirs.',
+  }),
+  REFRESH_INTERVAL: durationOption('web.refresh-interval', 3_000, {
+    description: 'The refresh interval the web frontend is told to use (GET /config).',
+    validate: positiveDuration,
+  }),
+});
+
+export const ClusterOptions = Object.freeze({
+  EVENLY_SPREAD_OUT_SLOTS: booleanOption('cluster.evenly-spread-out-slots', false, {
+    description: 'Whether the resource manager spreads slots evenly over all TaskManagers instead of filling one TaskManager first.',
+  }),
+});

@@ -1,0 +1,43 @@
+/**
+ * Typed configuration of flink-ts, read from a Flink-compatible `conf/flink-conf.yaml`.
+ *
+ * One registry of options (key, type, default, description, deprecated keys) drives parsing, validation and
+ * docs/config.md. Values come from defaults < flink-conf.yaml < environment (FLINK_LOG_DIR, FLINK_PID_DIR,
+ * FLINK_SSH_OPTS) < dynamic properties (-D key=value). A bad value fails at load time with one line naming
+ * the file and line (or `-D key`) and what to write instead.
+ *
+ * @example
+ * ```ts
+ * import { loadConfiguration, TaskManagerOptions, HeartbeatManagerOptions } from '../config/index.js';
+ *
+ * const conf = loadConfiguration({ dynamicProperties: { 'taskmanager.numberOfTaskSlots': '4' } });
+ * const slots = conf.get(TaskManagerOptions.NUM_TASK_SLOTS);              // 4
+ * const timeoutMs = conf.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);  // 50000 (durations are ms)
+ * const forTaskManagers = conf.toMap();                                   // explicitly set keys as strings
+ * ```
+ */
+export type { ConfigOption, OptionType } from './config-option.js';
+export { ALL_OPTIONS, OPTION_GROUPS, type OptionGroup } from './all-options.js';
+export {
+  BlobServerOptions,
+  ClusterOptions,
+  CoreOptions,
+  HeartbeatManagerOptions,
+  JobManagerOptions,
+  RestOptions,
+  TaskManagerOptions,
+  WebOptions,
+} from './cluster-options.js';
+export {
+  CheckpointingOptions,
+  DeploymentOptions,
+  ExecutionOptions,
+  PipelineOptions,
+  RestartStrategyOptions,
+} from './execution-options.js';
+export { HighAvailabilityOptions } from './high-availability-options.js';
+export { YarnConfigOptions } from './yarn-config-options.js';
+export { Configuration } from './configuration.js';
+export { ConfigurationError } from './configuration-error.js';
+export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
+export { parseDuration, parseMemorySize } from './units.js';

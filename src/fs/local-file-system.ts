@@ -1,0 +1,120 @@
+/** `file://` URIs and plain paths. */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { FileStatus, FileSystem, FileWriter, WriteMode } from './file-system.js';
+import { FlinkError } from '../util/errors.js';
+
+export class FileAlreadyExistsError extends FlinkError {
+  constructor(path: string) {
+    super(
+      'FILE_EXISTS',
+      `File or directory ${path} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. ` +
+        "Use OVERWRITE mode (e.g. writeAsText(path, 'OVERWRITE')) to overwrite existing files and directories, or choose another path.",
+    );
+  }
+}
+
+export class FileNotFoundError extends FlinkError {
+  constructor(path: string, cause?: unknown) {
+    super('FILE_NOT_FOUND', `File ${path} does not exist or the user running flink-ts has no access to it.`, { cause });
+  }
+}
+
+export function toLocalPath(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri.startsWith('file://') ? uri : `file://${uri.slice(5)}`) : uri;
+}
+
+export class LocalFileSystem implements FileSystem {
+  readonly scheme = 'file';
+
+  async *open(uri: string, range?: { start: number; end?: number }): AsyncIterable<Uint8Array> {
+    const path = toLocalPath(uri);
+    const end = range?.end;
+    if (end !== undefined && range && end <= range.start) return;
+    const stream = createReadStream(path, {
+      start: range?.start ?? 0,
+      ...(end !== undefined ? { end: end - 1 } : {}),
+      highWaterMark: 256 * 1024,
+    });
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFoundError(path, err);
+      throw err;
+    }
+  }
+
+  async create(uri: string, mode: WriteMode): Promise<FileWriter> {
+    const path = toLocalPath(uri);
+    if (mode === 'NO_OVERWRITE' && (await this.exists(path))) throw new FileAlreadyExistsError(path);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = join(dirname(path), `.${basename(path)}.inprogress.${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, 'wx');
+    let done = false;
+    return {
+      write: async (chunk) => {
+        await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      },
+      commit: async () => {
+        if (done) return;
+        done = true;
+        await fh.close();
+        if (mode === 'NO_OVERWRITE' && (await this.exists(path))) {
+          await rm(tmp, { force: true });
+          throw new FileAlreadyExistsError(path);
+        }
+        await rename(tmp, path);
+      },
+      abort: async () => {
+        if (done) return;
+        done = true;
+        await fh.close().catch(() => {});
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
+  async mkdirs(uri: string): Promise<void> {
+    await mkdir(toLocalPath(uri), { recursive: true });
+  }
+
+  async list(uri: string): Promise<FileStatus[]> {
+    const dir = toLocalPath(uri);
+    const names = await readdir(dir);
+    const out: FileStatus[] = [];
+    for (const n of names.sort()) {
+      const s = await this.stat(join(dir, n));
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  async stat(uri: string): Promise<FileStatus | undefined> {
+    const path = toLocalPath(uri);
+    try {
+      const s = await stat(path);
+      return { path, length: s.size, modificationTime: s.mtimeMs, isDirectory: s.isDirectory() };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    return (await this.stat(uri)) !== undefined;
+  }
+
+  async delete(uri: string, recursive: boolean): Promise<boolean> {
+    const path = toLocalPath(uri);
+    if (!(await this.exists(path))) return false;
+    await rm(path, { recursive, force: true });
+    return true;
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await rename(toLocalPath(from), toLocalPath(to));
+  }
+}

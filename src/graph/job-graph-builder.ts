@@ -1,0 +1,261 @@
+/**
+ * Turns a captured pipeline into a JobGraph: resolves parallelism, walks virtual partition/union nodes
+ * into edges, and fuses operators into chains with Flink's rules (forward edge, equal parallelism, one
+ * input, chaining allowed on both ends).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { CapturedPipeline } from '../api/context.js';
+import { functionFingerprint } from '../api/functions.js';
+import type { PartitionerType, Transformation } from '../api/transformation.js';
+import { FlinkError, UsageError } from '../util/errors.js';
+import { shipStrategy, type ChainedOperator, type JobEdge, type JobGraph, type JobVertex, type PlanNode } from './job-graph.js';
+
+/** Parallelism -2: the same as the (first) input's, used by combiners so they chain. */
+const SAME_AS_INPUT = -2;
+
+interface StreamEdge {
+  source: Transformation;
+  target: Transformation;
+  side: number;
+  partitioner: PartitionerType | undefined;
+  partitionNode: Transformation | undefined;
+}
+
+export interface BuiltJobGraph {
+  graph: JobGraph;
+  /** Every transformation of the job by id, for binding user functions. */
+  transformations: Map<number, Transformation>;
+}
+
+export interface BuildOptions {
+  jobId?: string;
+  args: string[];
+  replay: string[];
+  programName: string;
+}
+
+export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJobGraph {
+  const all = collect(p.sinks);
+  const nodes = all.filter((t) => !t.virtual);
+  const parallelism = resolveParallelism(nodes, p.defaultParallelism);
+  const edges = streamEdges(nodes, parallelism);
+  const inEdges = new Map<Transformation, StreamEdge[]>();
+  const outEdges = new Map<Transformation, StreamEdge[]>();
+  for (const n of nodes) {
+    inEdges.set(n, []);
+    outEdges.set(n, []);
+  }
+  for (const e of edges) {
+    inEdges.get(e.target)?.push(e);
+    outEdges.get(e.source)?.push(e);
+  }
+
+  const chainable = (e: StreamEdge): boolean =>
+    e.partitioner === 'forward' &&
+    (inEdges.get(e.target) as StreamEdge[]).length === 1 &&
+    e.target.inputs.length === 1 &&
+    e.target.chaining === 'ALWAYS' &&
+    e.source.chaining !== 'NEVER' &&
+    parallelism.get(e.source) === parallelism.get(e.target);
+
+  // Chains, in topological order of their heads.
+  const order = topoOrder(nodes, inEdges);
+  const vertexOf = new Map<Transformation, number>();
+  const opIndexOf = new Map<Transformation, number>();
+  const vertices: JobVertex[] = [];
+  for (const head of order) {
+    if (vertexOf.has(head)) continue;
+    const chain: Transformation[] = [];
+    const visit = (t: Transformation): void => {
+      chain.push(t);
+      for (const e of outEdges.get(t) as StreamEdge[]) if (chainable(e)) visit(e.target);
+    };
+    visit(head);
+    const index = vertices.length;
+    chain.forEach((t, i) => {
+      vertexOf.set(t, index);
+      opIndexOf.set(t, i);
+    });
+    vertices.push({
+      index,
+      id: vertexId(chain),
+      name: chain.map((t) => t.name).join(' -> '),
+      parallelism: parallelism.get(head) as number,
+      maxParallelism: head.maxParallelism > 0 ? head.maxParallelism : p.maxParallelism,
+      operators: chain.map((t) => ({
+        id: t.id,
+        operator: t.operator as string,
+        name: t.name,
+        uid: t.uid ?? null,
+        params: t.params,
+        outputs: [],
+      })),
+      inputs: [],
+      outputs: [],
+      isSource: head.inputs.length === 0,
+      isSink: chain.some((t) => t.isSink),
+    });
+  }
+
+  const jobEdges: JobEdge[] = [];
+  for (const e of edges) {
+    const sv = vertices[vertexOf.get(e.source) as number] as JobVertex;
+    const srcOp = sv.operators[opIndexOf.get(e.source) as number] as ChainedOperator;
+    if (chainable(e)) {
+      srcOp.outputs.push({ chained: opIndexOf.get(e.target) as number });
+      continue;
+    }
+    const edge: JobEdge = {
+      index: jobEdges.length,
+      source: sv.index,
+      sourceOperator: opIndexOf.get(e.source) as number,
+      target: vertexOf.get(e.target) as number,
+      targetInput: e.side,
+      partitioner: e.partitioner as PartitionerType,
+      partitionRef: e.partitionNode?.id ?? null,
+    };
+    jobEdges.push(edge);
+    srcOp.outputs.push({ edge: edge.index });
+    sv.outputs.push(edge.index);
+    (vertices[edge.target] as JobVertex).inputs.push(edge.index);
+  }
+
+  const graph: JobGraph = {
+    jobId: opts.jobId ?? randomBytes(16).toString('hex'),
+    jobName: p.jobName,
+    mode: p.mode,
+    executeIndex: p.executeIndex,
+    replay: opts.replay,
+    hash: '',
+    args: opts.args,
+    defaultParallelism: p.defaultParallelism,
+    bufferTimeout: p.bufferTimeout,
+    vertices,
+    edges: jobEdges,
+    plan: { nodes: planNodes(order, inEdges, parallelism) },
+    programName: opts.programName,
+  };
+  graph.hash = graphHash(graph, all);
+  const transformations = new Map(all.map((t) => [t.id, t]));
+  return { graph, transformations };
+}
+
+function collect(sinks: readonly Transformation[]): Transformation[] {
+  const seen = new Set<Transformation>();
+  const visit = (t: Transformation): void => {
+    if (seen.has(t)) return;
+    seen.add(t);
+    for (const i of t.inputs) visit(i);
+  };
+  for (const s of sinks) visit(s);
+  return [...seen].sort((a, b) => a.id - b.id);
+}
+
+function resolveParallelism(nodes: Transformation[], defaultParallelism: number): Map<Transformation, number> {
+  const out = new Map<Transformation, number>();
+  const resolve = (t: Transformation): number => {
+    const known = out.get(t);
+    if (known !== undefined) return known;
+    let p: number;
+    if (t.parallelism === SAME_AS_INPUT) {
+      let input = t.inputs[0] as Transformation;
+      while (input.virtual) input = input.inputs[0] as Transformation;
+      p = resolve(input);
+    } else {
+      p = t.parallelism > 0 ? t.parallelism : defaultParallelism;
+    }
+    out.set(t, p);
+    return p;
+  };
+  nodes.forEach(resolve);
+  return out;
+}
+
+/** Follows each operator's inputs through virtual nodes to the operators that feed it. */
+function streamEdges(nodes: Transformation[], parallelism: Map<Transformation, number>): StreamEdge[] {
+  const edges: StreamEdge[] = [];
+  for (const target of nodes) {
+    target.inputs.forEach((input, i) => {
+      const side = target.inputSides?.[i] ?? i;
+      const walk = (t: Transformation, partitionNode: Transformation | undefined): void => {
+        if (t.virtual === 'union') {
+          for (const u of t.inputs) walk(u, partitionNode);
+          return;
+        }
+        if (t.virtual === 'partition') {
+          // The partitioning closest to the consumer wins, as in Flink.
+          walk(t.inputs[0] as Transformation, partitionNode ?? t);
+          return;
+        }
+        let partitioner = partitionNode?.partitioner;
+        const ps = parallelism.get(t) as number;
+        const pt = parallelism.get(target) as number;
+        if (partitioner === undefined) partitioner = ps === pt ? 'forward' : 'rebalance';
+        if (partitioner === 'forward' && ps !== pt) {
+          throw new UsageError(
+            `Forward partitioning does not allow change of parallelism. Upstream operation: ${t.name} parallelism: ${ps}, ` +
+              `downstream operation: ${target.name} parallelism: ${pt}. You must use another partitioning strategy, ` +
+              'such as broadcast, rebalance, shuffle or global.',
+          );
+        }
+        edges.push({ source: t, target, side, partitioner, partitionNode });
+      };
+      walk(input, undefined);
+    });
+  }
+  return edges;
+}
+
+function topoOrder(nodes: Transformation[], inEdges: Map<Transformation, StreamEdge[]>): Transformation[] {
+  const out: Transformation[] = [];
+  const state = new Map<Transformation, 1 | 2>();
+  const visit = (t: Transformation): void => {
+    const s = state.get(t);
+    if (s === 2) return;
+    if (s === 1) throw new FlinkError('CYCLIC_GRAPH', 'The program built a cyclic graph; streaming iterations are not supported yet.');
+    state.set(t, 1);
+    for (const e of inEdges.get(t) as StreamEdge[]) visit(e.source);
+    state.set(t, 2);
+    out.push(t);
+  };
+  nodes.forEach(visit);
+  return out;
+}
+
+function vertexId(chain: Transformation[]): string {
+  const h = createHash('sha256');
+  for (const t of chain) h.update(`${t.uid ?? `#${t.id}`}|${t.operator}|`);
+  return h.digest('hex').slice(0, 32);
+}
+
+function graphHash(g: JobGraph, all: Transformation[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ name: g.jobName, mode: g.mode, executeIndex: g.executeIndex, v: g.vertices, e: g.edges }));
+  for (const t of all) {
+    h.update(`\n${t.id}:`);
+    for (const f of t.fns) h.update(functionFingerprint(f));
+    if (t.keySpec !== undefined) h.update(`key:${functionFingerprint(t.keySpec)}`);
+  }
+  return h.digest('hex');
+}
+
+function planNodes(order: Transformation[], inEdges: Map<Transformation, StreamEdge[]>, parallelism: Map<Transformation, number>): PlanNode[] {
+  return order.map((t) => {
+    const ins = inEdges.get(t) as StreamEdge[];
+    const node: PlanNode = {
+      id: t.id,
+      type: t.isSink ? `Sink: ${t.name}` : ins.length === 0 ? `Source: ${t.name}` : t.name,
+      pact: t.isSink ? 'Data Sink' : ins.length === 0 ? 'Data Source' : 'Operator',
+      contents: t.name,
+      parallelism: parallelism.get(t) as number,
+    };
+    if (ins.length > 0) {
+      node.predecessors = ins.map((e) => ({
+        id: e.source.id,
+        ship_strategy: shipStrategy(e.partitioner as PartitionerType),
+        side: e.side === 0 ? 'first' : 'second',
+      }));
+    }
+    return node;
+  });
+}

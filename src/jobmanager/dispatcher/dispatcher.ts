@@ -1,0 +1,231 @@
+/**
+ * The Dispatcher: accepts job submissions, stores their bundles in the blob store, runs one JobMaster per
+ * job, and answers what the REST API asks. Finished jobs stay listed (the archive) until shutdown.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { JobGraph } from '../../graph/index.js';
+import { JobMaster } from '../jobmaster/job-master.js';
+import type { ResourceManager } from '../resourcemanager/resource-manager.js';
+import {
+  isTerminal,
+  type ClusterOverview,
+  type DispatcherGateway,
+  type JobDetails,
+  type JobExceptions,
+  type JobExecutionResult,
+  type JobStatus,
+  type JobSubmission,
+  type ProgramRunRequest,
+  type TaskManagerInfo,
+  type UploadedProgram,
+} from './dispatcher-gateway.js';
+import { FlinkError } from '../../util/errors.js';
+import { getLogger } from '../../util/logger.js';
+import { validateJobGraph } from './job-graph-validation.js';
+
+const log = getLogger('org.apache.flink.runtime.dispatcher.StandaloneDispatcher');
+
+export class FlinkJobNotFoundError extends FlinkError {
+  constructor(jobId: string) {
+    super('JOB_NOT_FOUND', `Job ${jobId} not found`);
+    this.name = 'FlinkJobNotFoundException';
+  }
+}
+
+export class DuplicateJobSubmissionError extends FlinkError {
+  constructor(jobId: string) {
+    super('DUPLICATE_JOB', `Job has already been submitted: ${jobId}`);
+    this.name = 'DuplicateJobSubmissionException';
+  }
+}
+
+/** Plans an uploaded program into a job graph and bundle (runs the program in plan mode). */
+export type ProgramPlanner = (programPath: string, request: ProgramRunRequest) => Promise<JobSubmission>;
+
+export interface DispatcherOptions {
+  rm: ResourceManager;
+  blobDir: string;
+  uploadDir: string;
+  config: Array<{ key: string; value: string }>;
+  planner?: ProgramPlanner;
+  onShutdownRequest(): void;
+}
+
+export class Dispatcher implements DispatcherGateway {
+  private readonly jobs = new Map<string, JobMaster>();
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    await mkdir(this.o.blobDir, { recursive: true });
+    await mkdir(this.o.uploadDir, { recursive: true });
+  }
+
+  async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
+    const graph = validateJobGraph(submission.jobGraph);
+    if (this.jobs.has(graph.jobId)) throw new DuplicateJobSubmissionError(graph.jobId);
+    const dir = join(this.o.blobDir, `job_${graph.jobId}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'bundle.mjs'), submission.bundle.data);
+    const jm = new JobMaster(graph, this.o.rm, () => {});
+    this.jobs.set(graph.jobId, jm);
+    log.info(`Received JobGraph submission '${graph.jobName}' (${graph.jobId}).`);
+    void jm.start();
+    void jm.whenTerminated().then(() => rm(dir, { recursive: true, force: true }).catch(() => {}));
+    return { jobId: graph.jobId };
+  }
+
+  /** The job bundle for TaskManagers (served by the resource manager's RPC). */
+  async readJobBundle(jobId: string): Promise<Uint8Array> {
+    try {
+      return await readFile(join(this.o.blobDir, `job_${jobId}`, 'bundle.mjs'));
+    } catch (err) {
+      throw new FlinkError('BLOB_NOT_FOUND', `No bundle stored for job ${jobId}.`, { cause: err });
+    }
+  }
+
+  jobMaster(jobId: string): JobMaster | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  allJobMasters(): JobMaster[] {
+    return [...this.jobs.values()];
+  }
+
+  async listJobs(): Promise<Array<{ jobId: string; status: JobStatus }>> {
+    return [...this.jobs.values()].map((j) => ({ jobId: j.jobId, status: j.status }));
+  }
+
+  async jobsOverview(): Promise<JobDetails[]> {
+    return [...this.jobs.values()].map((j) => j.details());
+  }
+
+  async jobDetails(jobId: string): Promise<JobDetails> {
+    return this.get(jobId).details();
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    const jm = this.get(jobId);
+    if (isTerminal(jm.status)) {
+      throw new FlinkError('JOB_NOT_RUNNING', `Job ${jobId} is not running anymore (${jm.status}).`);
+    }
+    log.info(`Job ${jobId} is being cancelled.`);
+    void jm.cancel();
+  }
+
+  async jobExceptions(jobId: string): Promise<JobExceptions> {
+    const { root, all } = this.get(jobId).exceptionHistory();
+    const out: JobExceptions = { allExceptions: all, truncated: false };
+    if (root) {
+      out.rootException = root.exception;
+      out.timestamp = root.timestamp;
+    }
+    return out;
+  }
+
+  async jobExecutionResult(jobId: string): Promise<JobExecutionResult | undefined> {
+    return this.get(jobId).executionResult();
+  }
+
+  async jobConfig(jobId: string): Promise<Record<string, unknown>> {
+    const g = this.get(jobId).graph;
+    return {
+      jid: g.jobId,
+      name: g.jobName,
+      'execution-config': {
+        'execution-mode': g.mode === 'BATCH' ? 'BATCH' : 'PIPELINED',
+        'restart-strategy': 'Restart deactivated.',
+        'job-parallelism': g.defaultParallelism,
+        'object-reuse-mode': false,
+        'user-config': { args: g.args.join(' ') },
+      },
+    };
+  }
+
+  async clusterOverview(): Promise<ClusterOverview> {
+    const { total, free } = this.o.rm.slotCounts();
+    const count = (s: JobStatus[]): number => [...this.jobs.values()].filter((j) => s.includes(j.status)).length;
+    return {
+      taskManagers: this.o.rm.listTaskManagers().length,
+      slotsTotal: total,
+      slotsAvailable: free,
+      jobsRunning: count(['INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'CANCELLING', 'RESTARTING', 'RECONCILING']),
+      jobsFinished: count(['FINISHED']),
+      jobsCancelled: count(['CANCELED']),
+      jobsFailed: count(['FAILED']),
+    };
+  }
+
+  async taskManagers(): Promise<TaskManagerInfo[]> {
+    const now = Date.now();
+    return this.o.rm.listTaskManagers().map((tm) => ({
+      id: tm.id,
+      path: `tcp://${tm.host}:${tm.dataPort}`,
+      dataPort: tm.dataPort,
+      timeSinceLastHeartbeat: now - tm.lastHeartbeat,
+      slotsNumber: tm.slots,
+      freeSlots: tm.slots - tm.allocated.size,
+      hardware: tm.hardware,
+    }));
+  }
+
+  async clusterConfig(): Promise<Array<{ key: string; value: string }>> {
+    return this.o.config;
+  }
+
+  async uploadProgram(fileName: string, data: Uint8Array): Promise<UploadedProgram> {
+    const name = basename(fileName);
+    if (!/\.(m?js|cjs|ts|mts)$/.test(name)) {
+      throw new FlinkError('BAD_PROGRAM_FILE', `Only JavaScript or TypeScript programs (.js, .mjs, .ts) can be uploaded, not '${name}'.`);
+    }
+    const id = `${randomUUID()}_${name}`;
+    await writeFile(join(this.o.uploadDir, id), data);
+    return { id, name, uploaded: Date.now() };
+  }
+
+  async listPrograms(): Promise<UploadedProgram[]> {
+    const out: UploadedProgram[] = [];
+    for (const id of (await readdir(this.o.uploadDir)).sort()) {
+      const m = /^[0-9a-f-]{36}_(.+)$/.exec(id);
+      if (!m) continue;
+      const s = await stat(join(this.o.uploadDir, id));
+      out.push({ id, name: m[1] as string, uploaded: s.mtimeMs });
+    }
+    return out;
+  }
+
+  async deleteProgram(programId: string): Promise<void> {
+    await rm(join(this.o.uploadDir, basename(programId)), { force: true });
+  }
+
+  async runProgram(programId: string, request: ProgramRunRequest): Promise<{ jobId: string }> {
+    const path = join(this.o.uploadDir, basename(programId));
+    try {
+      await stat(path);
+    } catch {
+      throw new FlinkError('PROGRAM_NOT_FOUND', `Program ${programId} not found: upload it first (POST /jars/upload).`);
+    }
+    if (!this.o.planner) throw new FlinkError('WEB_SUBMIT_DISABLED', 'Running uploaded programs is not enabled on this cluster.');
+    const submission = await this.o.planner(path, request);
+    return this.submitJob(submission);
+  }
+
+  async shutDownCluster(): Promise<void> {
+    log.info('Shutting down the cluster (requested through REST).');
+    setImmediate(() => this.o.onShutdownRequest());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.jobs.values()].filter((j) => !isTerminal(j.status)).map((j) => j.cancel().catch(() => {})));
+  }
+
+  private get(jobId: string): JobMaster {
+    const jm = this.jobs.get(jobId);
+    if (!jm) throw new FlinkJobNotFoundError(jobId);
+    return jm;
+  }
+}
+
+export type { JobGraph };

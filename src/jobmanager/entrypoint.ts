@@ -1,0 +1,24 @@
+/**
+ * `node dist/src/jobmanager/entrypoint.js --configDir <dir> [--host <h>] [--webui-port <p>]`: the
+ * JobManager daemon that `bin/jobmanager.sh` starts.
+ */
+import { ConfigurationError, loadConfiguration } from '../config/index.js';
+import { JobManagerProcess } from './jobmanager-process.js';
+import { getLogger } from '../util/logger.js';
+import { runDaemon } from '../util/daemon.js';
+
+const log = getLogger('org.apache.flink.runtime.entrypoint.ClusterEntrypoint');
+
+await runDaemon('StandaloneSessionClusterEntrypoint', log, async (args) => {
+  const conf = loadConfiguration({ ...(args.configDir ? { confDir: args.configDir } : {}), dynamicProperties: args.dynamic });
+  const jm = new JobManagerProcess({
+    config: conf,
+    ...(args.host ? { host: args.host } : {}),
+    ...(args['webui-port'] ? { restPort: args['webui-port'] } : {}),
+    onShutdownRequest: () => process.kill(process.pid, 'SIGTERM'),
+  });
+  await jm.start();
+  return () => jm.close();
+});
+
+export { ConfigurationError };

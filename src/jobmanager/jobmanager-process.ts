@@ -1,0 +1,149 @@
+/**
+ * The JobManager process (Flink's StandaloneSessionClusterEntrypoint): the RPC endpoint TaskManagers
+ * register at, the ResourceManager, the Dispatcher with its JobMasters, and the REST endpoint. It runs
+ * them while it holds leadership (always, with HA mode NONE).
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BlobServerOptions,
+  ClusterOptions,
+  CoreOptions,
+  HeartbeatManagerOptions,
+  JobManagerOptions,
+  RestOptions,
+  WebOptions,
+  restAddress,
+  type Configuration,
+} from '../config/index.js';
+import { createHaServices, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
+import { RpcServer } from '../rpc/rpc-connection.js';
+import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
+import { ResourceManager } from './resourcemanager/resource-manager.js';
+import { RestServerEndpoint } from './rest/index.js';
+import { getLogger } from '../util/logger.js';
+import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
+
+const log = getLogger('org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint');
+
+export interface JobManagerProcessOptions {
+  config: Configuration;
+  /** Overrides `jobmanager.rpc.port` (0 = any free port; tests and the local cluster use it). */
+  rpcPort?: number;
+  /** Overrides `rest.port`/`rest.bind-port`. */
+  restPort?: string;
+  /** Host to bind and advertise, from `jobmanager.sh start <host>`. */
+  host?: string;
+  planner?: ProgramPlanner;
+  /** Called when a client asked the cluster to shut down (DELETE /cluster). */
+  onShutdownRequest?: () => void;
+}
+
+export class JobManagerProcess implements LeaderContender {
+  private rpc: RpcServer | undefined;
+  private rm: ResourceManager | undefined;
+  private dispatcher: Dispatcher | undefined;
+  private rest: RestServerEndpoint | undefined;
+  private ha: HighAvailabilityServices | undefined;
+  private readonly workDir: string;
+  private closed = false;
+
+  constructor(private readonly o: JobManagerProcessOptions) {
+    const tmp = o.config.get(CoreOptions.TMP_DIRS)[0] as string;
+    this.workDir = join(tmp, `flink-ts-jobmanager-${randomUUID()}`);
+  }
+
+  get rpcPort(): number {
+    return this.rpc?.port ?? 0;
+  }
+  get restPort(): number {
+    return this.rest?.port ?? 0;
+  }
+  get restUrl(): string {
+    return this.rest?.url ?? '';
+  }
+  get gateway(): Dispatcher {
+    if (!this.dispatcher) throw new Error('The JobManager is not running.');
+    return this.dispatcher;
+  }
+
+  async start(): Promise<void> {
+    try {
+      const conf = this.o.config;
+      const host = this.o.host ?? conf.get(JobManagerOptions.ADDRESS);
+      const heartbeatTimeoutMs = conf.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT);
+      this.rm = new ResourceManager({
+        heartbeatIntervalMs: conf.get(HeartbeatManagerOptions.HEARTBEAT_INTERVAL),
+        heartbeatTimeoutMs,
+        slotRequestTimeoutMs: conf.get(JobManagerOptions.SLOT_REQUEST_TIMEOUT),
+        rpcTimeoutMs: Math.max(10_000, Math.min(60_000, heartbeatTimeoutMs)),
+        evenlySpreadOutSlots: conf.get(ClusterOptions.EVENLY_SPREAD_OUT_SLOTS),
+        onTaskManagerLost: (tmId, err) => this.dispatcher?.allJobMasters().forEach((jm) => jm.onTaskManagerLost(tmId, err)),
+        onTaskStateUpdate: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskState(u, tmId),
+        readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
+      });
+      const rmRef = this.rm;
+      this.rpc = new RpcServer(conf.getOptional(JobManagerOptions.BIND_HOST) ?? host, this.o.rpcPort ?? conf.get(JobManagerOptions.PORT), (c) => rmRef.accept(c));
+      const blobDir = conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore');
+      const uploadDir = conf.getOptional(WebOptions.UPLOAD_DIR) ?? join(this.workDir, 'flink-web-upload');
+      this.dispatcher = new Dispatcher({
+        rm: this.rm,
+        blobDir,
+        uploadDir,
+        config: Object.entries(conf.toMap()).map(([key, value]) => ({ key, value })),
+        ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
+        onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
+      });
+      this.rest = new RestServerEndpoint({
+        gateway: this.dispatcher,
+        bindAddress: conf.getOptional(RestOptions.BIND_ADDRESS) ?? (this.o.host ?? restAddress(conf)),
+        port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),
+        maxContentLength: conf.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
+        uploadDir: join(this.workDir, 'rest-upload'),
+        flinkVersion: FLINK_TS_VERSION,
+        flinkRevision: FLINK_TS_REVISION,
+        log: (m) => log.info(m),
+      });
+      await this.rpc.start();
+      await this.dispatcher.start();
+      this.rm.start();
+      await this.rest.start();
+      this.ha = createHaServices(conf, { rpcPort: this.rpc.port, restPort: this.rest.port });
+      await this.ha.jobManagerLeaderElection().start(this);
+      log.info(`JobManager RPC endpoint at ${host}:${this.rpc.port}; REST endpoint at ${this.rest.url}.`);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  async grantLeadership(leaderSessionId: string): Promise<void> {
+    log.info(`JobManager was granted leadership with session id ${leaderSessionId}.`);
+  }
+
+  async revokeLeadership(): Promise<void> {
+    log.info('JobManager lost leadership.');
+  }
+
+  /** Stops everything, in reverse order; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      ['dispatcher', () => this.dispatcher?.close()],
+      ['resource manager', () => this.rm?.close()],
+      ['REST endpoint', () => this.rest?.close()],
+      ['RPC endpoint', () => this.rpc?.close()],
+      ['HA services', () => this.ha?.close()],
+      ['work directory', () => rm(this.workDir, { recursive: true, force: true })],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn(`Error while stopping the ${name}.`, err);
+      }
+    }
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The JobMaster of one job: asks for slots, places every subtask (subtask i of each vertex in slot i:
+ * slot sharing), prepares file sinks, deploys to the TaskManagers, and follows task states to the job's
+ * end. The first task failure or a lost TaskManager fails the job (restarts come with checkpoints).
+ */
+import type { JobGraph, JobVertex } from '../../graph/index.js';
+import { restPlan } from '../../graph/index.js';
+import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
+import type { Placement } from '../../runtime/worker/protocol.js';
+import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
+import type { SubmitTasks, TaskStateUpdate } from '../../rpc/gateways.js';
+import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
+import type {
+  ExecutionState,
+  JobDetails,
+  JobExceptionEntry,
+  JobExecutionResult,
+  JobStatus,
+  SerializedError,
+  VertexDetails,
+} from '../dispatcher/dispatcher-gateway.js';
+import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
+import { FlinkError, formatErrorChain, serializeError } from '../../util/errors.js';
+import { getLogger } from '../../util/logger.js';
+import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
+
+const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
+
+interface Execution {
+  state: ExecutionState;
+  tmId: string | undefined;
+  startTime: number;
+  endTime: number;
+  metrics: TaskMetrics | undefined;
+}
+
+export class JobMaster {
+  status: JobStatus = 'INITIALIZING';
+  readonly timestamps: Partial<Record<JobStatus, number>> = {};
+  readonly startTime = Date.now();
+  endTime = -1;
+  lastModification = Date.now();
+  private readonly executions: Execution[][];
+  private slots: SlotAssignment[] = [];
+  private readonly exceptions: JobExceptionEntry[] = [];
+  private rootCause: SerializedError | undefined;
+  private readonly accumulators = new Map<string, { kind: 'list' | 'sum'; parts: Map<number, unknown> }>();
+  private readonly abort = new AbortController();
+  private readonly terminated: Promise<void>;
+  private resolveTerminated!: () => void;
+
+  constructor(
+    readonly graph: JobGraph,
+    private readonly rm: ResourceManager,
+    private readonly onStatusChange: (jm: JobMaster) => void,
+  ) {
+    this.executions = graph.vertices.map((v) =>
+      Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, startTime: -1, endTime: -1, metrics: undefined })),
+    );
+    this.terminated = new Promise((r) => (this.resolveTerminated = r));
+    this.timestamps.INITIALIZING = this.startTime;
+  }
+
+  get jobId(): string {
+    return this.graph.jobId;
+  }
+
+  whenTerminated(): Promise<void> {
+    return this.terminated;
+  }
+
+  async start(): Promise<void> {
+    this.transition('CREATED');
+    this.transition('RUNNING');
+    log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state CREATED to RUNNING.`);
+    try {
+      const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
+      this.forEachExecution((e) => (e.state = 'SCHEDULED'));
+      this.slots = await this.rm.allocateSlots(this.jobId, needed, this.abort.signal);
+      if (isTerminal(this.status) || this.status === 'CANCELLING' || this.status === 'FAILING') return;
+      await prepareFileSinks(this.graph);
+      await this.deploy();
+    } catch (err) {
+      if (this.status === 'CANCELLING') this.finishCancel();
+      else this.failJob(err, undefined);
+    }
+  }
+
+  private placement(): Placement {
+    return this.graph.vertices.map((v) => Array.from({ length: v.parallelism }, (_, s) => {
+      const slot = this.slots[s] as SlotAssignment;
+      return { tm: slot.tmId, slot: slot.slot };
+    }));
+  }
+
+  private async deploy(): Promise<void> {
+    const placement = this.placement();
+    const byTm = new Map<string, SubmitTasks['tasks']>();
+    this.graph.vertices.forEach((v, vi) => {
+      for (let s = 0; s < v.parallelism; s++) {
+        const loc = placement[vi]?.[s] as { tm: string; slot: number };
+        const list = byTm.get(loc.tm) ?? [];
+        list.push({ vertex: vi, subtask: s, slot: loc.slot });
+        byTm.set(loc.tm, list);
+        const ex = this.execution(vi, s);
+        ex.state = 'DEPLOYING';
+        ex.tmId = loc.tm;
+      }
+    });
+    const taskManagers: SubmitTasks['taskManagers'] = {};
+    for (const tmId of byTm.keys()) {
+      const tm = this.rm.taskManager(tmId);
+      if (!tm) throw new FlinkError('TASK_MANAGER_LOST', `TaskManager ${tmId} left before the job could be deployed.`, { recoverable: true });
+      taskManagers[tmId] = { host: tm.host, dataPort: tm.dataPort };
+    }
+    this.touch();
+    await Promise.all(
+      [...byTm].map(([tmId, tasks]) => this.rm.submitTasks(tmId, { jobId: this.jobId, jobGraph: this.graph, placement, tasks, taskManagers })),
+    );
+    log.info(`Deployed ${this.graph.vertices.reduce((n, v) => n + v.parallelism, 0)} task(s) of job ${this.jobId} to ${byTm.size} TaskManager(s).`);
+  }
+
+  onTaskState(u: TaskStateUpdate, fromTm: string): void {
+    const ex = this.executions[u.vertex]?.[u.subtask];
+    if (!ex || ex.tmId !== fromTm || isTerminal(this.status)) return;
+    if (isExecutionTerminal(ex.state)) return;
+    const now = Date.now();
+    this.touch();
+    switch (u.state) {
+      case 'RUNNING':
+        ex.state = 'RUNNING';
+        ex.startTime = now;
+        return;
+      case 'FINISHED':
+        ex.state = 'FINISHED';
+        ex.endTime = now;
+        ex.metrics = u.result.metrics;
+        this.collectAccumulators(u.subtask, u.vertex, u.result);
+        if (this.status === 'RUNNING' && this.executions.every((v) => v.every((e) => e.state === 'FINISHED'))) this.finishSuccessfully();
+        return;
+      case 'FAILED':
+      case 'CANCELED': {
+        ex.state = u.state;
+        ex.endTime = now;
+        if (u.state === 'FAILED') {
+          const v = this.graph.vertices[u.vertex] as JobVertex;
+          const tm = this.rm.taskManager(fromTm);
+          this.failJob(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, location: tm ? `${tm.host}:${tm.dataPort}` : fromTm });
+        }
+        return;
+      }
+    }
+  }
+
+  onTaskManagerLost(tmId: string, error: FlinkError): void {
+    if (isTerminal(this.status)) return;
+    const affected = this.executions.some((v) => v.some((e) => e.tmId === tmId && !isExecutionTerminal(e.state)));
+    if (!affected) return;
+    this.forEachExecution((e) => {
+      if (e.tmId === tmId && !isExecutionTerminal(e.state)) e.state = 'FAILED';
+    });
+    this.failJob(error, { taskName: undefined, location: tmId });
+  }
+
+  /** Cancels the job: CANCELLING until every TaskManager ended its tasks, then CANCELED. */
+  async cancel(): Promise<void> {
+    if (isTerminal(this.status) || this.status === 'CANCELLING') return;
+    this.transition('CANCELLING');
+    this.abort.abort(new FlinkError('JOB_CANCELLED', 'The job was cancelled.'));
+    await this.cancelTasks();
+    this.finishCancel();
+  }
+
+  private finishCancel(): void {
+    if (isTerminal(this.status)) return;
+    this.forEachExecution((e) => {
+      if (!isExecutionTerminal(e.state)) e.state = 'CANCELED';
+    });
+    this.end('CANCELED');
+  }
+
+  private failJob(err: unknown, where: { taskName: string | undefined; location: string } | undefined): void {
+    if (isTerminal(this.status) || this.status === 'FAILING') {
+      if (where) this.recordException(err, where);
+      return;
+    }
+    const data = isSerialized(err) ? err : serializeError(err);
+    this.rootCause = data;
+    this.recordException(data, where);
+    log.warn(`Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to FAILING.${where?.taskName ? ` Task ${where.taskName} failed.` : ''}\n${formatErrorChain(data)}`);
+    this.transition('FAILING');
+    this.abort.abort(new FlinkError('JOB_FAILING', 'The job is failing.'));
+    void this.cancelTasks().finally(() => {
+      this.forEachExecution((e) => {
+        if (!isExecutionTerminal(e.state)) e.state = 'CANCELED';
+      });
+      this.end('FAILED');
+    });
+  }
+
+  private recordException(err: unknown, where: { taskName: string | undefined; location: string } | undefined): void {
+    const data = isSerialized(err) ? err : serializeError(err);
+    const entry: JobExceptionEntry = { exception: formatErrorChain(data), timestamp: Date.now() };
+    if (where?.taskName) entry.taskName = where.taskName;
+    if (where?.location) entry.location = where.location;
+    this.exceptions.push(entry);
+  }
+
+  private async cancelTasks(): Promise<void> {
+    const tms = new Set<string>();
+    this.forEachExecution((e) => {
+      if (e.tmId) tms.add(e.tmId);
+    });
+    await Promise.all([...tms].map((tm) => this.rm.cancelJob(tm, this.jobId).catch(() => {})));
+  }
+
+  private finishSuccessfully(): void {
+    this.end('FINISHED');
+    log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state RUNNING to FINISHED.`);
+  }
+
+  private end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): void {
+    if (isTerminal(this.status)) return;
+    this.endTime = Date.now();
+    this.transition(status);
+    this.rm.releaseSlots(this.jobId);
+    if (status !== 'FINISHED') void cleanupFileSinks(this.graph).catch(() => {});
+    this.resolveTerminated();
+  }
+
+  private transition(status: JobStatus): void {
+    this.status = status;
+    this.timestamps[status] ??= Date.now();
+    this.touch();
+    this.onStatusChange(this);
+  }
+
+  private touch(): void {
+    this.lastModification = Date.now();
+  }
+
+  private collectAccumulators(subtask: number, vertex: number, result: TaskResult): void {
+    for (const [name, acc] of Object.entries(result.accumulators)) {
+      const value = decodeRecords(Buffer.from(acc.data, 'base64'))[0];
+      let entry = this.accumulators.get(name);
+      if (!entry) this.accumulators.set(name, (entry = { kind: acc.kind, parts: new Map() }));
+      entry.parts.set(vertex * 100_000 + subtask, value);
+    }
+  }
+
+  executionResult(): JobExecutionResult | undefined {
+    if (!isTerminal(this.status)) return undefined;
+    const accumulatorResults: Record<string, string> = {};
+    for (const [name, { kind, parts }] of this.accumulators) {
+      const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      const merged = kind === 'list' ? ordered.flatMap((p) => p as unknown[]) : ordered.reduce((s: number, v) => s + (v as number), 0);
+      accumulatorResults[name] = Buffer.from(encodeRecord(merged)).toString('base64');
+    }
+    const status = this.status === 'FINISHED' ? 'SUCCEEDED' : this.status === 'CANCELED' ? 'CANCELED' : 'FAILED';
+    const result: JobExecutionResult = { jobId: this.jobId, applicationStatus: status, accumulatorResults, netRuntime: this.endTime - this.startTime };
+    if (this.rootCause && status === 'FAILED') result.failureCause = this.rootCause;
+    return result;
+  }
+
+  details(): JobDetails {
+    const now = Date.now();
+    const vertices: VertexDetails[] = this.graph.vertices.map((v, vi) => {
+      const exs = this.executions[vi] as Execution[];
+      const tasks: Partial<Record<ExecutionState, number>> = {};
+      const metrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
+      for (const e of exs) {
+        tasks[e.state] = (tasks[e.state] ?? 0) + 1;
+        if (e.metrics) {
+          metrics.readBytes += e.metrics.readBytes;
+          metrics.writeBytes += e.metrics.writeBytes;
+          metrics.readRecords += e.metrics.readRecords;
+          metrics.writeRecords += e.metrics.writeRecords;
+        }
+      }
+      const starts = exs.map((e) => e.startTime).filter((t) => t > 0);
+      const allEnded = exs.every((e) => e.endTime > 0);
+      return {
+        id: v.id,
+        name: v.name,
+        parallelism: v.parallelism,
+        status: vertexState(exs.map((e) => e.state)),
+        startTime: starts.length ? Math.min(...starts) : -1,
+        endTime: allEnded ? Math.max(...exs.map((e) => e.endTime)) : -1,
+        tasks,
+        metrics,
+      };
+    });
+    void now;
+    return {
+      jobId: this.jobId,
+      name: this.graph.jobName,
+      status: this.status,
+      startTime: this.startTime,
+      endTime: this.endTime,
+      lastModification: this.lastModification,
+      timestamps: { ...this.timestamps },
+      vertices,
+      plan: restPlan(this.graph),
+      isStoppable: false,
+    };
+  }
+
+  exceptionHistory(): { root: JobExceptionEntry | undefined; all: JobExceptionEntry[] } {
+    return { root: this.exceptions[0], all: [...this.exceptions] };
+  }
+
+  private execution(v: number, s: number): Execution {
+    return (this.executions[v] as Execution[])[s] as Execution;
+  }
+
+  private forEachExecution(fn: (e: Execution) => void): void {
+    for (const v of this.executions) for (const e of v) fn(e);
+  }
+}
+
+function isExecutionTerminal(s: ExecutionState): boolean {
+  return s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED';
+}
+
+function isSerialized(e: unknown): e is SerializedError {
+  return typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SerializedError).message === 'string' && typeof (e as SerializedError).name === 'string';
+}
+
+/** A vertex's state is the "least advanced" of its subtasks', with failures taking precedence. */
+function vertexState(states: ExecutionState[]): ExecutionState {
+  const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED'];
+  for (const s of order) if (states.includes(s)) return s;
+  return 'CREATED';
+}

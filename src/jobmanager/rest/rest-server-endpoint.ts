@@ -1,0 +1,285 @@
+/**
+ * The JobManager's REST endpoint: Node's `http` server, Flink's routes (unversioned and under `/v1/`), Flink's
+ * JSON field names and error shape, and a hook for the web UI's static files.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
+import { FlinkError } from '../../util/errors.js';
+import { clusterRoutes } from './cluster-handlers.js';
+import type { HandlerContext } from './handler-context.js';
+import { jarRoutes } from './jar-handlers.js';
+import { jobRoutes } from './job-handlers.js';
+import { tooLarge } from './multipart.js';
+import { badRequest, toRestFailure } from './rest-errors.js';
+import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
+
+/**
+ * Serves a GET that matched no REST route (the web UI's files). Resolves true if it answered the request,
+ * false to let the endpoint answer 404.
+ */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+
+export interface RestServerEndpointOptions {
+  gateway: DispatcherGateway;
+  bindAddress: string;
+  /** A port, a range or a list: `8081`, `50100-50200`, `50100,50200-50300`; `0` picks a free port. */
+  port: string;
+  /** `rest.server.max-content-length`, in bytes. */
+  maxContentLength: number;
+  /** Where uploads (`POST /jobs`, `POST /jars/upload`) are written. */
+  uploadDir: string;
+  flinkVersion: string;
+  flinkRevision: string;
+  log?: (msg: string) => void;
+  staticHandler?: StaticHandler;
+  /** The clock for durations and `now` fields; tests pin it. */
+  now?: () => number;
+}
+
+export type RestServerEndpointState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
+
+export class InvalidRestPortError extends FlinkError {
+  constructor(spec: string) {
+    super(
+      'CONFIG',
+      `Invalid REST port '${spec}': use a port (8081), a range (50100-50200) or a comma-separated list of those.`,
+    );
+  }
+}
+
+export class RestBindError extends FlinkError {
+  constructor(address: string, spec: string, cause: unknown) {
+    super(
+      'REST_BIND_FAILED',
+      `Could not start the REST server on ${address}, port(s) ${spec}: ${(cause as Error).message ?? String(cause)}. ` +
+        'Free the port or change rest.port / rest.bind-port.',
+      { cause },
+    );
+  }
+}
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE', 'PUT']);
+/** How long close() lets in-flight requests finish before cutting them. */
+const CLOSE_GRACE_MS = 3000;
+/** How long a rejected request may keep streaming its body before the socket is cut. */
+const DRAIN_LIMIT_MS = 30_000;
+
+export function parsePortSpec(spec: string): number[] {
+  const ports: number[] = [];
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new InvalidRestPortError(spec);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from > 65535 || to > 65535 || to < from) throw new InvalidRestPortError(spec);
+    for (let p = from; p <= to; p++) ports.push(p);
+  }
+  if (ports.length === 0) throw new InvalidRestPortError(spec);
+  return ports;
+}
+
+export class RestServerEndpoint {
+  private readonly opts: RestServerEndpointOptions;
+  private readonly router: Router;
+  private readonly log: (msg: string) => void;
+  private server: Server | undefined;
+  private boundPort = -1;
+  private inFlight = 0;
+  private stateValue: RestServerEndpointState = 'created';
+  private closePromise: Promise<void> | undefined;
+
+  constructor(opts: RestServerEndpointOptions) {
+    this.opts = opts;
+    this.log = opts.log ?? (() => undefined);
+    const ctx: HandlerContext = {
+      gateway: opts.gateway,
+      uploadDir: opts.uploadDir,
+      maxContentLength: opts.maxContentLength,
+      flinkVersion: opts.flinkVersion,
+      flinkRevision: opts.flinkRevision,
+      url: () => this.url,
+      now: opts.now ?? (() => Date.now()),
+    };
+    this.router = new Router([...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)]);
+  }
+
+  get state(): RestServerEndpointState {
+    return this.stateValue;
+  }
+
+  /** The bound port; -1 before start(). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const a = this.opts.bindAddress;
+    const host = a === '' || a === '0.0.0.0' || a === '::' ? 'localhost' : a.includes(':') ? `[${a}]` : a;
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== 'created') throw new FlinkError('ILLEGAL_STATE', `REST endpoint is ${this.stateValue}.`);
+    this.stateValue = 'starting';
+    try {
+      const ports = parsePortSpec(this.opts.port);
+      await mkdir(this.opts.uploadDir, { recursive: true });
+      const server = createServer((req, res) => void this.handle(req, res));
+      let lastError: unknown;
+      for (const port of ports) {
+        try {
+          await listen(server, port, this.opts.bindAddress);
+          lastError = undefined;
+          break;
+        } catch (err) {
+          lastError = err;
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+        }
+      }
+      if (lastError !== undefined) throw new RestBindError(this.opts.bindAddress, this.opts.port, lastError);
+      this.server = server;
+      this.boundPort = (server.address() as AddressInfo).port;
+      this.stateValue = 'running';
+      this.log(`Rest endpoint listening at ${this.url}`);
+    } catch (err) {
+      this.stateValue = 'closed';
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= this.doClose();
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    this.stateValue = 'closing';
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + CLOSE_GRACE_MS;
+      while (this.inFlight > 0 && Date.now() < deadline) await delay(20);
+      server.closeAllConnections();
+      await closed;
+    }
+    this.stateValue = 'closed';
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    res.once('close', () => this.inFlight--);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    let path = '/';
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
+      const method = req.method ?? 'GET';
+      const match = METHODS.has(method) ? this.router.match(method, path) : undefined;
+      if (!match) {
+        if (method === 'GET' && this.opts.staticHandler && !Router.isVersioned(path)) {
+          if (await this.opts.staticHandler(req, res, path)) return;
+        }
+        return this.reply(req, res, { status: 404, body: { errors: [`Not found: ${path}`] } });
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > this.opts.maxContentLength) throw tooLarge(this.opts.maxContentLength);
+      const restReq: RestRequest = {
+        method: method as HttpMethod,
+        path: match.path,
+        pathParams: match.pathParams,
+        query: url.searchParams,
+        raw: req,
+        jsonBody: (type) => readJsonBody(req, this.opts.maxContentLength, type),
+      };
+      this.reply(req, res, await match.handler(restReq));
+    } catch (err) {
+      const failure = toRestFailure(err);
+      if (failure.status >= 500) this.log(`Unhandled exception while serving ${req.method} ${path}: ${failure.errors.join(' ')}`);
+      this.reply(req, res, { status: failure.status, body: { errors: failure.errors } });
+    }
+  }
+
+  private reply(req: IncomingMessage, res: ServerResponse, response: RestResponse): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const payload = response.body === undefined ? undefined : Buffer.from(JSON.stringify(response.body), 'utf8');
+    const headers: Record<string, string | number> = { 'Content-Length': payload?.length ?? 0 };
+    if (payload) headers['Content-Type'] = 'application/json; charset=UTF-8';
+    if (response.afterResponse) res.once('finish', response.afterResponse);
+    res.writeHead(response.status, headers);
+    res.end(payload);
+    if (!req.complete) {
+      // Discard the rest of a rejected body so the client reads our answer, but not forever.
+      const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+      timer.unref();
+      req.once('end', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
+      req.resume();
+    }
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function readJsonBody(req: IncomingMessage, max: number, requestType: string): Promise<unknown> {
+  // Event listeners rather than async iteration: leaving an iterator early would destroy the socket
+  // before the 413 answer is written.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        cleanup();
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text === '') return resolve(undefined);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(badRequest(`Request did not match expected format ${requestType}.`));
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,98 @@
+/**
+ * A whole cluster in one process: a JobManager and TaskManagers (whose slots are still worker threads),
+ * talking over loopback on free ports. `bin/flink run -t local` runs jobs on one; tests use it too.
+ *
+ * ```ts
+ * const cluster = new MiniCluster({ config: loadConfiguration(), taskManagers: 2, slotsPerTaskManager: 2 });
+ * await cluster.start();
+ * console.log(cluster.restUrl);
+ * await cluster.close();
+ * ```
+ */
+import type { Configuration } from '../config/index.js';
+import { TaskManagerOptions } from '../config/index.js';
+import { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
+import { createTaskExecutor, type TaskExecutor } from '../taskmanager/index.js';
+import type { JobExecutor } from '../client/job-executor.js';
+import { setLogSink } from '../util/logger.js';
+import { FlinkError } from '../util/errors.js';
+
+export interface MiniClusterOptions {
+  config: Configuration;
+  taskManagers: number;
+  slotsPerTaskManager?: number;
+}
+
+export class MiniCluster {
+  private jm: JobManagerProcess | undefined;
+  private readonly tms: TaskExecutor[] = [];
+  private closed = false;
+
+  constructor(private readonly o: MiniClusterOptions) {}
+
+  get restUrl(): string {
+    return this.jm?.restUrl ?? '';
+  }
+
+  get jobManager(): JobManagerProcess {
+    if (!this.jm) throw new FlinkError('NOT_STARTED', 'The MiniCluster is not started.');
+    return this.jm;
+  }
+
+  async start(): Promise<void> {
+    const conf = this.o.config.with(
+      {
+        'jobmanager.rpc.address': '127.0.0.1',
+        'rest.address': '127.0.0.1',
+        ...(this.o.slotsPerTaskManager ? { 'taskmanager.numberOfTaskSlots': String(this.o.slotsPerTaskManager) } : {}),
+      },
+      'MiniCluster',
+    );
+    try {
+      this.jm = new JobManagerProcess({ config: conf, rpcPort: 0, restPort: '0', host: '127.0.0.1' });
+      await this.jm.start();
+      const tmConf = conf.with({ 'jobmanager.rpc.port': String(this.jm.rpcPort) }, 'MiniCluster');
+      for (let i = 0; i < this.o.taskManagers; i++) {
+        const te = createTaskExecutor(tmConf, { host: '127.0.0.1' });
+        this.tms.push(te);
+        await te.start();
+      }
+      await this.waitForTaskManagers();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async waitForTaskManagers(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const o = await this.jobManager.gateway.clusterOverview();
+      if (o.taskManagers >= this.o.taskManagers) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new FlinkError('MINICLUSTER_START', 'The TaskManagers of the local cluster did not register within 30 s.');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const tm of this.tms.splice(0)) await tm.close().catch(() => {});
+    await this.jm?.close();
+  }
+}
+
+/** A JobExecutor on a MiniCluster started for it (and closed with it). */
+export async function localJobExecutor(opts: { slots: number; config: Configuration }): Promise<JobExecutor> {
+  if (process.env.FLINK_TS_DEBUG !== '1') setLogSink(undefined);
+  const slots = Math.max(opts.slots, opts.config.get(TaskManagerOptions.NUM_TASK_SLOTS));
+  const cluster = new MiniCluster({ config: opts.config, taskManagers: 1, slotsPerTaskManager: slots });
+  await cluster.start();
+  const gw = cluster.jobManager.gateway;
+  return {
+    description: 'the local cluster',
+    submit: (graph, bundle) => gw.submitJob({ jobGraph: graph, bundle }),
+    result: (jobId) => gw.jobExecutionResult(jobId),
+    close: () => cluster.close(),
+  };
+}

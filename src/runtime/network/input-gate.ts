@@ -1,0 +1,96 @@
+/**
+ * InputGate: the buffers arriving for one task, from every producer channel of every input edge, in
+ * arrival order. The task takes them one at a time and returns a credit for each, so a producer never
+ * has more buffers in flight to this task than it was granted.
+ */
+import type { ChannelEvent, ChannelId, ChannelRouter } from './channel-router.js';
+import { channelKey } from './channel-router.js';
+
+interface InputChannel {
+  readonly id: ChannelId;
+  /** The logical input of the head operator this channel feeds. */
+  readonly input: number;
+  ended: boolean;
+}
+
+export interface GateItem {
+  channel: InputChannel;
+  item: Uint8Array | ChannelEvent;
+}
+
+export class InputGate {
+  private readonly channels = new Map<string, InputChannel>();
+  private readonly queue: GateItem[] = [];
+  private head = 0;
+  /** Open channels per logical input. */
+  private readonly openPerInput = new Map<number, number>();
+  bytesIn = 0;
+
+  constructor(
+    private readonly router: ChannelRouter,
+    private readonly initialCredits: number,
+    private readonly onData: () => void,
+  ) {}
+
+  addChannel(id: ChannelId, input: number): void {
+    this.channels.set(channelKey(id.edge, id.producer, id.consumer), { id, input, ended: false });
+    this.openPerInput.set(input, (this.openPerInput.get(input) ?? 0) + 1);
+  }
+
+  /** The logical inputs this gate feeds (each ends when all of its channels ended). */
+  inputs(): number[] {
+    return [...this.openPerInput.keys()].sort();
+  }
+
+  /** Grants every channel its initial credit; call once the task can take data. */
+  start(): void {
+    for (const c of this.channels.values()) this.router.sendCredit(c.id, this.initialCredits);
+  }
+
+  get size(): number {
+    return this.channels.size;
+  }
+
+  push(key: string, item: Uint8Array | ChannelEvent): boolean {
+    const channel = this.channels.get(key);
+    if (!channel) return false;
+    if (item !== 'end') this.bytesIn += item.byteLength;
+    this.queue.push({ channel, item });
+    this.onData();
+    return true;
+  }
+
+  hasPending(): boolean {
+    return this.head < this.queue.length;
+  }
+
+  /** Takes the next item; the caller must call `consumed` for buffers once it processed them. */
+  poll(): GateItem | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const it = this.queue[this.head] as GateItem;
+    this.queue[this.head++] = undefined as unknown as GateItem;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return it;
+  }
+
+  consumed(channel: InputChannel): void {
+    this.router.sendCredit(channel.id, 1);
+  }
+
+  /** Marks a channel ended; returns true when that was the last open channel of its input. */
+  channelEnded(channel: InputChannel): boolean {
+    if (channel.ended) return false;
+    channel.ended = true;
+    const left = (this.openPerInput.get(channel.input) ?? 1) - 1;
+    this.openPerInput.set(channel.input, left);
+    return left === 0;
+  }
+
+  allEnded(): boolean {
+    for (const n of this.openPerInput.values()) if (n > 0) return false;
+    return true;
+  }
+}

@@ -1,0 +1,40 @@
+/** The operator registry: JobGraph operator names → factories. */
+import type { OperatorFactory } from './operator.js';
+import * as batch from './batch-operators.js';
+import * as sinks from './sinks.js';
+import * as sources from './sources.js';
+import * as stream from './stream-operators.js';
+
+export type { AccumulatorKind, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
+export { computeSplits, readSplitLines } from './sources.js';
+export { sinkFilePath } from './sinks.js';
+
+export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
+  'source:collection': sources.collectionSource,
+  'source:sequence': sources.sequenceSource,
+  'source:text-file': sources.textFileSource,
+  'source:csv-file': sources.csvFileSource,
+  'source:socket': sources.socketSource,
+  'source:custom': sources.customSource,
+  map: stream.map,
+  'flat-map': stream.flatMap,
+  filter: stream.filter,
+  'keyed-reduce': stream.keyedReduce,
+  'keyed-aggregate': stream.keyedAggregate,
+  'map-partition': batch.mapPartition,
+  reduce: batch.reduce,
+  'grouped-reduce': batch.groupedReduce,
+  'grouped-aggregate': batch.groupedAggregate,
+  'grouped-group-reduce': batch.groupedGroupReduce,
+  distinct: batch.distinct,
+  'first-n': batch.firstN,
+  'sort-partition': batch.sortPartition,
+  join: batch.join,
+  'co-group': batch.coGroup,
+  cross: batch.cross,
+  'sink:print': sinks.printSink,
+  'sink:text': sinks.textSink,
+  'sink:custom': sinks.customSink,
+  'sink:collect': sinks.collectSink,
+  'sink:count': sinks.countSink,
+};

@@ -1,0 +1,132 @@
+/** Record-at-a-time operators shared by streams and batch, and the keyed streaming operators. */
+import { fieldExtractor, fieldUpdater, toKeyExtractor } from '../../api/keys.js';
+import type { KeySpec } from '../../api/transformation.js';
+import { bindFunction, emitReturned, stateKey, type OperatorContext, type OperatorFactory, type StreamOperator } from './operator.js';
+import { UsageError } from '../../util/errors.js';
+
+type Fn1 = (v: unknown) => unknown;
+type Fn2 = (a: unknown, b: unknown) => unknown;
+
+function withLifecycle(ctx: OperatorContext, f: { open(c: OperatorContext['runtime']): Promise<void>; close(): Promise<void> }, op: StreamOperator): StreamOperator {
+  return { ...op, open: () => f.open(ctx.runtime), close: () => f.close() };
+}
+
+export const map: OperatorFactory = (ctx) => {
+  const f = bindFunction<Fn1>(ctx.transformation.fns[0], 'map', 'map');
+  const out = ctx.output;
+  const call = f.call;
+  return withLifecycle(ctx, f, { processElement: (r) => out.collect(call(r)) });
+};
+
+export const flatMap: OperatorFactory = (ctx) => {
+  const f = bindFunction<(v: unknown, o: unknown) => unknown>(ctx.transformation.fns[0], 'flatMap', 'flatMap');
+  const out = ctx.output;
+  const call = f.call;
+  return withLifecycle(ctx, f, {
+    processElement: (r) => {
+      const res = call(r, out);
+      if (res !== undefined) emitReturned(res, out);
+    },
+  });
+};
+
+export const filter: OperatorFactory = (ctx) => {
+  const f = bindFunction<Fn1>(ctx.transformation.fns[0], 'filter', 'filter');
+  const out = ctx.output;
+  const call = f.call;
+  return withLifecycle(ctx, f, {
+    processElement: (r) => {
+      if (call(r)) out.collect(r);
+    },
+  });
+};
+
+/** Running reduce per key: emits the new reduced value after every record (Flink's keyed reduce). */
+export const keyedReduce: OperatorFactory = (ctx) => {
+  const f = bindFunction<Fn2>(ctx.transformation.fns[0], 'reduce', 'reduce');
+  const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
+  const state = new Map<unknown, unknown>();
+  const out = ctx.output;
+  const call = f.call;
+  return withLifecycle(ctx, f, {
+    processElement: (r) => {
+      const k = stateKey(key(r));
+      const prev = state.get(k);
+      const next = prev === undefined && !state.has(k) ? r : call(prev, r);
+      state.set(k, next);
+      out.collect(next);
+    },
+  });
+};
+
+export type AggKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/** sum/min/max/minBy/maxBy on a keyed stream, emitting the current aggregate per record. */
+export const keyedAggregate: OperatorFactory = (ctx) => {
+  const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
+  const step = aggregationStep(ctx.params.agg as AggKind, ctx.params.field as string | number, ctx.params.first !== false);
+  const state = new Map<unknown, unknown>();
+  const out = ctx.output;
+  return {
+    processElement: (r) => {
+      const k = stateKey(key(r));
+      const prev = state.get(k);
+      const next = prev === undefined ? initialAggregate(r) : step(prev, r);
+      state.set(k, next);
+      out.collect(next);
+    },
+  };
+};
+
+/** A fresh copy of the first record, so later updates never change what was emitted. */
+export function initialAggregate(r: unknown): unknown {
+  if (Array.isArray(r)) return r.slice();
+  if (r !== null && typeof r === 'object') return { ...(r as object) };
+  return r;
+}
+
+export function aggregationStep(agg: AggKind, field: string | number, first: boolean): (acc: unknown, r: unknown) => unknown {
+  const get = fieldExtractor(field);
+  const set = fieldUpdater(field);
+  const num = (v: unknown): number => {
+    if (typeof v !== 'number') throw new UsageError(`${agg}(${JSON.stringify(field)}): the field is not a number (got ${typeof v}).`);
+    return v;
+  };
+  switch (agg) {
+    case 'sum':
+      return (acc, r) => set(acc, num(get(acc)) + num(get(r)));
+    case 'min':
+      return (acc, r) => (compare(get(r), get(acc)) < 0 ? set(acc, get(r)) : acc);
+    case 'max':
+      return (acc, r) => (compare(get(r), get(acc)) > 0 ? set(acc, get(r)) : acc);
+    case 'minBy':
+      return (acc, r) => {
+        const c = compare(get(r), get(acc));
+        return c < 0 || (c === 0 && !first) ? initialAggregate(r) : acc;
+      };
+    case 'maxBy':
+      return (acc, r) => {
+        const c = compare(get(r), get(acc));
+        return c > 0 || (c === 0 && !first) ? initialAggregate(r) : acc;
+      };
+  }
+}
+
+/** Orders numbers, strings, booleans, bigints and dates; mixed types order by type name. */
+export function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === typeof b && (typeof a === 'string' || typeof a === 'bigint' || typeof a === 'boolean')) {
+    return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  const ta = a === null ? 'null' : typeof a;
+  const tb = b === null ? 'null' : typeof b;
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}

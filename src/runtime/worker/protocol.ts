@@ -1,0 +1,48 @@
+/**
+ * Messages between a TaskManager's main thread and a slot's worker thread. Data buffers travel as
+ * transferred ArrayBuffers, never copied and never one message per record.
+ */
+import type { JobGraph } from '../../graph/index.js';
+import type { SerializedError } from '../../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { TaskResult, TaskSettings } from '../task/stream-task.js';
+
+/** Where each subtask of each vertex runs: placement[vertex][subtask]. */
+export type Placement = Array<Array<{ tm: string; slot: number }>>;
+
+export interface WorkerInit {
+  jobGraph: JobGraph;
+  bundlePath: string;
+  tmId: string;
+  slot: number;
+  tasks: Array<{ vertex: number; subtask: number }>;
+  placement: Placement;
+  settings: TaskSettings;
+}
+
+/** Channel coordinates: edge, producer subtask, consumer subtask. */
+export interface ChannelMsg {
+  e: number;
+  p: number;
+  c: number;
+}
+
+export type ToWorker =
+  | (ChannelMsg & { t: 'data'; b: Uint8Array })
+  | (ChannelMsg & { t: 'end' })
+  | (ChannelMsg & { t: 'credit'; n: number })
+  | { t: 'cancel' };
+
+export type TaskStateMsg =
+  | { t: 'state'; v: number; s: number; state: 'RUNNING' }
+  | { t: 'state'; v: number; s: number; state: 'FINISHED'; result: TaskResult }
+  | { t: 'state'; v: number; s: number; state: 'FAILED'; error: SerializedError };
+
+export type FromWorker =
+  | (ChannelMsg & { t: 'data'; b: Uint8Array })
+  | (ChannelMsg & { t: 'end' })
+  | (ChannelMsg & { t: 'credit'; n: number })
+  | TaskStateMsg
+  /** Setting up failed before any task could run (bundle import, graph mismatch). */
+  | { t: 'init-failed'; error: SerializedError }
+  /** Every task of this worker is terminal and every message before this one was sent. */
+  | { t: 'done' };

@@ -1,0 +1,339 @@
+/**
+ * The TaskExecutor: registers with the resource manager, keeps the heartbeat, and runs each job's tasks
+ * in fresh worker threads (one per slot the job uses here) that end with the job. Its main thread only
+ * routes: buffers and credits between local workers, and over the data plane to other TaskManagers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { JobGraph } from '../graph/index.js';
+import type { FromWorker, Placement, ToWorker, WorkerInit } from '../runtime/worker/protocol.js';
+import type { TaskSettings } from '../runtime/task/stream-task.js';
+import { connectRpc, type RpcConnection } from '../rpc/rpc-connection.js';
+import {
+  ResourceManagerGateway,
+  TaskExecutorGateway,
+  type RegistrationSuccess,
+  type SubmitTasks,
+  type TaskStateUpdate,
+} from '../rpc/gateways.js';
+import { DataConnectionManager, type DataFrame, type PeerAddress } from './network/data-connections.js';
+import { FlinkError, serializeError } from '../util/errors.js';
+import { getLogger } from '../util/logger.js';
+
+const log = getLogger('org.apache.flink.runtime.taskexecutor.TaskExecutor');
+const WORKER_MAIN = new URL('../runtime/worker/worker-main.js', import.meta.url);
+
+export interface TaskExecutorOptions {
+  jobManagerHost: string;
+  jobManagerPort: number;
+  slots: number;
+  /** Host to advertise for data connections; default: the address we reach the JobManager from. */
+  host?: string;
+  bindHost?: string;
+  dataPort: number;
+  tmpDir: string;
+  settings: TaskSettings;
+  registrationTimeoutMs: number;
+  rpcTimeoutMs: number;
+  /** Called when the TaskExecutor gives up (registration timeout): the process should exit. */
+  onFatal?: (err: Error) => void;
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  slot: number;
+  /** (vertex:subtask) of tasks not yet terminal. */
+  open: Set<string>;
+}
+
+interface JobOnTaskManager {
+  jobId: string;
+  graph: JobGraph;
+  placement: Placement;
+  peers: Record<string, PeerAddress>;
+  workers: Map<number, WorkerHandle>;
+  dir: string;
+  ended: boolean;
+}
+
+type Routed = Extract<FromWorker, { t: 'data' | 'end' | 'credit' }>;
+
+export class TaskExecutor {
+  readonly tmId = randomBytes(16).toString('hex');
+  private conn: RpcConnection | undefined;
+  private data: DataConnectionManager | undefined;
+  private readonly jobs = new Map<string, JobOnTaskManager>();
+  /** Frames for jobs whose tasks have not been submitted here yet (a producer elsewhere started first). */
+  private readonly early = new Map<string, DataFrame[]>();
+  private readonly endedJobs = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private lastHeartbeatFromRm = Date.now();
+  private heartbeatTimeoutMs = 50_000;
+
+  constructor(private readonly o: TaskExecutorOptions) {}
+
+  get dataPort(): number {
+    return this.data?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.o.tmpDir, { recursive: true });
+    await this.connectAndRegister();
+  }
+
+  /** Connects to the JobManager, starting the data plane on the first success, and registers. */
+  private async connectAndRegister(): Promise<void> {
+    const deadline = Date.now() + this.o.registrationTimeoutMs;
+    let delay = 100;
+    let lastErr: unknown;
+    let attempt = 0;
+    while (!this.closed && Date.now() < deadline) {
+      attempt++;
+      try {
+        const conn = await connectRpc(this.o.jobManagerHost, this.o.jobManagerPort, Math.min(10_000, this.o.rpcTimeoutMs));
+        this.wire(conn);
+        if (!this.data) {
+          const host = this.o.host ?? conn.localAddress;
+          this.data = new DataConnectionManager(this.tmId, this.o.bindHost ?? host, this.o.dataPort, (f) => this.onFrame(f));
+          await this.data.start();
+          this.advertisedHost = host;
+        }
+        const reg = await conn.call<RegistrationSuccess>(
+          ResourceManagerGateway.registerTaskExecutor,
+          {
+            tmId: this.tmId,
+            host: this.advertisedHost,
+            dataPort: this.data.port,
+            slots: this.o.slots,
+            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 },
+          },
+          this.o.rpcTimeoutMs,
+        );
+        this.conn = conn;
+        this.startHeartbeats(reg);
+        log.info(`Successful registration at resource manager ${this.o.jobManagerHost}:${this.o.jobManagerPort} under registration id ${reg.resourceManagerId}.`);
+        return;
+      } catch (err) {
+        lastErr = err;
+        if (attempt === 1 || attempt % 20 === 0) {
+          log.info(`Could not register at the resource manager ${this.o.jobManagerHost}:${this.o.jobManagerPort} (${(err as Error).message}); retrying.`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+    if (this.closed) return;
+    throw new FlinkError(
+      'REGISTRATION_TIMEOUT',
+      `Could not register at the JobManager ${this.o.jobManagerHost}:${this.o.jobManagerPort} within ${this.o.registrationTimeoutMs} ms ` +
+        '(taskmanager.registration.timeout). Check jobmanager.rpc.address/jobmanager.rpc.port and that the JobManager runs.',
+      { cause: lastErr },
+    );
+  }
+
+  private advertisedHost = '127.0.0.1';
+
+  private wire(conn: RpcConnection): void {
+    conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
+    conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string }) => this.cancelJob(req.jobId));
+    conn.handle(TaskExecutorGateway.heartbeatFromResourceManager, () => {
+      this.lastHeartbeatFromRm = Date.now();
+    });
+    conn.handle(TaskExecutorGateway.disconnect, (req: { reason: string }) => {
+      log.info(`The resource manager disconnected this TaskManager: ${req.reason}`);
+      conn.close();
+    });
+    conn.on('close', () => {
+      if (this.conn !== conn) return;
+      this.conn = undefined;
+      this.onJobManagerLost('the connection to the JobManager closed');
+    });
+  }
+
+  private startHeartbeats(reg: RegistrationSuccess): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimeoutMs = reg.heartbeatTimeoutMs;
+    this.lastHeartbeatFromRm = Date.now();
+    this.heartbeatTimer = setInterval(() => {
+      const conn = this.conn;
+      if (!conn) return;
+      conn.notify(ResourceManagerGateway.heartbeatFromTaskManager, { tmId: this.tmId });
+      if (Date.now() - this.lastHeartbeatFromRm > this.heartbeatTimeoutMs) {
+        log.warn(`The heartbeat of the resource manager timed out after ${this.heartbeatTimeoutMs} ms.`);
+        conn.close();
+      }
+    }, Math.max(50, Math.min(reg.heartbeatIntervalMs, reg.heartbeatTimeoutMs / 2)));
+    this.heartbeatTimer.unref();
+  }
+
+  private onJobManagerLost(reason: string): void {
+    if (this.closed) return;
+    log.warn(`JobManager lost: ${reason}. Cancelling all tasks and reconnecting.`);
+    for (const jobId of [...this.jobs.keys()]) void this.cancelJob(jobId);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (!this.connecting) {
+      this.connecting = this.connectAndRegister()
+        .catch((err: Error) => this.o.onFatal?.(err))
+        .finally(() => (this.connecting = undefined));
+    }
+  }
+
+  private async submitTasks(req: SubmitTasks): Promise<void> {
+    if (this.jobs.has(req.jobId)) throw new FlinkError('DUPLICATE_JOB', `Job ${req.jobId} already runs on this TaskManager.`);
+    const dir = join(this.o.tmpDir, `job_${req.jobId}`);
+    await mkdir(dir, { recursive: true });
+    const conn = this.conn;
+    if (!conn) throw new FlinkError('NOT_REGISTERED', 'This TaskManager is not connected to a JobManager.');
+    const { binary } = await conn.callWithBinary(ResourceManagerGateway.requestJobBundle, { jobId: req.jobId }, this.o.rpcTimeoutMs);
+    if (!binary) throw new FlinkError('NO_BUNDLE', `The JobManager sent no bundle for job ${req.jobId}.`);
+    const bundlePath = join(dir, 'bundle.mjs');
+    await writeFile(bundlePath, binary);
+
+    const job: JobOnTaskManager = { jobId: req.jobId, graph: req.jobGraph, placement: req.placement, peers: req.taskManagers, workers: new Map(), dir, ended: false };
+    this.jobs.set(req.jobId, job);
+    const bySlot = new Map<number, Array<{ vertex: number; subtask: number }>>();
+    for (const t of req.tasks) {
+      const list = bySlot.get(t.slot) ?? [];
+      list.push({ vertex: t.vertex, subtask: t.subtask });
+      bySlot.set(t.slot, list);
+    }
+    for (const [slot, tasks] of bySlot) this.startWorker(job, slot, tasks, bundlePath);
+    for (const f of this.early.get(req.jobId) ?? []) this.onFrame(f);
+    this.early.delete(req.jobId);
+    log.info(`Received ${req.tasks.length} task(s) of job ${req.jobId} (${req.jobGraph.jobName}) in ${bySlot.size} slot(s).`);
+  }
+
+  private startWorker(job: JobOnTaskManager, slot: number, tasks: Array<{ vertex: number; subtask: number }>, bundlePath: string): void {
+    const init: WorkerInit = { jobGraph: job.graph, bundlePath, tmId: this.tmId, slot, tasks, placement: job.placement, settings: this.o.settings };
+    const worker = new Worker(WORKER_MAIN, { workerData: init, argv: job.graph.args, stdout: false, stderr: false });
+    const handle: WorkerHandle = { worker, slot, open: new Set(tasks.map((t) => `${t.vertex}:${t.subtask}`)) };
+    job.workers.set(slot, handle);
+    worker.on('message', (m: FromWorker) => this.onWorkerMessage(job, handle, m));
+    worker.on('error', (err) => this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_FAILED', `A task thread of job ${job.jobId} failed: ${err.message}`, { cause: err })));
+    worker.on('exit', () => {
+      job.workers.delete(slot);
+      if (handle.open.size > 0 && !job.ended) {
+        this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_EXITED', `The task thread of slot ${slot} exited unexpectedly.`));
+      }
+      if (job.workers.size === 0) void this.forgetJob(job);
+    });
+  }
+
+  private onWorkerMessage(job: JobOnTaskManager, handle: WorkerHandle, m: FromWorker): void {
+    switch (m.t) {
+      case 'data':
+      case 'end':
+      case 'credit':
+        this.route(job, m);
+        return;
+      case 'state': {
+        if (m.state !== 'RUNNING') handle.open.delete(`${m.v}:${m.s}`);
+        const base = { jobId: job.jobId, vertex: m.v, subtask: m.s };
+        const update: TaskStateUpdate =
+          m.state === 'RUNNING' ? { ...base, state: 'RUNNING' } : m.state === 'FINISHED' ? { ...base, state: 'FINISHED', result: m.result } : { ...base, state: 'FAILED', error: m.error };
+        this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, update);
+        return;
+      }
+      case 'init-failed':
+        this.failOpenTasks(job, handle, m.error);
+        void handle.worker.terminate();
+        return;
+      case 'done':
+        void handle.worker.terminate();
+        return;
+    }
+  }
+
+  private failOpenTasks(job: JobOnTaskManager, handle: WorkerHandle, err: unknown): void {
+    const error = err instanceof Error ? serializeError(err) : (err as ReturnType<typeof serializeError>);
+    for (const key of handle.open) {
+      const [v, s] = key.split(':').map(Number) as [number, number];
+      this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, { jobId: job.jobId, vertex: v, subtask: s, state: 'FAILED', error } satisfies TaskStateUpdate);
+    }
+    handle.open.clear();
+  }
+
+  /** Sends a worker's channel message to where the other end of the channel runs. */
+  private route(job: JobOnTaskManager, m: Routed): void {
+    const edge = job.graph.edges[m.e];
+    if (!edge) return;
+    const toConsumer = m.t !== 'credit';
+    const loc = job.placement[toConsumer ? edge.target : edge.source]?.[toConsumer ? m.c : m.p];
+    if (!loc) return;
+    if (loc.tm === this.tmId) {
+      this.toWorker(job, loc.slot, m);
+      return;
+    }
+    const peer = job.peers[loc.tm];
+    if (!peer || !this.data) return;
+    this.data.send(loc.tm, peer, {
+      type: m.t,
+      jobId: job.jobId,
+      e: m.e,
+      p: m.p,
+      c: m.c,
+      n: m.t === 'credit' ? m.n : 0,
+      ...(m.t === 'data' ? { payload: m.b } : {}),
+    });
+  }
+
+  private toWorker(job: JobOnTaskManager, slot: number, m: ToWorker): void {
+    const h = job.workers.get(slot);
+    if (!h) return;
+    if (m.t === 'data') h.worker.postMessage(m, [m.b.buffer as ArrayBuffer]);
+    else h.worker.postMessage(m);
+  }
+
+  private onFrame(f: DataFrame): void {
+    const job = this.jobs.get(f.jobId);
+    if (!job) {
+      if (this.endedJobs.has(f.jobId)) return;
+      const list = this.early.get(f.jobId) ?? [];
+      if (list.length < 100_000) list.push(f);
+      this.early.set(f.jobId, list);
+      return;
+    }
+    const m: Routed =
+      f.type === 'data'
+        ? { t: 'data', e: f.e, p: f.p, c: f.c, b: f.payload as Uint8Array }
+        : f.type === 'end'
+          ? { t: 'end', e: f.e, p: f.p, c: f.c }
+          : { t: 'credit', e: f.e, p: f.p, c: f.c, n: f.n };
+    this.route(job, m);
+  }
+
+  /** Ends every task of the job here: its worker threads are terminated. */
+  async cancelJob(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    this.early.delete(jobId);
+    if (!job) return;
+    job.ended = true;
+    await Promise.all([...job.workers.values()].map((h) => h.worker.terminate().catch(() => 0)));
+    await this.forgetJob(job);
+  }
+
+  private async forgetJob(job: JobOnTaskManager): Promise<void> {
+    if (this.jobs.get(job.jobId) !== job) return;
+    this.jobs.delete(job.jobId);
+    this.endedJobs.add(job.jobId);
+    if (this.endedJobs.size > 1000) this.endedJobs.delete(this.endedJobs.values().next().value as string);
+    await rm(job.dir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const errors: unknown[] = [];
+    for (const jobId of [...this.jobs.keys()]) await this.cancelJob(jobId).catch((e) => errors.push(e));
+    this.conn?.close();
+    await this.data?.close().catch((e) => errors.push(e));
+    await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});
+    if (errors.length > 0) log.warn(`Errors while closing the TaskExecutor: ${errors.map(String).join('; ')}`);
+  }
+}

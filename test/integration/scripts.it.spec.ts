@@ -1,0 +1,273 @@
+/**
+ * The standalone scripts in bin/, run as a user runs them: real daemons on this host, temporary conf, pid and
+ * log directories, free ports on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { execa, type Result } from 'execa';
+
+// This file runs from <dist>/test/integration/; the scripts must use the very build the test belongs to.
+const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FLINK_HOME = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
+const BIN = join(FLINK_HOME, 'bin');
+const HOST = hostname();
+
+interface Setup {
+  readonly root: string;
+  readonly confDir: string;
+  readonly pidDir: string;
+  readonly logDir: string;
+  readonly ident: string;
+  readonly env: Record<string, string>;
+  readonly restPort: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  const address = server.address();
+  await new Promise<void>((res) => server.close(() => res()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+let counter = 0;
+
+/** A copy of conf/ with its own ports, pid and log directories; `extraConf` lines are appended (last wins). */
+async function newSetup(extraConf: string[] = []): Promise<Setup> {
+  const root = await mkdtemp(join(tmpdir(), 'flink-scripts-it-'));
+  const confDir = join(root, 'conf');
+  const pidDir = join(root, 'pid');
+  const logDir = join(root, 'log');
+  await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
+  const restPort = await freePort();
+  const rpcPort = await freePort();
+  await appendFile(
+    join(confDir, 'flink-conf.yaml'),
+    [
+      '',
+      '# scripts.it.spec: loopback only, free ports',
+      'jobmanager.rpc.address: 127.0.0.1',
+      `jobmanager.rpc.port: ${rpcPort}`,
+      'rest.address: 127.0.0.1',
+      'rest.bind-address: 127.0.0.1',
+      `rest.port: ${restPort}`,
+      'taskmanager.host: 127.0.0.1',
+      'taskmanager.numberOfTaskSlots: 2',
+      ...extraConf,
+      '',
+    ].join('\n'),
+  );
+  await writeFile(join(confDir, 'workers'), '# two TaskManagers on this host\nlocalhost\n\nlocalhost\n');
+  const ident = `it${process.pid}x${++counter}`;
+  const env: Record<string, string> = {
+    FLINK_CONF_DIR: confDir,
+    FLINK_PID_DIR: pidDir,
+    FLINK_LOG_DIR: logDir,
+    FLINK_IDENT_STRING: ident,
+    FLINK_DIST_DIR: DIST_DIR,
+    FLINK_START_NO_WAIT: '0',
+  };
+  return { root, confDir, pidDir, logDir, ident, env, restPort };
+}
+
+function run(setup: Setup, script: string, args: string[] = []): Promise<Result<{ all: true; reject: false }>> {
+  return execa(join(BIN, script), args, { env: setup.env, all: true, reject: false, timeout: 90_000 });
+}
+
+function lines(text: string | undefined): string[] {
+  return (text ?? '').split('\n').filter((l) => l.trim() !== '');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A dead daemon that has not been reaped yet still answers kill(pid, 0); /proc tells (where there is one).
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+async function pidsIn(pidDir: string): Promise<number[]> {
+  if (!existsSync(pidDir)) return [];
+  const pids: number[] = [];
+  for (const name of await readdir(pidDir)) {
+    if (!name.endsWith('.pid')) continue;
+    pids.push(...lines(await readFile(join(pidDir, name), 'utf8')).map(Number));
+  }
+  return pids;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+describe('standalone cluster scripts (bin/)', function () {
+  this.timeout(120_000);
+
+  const setups: Setup[] = [];
+  const seenPids = new Set<number>();
+
+  async function setup(extraConf: string[] = []): Promise<Setup> {
+    const s = await newSetup(extraConf);
+    setups.push(s);
+    return s;
+  }
+
+  after(async function () {
+    this.timeout(60_000);
+    for (const s of setups) {
+      for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+      if ((await pidsIn(s.pidDir)).length > 0) await run(s, 'stop-cluster.sh');
+    }
+    // Whatever the scripts did not stop (a failed assertion half-way, a broken stop script) dies here.
+    for (const pid of seenPids) {
+      if (isAlive(pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const s of setups) await rm(s.root, { recursive: true, force: true });
+  });
+
+  it('start-cluster.sh starts a JobManager and a TaskManager per workers line; stop-cluster.sh stops them', async () => {
+    const s = await setup();
+    const start = await run(s, 'start-cluster.sh');
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 0, start.all);
+
+    const out = lines(start.stdout);
+    assert.equal(out[0], 'Starting cluster.', start.all);
+    assert.ok(out.includes(`Starting standalonesession daemon on host ${HOST}.`), start.all);
+    assert.equal(out.filter((l) => l === `Starting taskexecutor daemon on host ${HOST}.`).length, 2, start.all);
+    assert.ok(out.includes(`[INFO] 1 instance(s) of taskexecutor are already running on ${HOST}.`), start.all);
+
+    const jmPidFile = join(s.pidDir, `flink-${s.ident}-standalonesession.pid`);
+    const tmPidFile = join(s.pidDir, `flink-${s.ident}-taskexecutor.pid`);
+    const jmPids = lines(await readFile(jmPidFile, 'utf8')).map(Number);
+    const tmPids = lines(await readFile(tmPidFile, 'utf8')).map(Number);
+    assert.equal(jmPids.length, 1);
+    assert.equal(tmPids.length, 2);
+    for (const pid of [...jmPids, ...tmPids]) assert.ok(isAlive(pid), `daemon ${pid} is not running`);
+
+    for (const name of ['standalonesession-0', 'taskexecutor-0', 'taskexecutor-1']) {
+      const prefix = join(s.logDir, `flink-${s.ident}-${name}-${HOST}`);
+      assert.ok(existsSync(`${prefix}.out`), `${prefix}.out`);
+      // The daemon creates its log file itself, possibly a moment after it answers.
+      await waitFor(`${prefix}.log`, 10_000, async () => (existsSync(`${prefix}.log`) ? true : undefined));
+    }
+
+    // start-cluster.sh already waited for both TaskManagers; their slots must be there too.
+    const overview = await waitFor('4 slots in /overview', 10_000, async () => {
+      const res = await fetch(`http://127.0.0.1:${s.restPort}/overview`, { signal: AbortSignal.timeout(2_000) });
+      const body = (await res.json()) as { taskmanagers: number; 'slots-total': number };
+      return body['slots-total'] === 4 ? body : undefined;
+    });
+    assert.equal(overview.taskmanagers, 2);
+
+    const stop = await run(s, 'stop-cluster.sh');
+    assert.equal(stop.exitCode, 0, stop.all);
+    const stopOut = lines(stop.stdout);
+    const tmLines = tmPids.map((p) => stopOut.indexOf(`Stopping taskexecutor daemon (pid: ${p}) on host ${HOST}.`));
+    const jmLine = stopOut.indexOf(`Stopping standalonesession daemon (pid: ${jmPids[0]}) on host ${HOST}.`);
+    assert.ok(tmLines.every((i) => i >= 0) && jmLine >= 0, stop.all);
+    assert.ok(tmLines.every((i) => i < jmLine), `TaskManagers stop before the JobManager:\n${stop.all}`);
+    for (const pid of [...jmPids, ...tmPids]) assert.ok(!isAlive(pid), `daemon ${pid} still runs after stop-cluster.sh`);
+    assert.ok(!existsSync(jmPidFile) && !existsSync(tmPidFile), 'pid files are removed');
+  });
+
+  it('start-cluster.sh refuses a malformed configuration with one line and starts nothing', async () => {
+    const s = await setup(['taskmanager.numberOfTaskSlots: two']);
+    const start = await run(s, 'start-cluster.sh');
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 1, start.all);
+    const out = lines(start.all);
+    assert.equal(out.length, 1, start.all);
+    assert.match(out[0] ?? '', /taskmanager\.numberOfTaskSlots/);
+    assert.deepEqual(await pidsIn(s.pidDir), []);
+  });
+
+  it("start-cluster.sh in HA mode without conf/masters prints Flink's message and starts nothing", async () => {
+    const s = await setup([
+      'high-availability: zookeeper',
+      'high-availability.zookeeper.quorum: 127.0.0.1:2181',
+      `high-availability.storageDir: file://${tmpdir()}/flink-scripts-it-ha`,
+    ]);
+    await unlink(join(s.confDir, 'masters'));
+    const start = await run(s, 'start-cluster.sh');
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 1, start.all);
+    assert.ok(lines(start.all).includes("No masters file. Please specify masters in 'conf/masters'."), start.all);
+    assert.ok(!/Starting/.test(start.all ?? ''), start.all);
+    assert.deepEqual(await pidsIn(s.pidDir), []);
+  });
+
+  it('jobmanager.sh stop with nothing running says so', async () => {
+    const s = await setup();
+    const stop = await run(s, 'jobmanager.sh', ['stop']);
+    assert.equal(stop.exitCode, 0, stop.all);
+    assert.deepEqual(lines(stop.all), [`No standalonesession daemon to stop on host ${HOST}.`]);
+  });
+
+  it('a daemon that dies at once is reported with the end of its output and left out of the pid file', async () => {
+    const s = await setup(['env.node.opts: --no-such-node-flag']);
+    const start = await run(s, 'jobmanager.sh', ['start']);
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 1, start.all);
+    const out = `${s.logDir}/flink-${s.ident}-standalonesession-0-${HOST}.out`;
+    assert.ok(lines(start.all).includes(`Error: standalonesession daemon failed to start. Last lines of ${out}:`), start.all);
+    assert.match(start.all ?? '', /--no-such-node-flag/);
+    assert.deepEqual(await pidsIn(s.pidDir), []);
+  });
+
+  it('stop forgets pids of daemons that are gone', async () => {
+    const s = await setup();
+    const gone = await execa(process.execPath, ['-e', 'console.log(process.pid)']);
+    const pidFile = join(s.pidDir, `flink-${s.ident}-taskexecutor.pid`);
+    await mkdir(s.pidDir, { recursive: true });
+    await writeFile(pidFile, `${gone.stdout}\n`);
+    const stop = await run(s, 'taskmanager.sh', ['stop']);
+    assert.equal(stop.exitCode, 0, stop.all);
+    assert.deepEqual(lines(stop.all), [`No taskexecutor daemon to stop on host ${HOST}.`]);
+    assert.ok(!existsSync(pidFile), 'the stale pid file is removed');
+  });
+
+  it('bin/flink explains how to build when there is no build', async () => {
+    const s = await setup();
+    const res = await execa(join(BIN, 'flink'), ['list'], {
+      env: { ...s.env, FLINK_DIST_DIR: join(s.root, 'no-dist') },
+      all: true,
+      reject: false,
+    });
+    assert.equal(res.exitCode, 1);
+    assert.equal(res.all, `flink-ts is not built: run 'npm ci' (or 'npm run build') in ${FLINK_HOME}.`);
+  });
+});
