@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { API_GLOBAL } from '../graph/index.js';
 import { FlinkError } from '../util/errors.js';
@@ -32,7 +33,7 @@ export class ProgramParseError extends FlinkError {
   constructor(path: string, messages: Message[]) {
     const first = messages
       .slice(0, 3)
-      .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text))
+      .map((m) => (m.location ? `${resolve(m.location.file)}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text))
       .join('; ');
     super('PROGRAM_PARSE', `The program ${path} could not be compiled: ${first}`);
   }
@@ -68,7 +69,7 @@ export async function bundleProgram(programPath: string): Promise<JobBundle> {
       // Bundled CommonJS dependencies may call require(); give them Node's.
       banner: { js: "import { createRequire as __flinkTsCreateRequire } from 'node:module'; const require = __flinkTsCreateRequire(import.meta.url);" },
     });
-    code = (out.outputFiles[0] as { contents: Uint8Array }).contents;
+    code = absoluteSourceMap((out.outputFiles[0] as { contents: Uint8Array }).contents);
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors && errors.length > 0) throw new ProgramParseError(programPath, errors);
@@ -80,6 +81,21 @@ export async function bundleProgram(programPath: string): Promise<JobBundle> {
   const path = join(dir, fileName);
   await writeFile(path, code);
   return { programName, fileName, data: code, path, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+const MAP_PREFIX = '//# sourceMappingURL=data:application/json;base64,';
+
+/**
+ * esbuild writes source paths relative to the working directory; the bundle is imported from elsewhere
+ * (a temp dir, a TaskManager's blob dir), so stack traces need absolute paths to point at the user's file.
+ */
+function absoluteSourceMap(code: Uint8Array): Uint8Array {
+  const text = Buffer.from(code).toString('utf8');
+  const at = text.lastIndexOf(MAP_PREFIX);
+  if (at < 0) return code;
+  const map = JSON.parse(Buffer.from(text.slice(at + MAP_PREFIX.length).trim(), 'base64').toString('utf8')) as { sources: string[] };
+  map.sources = map.sources.map((s) => (s.includes(':') && !s.startsWith('.') ? s : pathToFileURL(resolve(s)).href));
+  return Buffer.from(`${text.slice(0, at)}${MAP_PREFIX}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`);
 }
 
 /** Reads a stored bundle back (the JobManager plans uploaded programs from files). */

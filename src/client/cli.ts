@@ -22,6 +22,11 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'REST_ERROR',
   'NOT_SUPPORTED',
   'JOB_NOT_CANCELED',
+  'PROGRAM_NOT_FOUND',
+  'PROGRAM_PARSE',
+  'PROGRAM_MISSING_JOB',
+  'FILE_EXISTS',
+  'FILE_NOT_FOUND',
 ]);
 
 /** Wrappers that say what failed; their causes say why. */

@@ -27,10 +27,21 @@ export interface ProgramOptions {
   print: (line: string) => void;
 }
 
+const NO_JOB =
+  "The program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.";
+
 export class ProgramInvocationError extends FlinkError {
   constructor(message: string, cause?: unknown) {
     super('PROGRAM_INVOCATION', message, { cause });
     this.name = 'ProgramInvocationException';
+  }
+}
+
+/** The program ran to its end without calling execute(). */
+export class ProgramMissingJobError extends FlinkError {
+  constructor() {
+    super('PROGRAM_MISSING_JOB', NO_JOB);
+    this.name = 'ProgramMissingJobException';
   }
 }
 
@@ -41,8 +52,6 @@ export class JobExecutionError extends FlinkError {
   }
 }
 
-const NO_JOB =
-  "The program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.";
 
 export async function runProgram(opts: ProgramOptions): Promise<void> {
   if (opts.savepointPath !== undefined) {
@@ -104,7 +113,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
       bufferTimeout: opts.config.get(ExecutionOptions.BUFFER_TIMEOUT),
       execute,
     });
-    if (jobs === 0) throw new ProgramInvocationError(NO_JOB);
+    if (jobs === 0) throw new ProgramMissingJobError();
   } finally {
     await executor?.close().catch(() => {});
     await bundle.dispose();
@@ -138,7 +147,7 @@ export async function capturePlan(bundle: JobBundle, args: string[], defaultPara
     },
   });
   await Promise.race([done, run]);
-  if (!captured) throw new ProgramInvocationError(NO_JOB);
+  if (!captured) throw new ProgramMissingJobError();
   return captured;
 }
 

@@ -38,6 +38,14 @@ export interface RegisteredTaskManager {
   hardware: HardwareDescription;
 }
 
+/** A TaskManager stopped answering (its connection closed or its heartbeat timed out). */
+export class TaskManagerLostError extends FlinkError {
+  constructor(message: string) {
+    super('TASK_MANAGER_LOST', message, { recoverable: true });
+    this.name = 'TaskManagerLostException';
+  }
+}
+
 export class NoResourceAvailableError extends FlinkError {
   constructor(message: string) {
     super('NO_RESOURCE_AVAILABLE', message, { recoverable: true });
@@ -95,7 +103,7 @@ export class ResourceManager {
     conn.on('close', () => {
       if (tmId && this.taskManagers.get(tmId)?.conn === conn) {
         const tm = this.taskManagers.get(tmId) as RegisteredTaskManager;
-        this.lose(tmId, new FlinkError('TASK_MANAGER_LOST', `TaskManager with id ${tmId} (${tm.host}:${tm.dataPort}) is no longer reachable: its connection closed (the process ended or the network failed).`, { recoverable: true }));
+        this.lose(tmId, new TaskManagerLostError(`TaskManager with id ${tmId} (${tm.host}:${tm.dataPort}) is no longer reachable: its connection closed (the process ended or the network failed).`));
       }
     });
   }
@@ -121,7 +129,7 @@ export class ResourceManager {
     const now = Date.now();
     for (const tm of [...this.taskManagers.values()]) {
       if (now - tm.lastHeartbeat > this.o.heartbeatTimeoutMs) {
-        this.lose(tm.id, new FlinkError('TASK_MANAGER_LOST', `TaskManager with id ${tm.id} (${tm.host}:${tm.dataPort}) is no longer reachable: heartbeat timed out after ${this.o.heartbeatTimeoutMs} ms.`, { recoverable: true }));
+        this.lose(tm.id, new TaskManagerLostError(`TaskManager with id ${tm.id} (${tm.host}:${tm.dataPort}) is no longer reachable: heartbeat timed out after ${this.o.heartbeatTimeoutMs} ms.`));
         tm.conn.close();
       } else {
         tm.conn.notify(TaskExecutorGateway.heartbeatFromResourceManager, {});
@@ -225,7 +233,7 @@ export class ResourceManager {
 
   submitTasks(tmId: string, req: SubmitTasks): Promise<void> {
     const tm = this.taskManagers.get(tmId);
-    if (!tm) return Promise.reject(new FlinkError('TASK_MANAGER_LOST', `TaskManager ${tmId} is not registered anymore.`, { recoverable: true }));
+    if (!tm) return Promise.reject(new TaskManagerLostError(`TaskManager ${tmId} is not registered anymore.`));
     return tm.conn.call<void>(TaskExecutorGateway.submitTasks, req, this.o.rpcTimeoutMs);
   }
 
