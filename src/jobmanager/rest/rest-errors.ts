@@ -32,6 +32,15 @@ const STATUS_BY_ERROR_NAME: Readonly<Record<string, number>> = {
   DuplicateJobSubmissionException: 409,
   USAGE: 400,
   UsageError: 400,
+  // A program that cannot be planned is the submitter's to fix.
+  PROGRAM_PARSE: 400,
+  PROGRAM_NOT_FOUND: 404,
+  PROGRAM_MISSING_JOB: 400,
+  PROGRAM_INVOCATION: 400,
+  BAD_PROGRAM_FILE: 400,
+  INVALID_JOB_GRAPH: 400,
+  JOB_NOT_RUNNING: 409,
+  WEB_SUBMIT_DISABLED: 403,
 };
 
 export interface RestFailure {

@@ -1,0 +1,61 @@
+/**
+ * Plans a program in a worker thread: bundle it, run it to its first execute(), and hand back the
+ * JobGraph and the bundle. The JobManager uses it for programs uploaded through REST (`/jars/:id/run`),
+ * so user code never runs in, or leaks into, the JobManager's own thread.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { JobSubmission } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import { deserializeError, serializeError, type FlinkError } from '../util/errors.js';
+import type { SerializedError } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import { bundleProgram } from './bundler.js';
+import { capturePlan } from './program.js';
+
+export interface PlanRequest {
+  programPath: string;
+  args: string[];
+  defaultParallelism: number;
+  bufferTimeout: number;
+  jobId?: string;
+}
+
+type PlanReply = { ok: true; jobGraph: unknown; fileName: string; data: Uint8Array } | { ok: false; error: SerializedError };
+
+/** Plans the program in a fresh worker thread and returns what to submit. */
+export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<JobSubmission> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: req, stdout: true, stderr: true });
+    const timer = setTimeout(() => {
+      void w.terminate();
+      reject(new Error(`Planning ${req.programPath} did not finish within ${timeoutMs} ms.`));
+    }, timeoutMs);
+    w.once('message', (m: PlanReply) => {
+      clearTimeout(timer);
+      void w.terminate();
+      if (m.ok) resolve({ jobGraph: m.jobGraph, bundle: { fileName: m.fileName, data: m.data } });
+      else reject(deserializeError(m.error) as FlinkError);
+    });
+    w.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+async function planHere(req: PlanRequest): Promise<PlanReply> {
+  const bundle = await bundleProgram(req.programPath);
+  try {
+    const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout);
+    if (req.jobId) graph.jobId = req.jobId;
+    return { ok: true, jobGraph: graph, fileName: bundle.fileName, data: bundle.data };
+  } finally {
+    await bundle.dispose();
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as PlanRequest | undefined)?.programPath) {
+  const port = parentPort;
+  planHere(workerData as PlanRequest).then(
+    (r) => port.postMessage(r),
+    (err) => port.postMessage({ ok: false, error: serializeError(err) } satisfies PlanReply),
+  );
+}
