@@ -168,9 +168,11 @@ case "$STARTSTOP" in
         echo "$mypid" >> "$pid"
 
         # A bad option or a taken port makes the daemon exit within moments; report that here rather than
-        # leave a pid file that points at nothing. Bounded: 20 polls of 0.1 s.
+        # leave a pid file that points at nothing. Done early once the daemon logs that it started.
+        # Bounded: 20 polls of 0.1 s.
         for ((i = 0; i < 20; i++)); do
             if ! isRunning "$mypid"; then break; fi
+            if grep -q ' started\.$' "$log" 2> /dev/null; then break; fi
             sleep 0.1
         done
         if ! isRunning "$mypid"; then

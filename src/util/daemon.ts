@@ -54,6 +54,8 @@ export async function runDaemon(name: string, log: Logger, start: (args: DaemonA
   process.on('unhandledRejection', (err) => log.error('Unhandled rejection.', err));
   try {
     stop = await start(parseDaemonArgs(process.argv.slice(2)));
+    // bin/flink-daemon.sh waits for this line (or the process's end) to report the start.
+    log.info(`${name} started.`);
   } catch (err) {
     const e = err as Error & { code?: string };
     log.error(`Could not start ${name}: ${e.message}`, e.code === 'CONFIG_INVALID' ? undefined : err);

@@ -1,0 +1,301 @@
+/**
+ * A real standalone cluster for integration tests: `bin/start-cluster.sh` with a private copy of conf/
+ * (free loopback ports, two TaskManagers with two slots each), private log and pid directories, and the
+ * build this test file belongs to.
+ *
+ * ```ts
+ * let cluster: StandaloneCluster;
+ * before(async () => (cluster = await StandaloneCluster.start()));
+ * after(async () => cluster?.stop());
+ * it('runs', async () => assert.equal((await cluster.flink(['list'])).exitCode, 0));
+ * ```
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+// This file runs from <dist>/test/integration/support/; the scripts must run the very build the test belongs to.
+export const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const FLINK_HOME = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
+export const BIN_DIR = join(FLINK_HOME, 'bin');
+export const EXAMPLES_DIR = join(FLINK_HOME, 'examples');
+export const HOST = hostname();
+
+export type Daemon = 'standalonesession' | 'taskexecutor';
+
+export interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | undefined;
+  /** True when the command was killed because it ran past its timeout. */
+  readonly timedOut: boolean;
+  /** Everything for assertion messages. */
+  readonly describe: string;
+}
+
+export interface CommandOptions {
+  /** Kills the command after this many ms (default 60 s); a hang fails the test instead of stalling it. */
+  timeout?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface StandaloneClusterOptions {
+  /** Lines appended to flink-conf.yaml (the last occurrence of a key wins). */
+  extraConf?: string[];
+  taskManagers?: number;
+  slotsPerTaskManager?: number;
+}
+
+/** A port that was free a moment ago on 127.0.0.1: bind port 0, read it, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  const address = server.address();
+  await new Promise<void>((res) => server.close(() => res()));
+  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
+  return address.port;
+}
+
+/** Polls `probe` until it returns a value; bounded in time and in attempts. Errors count as "not yet". */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A dead daemon not yet reaped still answers kill(pid, 0); /proc tells where there is one.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+export function nonEmptyLines(text: string): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '');
+}
+
+function describeResult(cmd: string, r: { stdout: string; stderr: string; exitCode: number | undefined; timedOut: boolean }): string {
+  return `$ ${cmd}\nexit code: ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** Runs a command without throwing on a non-zero exit; stdout and stderr are kept apart. */
+export async function runCommand(file: string, args: readonly string[], env: Record<string, string>, opts: CommandOptions = {}): Promise<CommandResult> {
+  const r = await execa(file, args, {
+    env: { ...env, ...opts.env },
+    reject: false,
+    timeout: opts.timeout ?? 60_000,
+    stdin: 'ignore',
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+  });
+  const base = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode, timedOut: r.timedOut };
+  return { ...base, describe: describeResult(`${file} ${args.join(' ')}`, base) };
+}
+
+let counter = 0;
+
+export class StandaloneCluster {
+  private stopped = false;
+  private readonly seenPids = new Set<number>();
+
+  private constructor(
+    readonly root: string,
+    readonly confDir: string,
+    readonly logDir: string,
+    readonly pidDir: string,
+    readonly ident: string,
+    readonly restPort: number,
+    readonly rpcPort: number,
+    readonly taskManagers: number,
+    readonly slotsPerTaskManager: number,
+    /** FLINK_CONF_DIR, FLINK_LOG_DIR, FLINK_PID_DIR, FLINK_IDENT_STRING, FLINK_DIST_DIR for every script. */
+    readonly env: Record<string, string>,
+  ) {}
+
+  /** `127.0.0.1:<rest port>`, what `-m` takes. */
+  get address(): string {
+    return `127.0.0.1:${this.restPort}`;
+  }
+
+  get restUrl(): string {
+    return `http://${this.address}`;
+  }
+
+  /**
+   * Creates the temp setup and runs bin/start-cluster.sh, then waits until every slot is registered.
+   * If anything fails on the way, whatever was started is stopped before the error is rethrown.
+   */
+  static async start(opts: StandaloneClusterOptions = {}): Promise<StandaloneCluster> {
+    const taskManagers = opts.taskManagers ?? 2;
+    const slots = opts.slotsPerTaskManager ?? 2;
+    const root = await mkdtemp(join(tmpdir(), 'flink-it-cluster-'));
+    const confDir = join(root, 'conf');
+    const logDir = join(root, 'log');
+    const pidDir = join(root, 'pid');
+    await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
+    await mkdir(logDir, { recursive: true });
+    await mkdir(pidDir, { recursive: true });
+    const restPort = await freePort();
+    let rpcPort = await freePort();
+    while (rpcPort === restPort) rpcPort = await freePort();
+    await appendFile(
+      join(confDir, 'flink-conf.yaml'),
+      [
+        '',
+        '# integration test cluster: loopback only, free ports',
+        'jobmanager.rpc.address: 127.0.0.1',
+        `jobmanager.rpc.port: ${rpcPort}`,
+        'rest.address: 127.0.0.1',
+        'rest.bind-address: 127.0.0.1',
+        `rest.port: ${restPort}`,
+        'taskmanager.host: 127.0.0.1',
+        `taskmanager.numberOfTaskSlots: ${slots}`,
+        ...(opts.extraConf ?? []),
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(confDir, 'workers'), 'localhost\n'.repeat(taskManagers));
+    const ident = `it${process.pid}c${++counter}`;
+    const env: Record<string, string> = {
+      FLINK_CONF_DIR: confDir,
+      FLINK_LOG_DIR: logDir,
+      FLINK_PID_DIR: pidDir,
+      FLINK_IDENT_STRING: ident,
+      FLINK_DIST_DIR: DIST_DIR,
+    };
+    const cluster = new StandaloneCluster(root, confDir, logDir, pidDir, ident, restPort, rpcPort, taskManagers, slots, env);
+    try {
+      const started = await runCommand(join(BIN_DIR, 'start-cluster.sh'), [], env, { timeout: 90_000 });
+      await cluster.rememberPids();
+      if (started.exitCode !== 0) throw new Error(`start-cluster.sh failed\n${started.describe}`);
+      // start-cluster.sh only warns when the TaskManagers are late; the tests need every slot.
+      await waitFor(`${taskManagers * slots} registered slots`, 30_000, async () => {
+        const o = await cluster.rest<{ 'slots-total': number; taskmanagers: number }>('/overview');
+        return o.taskmanagers === taskManagers && o['slots-total'] === taskManagers * slots ? o : undefined;
+      }, 100);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Runs bin/flink with the cluster's environment. */
+  flink(args: readonly string[], opts: CommandOptions = {}): Promise<CommandResult> {
+    return runCommand(join(BIN_DIR, 'flink'), args, this.env, opts);
+  }
+
+  /** GET (or another method) on the REST API; throws with the body on a non-2xx answer. */
+  async rest<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await this.restResponse(path, init);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${res.status}: ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  restResponse(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.restUrl}${path}`, { signal: AbortSignal.timeout(10_000), ...init });
+  }
+
+  /** Polls /jobs/:id until it is in one of `states`; returns that state. */
+  async awaitJobState(jobId: string, states: readonly string[], timeoutMs = 30_000): Promise<string> {
+    return waitFor(`job ${jobId} in ${states.join('/')}`, timeoutMs, async () => {
+      const j = await this.rest<{ state: string }>(`/jobs/${jobId}`);
+      return states.includes(j.state) ? j.state : undefined;
+    });
+  }
+
+  pidFile(daemon: Daemon): string {
+    return join(this.pidDir, `flink-${this.ident}-${daemon}.pid`);
+  }
+
+  /** The pids in a daemon's pid file, in start order (index n is daemon instance n). */
+  async pids(daemon: Daemon): Promise<number[]> {
+    const file = this.pidFile(daemon);
+    if (!existsSync(file)) return [];
+    return nonEmptyLines(await readFile(file, 'utf8')).map(Number);
+  }
+
+  /** `flink-<ident>-<daemon>-<n>-<host>.log` / `.out`. */
+  logFile(daemon: Daemon, n: number, ext: 'log' | 'out' = 'log'): string {
+    return join(this.logDir, `flink-${this.ident}-${daemon}-${n}-${HOST}.${ext}`);
+  }
+
+  async readLog(daemon: Daemon, n: number, ext: 'log' | 'out' = 'log'): Promise<string> {
+    const file = this.logFile(daemon, n, ext);
+    return existsSync(file) ? readFile(file, 'utf8') : '';
+  }
+
+  /** A fresh directory under the cluster's temp dir (removed with the cluster). */
+  async tempDir(name: string): Promise<string> {
+    const dir = join(this.root, 'work', `${name}-${++counter}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * bin/stop-cluster.sh, then SIGKILL for every daemon it did not stop; removes the temp dir.
+   * Idempotent, and every step runs even when an earlier one fails.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const problems: string[] = [];
+    await this.rememberPids().catch(() => {});
+    if ([...this.seenPids].some(isAlive)) {
+      const r = await runCommand(join(BIN_DIR, 'stop-cluster.sh'), [], this.env, { timeout: 60_000 }).catch(
+        (err: unknown) => ({ exitCode: undefined, describe: String(err) }),
+      );
+      if (r.exitCode !== 0) problems.push(r.describe);
+    }
+    for (const pid of this.seenPids) {
+      if (!isAlive(pid)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    if (process.env['FLINK_IT_KEEP'] !== '1') await rm(this.root, { recursive: true, force: true }).catch(() => {});
+    if (problems.length > 0) console.warn(`stop-cluster.sh did not finish cleanly:\n${problems.join('\n')}`);
+  }
+
+  private async rememberPids(): Promise<void> {
+    if (!existsSync(this.pidDir)) return;
+    for (const name of await readdir(this.pidDir)) {
+      if (!name.endsWith('.pid')) continue;
+      for (const pid of nonEmptyLines(await readFile(join(this.pidDir, name), 'utf8')).map(Number)) {
+        if (Number.isInteger(pid) && pid > 0) this.seenPids.add(pid);
+      }
+    }
+  }
+}
