@@ -131,7 +131,7 @@ describe('codec round trips', () => {
   });
 
   it('turns array holes into undefined', () => {
-    // eslint-disable-next-line no-sparse-arrays
+     
     assert.deepStrictEqual(roundTrip([1, , 3]), [1, undefined, 3]);
   });
 

@@ -1,0 +1,332 @@
+/**
+ * A real standalone cluster for the cluster benchmarks: a temporary FLINK_CONF_DIR (free ports on 127.0.0.1,
+ * its own pid and log directories), started and stopped with bin/start-cluster.sh / bin/stop-cluster.sh, jobs
+ * submitted with `bin/flink run`, and the memory of every daemon read from /proc.
+ *
+ * ```ts
+ * const cluster = await StandaloneBenchCluster.start({ taskManagers: 2, slotsPerTaskManager: 1 });
+ * const run = await cluster.runJob(programPath, { parallelism: 2, args: ['--records', '1000'] });
+ * await cluster.close();
+ * ```
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** This file runs from <dist>/bench/; the daemons run the very build it belongs to. */
+export const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The checkout with bin/ and conf/: FLINK_HOME, else the parent of the build directory. */
+export function flinkHome(): string {
+  const home = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
+  if (!existsSync(join(home, 'bin', 'flink'))) {
+    throw new Error(`No bin/flink under ${home}: set FLINK_HOME to the flink-ts checkout (the build is ${DIST_DIR}).`);
+  }
+  return home;
+}
+
+export interface ClusterOptions {
+  taskManagers: number;
+  slotsPerTaskManager: number;
+  /** Extra flink-conf.yaml lines (last wins). */
+  extraConf?: string[];
+  /** Extra node flags for the daemons (env.node.opts), e.g. --cpu-prof. */
+  nodeOpts?: string;
+}
+
+export interface ProcessMemory {
+  role: 'JobManager' | 'TaskManager';
+  pid: number;
+  /** Peak resident set size since the last reset (VmHWM), MiB. */
+  peakRssMiB: number;
+  /** Highest RSS seen by polling, MiB (a cross-check of VmHWM; also works where clear_refs is not allowed). */
+  polledPeakRssMiB: number;
+  /** Bytes the process wrote through write(2)-like calls during the run: TCP data plane, logs, files. */
+  wcharBytes: number;
+}
+
+export interface JobRun {
+  jobId: string;
+  /** The JobMaster's net runtime: submission accepted → all tasks finished (includes deployment). */
+  netRuntimeMs: number;
+  /** First task RUNNING → last task FINISHED, from the REST vertex times (excludes deployment). */
+  taskRuntimeMs: number;
+  wallMs: number;
+  vertices: Array<{ name: string; parallelism: number; readRecords: number; writeRecords: number; readBytes: number; writeBytes: number }>;
+  memory: ProcessMemory[];
+  stdout: string;
+}
+
+export class StandaloneBenchCluster {
+  private constructor(
+    readonly root: string,
+    readonly home: string,
+    readonly env: Record<string, string>,
+    readonly restPort: number,
+    private readonly pidDir: string,
+  ) {}
+
+  static async start(o: ClusterOptions): Promise<StandaloneBenchCluster> {
+    const home = flinkHome();
+    const root = await mkdtemp(join(tmpdir(), 'flink-bench-'));
+    const confDir = join(root, 'conf');
+    const pidDir = join(root, 'pid');
+    const logDir = join(root, 'log');
+    await cp(join(home, 'conf'), confDir, { recursive: true });
+    const restPort = await freePort();
+    const rpcPort = await freePort();
+    await appendFile(
+      join(confDir, 'flink-conf.yaml'),
+      [
+        '',
+        '# cluster benchmark: loopback only, free ports',
+        'jobmanager.rpc.address: 127.0.0.1',
+        `jobmanager.rpc.port: ${rpcPort}`,
+        'rest.address: 127.0.0.1',
+        'rest.bind-address: 127.0.0.1',
+        `rest.port: ${restPort}`,
+        'taskmanager.host: 127.0.0.1',
+        `taskmanager.numberOfTaskSlots: ${o.slotsPerTaskManager}`,
+        ...(o.nodeOpts ? [`env.node.opts: ${o.nodeOpts}`] : []),
+        ...(o.extraConf ?? []),
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(confDir, 'workers'), 'localhost\n'.repeat(o.taskManagers));
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      FLINK_HOME: home,
+      FLINK_CONF_DIR: confDir,
+      FLINK_PID_DIR: pidDir,
+      FLINK_LOG_DIR: logDir,
+      FLINK_IDENT_STRING: `bench${process.pid}`,
+      FLINK_DIST_DIR: DIST_DIR,
+    };
+    const cluster = new StandaloneBenchCluster(root, home, env, restPort, pidDir);
+    try {
+      await cluster.exec('start-cluster.sh', [], 120_000);
+      await cluster.waitForTaskManagers(o.taskManagers, 60_000);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get logDir(): string {
+    return this.env['FLINK_LOG_DIR'] as string;
+  }
+
+  /** The daemons' pids by role, from the pid files start-cluster.sh wrote. */
+  async daemons(): Promise<Array<{ role: ProcessMemory['role']; pid: number }>> {
+    const out: Array<{ role: ProcessMemory['role']; pid: number }> = [];
+    if (!existsSync(this.pidDir)) return out;
+    for (const name of (await readdir(this.pidDir)).sort()) {
+      if (!name.endsWith('.pid')) continue;
+      const role = name.includes('standalonesession') ? 'JobManager' : 'TaskManager';
+      for (const line of (await readFile(join(this.pidDir, name), 'utf8')).split('\n')) {
+        const pid = Number(line.trim());
+        if (pid > 0) out.push({ role, pid });
+      }
+    }
+    return out.sort((a, b) => (a.role === b.role ? 0 : a.role === 'JobManager' ? -1 : 1));
+  }
+
+  /** Runs `bin/flink run -p <p> <program> <args>` and collects runtime, metrics and memory. */
+  async runJob(program: string, o: { parallelism: number; args: string[]; timeoutMs?: number }): Promise<JobRun> {
+    const daemons = await this.daemons();
+    const before = new Map(daemons.map((d) => [d.pid, readWchar(d.pid)]));
+    for (const d of daemons) resetPeakRss(d.pid);
+    const polled = new Map(daemons.map((d) => [d.pid, rssMiB(d.pid)]));
+    const poller = setInterval(() => {
+      for (const d of daemons) polled.set(d.pid, Math.max(polled.get(d.pid) ?? 0, rssMiB(d.pid)));
+    }, 50);
+    const t0 = performance.now();
+    let stdout: string;
+    try {
+      stdout = await this.exec('flink', ['run', '-p', String(o.parallelism), program, ...o.args], o.timeoutMs ?? 600_000);
+    } finally {
+      clearInterval(poller);
+    }
+    const wallMs = performance.now() - t0;
+    const memory: ProcessMemory[] = daemons.map((d) => ({
+      role: d.role,
+      pid: d.pid,
+      peakRssMiB: peakRssMiB(d.pid),
+      polledPeakRssMiB: Math.max(polled.get(d.pid) ?? 0, rssMiB(d.pid)),
+      wcharBytes: readWchar(d.pid) - (before.get(d.pid) ?? 0),
+    }));
+    const jobId = /JobID ([0-9a-f]{32})/.exec(stdout)?.[1];
+    const runtime = /Job Runtime: (\d+) ms/.exec(stdout)?.[1];
+    if (!jobId || runtime === undefined) throw new Error(`Unexpected output of bin/flink run:\n${stdout}`);
+    const details = (await (await fetch(`http://127.0.0.1:${this.restPort}/jobs/${jobId}`)).json()) as {
+      vertices: Array<{ name: string; parallelism: number; 'start-time': number; 'end-time': number; metrics: Record<string, number> }>;
+    };
+    const starts = details.vertices.map((v) => v['start-time']).filter((t) => t > 0);
+    const ends = details.vertices.map((v) => v['end-time']).filter((t) => t > 0);
+    return {
+      jobId,
+      netRuntimeMs: Number(runtime),
+      taskRuntimeMs: Math.max(...ends) - Math.min(...starts),
+      wallMs,
+      vertices: details.vertices.map((v) => ({
+        name: v.name,
+        parallelism: v.parallelism,
+        readRecords: v.metrics['read-records'] ?? 0,
+        writeRecords: v.metrics['write-records'] ?? 0,
+        readBytes: v.metrics['read-bytes'] ?? 0,
+        writeBytes: v.metrics['write-bytes'] ?? 0,
+      })),
+      memory,
+      stdout,
+    };
+  }
+
+  /** Stops the cluster with bin/stop-cluster.sh; kills what is left of its own daemons; removes the temp dir. */
+  async close(keepRoot = false): Promise<void> {
+    const daemons = await this.daemons().catch(() => []);
+    await this.exec('stop-cluster.sh', [], 60_000).catch((err: Error) => process.stderr.write(`stop-cluster.sh: ${err.message}\n`));
+    for (const d of daemons) {
+      if (isAlive(d.pid)) {
+        try {
+          process.kill(d.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    if (!keepRoot) await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** Runs a bin/ script; resolves to its stdout, rejects with stdout+stderr on a non-zero exit. */
+  exec(script: string, args: string[], timeoutMs: number): Promise<string> {
+    return new Promise((res, rej) => {
+      execFile(join(this.home, 'bin', script), args, { env: this.env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) rej(new Error(`bin/${script} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+        else res(stdout);
+      });
+    });
+  }
+
+  private async waitForTaskManagers(n: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = -1;
+    for (let i = 0; i < 600 && Date.now() < deadline; i++) {
+      try {
+        const r = (await (await fetch(`http://127.0.0.1:${this.restPort}/overview`)).json()) as { taskmanagers?: number; 'slots-total'?: number };
+        seen = r.taskmanagers ?? -1;
+        if (seen >= n) return;
+      } catch {
+        // not up yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`The benchmark cluster did not report ${n} TaskManagers within ${timeoutMs} ms (saw ${seen}); logs in ${this.logDir}.`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  const address = server.address();
+  await new Promise<void>((res) => server.close(() => res()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+function statusField(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export const rssMiB = (pid: number): number => statusField(pid, 'VmRSS');
+export const peakRssMiB = (pid: number): number => statusField(pid, 'VmHWM');
+
+/** Resets VmHWM to the current RSS (Linux: "5" > clear_refs), so the next reading is this run's peak. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readWchar(pid: number): number {
+  try {
+    const m = /^wchar:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Writes `text` to `<dir>/<name>` and returns the path. */
+export async function writeProgram(dir: string, name: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** Median, min and max of a list of numbers. */
+export function stats(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return { median, min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+}
+
+/** The machine the figures come from. */
+export function machine(): { cpu: string; cores: number; memGiB: number; node: string; load: string } {
+  const cpuinfo = safeRead('/proc/cpuinfo');
+  const meminfo = safeRead('/proc/meminfo');
+  return {
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+    cores: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
+    memGiB: Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0) / 1024 / 1024,
+    node: process.version,
+    load: safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' '),
+  };
+}
+
+function safeRead(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Spawns a detached-free child and resolves with its exit code (used for helpers like `node -e`). */
+export function spawnAndWait(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((res) => {
+    const c = spawn(cmd, args, { env, stdio: 'inherit' });
+    c.on('exit', (code) => res(code ?? 1));
+  });
+}
