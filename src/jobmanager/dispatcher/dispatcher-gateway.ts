@@ -162,6 +162,7 @@ export interface DispatcherGateway {
   /** Stores an uploaded program (a .js/.mjs/.ts job file) and returns its id. */
   uploadProgram(fileName: string, data: Uint8Array): Promise<UploadedProgram>;
   listPrograms(): Promise<UploadedProgram[]>;
+  deleteProgram(programId: string): Promise<void>;
   /** Plans an uploaded program on the JobManager and submits the resulting job. */
   runProgram(programId: string, request: ProgramRunRequest): Promise<{ jobId: string }>;
   shutDownCluster(): Promise<void>;

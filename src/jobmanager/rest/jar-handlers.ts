@@ -1,7 +1,7 @@
 /**
  * Handlers under `/jars`: upload a program, list, run and delete uploaded programs (Flink's web-submission API).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgramRunRequest, UploadedProgram } from '../dispatcher/dispatcher-gateway.js';
 import type { HandlerContext } from './handler-context.js';
@@ -209,8 +209,7 @@ export function jarRoutes(ctx: HandlerContext): Route[] {
         const id = req.pathParams.jarid ?? '';
         const exists = !/[/\\]|^\.\.?$/.test(id) && (await gateway.listPrograms()).some((p) => p.id === id);
         if (!exists) throw badRequest(`File ${id} does not exist in ${ctx.uploadDir}.`);
-        // The gateway has no delete call; the stored file lives in the upload directory (see uploadProgram).
-        await rm(join(ctx.uploadDir, id), { force: true });
+        await gateway.deleteProgram(id);
         return { status: 200, body: {} };
       },
     },

@@ -202,6 +202,12 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     return [...this.programs];
   }
 
+  async deleteProgram(programId: string): Promise<void> {
+    this.check();
+    const i = this.programs.findIndex((p) => p.id === programId);
+    if (i >= 0) this.programs.splice(i, 1);
+  }
+
   async runProgram(programId: string, request: ProgramRunRequest): Promise<{ jobId: string }> {
     this.check();
     this.calls.runs.push({ programId, request });
