@@ -43,6 +43,8 @@ export interface CommandOptions {
   timeout?: number;
   cwd?: string;
   env?: Record<string, string>;
+  /** Kills the command when aborted (for commands a test starts and may have to abandon). */
+  signal?: AbortSignal;
 }
 
 export interface StandaloneClusterOptions {
@@ -116,6 +118,7 @@ export async function runCommand(file: string, args: readonly string[], env: Rec
     timeout: opts.timeout ?? 60_000,
     stdin: 'ignore',
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}),
   });
   const base = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode, timedOut: r.timedOut };
   return { ...base, describe: describeResult(`${file} ${args.join(' ')}`, base) };
@@ -250,9 +253,17 @@ export class StandaloneCluster {
     return join(this.logDir, `flink-${this.ident}-${daemon}-${n}-${HOST}.${ext}`);
   }
 
+  /** The text of a daemon's log or .out file ('' while it does not exist). */
   async readLog(daemon: Daemon, n: number, ext: 'log' | 'out' = 'log'): Promise<string> {
-    const file = this.logFile(daemon, n, ext);
-    return existsSync(file) ? readFile(file, 'utf8') : '';
+    let file = this.logFile(daemon, n, ext);
+    if (!existsSync(file)) {
+      // The scripts name files after $HOSTNAME, which an environment may set differently from os.hostname().
+      const prefix = `flink-${this.ident}-${daemon}-${n}-`;
+      const found = (await readdir(this.logDir)).find((f) => f.startsWith(prefix) && f.endsWith(`.${ext}`));
+      if (found === undefined) return '';
+      file = join(this.logDir, found);
+    }
+    return readFile(file, 'utf8');
   }
 
   /** A fresh directory under the cluster's temp dir (removed with the cluster). */
