@@ -374,12 +374,13 @@ export class UnsortedGrouping<T> {
       operator,
       keySpec: this.keys,
       fns,
-      params: { ...params, combiner: true },
+      // Each step gets its own copy: .and() appends to both, and a shared array would get every entry twice.
+      params: { ...structuredClone(params), combiner: true },
       inputs: [this.input.transformation],
       parallelism: SAME_AS_INPUT,
     });
     const part = hashPartition(env, combiner, this.keys);
-    return new Operator<T>(env, env.create({ name, operator, keySpec: this.keys, fns, params: { ...params, combiner: false }, inputs: [part] }));
+    return new Operator<T>(env, env.create({ name, operator, keySpec: this.keys, fns, params: { ...structuredClone(params), combiner: false }, inputs: [part] }));
   }
 
   private combinerOf(final: Transformation): Transformation {

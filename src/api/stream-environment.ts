@@ -15,7 +15,7 @@ import {
   nextExecuteIndex,
   type RuntimeMode,
 } from './context.js';
-import { DataStream } from './datastream.js';
+import { SingleOutputStreamOperator } from './datastream.js';
 import type { SourceFunction } from './functions.js';
 import { TransformationRegistry, type Json } from './transformation.js';
 import { UsageError } from '../util/errors.js';
@@ -72,11 +72,11 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  fromElements<T>(...elements: T[]): DataStream<T> {
+  fromElements<T>(...elements: T[]): SingleOutputStreamOperator<T> {
     return this.fromCollection(elements, 'Collection Source');
   }
 
-  fromCollection<T>(elements: Iterable<T>, name = 'Collection Source'): DataStream<T> {
+  fromCollection<T>(elements: Iterable<T>, name = 'Collection Source'): SingleOutputStreamOperator<T> {
     const list = [...elements];
     const t = this.registry.create({
       name,
@@ -86,11 +86,11 @@ export class StreamExecutionEnvironment {
       nonParallel: true,
       chaining: 'HEAD',
     });
-    return new DataStream<T>(this, t);
+    return new SingleOutputStreamOperator<T>(this, t);
   }
 
   /** Emits the numbers from..to (inclusive), split evenly across the parallel source instances. */
-  generateSequence(from: number, to: number): DataStream<number> {
+  generateSequence(from: number, to: number): SingleOutputStreamOperator<number> {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
       throw new UsageError(`generateSequence(${from}, ${to}): use integers with from <= to.`);
     }
@@ -100,11 +100,11 @@ export class StreamExecutionEnvironment {
       params: { from, to },
       chaining: 'HEAD',
     });
-    return new DataStream<number>(this, t);
+    return new SingleOutputStreamOperator<number>(this, t);
   }
 
   /** Reads a text file (or every file of a directory) line by line; parallel instances read byte ranges. */
-  readTextFile(path: string, charsetName = 'UTF-8'): DataStream<string> {
+  readTextFile(path: string, charsetName = 'UTF-8'): SingleOutputStreamOperator<string> {
     checkPath(path, 'readTextFile');
     const t = this.registry.create({
       name: `Source: ${path}`,
@@ -112,11 +112,11 @@ export class StreamExecutionEnvironment {
       params: { path, charset: charsetName },
       chaining: 'HEAD',
     });
-    return new DataStream<string>(this, t);
+    return new SingleOutputStreamOperator<string>(this, t);
   }
 
   /** Lines (or `delimiter`-separated strings) from a TCP socket; ends when the socket closes. */
-  socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): DataStream<string> {
+  socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): SingleOutputStreamOperator<string> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new UsageError(`socketTextStream: invalid port ${port}; use 1..65535.`);
     }
@@ -128,11 +128,11 @@ export class StreamExecutionEnvironment {
       bounded: false,
       chaining: 'HEAD',
     });
-    return new DataStream<string>(this, t);
+    return new SingleOutputStreamOperator<string>(this, t);
   }
 
   /** A user-defined source: an (async) generator function or an object with run(ctx)/cancel(). */
-  addSource<T>(source: SourceFunction<T>, name = 'Custom Source', options: { parallel?: boolean } = {}): DataStream<T> {
+  addSource<T>(source: SourceFunction<T>, name = 'Custom Source', options: { parallel?: boolean } = {}): SingleOutputStreamOperator<T> {
     const t = this.registry.create({
       name,
       operator: 'source:custom',
@@ -142,7 +142,7 @@ export class StreamExecutionEnvironment {
       bounded: false,
       chaining: 'HEAD',
     });
-    return new DataStream<T>(this, t);
+    return new SingleOutputStreamOperator<T>(this, t);
   }
 
   /** Runs the pipeline built so far as one job and waits for it (unless submitted detached). */

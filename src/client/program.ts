@@ -27,6 +27,8 @@ export interface ProgramOptions {
   print: (line: string) => void;
 }
 
+const CLIENT_CONDITIONS: ReadonlySet<string> = new Set(['CLUSTER_UNREACHABLE', 'CONFIG_INVALID', 'REST_ERROR', 'PROGRAM_MISSING_JOB']);
+
 const NO_JOB =
   "The program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.";
 
@@ -77,7 +79,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
 
   const execute = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
-    const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName });
+    const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
       throw new UsageError(
         'Job was submitted in detached mode. Results of job execution, such as accumulators, runtime, etc. are not available. ' +
@@ -141,7 +143,7 @@ export async function capturePlan(bundle: JobBundle, args: string[], defaultPara
     defaultParallelism,
     bufferTimeout,
     execute: (p) => {
-      captured = buildJobGraph(p, { args, replay: [], programName: bundle.programName }).graph;
+      captured = buildJobGraph(p, { args, replay: [], programName: bundle.programName, workingDirectory: process.cwd() }).graph;
       resolveCaptured();
       return new Promise<JobExecutionResultData>(() => {});
     },
@@ -173,6 +175,8 @@ async function runInPlanMode(bundle: JobBundle, args: string[], ctx: Parameters<
   try {
     await importBundle(bundle.path);
   } catch (err) {
+    // Conditions of the client itself (cluster unreachable, bad configuration) are not the program's failure.
+    if (err instanceof FlinkError && CLIENT_CONDITIONS.has(err.code)) throw err;
     if (err instanceof FlinkError && (err.code === 'USAGE' || err.code === 'PROGRAM_INVOCATION')) {
       throw new ProgramInvocationError(`The main method caused an error: ${err.message}`, err.cause ?? undefined);
     }

@@ -1,6 +1,6 @@
 /** `file://` URIs and plain paths. */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -109,8 +109,11 @@ export class LocalFileSystem implements FileSystem {
 
   async delete(uri: string, recursive: boolean): Promise<boolean> {
     const path = toLocalPath(uri);
-    if (!(await this.exists(path))) return false;
-    await rm(path, { recursive, force: true });
+    const st = await this.stat(path);
+    if (!st) return false;
+    // Non-recursive: an empty directory goes (as in Flink and HDFS); rmdir refuses a non-empty one.
+    if (st.isDirectory && !recursive) await rmdir(path);
+    else await rm(path, { recursive, force: true });
     return true;
   }
 

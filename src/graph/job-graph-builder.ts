@@ -32,6 +32,8 @@ export interface BuildOptions {
   args: string[];
   replay: string[];
   programName: string;
+  /** Where relative paths resolve; default: this process's working directory (the client's). */
+  workingDirectory?: string;
 }
 
 export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJobGraph {
@@ -134,6 +136,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
     edges: jobEdges,
     plan: { nodes: planNodes(order, inEdges, parallelism) },
     programName: opts.programName,
+    workingDirectory: opts.workingDirectory ?? process.cwd(),
   };
   graph.hash = graphHash(graph, all);
   const transformations = new Map(all.map((t) => [t.id, t]));
@@ -244,7 +247,7 @@ function planNodes(order: Transformation[], inEdges: Map<Transformation, StreamE
     const ins = inEdges.get(t) as StreamEdge[];
     const node: PlanNode = {
       id: t.id,
-      type: t.isSink ? `Sink: ${t.name}` : ins.length === 0 ? `Source: ${t.name}` : t.name,
+      type: t.isSink ? prefixed('Sink: ', t.name) : ins.length === 0 ? prefixed('Source: ', t.name) : t.name,
       pact: t.isSink ? 'Data Sink' : ins.length === 0 ? 'Data Source' : 'Operator',
       contents: t.name,
       parallelism: parallelism.get(t) as number,
@@ -258,4 +261,9 @@ function planNodes(order: Transformation[], inEdges: Map<Transformation, StreamE
     }
     return node;
   });
+}
+
+/** Flink names sources "Source: x" and sinks "Sink: x"; names that already say so (readTextFile's) stay. */
+function prefixed(prefix: string, name: string): string {
+  return name.startsWith(prefix) ? name : `${prefix}${name}`;
 }

@@ -25,6 +25,8 @@ export interface JobGraph {
   plan: { nodes: PlanNode[] };
   /** The bundle's file name as submitted, for messages. */
   programName: string;
+  /** The client's working directory: relative file paths of sources and sinks resolve against it. */
+  workingDirectory: string;
 }
 
 export interface JobVertex {

@@ -5,6 +5,7 @@
  */
 import type { JobGraph } from '../../graph/index.js';
 import { childPath, FileAlreadyExistsError, getFileSystem } from '../../fs/index.js';
+import { resolveJobPath } from '../../runtime/task/stream-task.js';
 
 interface FileSink {
   path: string;
@@ -17,7 +18,7 @@ function fileSinks(g: JobGraph): FileSink[] {
   for (const v of g.vertices) {
     for (const op of v.operators) {
       if (op.operator === 'sink:text') {
-        out.push({ path: op.params.path as string, writeMode: op.params.writeMode as string, parallelism: v.parallelism });
+        out.push({ path: resolveJobPath(g, op.params.path as string), writeMode: op.params.writeMode as string, parallelism: v.parallelism });
       }
     }
   }

@@ -157,7 +157,7 @@ export class JobMaster {
     const affected = this.executions.some((v) => v.some((e) => e.tmId === tmId && !isExecutionTerminal(e.state)));
     if (!affected) return;
     this.forEachExecution((e) => {
-      if (e.tmId === tmId && !isExecutionTerminal(e.state)) e.state = 'FAILED';
+      if (e.tmId === tmId && !isExecutionTerminal(e.state)) endExecution(e, 'FAILED');
     });
     this.failJob(error, { taskName: undefined, location: tmId });
   }
@@ -174,7 +174,7 @@ export class JobMaster {
   private finishCancel(): void {
     if (isTerminal(this.status)) return;
     this.forEachExecution((e) => {
-      if (!isExecutionTerminal(e.state)) e.state = 'CANCELED';
+      if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
     });
     this.end('CANCELED');
   }
@@ -192,7 +192,7 @@ export class JobMaster {
     this.abort.abort(new FlinkError('JOB_FAILING', 'The job is failing.'));
     void this.cancelTasks().finally(() => {
       this.forEachExecution((e) => {
-        if (!isExecutionTerminal(e.state)) e.state = 'CANCELED';
+        if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
       });
       this.end('FAILED');
     });
@@ -316,6 +316,11 @@ export class JobMaster {
   private forEachExecution(fn: (e: Execution) => void): void {
     for (const v of this.executions) for (const e of v) fn(e);
   }
+}
+
+function endExecution(e: Execution, state: 'FAILED' | 'CANCELED'): void {
+  e.state = state;
+  e.endTime = Date.now();
 }
 
 function isExecutionTerminal(s: ExecutionState): boolean {

@@ -75,8 +75,9 @@ export const groupedReduce: OperatorFactory = (ctx) => {
 /** groupBy(...).sum/min/max(...).and(...): several field aggregations per key; combinable. */
 export const groupedAggregate: OperatorFactory = (ctx) => {
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
+  // The table's accumulators are private until end of input, so the steps update them in place.
   const aggs = (ctx.params.aggregations as Array<[string, string | number]>).map(([kind, field]) =>
-    aggregationStep(kind.toLowerCase() as AggKind, field, true),
+    aggregationStep(kind.toLowerCase() as AggKind, field, true, true),
   );
   const step = aggs.length === 1 ? (aggs[0] as (a: unknown, r: unknown) => unknown) : (a: unknown, r: unknown) => aggs.reduce((acc, s) => s(acc, r), a);
   const table = new Map<unknown, unknown>();
@@ -84,7 +85,12 @@ export const groupedAggregate: OperatorFactory = (ctx) => {
     processElement: (r) => {
       const k = stateKey(key(r));
       const prev = table.get(k);
-      table.set(k, prev === undefined ? initialAggregate(r) : step(prev, r));
+      if (prev === undefined) {
+        table.set(k, initialAggregate(r));
+      } else {
+        const next = step(prev, r);
+        if (next !== prev) table.set(k, next);
+      }
     },
     endInput: () => emitAll(ctx, table.values()),
   };

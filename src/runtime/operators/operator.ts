@@ -37,6 +37,8 @@ export interface OperatorContext {
   fail(err: unknown): void;
   /** Tells the task that an operator which reported `available() === false` can take records again. */
   signalAvailable(): void;
+  /** A file path or URI from the program, with relative paths resolved against the client's working directory. */
+  resolvePath(path: string): string;
 }
 
 export interface StreamOperator {

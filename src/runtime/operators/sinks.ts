@@ -49,7 +49,7 @@ export function sinkFilePath(path: string, subtask: number, parallelism: number)
 
 /** writeAsText / writeAsCsv. The JobManager prepared the path; the file appears only when complete. */
 export const textSink: OperatorFactory = (ctx) => {
-  const path = sinkFilePath(ctx.params.path as string, ctx.subtask, ctx.parallelism);
+  const path = sinkFilePath(ctx.resolvePath(ctx.params.path as string), ctx.subtask, ctx.parallelism);
   const csv = ctx.params.format === 'csv';
   const rowDelimiter = ctx.params.rowDelimiter as string;
   const fieldDelimiter = ctx.params.fieldDelimiter as string;

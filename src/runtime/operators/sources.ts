@@ -117,7 +117,7 @@ function encodingOf(charset: unknown): BufferEncoding {
 }
 
 async function mySplits(ctx: OperatorContext): Promise<{ fs: FileSystem; splits: FileSplit[] }> {
-  const path = ctx.params.path as string;
+  const path = ctx.resolvePath(ctx.params.path as string);
   const fs = getFileSystem(path);
   const all = await computeSplits(fs, path, ctx.parallelism);
   return { fs, splits: all.filter((_, i) => i % ctx.parallelism === ctx.subtask) };

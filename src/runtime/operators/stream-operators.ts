@@ -64,16 +64,24 @@ export type AggKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
 /** sum/min/max/minBy/maxBy on a keyed stream, emitting the current aggregate per record. */
 export const keyedAggregate: OperatorFactory = (ctx) => {
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
-  const step = aggregationStep(ctx.params.agg as AggKind, ctx.params.field as string | number, ctx.params.first !== false);
+  const step = aggregationStep(ctx.params.agg as AggKind, ctx.params.field as string | number, ctx.params.first !== false, true);
+  // The state holds a private accumulator updated in place and each record gets its own copy: one map
+  // lookup per record and a short-lived copy, instead of a lookup, a store and a long-lived copy.
   const state = new Map<unknown, unknown>();
   const out = ctx.output;
   return {
     processElement: (r) => {
       const k = stateKey(key(r));
-      const prev = state.get(k);
-      const next = prev === undefined ? initialAggregate(r) : step(prev, r);
-      state.set(k, next);
-      out.collect(next);
+      let acc = state.get(k);
+      if (acc === undefined) {
+        acc = initialAggregate(r);
+        state.set(k, acc);
+      } else {
+        const next = step(acc, r);
+        if (next !== acc) state.set(k, next);
+        acc = next;
+      }
+      out.collect(initialAggregate(acc));
     },
   };
 };
@@ -85,9 +93,13 @@ export function initialAggregate(r: unknown): unknown {
   return r;
 }
 
-export function aggregationStep(agg: AggKind, field: string | number, first: boolean): (acc: unknown, r: unknown) => unknown {
+/**
+ * One aggregation step: the new accumulator for `acc` and record `r`. With `inPlace` the step may change
+ * `acc` and return it (the caller owns `acc` and has not handed it out); otherwise it returns a new value.
+ */
+export function aggregationStep(agg: AggKind, field: string | number, first: boolean, inPlace = false): (acc: unknown, r: unknown) => unknown {
   const get = fieldExtractor(field);
-  const set = fieldUpdater(field);
+  const set = inPlace ? inPlaceUpdater(field) : fieldUpdater(field);
   const num = (v: unknown): number => {
     if (typeof v !== 'number') throw new UsageError(`${agg}(${JSON.stringify(field)}): the field is not a number (got ${typeof v}).`);
     return v;
@@ -110,6 +122,23 @@ export function aggregationStep(agg: AggKind, field: string | number, first: boo
         return c > 0 || (c === 0 && !first) ? initialAggregate(r) : acc;
       };
   }
+}
+
+/** Like fieldUpdater, but sets the field of an accumulator the operator owns without copying it. */
+function inPlaceUpdater(field: string | number): (acc: unknown, value: unknown) => unknown {
+  const copying = fieldUpdater(field);
+  if (typeof field === 'number') {
+    return (acc, v) => {
+      if (!Array.isArray(acc)) return copying(acc, v);
+      acc[field] = v;
+      return acc;
+    };
+  }
+  return (acc, v) => {
+    if (acc === null || typeof acc !== 'object' || Array.isArray(acc)) return copying(acc, v);
+    (acc as Record<string, unknown>)[field] = v;
+    return acc;
+  };
 }
 
 /** Orders numbers, strings, booleans, bigints and dates; mixed types order by type name. */

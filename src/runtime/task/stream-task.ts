@@ -3,6 +3,7 @@
  * gate (or runs its source), pushes records through the chain by plain calls, writes to its record
  * writers, and pauses its input whenever a writer or a sink is back-pressured.
  */
+import { isAbsolute, resolve } from 'node:path';
 import type { RuntimeContext } from '../../api/functions.js';
 import type { Transformation } from '../../api/transformation.js';
 import { toKeyExtractor } from '../../api/keys.js';
@@ -313,8 +314,15 @@ export class StreamTask {
       },
       fail: (err) => task.fail(err),
       signalAvailable: () => task.signalAvailable(),
+      resolvePath: (p) => resolveJobPath(this.job, p),
     };
   }
+}
+
+/** Relative paths mean the same file as in the client that submitted the job. */
+export function resolveJobPath(job: JobGraph, p: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p) || isAbsolute(p)) return p;
+  return resolve(job.workingDirectory || '.', p);
 }
 
 function customPartitioner(t: Transformation | undefined): (key: unknown, n: number) => number {

@@ -61,7 +61,7 @@ async function capturePipeline(g: JobGraph): Promise<Map<number, Transformation>
       },
     );
     const pipeline = await Promise.race([captured, ended]);
-    const built = buildJobGraph(pipeline, { jobId: g.jobId, args: g.args, replay: g.replay, programName: g.programName });
+    const built = buildJobGraph(pipeline, { jobId: g.jobId, args: g.args, replay: g.replay, programName: g.programName, workingDirectory: g.workingDirectory });
     if (built.graph.hash !== g.hash) {
       const a = built.graph.vertices.map((v) => `${v.name}@${v.parallelism}`).join(', ');
       const b = g.vertices.map((v) => `${v.name}@${v.parallelism}`).join(', ');
