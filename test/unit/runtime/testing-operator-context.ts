@@ -59,7 +59,6 @@ export class TestingOperatorContext {
       fail: (err) => void this.failures.push(err),
       signalAvailable: () => void this.availableSignals++,
       resolvePath: (p) => p,
-    resolvePath: (p: string) => p,
     };
   }
 }
