@@ -5,7 +5,7 @@
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
 import { setExecutionContext } from '../api/context.js';
 import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
-import { buildJobGraph, importBundle, type JobGraph } from '../graph/index.js';
+import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../graph/index.js';
 import { decodeRecords, encodeRecord } from '../runtime/codec/index.js';
 import { deserializeError, FlinkError, UsageError } from '../util/errors.js';
 import { bundleProgram, type JobBundle } from './bundler.js';
@@ -77,7 +77,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
     return executor;
   };
 
-  const execute = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
+  const executeJob = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
     const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
@@ -106,6 +106,15 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
     opts.print(`Job with JobID ${jobId} has finished.`);
     opts.print(`Job Runtime: ${result.netRuntime} ms`);
     return { jobId, netRuntime: result.netRuntime, accumulators };
+  };
+  // Every execute() leaves one replay entry, a failed one too: the program may catch the failure and go on.
+  const execute = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
+    try {
+      return await executeJob(p);
+    } catch (err) {
+      if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
   };
 
   try {

@@ -79,6 +79,12 @@ export interface PlanNode {
   predecessors?: Array<{ id: number; ship_strategy: string; side: 'first' | 'second' }>;
 }
 
+/**
+ * Prefix of the `replay` entry of an execute() call that failed in the client (followed by the error message):
+ * a program may catch the failure and go on, and the TaskManagers re-running it must take the same path.
+ */
+export const FAILED_REPLAY_PREFIX = '!failed:';
+
 export function shipStrategy(p: PartitionerType): string {
   switch (p) {
     case 'hash':

@@ -238,6 +238,197 @@ describe('DataSet API on a MiniCluster', function () {
         assert.equal(first.length, 7);
         assert.equal(new Set(first.map((x) => x[1])).size, 7, 'seven different input records');
       });
+
+      it('join (pairs and with()), coGroup, cross, union, mapPartition, reduce, reduceGroup, sortPartition, partitioning and setParallelism', async () => {
+        const { results: r } = await c.run(
+          `
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          const users = env.fromElements([1, 'ann'], [2, 'bob'], [3, 'cid'], [4, 'dan']);
+          const orders = env.generateSequence(0, 5).map((i) => [100 + i, [1, 2, 1, 9, 4, 4][i], i * 1.5]);
+          tag('join', users.join(orders).where(0).equalTo(1));
+          tag('joinWith', users.join(orders).where(0).equalTo(1).with((u, o) => [u[1], o[0]]));
+          tag('joinSelectors', orders.join(users).where((o) => o[1]).equalTo((u) => u[0]).with({ join: (o, u) => u[1] + ':' + o[0] }));
+          tag('coGroup', users.coGroup(orders).where(0).equalTo(1).with((us, os, out) => out.collect([us.map((u) => u[1]).join('') || '-', os.map((o) => o[0]).sort()])));
+          tag('cross', env.fromElements(1, 2, 3).cross(env.fromElements('a', 'b')));
+          tag('crossWith', env.generateSequence(1, 4).cross(env.fromElements(10, 20)).with((a, b) => a * b));
+          tag('union', env.fromElements(1, 2).union(env.fromElements(2, 3)).union(env.generateSequence(10, 12)));
+          tag('mapPartition', env.generateSequence(1, 100).mapPartition((values, out) => out.collect(values.reduce((a, b) => a + b, 0))));
+          tag('reduce', env.generateSequence(1, 100).reduce((a, b) => a + b));
+          tag('reduceGroup', env.generateSequence(1, 10).reduceGroup((values, out) => out.collect(values.length)));
+          tag('sortPartition', env.generateSequence(1, 60).map((x) => [(x * 37) % 11, x]).sortPartition(0, 'ASCENDING').sortPartition(1, 'DESCENDING')
+            .mapPartition((vals, out) => out.collect(vals)));
+          tag('sortByFunction', env.generateSequence(1, 30).sortPartition((x) => -x).mapPartition((vals, out) => out.collect(vals)));
+          tag('hashPartition', env.generateSequence(1, 40).map((x) => [x % 4, x]).partitionByHash(0)
+            .mapPartition({ open(ctx) { this.i = ctx.getIndexOfThisSubtask(); }, mapPartition(vals, out) { for (const v of vals) out.collect([this.i, v[0]]); } }));
+          tag('setParallelism', env.generateSequence(1, 20).map({ open(ctx) { this.n = ctx.getNumberOfParallelSubtasks(); }, map(x) { return this.n; } }).setParallelism(2).name('two'));
+          R.tagged = await collectTagged();
+          `,
+          { parallelism: p },
+        );
+        const t = r.tagged as Record<string, unknown[]>;
+        const ordersData = [0, 1, 2, 3, 4, 5].map((i) => [100 + i, [1, 2, 1, 9, 4, 4][i] as number, i * 1.5] as const);
+        const usersData: Array<[number, string]> = [[1, 'ann'], [2, 'bob'], [3, 'cid'], [4, 'dan']];
+        const pairsExpected = usersData.flatMap((u) => ordersData.filter((o) => o[1] === u[0]).map((o) => [u, [...o]]));
+        assert.deepEqual(sorted(t.join ?? []), sorted(pairsExpected));
+        assert.deepEqual(sorted(t.joinWith ?? []), sorted(pairsExpected.map(([u, o]) => [(u as [number, string])[1], (o as number[])[0]])));
+        assert.deepEqual(sorted(t.joinSelectors ?? []), sorted(pairsExpected.map(([u, o]) => `${(u as [number, string])[1]}:${(o as number[])[0]}`)));
+        assert.deepEqual(sorted(t.coGroup ?? []), sorted([['ann', [100, 102]], ['bob', [101]], ['cid', []], ['dan', [104, 105]], ['-', [103]]]));
+        assert.deepEqual(sorted(t.cross ?? []), sorted([1, 2, 3].flatMap((a) => ['a', 'b'].map((b) => [a, b]))));
+        assert.deepEqual(((t.crossWith ?? []) as number[]).sort((a, b) => a - b), [10, 20, 20, 30, 40, 40, 60, 80]);
+        assert.deepEqual(((t.union ?? []) as number[]).sort((a, b) => a - b), [1, 2, 2, 3, 10, 11, 12]);
+        const mp = (t.mapPartition ?? []) as number[];
+        assert.equal(mp.length, p, 'one call per partition');
+        assert.equal(mp.reduce((a, b) => a + b, 0), 5050);
+        assert.deepEqual(t.reduce, [5050]);
+        assert.deepEqual(t.reduceGroup, [10]);
+        const parts = (t.sortPartition ?? []) as Array<Array<[number, number]>>;
+        assert.deepEqual(parts.flat().map((x) => x[1]).sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1));
+        for (const part of parts) {
+          for (let i = 1; i < part.length; i++) {
+            const [a, b] = [part[i - 1] as [number, number], part[i] as [number, number]];
+            assert.ok(a[0] < b[0] || (a[0] === b[0] && a[1] > b[1]), `partition sorted by field 0 asc, then 1 desc: ${JSON.stringify(part)}`);
+          }
+        }
+        for (const part of (t.sortByFunction ?? []) as number[][]) assert.deepEqual(part, [...part].sort((a, b) => b - a));
+        const hp = (t.hashPartition ?? []) as Array<[number, number]>;
+        assert.equal(hp.length, 40);
+        for (let k = 0; k < 4; k++) assert.equal(new Set(hp.filter((x) => x[1] === k).map((x) => x[0])).size, 1, `key ${k} in one partition`);
+        assert.deepEqual(t.setParallelism, Array.from({ length: 20 }, () => 2));
+      });
+
+      it('readTextFile and readCsvFile (types, ignoreFirstLine, includeFields, quotes), writeAsText/writeAsCsv and print()', async () => {
+        const dir = await c.scratch(`files-p${p}`);
+        const lines = ['first line', 'zweite Zeile – ü', '', 'fourth\ttab', ...Array.from({ length: 200 }, (_, i) => `line ${i}`)];
+        await writeFile(join(dir, 'in.txt'), lines.join('\r\n'));
+        await mkdir(join(dir, 'indir'));
+        await writeFile(join(dir, 'indir', 'a.txt'), 'a1\na2\n');
+        await writeFile(join(dir, 'indir', 'b.txt'), 'b1\n');
+        await writeFile(join(dir, 'indir', '_SUCCESS'), '');
+        await writeFile(join(dir, 'in.csv'), 'name,count,price\nann,3,1.5\n"doe, jane",7,-2\n\nbob,0,1e2\n');
+        await writeFile(join(dir, 'semi.csv'), '# comment\nx;1;true\ny;2;false\n');
+        const { results: r, stdout } = await c.run(
+          `
+          const dir = ParameterTool.fromArgs(process.argv.slice(2)).getRequired('dir');
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          tag('text', env.readTextFile(dir + '/in.txt'));
+          tag('textDir', env.readTextFile(dir + '/indir'));
+          tag('csv', env.readCsvFile(dir + '/in.csv', { ignoreFirstLine: true, quoteCharacter: '"', types: ['string', 'int', 'number'] }));
+          tag('csvInclude', env.readCsvFile(dir + '/in.csv', { ignoreFirstLine: true, quoteCharacter: '"', includeFields: '101', types: ['string', 'number'] }));
+          tag('csvStrings', env.readCsvFile(dir + '/in.csv', { includeFields: [1] }));
+          tag('csvSemi', env.readCsvFile(dir + '/semi.csv', { fieldDelimiter: ';', ignoreComments: '#', types: ['string', 'int', 'boolean'] }));
+          Object.assign(R, await collectTagged());
+          const words = env.fromElements('b', 'a', 'b', 'c').map((w) => [w, 1]).groupBy(0).sum(1);
+          words.writeAsText(dir + '/text-out');
+          words.writeAsCsv(dir + '/csv-out', '\\n', '|');
+          env.fromElements('solo').writeAsText(dir + '/single').setParallelism(1);
+          const res = await env.execute('write files');
+          R.jobId = res.getJobID();
+          R.runtime = res.getNetRuntime();
+          await env.fromElements(['x', 1], ['y', 2]).print();
+          `,
+          { parallelism: p, args: ['--dir', dir], captureStdout: true },
+        );
+        assert.deepEqual(sorted(r.text as string[]), sorted(lines));
+        assert.deepEqual(sorted(r.textDir as string[]), ['a1', 'a2', 'b1']);
+        assert.deepEqual(sorted(r.csv as unknown[]), sorted([['ann', 3, 1.5], ['doe, jane', 7, -2], ['bob', 0, 100]]));
+        assert.deepEqual(sorted(r.csvInclude as unknown[]), sorted([['ann', 1.5], ['doe, jane', -2], ['bob', 100]]));
+        // Without a quote character quotes are data, as in Flink: '"doe, jane",7' has the fields '"doe' and ' jane"'.
+        assert.deepEqual(sorted(r.csvStrings as unknown[]), sorted([['count'], ['3'], [' jane"'], ['0']]));
+        assert.deepEqual(sorted(r.csvSemi as unknown[]), sorted([['x', 1, true], ['y', 2, false]]));
+        assert.deepEqual((await outputLines(join(dir, 'text-out'))).sort(), ['(a,1)', '(b,2)', '(c,1)']);
+        assert.deepEqual((await outputLines(join(dir, 'csv-out'))).sort(), ['a|1', 'b|2', 'c|1']);
+        assert.equal((await stat(join(dir, 'text-out'))).isDirectory(), p > 1, 'a parallel sink writes a directory of files');
+        assert.equal(await readFile(join(dir, 'single'), 'utf8'), 'solo\n');
+        assert.match(r.jobId as string, /^[0-9a-f]{32}$/);
+        assert.equal(typeof r.runtime, 'number');
+        assert.deepEqual(stdout.split('\n').filter((l) => l.startsWith('(')).sort(), ['(x,1)', '(y,2)']);
+      });
+
+      it('NO_OVERWRITE on an existing output path fails the job with Flink\'s message; OVERWRITE replaces it', async () => {
+        const dir = await c.scratch(`overwrite-p${p}`);
+        await writeFile(join(dir, 'out'), 'old\n');
+        const program = (mode: string): string => `
+          const dir = ParameterTool.fromArgs(process.argv.slice(2)).getRequired('dir');
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          env.fromElements('new').writeAsText(dir + '/out'${mode ? `, '${mode}'` : ''});
+          await env.execute();
+        `;
+        await assert.rejects(c.run(program(''), { parallelism: p, args: ['--dir', dir] }), (e: unknown) => {
+          assert.match(chain(e), /already exists\. Existing files and directories are not overwritten in NO_OVERWRITE mode/);
+          return true;
+        });
+        assert.equal(await readFile(join(dir, 'out'), 'utf8'), 'old\n');
+        await c.run(program('OVERWRITE'), { parallelism: p, args: ['--dir', dir] });
+        assert.deepEqual(await outputLines(join(dir, 'out')), ['new']);
+      });
+
+      it('a later job built from count() and collect() results runs (the TaskManagers replay earlier results)', async () => {
+        const { results: r, clientLines } = await c.run(
+          `
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          const n = await env.generateSequence(1, 20).filter((x) => x % 4 === 0).count();
+          const keys = await env.fromElements('b', 'a', 'c', 'a').distinct().collect();
+          keys.sort();
+          // The shape of this job depends on both results: n decides the sequence, keys the number of branches.
+          let ds = env.generateSequence(1, n).map((x) => x * 100);
+          for (const k of keys) ds = ds.union(env.fromElements(k + n));
+          R.combined = await ds.collect();
+          R.last = await env.fromCollection(R.combined).filter((x) => typeof x === 'number').reduce((a, b) => a + b).collect();
+          `,
+          { parallelism: p },
+        );
+        assert.deepEqual(sorted(r.combined as unknown[]), sorted([100, 200, 300, 400, 500, 'a5', 'b5', 'c5']));
+        assert.deepEqual(r.last, [1500]);
+        assert.equal(clientLines.filter((l) => l.startsWith('Job has been submitted with JobID')).length, 4);
+        assert.equal(clientLines.filter((l) => l === 'Program execution finished').length, 4);
+      });
+
+      it('a failing user function fails the job; the error reaches the program with its message', async () => {
+        const { results: r } = await c.run(
+          `
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          try {
+            await env.generateSequence(1, 100).map((x) => { if (x === 42) throw new Error('no 42 here'); return x; }).collect();
+            R.outcome = 'succeeded';
+          } catch (e) {
+            R.outcome = 'failed';
+            let msgs = [];
+            for (let cur = e; cur; cur = cur.cause) msgs.push(cur.message);
+            R.messages = msgs;
+          }
+          // Whatever the program does after a failed job, the TaskManagers must see the same.
+          R.after = await env.fromElements(1, 2).map(R.outcome === 'failed' ? (x) => x * 2 : (x) => x * 3).collect();
+          `,
+          { parallelism: p },
+        );
+        assert.equal(r.outcome, 'failed');
+        assert.match((r.messages as string[]).join('\n'), /Job failed/);
+        assert.match((r.messages as string[]).join('\n'), /no 42 here/);
+        assert.deepEqual(sorted(r.after as number[]), [2, 4]);
+
+        await assert.rejects(
+          c.run(
+            `
+            const env = ExecutionEnvironment.getExecutionEnvironment();
+            await env.fromElements('a', 'b').map((s) => { if (s === 'b') throw new TypeError('bad record ' + s); return s; }).collect();
+            `,
+            { parallelism: p },
+          ),
+          (e: unknown) => {
+            assert.equal((e as Error).name, 'ProgramInvocationException');
+            assert.match(chain(e), /The main method caused an error: Job failed/);
+            assert.match(chain(e), /TypeError: bad record b/);
+            return true;
+          },
+        );
+      });
     });
   }
 });
+
+/** Every message of an error's cause chain, one per line. */
+function chain(e: unknown): string {
+  const out: string[] = [];
+  for (let cur: unknown = e; cur instanceof Error && out.length < 20; cur = cur.cause) out.push(`${cur.name}: ${cur.message}`);
+  return out.join('\n');
+}

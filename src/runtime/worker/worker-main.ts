@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CapturedPipeline, JobExecutionResultData } from '../../api/context.js';
 import { setExecutionContext } from '../../api/context.js';
-import { buildJobGraph, importBundle, type JobGraph } from '../../graph/index.js';
+import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../../graph/index.js';
 import { decodeRecords } from '../codec/index.js';
 import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } from '../network/channel-router.js';
 import { StreamTask } from '../task/stream-task.js';
@@ -42,6 +42,12 @@ async function capturePipeline(g: JobGraph): Promise<Map<number, Transformation>
     execute: (p): Promise<JobExecutionResultData> => {
       if (p.executeIndex < g.executeIndex) {
         const replay = g.replay[p.executeIndex];
+        if (replay?.startsWith(FAILED_REPLAY_PREFIX)) {
+          // That job failed in the client: fail here too, so the program takes the same path.
+          const err = new FlinkError('JOB_EXECUTION_FAILED', replay.slice(FAILED_REPLAY_PREFIX.length));
+          err.name = 'JobExecutionException';
+          return Promise.reject(err);
+        }
         const accumulators = replay ? (decodeRecords(Buffer.from(replay, 'base64'))[0] as Record<string, unknown>) : {};
         return Promise.resolve({ jobId: 'replayed', netRuntime: 0, accumulators });
       }

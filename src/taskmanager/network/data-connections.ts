@@ -33,27 +33,52 @@ export interface PeerAddress {
 
 const log = getLogger('org.apache.flink.runtime.io.network.netty.NettyServer');
 
+/**
+ * Cuts the byte stream into frames. Each payload is copied once, straight from the socket chunks into
+ * its own ArrayBuffer (which a data frame needs anyway, to be transferred to a worker): no concatenation
+ * of chunks, no zero-filled allocation.
+ */
 class FrameReader {
-  private chunks: Buffer[] = [];
-  private size = 0;
+  private readonly head = Buffer.allocUnsafe(HEADER);
+  /** The job id and channel fields of the head. */
+  private readonly meta = this.head.subarray(5, HEADER);
+  private headFill = 0;
+  private payload: Buffer | undefined;
+  private payloadFill = 0;
   constructor(private readonly onFrame: (type: number, head: Buffer, payload: Buffer) => void) {}
 
   push(d: Buffer): void {
-    this.chunks.push(d);
-    this.size += d.length;
-    while (this.size >= 4) {
-      const first = this.chunks[0] as Buffer;
-      const len = first.length >= 4 ? first.readUInt32BE(0) : Buffer.concat(this.chunks).readUInt32BE(0);
-      if (this.size < 4 + len) return;
-      const all = this.chunks.length === 1 ? first : Buffer.concat(this.chunks);
-      const frame = all.subarray(4, 4 + len);
-      const rest = all.subarray(4 + len);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.size = rest.length;
-      this.onFrame(frame[0] as number, frame.subarray(1, HEADER - 4), frame.subarray(HEADER - 4));
+    let off = 0;
+    const end = d.length;
+    while (off < end) {
+      let payload = this.payload;
+      if (payload === undefined) {
+        const take = Math.min(HEADER - this.headFill, end - off);
+        d.copy(this.head, this.headFill, off, off + take);
+        this.headFill += take;
+        off += take;
+        if (this.headFill < HEADER) return;
+        const payloadLen = Math.max(0, this.head.readUInt32BE(0) - (HEADER - 4));
+        // Events and credits carry no payload; a data frame always gets its own (transferable) ArrayBuffer.
+        payload = this.payload = payloadLen === 0 && this.head[4] !== T_DATA ? EMPTY : Buffer.allocUnsafeSlow(payloadLen);
+        this.payloadFill = 0;
+      }
+      const take = Math.min(payload.length - this.payloadFill, end - off);
+      if (take > 0) {
+        d.copy(payload, this.payloadFill, off, off + take);
+        this.payloadFill += take;
+        off += take;
+      }
+      if (this.payloadFill < payload.length) return;
+      this.payload = undefined;
+      this.headFill = 0;
+      // The head is reused for the next frame: onFrame reads it before returning.
+      this.onFrame(this.head[4] as number, this.meta, payload);
     }
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class DataConnectionManager {
   private server: Server | undefined;
@@ -131,9 +156,8 @@ export class DataConnectionManager {
       const c = head.readUInt32BE(24);
       const n = head.readUInt32BE(28);
       if (type === T_DATA) {
-        const copy = new Uint8Array(new ArrayBuffer(payload.length));
-        copy.set(payload);
-        this.onFrame({ type: 'data', jobId, e, p, c, n, payload: copy });
+        // The payload owns its whole ArrayBuffer (FrameReader allocated it), so it can be transferred.
+        this.onFrame({ type: 'data', jobId, e, p, c, n, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.length) });
       } else {
         this.onFrame({ type: type === T_END ? 'end' : 'credit', jobId, e, p, c, n });
       }

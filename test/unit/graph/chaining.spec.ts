@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { StreamExecutionEnvironment } from '../../../src/api/index.js';
 import { UsageError } from '../../../src/util/errors.js';
-import { assertWellFormed, buildFirst, edgeBetween, edgesBetween, planOf, vertexNames, vertexWith } from './testing-pipeline.js';
+import { assertWellFormed, buildFirst, capturePipelines, edgeBetween, edgesBetween, planOf, vertexNames, vertexWith } from './testing-pipeline.js';
 
 const streams = (): StreamExecutionEnvironment => StreamExecutionEnvironment.getExecutionEnvironment();
 
@@ -267,7 +267,6 @@ describe('JobGraph builder: chaining of streaming operators (Flink rules)', () =
   });
 
   it('a second execute() captures only the sinks defined after the first', async () => {
-    const { capturePipelines } = await import('./testing-pipeline.js');
     const pipelines = await capturePipelines(async () => {
       const env = streams();
       env.fromElements(1).print();
