@@ -6,7 +6,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { JobSubmission } from '../jobmanager/dispatcher/dispatcher-gateway.js';
 import { deserializeError, serializeError, type FlinkError } from '../util/errors.js';
-import type { SerializedError } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { SerializedError } from '../util/errors.js';
 import { bundleProgram } from './bundler.js';
 import { capturePlan } from './program.js';
 

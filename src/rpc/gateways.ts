@@ -5,7 +5,7 @@
 import type { JobGraph } from '../graph/index.js';
 import type { Placement } from '../runtime/worker/protocol.js';
 import type { TaskResult } from '../runtime/task/stream-task.js';
-import type { SerializedError } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { SerializedError } from '../util/errors.js';
 
 export interface HardwareDescription {
   cpuCores: number;

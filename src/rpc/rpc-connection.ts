@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { SerializedError } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { SerializedError } from '../util/errors.js';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 
 type Envelope =

@@ -2,7 +2,17 @@
  * Error conventions: one class per condition, each with a stable `code` for anything a user sees and a
  * `cause`. Errors that cross processes travel as {@link SerializedError} data.
  */
-import type { SerializedError } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+/** An error as it travels between processes and to users: data, not an Error instance. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Stable code for conditions a user sees, e.g. `TASK_MANAGER_LOST`. */
+  code?: string;
+  cause?: SerializedError;
+  /** Whether restarting the job could help (false for a bad program, true for a lost TaskManager). */
+  recoverable?: boolean;
+}
 
 export class FlinkError extends Error {
   readonly code: string;

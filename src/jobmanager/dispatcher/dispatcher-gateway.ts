@@ -34,17 +34,8 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_JOB_STATES.includes(status);
 }
 
-/** An error as it travels between processes and to users: data, not an Error instance. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-  /** Stable code for conditions a user sees, e.g. `TASK_MANAGER_LOST`. */
-  code?: string;
-  cause?: SerializedError;
-  /** Whether restarting the job could help (false for a bad program, true for a lost TaskManager). */
-  recoverable?: boolean;
-}
+export type { SerializedError } from '../../util/errors.js';
+import type { SerializedError } from '../../util/errors.js';
 
 export interface VertexDetails {
   id: string;

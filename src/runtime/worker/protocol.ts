@@ -3,7 +3,7 @@
  * transferred ArrayBuffers, never copied and never one message per record.
  */
 import type { JobGraph } from '../../graph/index.js';
-import type { SerializedError } from '../../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { SerializedError } from '../../util/errors.js';
 import type { TaskResult, TaskSettings } from '../task/stream-task.js';
 
 /** Where each subtask of each vertex runs: placement[vertex][subtask]. */
