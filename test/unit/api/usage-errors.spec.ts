@@ -50,7 +50,7 @@ describe('usage errors of the API', () => {
       for (const k of [null, undefined, {}, [], [null], true]) {
         usage(() => s.keyBy(k as never), /^keyBy\(\): give a key selector function, a field name, a tuple position, or a list of them\.$/);
       }
-      usage(() => s.partitionCustom((k: unknown) => 0, null as never), /^partitionCustom\(\)/);
+      usage(() => s.partitionCustom((_k: unknown) => 0, null as never), /^partitionCustom\(\)/);
       usage(() => s.keyBy(0).sum(null as never), /sum\(\): give a tuple position \(number\) or a field name/);
       const d = ExecutionEnvironment.getExecutionEnvironment().fromElements([1, 2]);
       usage(() => d.groupBy(), /^groupBy\(\): give at least one key/);
