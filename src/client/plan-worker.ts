@@ -4,7 +4,8 @@
  * so user code never runs in, or leaks into, the JobManager's own thread.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { JobSubmission } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { JobSubmission, ProgramRunRequest } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
 import { deserializeError, serializeError, type FlinkError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
 import { bundleProgram } from './bundler.js';
@@ -39,6 +40,18 @@ export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<JobS
       reject(err);
     });
   });
+}
+
+/** The JobManager's planner for uploaded programs, with this cluster's defaults. */
+export function programPlannerFor(conf: Configuration): (programPath: string, req: ProgramRunRequest) => Promise<JobSubmission> {
+  return (programPath, req) =>
+    planInWorker({
+      programPath,
+      args: req.programArgs,
+      defaultParallelism: req.parallelism ?? conf.get(CoreOptions.DEFAULT_PARALLELISM),
+      bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
+      ...(req.jobId ? { jobId: req.jobId } : {}),
+    });
 }
 
 async function planHere(req: PlanRequest): Promise<PlanReply> {

@@ -2,8 +2,8 @@
  * `node dist/src/jobmanager/entrypoint.js --configDir <dir> [--host <h>] [--webui-port <p>]`: the
  * JobManager daemon that `bin/jobmanager.sh` starts.
  */
-import { ConfigurationError, CoreOptions, ExecutionOptions, loadConfiguration } from '../config/index.js';
-import { planInWorker } from '../client/plan-worker.js';
+import { ConfigurationError, loadConfiguration } from '../config/index.js';
+import { programPlannerFor } from '../client/plan-worker.js';
 import { JobManagerProcess } from './jobmanager-process.js';
 import { getLogger } from '../util/logger.js';
 import { runDaemon } from '../util/daemon.js';
@@ -18,14 +18,7 @@ await runDaemon('StandaloneSessionClusterEntrypoint', log, async (args) => {
     ...(args['webui-port'] ? { restPort: args['webui-port'] } : {}),
     onShutdownRequest: () => process.kill(process.pid, 'SIGTERM'),
     // Programs uploaded through REST are planned here, in a worker thread (Flink runs main() on the JobManager too).
-    planner: (programPath, req) =>
-      planInWorker({
-        programPath,
-        args: req.programArgs,
-        defaultParallelism: req.parallelism ?? conf.get(CoreOptions.DEFAULT_PARALLELISM),
-        bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
-        ...(req.jobId ? { jobId: req.jobId } : {}),
-      }),
+    planner: programPlannerFor(conf),
   });
   await jm.start();
   return () => jm.close();

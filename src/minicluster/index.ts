@@ -15,8 +15,7 @@ import { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import { createTaskExecutor, type TaskExecutor } from '../taskmanager/index.js';
 import type { JobExecutor } from '../client/job-executor.js';
 import { setLogSink } from '../util/logger.js';
-import { planInWorker } from '../client/plan-worker.js';
-import { CoreOptions, ExecutionOptions } from '../config/index.js';
+import { programPlannerFor } from '../client/plan-worker.js';
 import { FlinkError } from '../util/errors.js';
 
 export interface MiniClusterOptions {
@@ -56,14 +55,7 @@ export class MiniCluster {
         rpcPort: 0,
         restPort: '0',
         host: '127.0.0.1',
-        planner: (programPath, req) =>
-          planInWorker({
-            programPath,
-            args: req.programArgs,
-            defaultParallelism: req.parallelism ?? conf.get(CoreOptions.DEFAULT_PARALLELISM),
-            bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
-            ...(req.jobId ? { jobId: req.jobId } : {}),
-          }),
+        planner: programPlannerFor(conf),
       });
       await this.jm.start();
       const tmConf = conf.with({ 'jobmanager.rpc.port': String(this.jm.rpcPort) }, 'MiniCluster');
