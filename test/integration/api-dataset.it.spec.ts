@@ -4,117 +4,18 @@
  * their collect()/count() results back through a global; every program runs at parallelism 1 and 3.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registerLocalExecutorFactory } from '../../src/client/job-executor.js';
-import { runProgram } from '../../src/client/program.js';
-import { loadConfiguration, type Configuration } from '../../src/config/index.js';
-import { localJobExecutor, MiniCluster } from '../../src/minicluster/index.js';
-import { setLogSink } from '../../src/util/logger.js';
+import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 
-// ---- harness (the same in api-datastream.it.spec.ts) ----------------------------------------------------
-interface RunResult {
-  results: Record<string, unknown>;
-  clientLines: string[];
-  stdout: string;
-}
-
-class ApiTestCluster {
-  dir = '';
-  private cluster: MiniCluster | undefined;
-  private config: Configuration | undefined;
-  private programs = 0;
-
-  async start(): Promise<void> {
-    this.dir = await mkdtemp(join(tmpdir(), 'api-it-'));
-    const confDir = join(this.dir, 'conf');
-    await mkdir(confDir);
-    await writeFile(join(confDir, 'flink-conf.yaml'), '# api integration tests: defaults\n');
-    setLogSink(undefined);
-    this.config = loadConfiguration({ confDir, env: {} });
-    this.cluster = new MiniCluster({ config: this.config, taskManagers: 2, slotsPerTaskManager: 2 });
-    await this.cluster.start();
-    const gw = this.cluster.jobManager.gateway;
-    registerLocalExecutorFactory(async () => ({
-      description: 'the shared test cluster',
-      submit: (graph, bundle) => gw.submitJob({ jobGraph: graph, bundle }),
-      result: (jobId) => gw.jobExecutionResult(jobId),
-      close: async () => {},
-    }));
-  }
-
-  async close(): Promise<void> {
-    registerLocalExecutorFactory((o) => localJobExecutor(o));
-    await this.cluster?.close();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-  }
-
-  /** A fresh directory for one test's inputs and outputs. */
-  async scratch(name: string): Promise<string> {
-    const d = join(this.dir, `${name}-${++this.programs}`);
-    await mkdir(d, { recursive: true });
-    return d;
-  }
-
-  /**
-   * Runs a job file. The program body gets `R` (results for the test) and the API names in scope;
-   * `console.log` output of the client (DataSet.print()) is captured when `captureStdout` is set.
-   */
-  async run(body: string, o: { parallelism: number; args?: string[]; captureStdout?: boolean }): Promise<RunResult> {
-    const file = join(this.dir, `program-${++this.programs}.mjs`);
-    await writeFile(
-      file,
-      "import { ExecutionEnvironment, StreamExecutionEnvironment, ParameterTool } from 'flink-ts';\n" +
-        'const R = (globalThis.__apiIt ??= { results: {} }).results;\n' +
-        // tag(name, ds) + collectTagged(): many data sets checked with one job (one collect of their union).
-        'const __parts = [];\n' +
-        'const tag = (name, ds) => void __parts.push(ds.map((x) => [name, x]));\n' +
-        'const collectTagged = async () => { const out = {}; for (const [n, x] of await __parts.splice(0).reduce((a, b) => a.union(b)).collect()) (out[n] ??= []).push(x); return out; };\n' +
-        `${body}\n`,
-    );
-    const g = globalThis as { __apiIt?: { results: Record<string, unknown> } };
-    g.__apiIt = { results: {} };
-    const clientLines: string[] = [];
-    let stdout = '';
-    const write = process.stdout.write.bind(process.stdout);
-    if (o.captureStdout) {
-      process.stdout.write = ((chunk: string | Uint8Array) => {
-        stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-        return true;
-      }) as typeof process.stdout.write;
-    }
-    try {
-      await runProgram({
-        programPath: file,
-        args: o.args ?? [],
-        parallelism: o.parallelism,
-        detached: false,
-        target: 'local',
-        config: this.config as Configuration,
-        allowNonRestoredState: false,
-        shutdownOnAttachedExit: false,
-        print: (l) => void clientLines.push(l),
-      });
-    } finally {
-      process.stdout.write = write;
-    }
-    return { results: g.__apiIt.results, clientLines, stdout };
-  }
-}
-
-/** Lines of a sink's output: the file itself, or every file of the directory it became. */
-async function outputLines(path: string): Promise<string[]> {
-  const st = await stat(path);
-  const files = st.isDirectory() ? (await readdir(path)).filter((f) => !f.startsWith('.')).sort().map((f) => join(path, f)) : [path];
-  const lines: string[] = [];
-  for (const f of files) lines.push(...(await readFile(f, 'utf8')).split('\n').filter((l) => l.length > 0));
-  return lines;
-}
-
-const sorted = <T>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
-const PARALLELISMS = [1, 3] as const;
-// ---- end of harness --------------------------------------------------------------------------------------
+/** What every job file of this spec starts with. */
+const PRELUDE =
+  "import { ExecutionEnvironment, StreamExecutionEnvironment, ParameterTool } from 'flink-ts';\n" +
+  'const R = (globalThis.__apiIt ??= { results: {} }).results;\n' +
+  // tag(name, ds) + collectTagged(): many data sets checked with one job (one collect of their union).
+  'const __parts = [];\n' +
+  'const tag = (name, ds) => void __parts.push(ds.map((x) => [name, x]));\n' +
+  'const collectTagged = async () => { const out = {}; for (const [n, x] of await __parts.splice(0).reduce((a, b) => a.union(b)).collect()) (out[n] ??= []).push(x); return out; };\n';
 
 type Row = [string, number, number];
 /** The grouping test data, built the same way in the job file. */
@@ -132,7 +33,7 @@ function groupRows<K>(key: (r: Row) => K): Map<string, Row[]> {
 
 describe('DataSet API on a MiniCluster', function () {
   this.timeout(120_000);
-  const c = new ApiTestCluster();
+  const c = new ApiTestCluster(PRELUDE);
   before(async () => {
     await c.start();
   });
