@@ -3,7 +3,7 @@
  * ES module. `flink-ts` imports resolve to a shim that reads the API from a global the host installs,
  * so the bundle runs the same in the client and on every TaskManager, wherever it is stored.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,9 +96,4 @@ function absoluteSourceMap(code: Uint8Array): Uint8Array {
   const map = JSON.parse(Buffer.from(text.slice(at + MAP_PREFIX.length).trim(), 'base64').toString('utf8')) as { sources: string[] };
   map.sources = map.sources.map((s) => (s.includes(':') && !s.startsWith('.') ? s : pathToFileURL(resolve(s)).href));
   return Buffer.from(`${text.slice(0, at)}${MAP_PREFIX}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`);
-}
-
-/** Reads a stored bundle back (the JobManager plans uploaded programs from files). */
-export async function readBundle(path: string): Promise<Uint8Array> {
-  return readFile(path);
 }

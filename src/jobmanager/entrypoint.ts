@@ -2,7 +2,7 @@
  * `node dist/src/jobmanager/entrypoint.js --configDir <dir> [--host <h>] [--webui-port <p>]`: the
  * JobManager daemon that `bin/jobmanager.sh` starts.
  */
-import { ConfigurationError, loadConfiguration } from '../config/index.js';
+import { loadConfiguration } from '../config/index.js';
 import { programPlannerFor } from '../client/plan-worker.js';
 import { JobManagerProcess } from './jobmanager-process.js';
 import { getLogger } from '../util/logger.js';
@@ -23,5 +23,3 @@ await runDaemon('StandaloneSessionClusterEntrypoint', log, async (args) => {
   await jm.start();
   return () => jm.close();
 });
-
-export { ConfigurationError };

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { JobGraph } from '../../graph/index.js';
 import { JobMaster } from '../jobmaster/job-master.js';
 import type { ResourceManager } from '../resourcemanager/resource-manager.js';
 import {
@@ -227,5 +226,3 @@ export class Dispatcher implements DispatcherGateway {
     return jm;
   }
 }
-
-export type { JobGraph };

@@ -263,7 +263,6 @@ export class JobMaster {
   }
 
   details(): JobDetails {
-    const now = Date.now();
     const vertices: VertexDetails[] = this.graph.vertices.map((v, vi) => {
       const exs = this.executions[vi] as Execution[];
       const tasks: Partial<Record<ExecutionState, number>> = {};
@@ -290,7 +289,6 @@ export class JobMaster {
         metrics,
       };
     });
-    void now;
     return {
       jobId: this.jobId,
       name: this.graph.jobName,
