@@ -9,7 +9,7 @@
  * await cluster.close();
  * ```
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -48,6 +48,8 @@ export interface ProcessMemory {
   polledPeakRssMiB: number;
   /** Bytes the process wrote through write(2)-like calls during the run: TCP data plane, logs, files. */
   wcharBytes: number;
+  /** CPU time (user + system, all threads) the process used during the run, ms. */
+  cpuMs: number;
 }
 
 export interface JobRun {
@@ -57,8 +59,19 @@ export interface JobRun {
   /** First task RUNNING → last task FINISHED, from the REST vertex times (excludes deployment). */
   taskRuntimeMs: number;
   wallMs: number;
-  vertices: Array<{ name: string; parallelism: number; readRecords: number; writeRecords: number; readBytes: number; writeBytes: number }>;
+  vertices: Array<{
+    name: string;
+    parallelism: number;
+    startTime: number;
+    endTime: number;
+    readRecords: number;
+    writeRecords: number;
+    readBytes: number;
+    writeBytes: number;
+  }>;
   memory: ProcessMemory[];
+  /** RSS of each daemon (in `memory` order), MiB, every 250 ms of the run; `ms` since submission. */
+  timeline: Array<{ ms: number; rssMiB: number[] }>;
   stdout: string;
 }
 
@@ -140,13 +153,17 @@ export class StandaloneBenchCluster {
   /** Runs `bin/flink run -p <p> <program> <args>` and collects runtime, metrics and memory. */
   async runJob(program: string, o: { parallelism: number; args: string[]; timeoutMs?: number }): Promise<JobRun> {
     const daemons = await this.daemons();
-    const before = new Map(daemons.map((d) => [d.pid, readWchar(d.pid)]));
+    const before = new Map(daemons.map((d) => [d.pid, { wchar: readWchar(d.pid), cpu: cpuMs(d.pid) }]));
     for (const d of daemons) resetPeakRss(d.pid);
     const polled = new Map(daemons.map((d) => [d.pid, rssMiB(d.pid)]));
-    const poller = setInterval(() => {
-      for (const d of daemons) polled.set(d.pid, Math.max(polled.get(d.pid) ?? 0, rssMiB(d.pid)));
-    }, 50);
+    const timeline: JobRun['timeline'] = [];
     const t0 = performance.now();
+    let ticks = 0;
+    const poller = setInterval(() => {
+      const rss = daemons.map((d) => rssMiB(d.pid));
+      daemons.forEach((d, i) => polled.set(d.pid, Math.max(polled.get(d.pid) ?? 0, rss[i] as number)));
+      if (ticks++ % 5 === 0) timeline.push({ ms: Math.round(performance.now() - t0), rssMiB: rss });
+    }, 50);
     let stdout: string;
     try {
       stdout = await this.exec('flink', ['run', '-p', String(o.parallelism), program, ...o.args], o.timeoutMs ?? 600_000);
@@ -159,7 +176,8 @@ export class StandaloneBenchCluster {
       pid: d.pid,
       peakRssMiB: peakRssMiB(d.pid),
       polledPeakRssMiB: Math.max(polled.get(d.pid) ?? 0, rssMiB(d.pid)),
-      wcharBytes: readWchar(d.pid) - (before.get(d.pid) ?? 0),
+      wcharBytes: readWchar(d.pid) - (before.get(d.pid)?.wchar ?? 0),
+      cpuMs: cpuMs(d.pid) - (before.get(d.pid)?.cpu ?? 0),
     }));
     const jobId = /JobID ([0-9a-f]{32})/.exec(stdout)?.[1];
     const runtime = /Job Runtime: (\d+) ms/.exec(stdout)?.[1];
@@ -177,12 +195,15 @@ export class StandaloneBenchCluster {
       vertices: details.vertices.map((v) => ({
         name: v.name,
         parallelism: v.parallelism,
+        startTime: v['start-time'],
+        endTime: v['end-time'],
         readRecords: v.metrics['read-records'] ?? 0,
         writeRecords: v.metrics['write-records'] ?? 0,
         readBytes: v.metrics['read-bytes'] ?? 0,
         writeBytes: v.metrics['write-bytes'] ?? 0,
       })),
       memory,
+      timeline,
       stdout,
     };
   }
@@ -273,6 +294,17 @@ function readWchar(pid: number): number {
   }
 }
 
+/** utime + stime of all threads, from /proc/<pid>/stat (clock ticks, 100 per second on Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -321,12 +353,4 @@ function safeRead(p: string): string {
   } catch {
     return '';
   }
-}
-
-/** Spawns a detached-free child and resolves with its exit code (used for helpers like `node -e`). */
-export function spawnAndWait(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
-  return new Promise((res) => {
-    const c = spawn(cmd, args, { env, stdio: 'inherit' });
-    c.on('exit', (code) => res(code ?? 1));
-  });
 }
