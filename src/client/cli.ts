@@ -148,6 +148,10 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   // `-t local` runs jobs on a cluster inside this process; the CLI, an entry point, brings it in.
   registerLocalExecutorFactory(async (o) => (await import('../minicluster/index.js')).localJobExecutor(o));
+  // A reader that went away (`bin/flink run ... | head`) is not an error of the program.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   const io = processIo();
   const fatal = (err: unknown): void => exitAfterFlush(printError(err, io));
   process.on('unhandledRejection', fatal);
