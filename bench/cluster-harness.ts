@@ -11,12 +11,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { loopbackSetup } from '../test/support/loopback-conf.js';
 
 /** This file runs from <dist>/bench/; the daemons run the very build it belongs to. */
 export const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,31 +85,13 @@ export class StandaloneBenchCluster {
 
   static async start(o: ClusterOptions): Promise<StandaloneBenchCluster> {
     const home = flinkHome();
-    const root = await mkdtemp(join(tmpdir(), 'flink-bench-'));
-    const confDir = join(root, 'conf');
-    const pidDir = join(root, 'pid');
-    const logDir = join(root, 'log');
-    await cp(join(home, 'conf'), confDir, { recursive: true });
-    const restPort = await freePort();
-    const rpcPort = await freePort();
-    await appendFile(
-      join(confDir, 'flink-conf.yaml'),
-      [
-        '',
-        '# cluster benchmark: loopback only, free ports',
-        'jobmanager.rpc.address: 127.0.0.1',
-        `jobmanager.rpc.port: ${rpcPort}`,
-        'rest.address: 127.0.0.1',
-        'rest.bind-address: 127.0.0.1',
-        `rest.port: ${restPort}`,
-        'taskmanager.host: 127.0.0.1',
-        `taskmanager.numberOfTaskSlots: ${o.slotsPerTaskManager}`,
-        ...(o.nodeOpts ? [`env.node.opts: ${o.nodeOpts}`] : []),
-        ...(o.extraConf ?? []),
-        '',
-      ].join('\n'),
-    );
-    await writeFile(join(confDir, 'workers'), 'localhost\n'.repeat(o.taskManagers));
+    const { root, confDir, pidDir, logDir, restPort } = await loopbackSetup({
+      home,
+      prefix: 'flink-bench-',
+      slotsPerTaskManager: o.slotsPerTaskManager,
+      taskManagers: o.taskManagers,
+      extraConf: [...(o.nodeOpts ? [`env.node.opts: ${o.nodeOpts}`] : []), ...(o.extraConf ?? [])],
+    });
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       FLINK_HOME: home,
@@ -251,17 +232,7 @@ export class StandaloneBenchCluster {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  const address = server.address();
-  await new Promise<void>((res) => server.close(() => res()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
+export { freePort } from '../test/support/loopback-conf.js';
 
 function statusField(pid: number, field: string): number {
   try {

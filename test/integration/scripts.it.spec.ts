@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
+import { loopbackSetup } from '../support/loopback-conf.js';
 
 // This file runs from <dist>/test/integration/; the scripts must use the very build the test belongs to.
 const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,45 +28,18 @@ interface Setup {
   readonly restPort: number;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  const address = server.address();
-  await new Promise<void>((res) => server.close(() => res()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 let counter = 0;
 
 /** A copy of conf/ with its own ports, pid and log directories; `extraConf` lines are appended (last wins). */
 async function newSetup(extraConf: string[] = []): Promise<Setup> {
-  const root = await mkdtemp(join(tmpdir(), 'flink-scripts-it-'));
-  const confDir = join(root, 'conf');
-  const pidDir = join(root, 'pid');
-  const logDir = join(root, 'log');
-  await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
-  const restPort = await freePort();
-  const rpcPort = await freePort();
-  await appendFile(
-    join(confDir, 'flink-conf.yaml'),
-    [
-      '',
-      '# scripts.it.spec: loopback only, free ports',
-      'jobmanager.rpc.address: 127.0.0.1',
-      `jobmanager.rpc.port: ${rpcPort}`,
-      'rest.address: 127.0.0.1',
-      'rest.bind-address: 127.0.0.1',
-      `rest.port: ${restPort}`,
-      'taskmanager.host: 127.0.0.1',
-      'taskmanager.numberOfTaskSlots: 2',
-      ...extraConf,
-      '',
-    ].join('\n'),
-  );
+  const { root, confDir, pidDir, logDir, restPort } = await loopbackSetup({
+    home: FLINK_HOME,
+    prefix: 'flink-scripts-it-',
+    slotsPerTaskManager: 2,
+    taskManagers: 2,
+    extraConf,
+  });
+  // A comment and a blank line in conf/workers are skipped, as in Flink.
   await writeFile(join(confDir, 'workers'), '# two TaskManagers on this host\nlocalhost\n\nlocalhost\n');
   const ident = `it${process.pid}x${++counter}`;
   const env: Record<string, string> = {

@@ -11,13 +11,13 @@
  * ```
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { loopbackSetup } from '../../support/loopback-conf.js';
 
 // This file runs from <dist>/test/integration/support/; the scripts must run the very build the test belongs to.
 export const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -54,18 +54,7 @@ export interface StandaloneClusterOptions {
   slotsPerTaskManager?: number;
 }
 
-/** A port that was free a moment ago on 127.0.0.1: bind port 0, read it, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  const address = server.address();
-  await new Promise<void>((res) => server.close(() => res()));
-  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
-  return address.port;
-}
+export { freePort } from '../../support/loopback-conf.js';
 
 /** Polls `probe` until it returns a value; bounded in time and in attempts. Errors count as "not yet". */
 export async function waitFor<T>(
@@ -160,33 +149,13 @@ export class StandaloneCluster {
   static async start(opts: StandaloneClusterOptions = {}): Promise<StandaloneCluster> {
     const taskManagers = opts.taskManagers ?? 2;
     const slots = opts.slotsPerTaskManager ?? 2;
-    const root = await mkdtemp(join(tmpdir(), 'flink-it-cluster-'));
-    const confDir = join(root, 'conf');
-    const logDir = join(root, 'log');
-    const pidDir = join(root, 'pid');
-    await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
-    await mkdir(logDir, { recursive: true });
-    await mkdir(pidDir, { recursive: true });
-    const restPort = await freePort();
-    let rpcPort = await freePort();
-    while (rpcPort === restPort) rpcPort = await freePort();
-    await appendFile(
-      join(confDir, 'flink-conf.yaml'),
-      [
-        '',
-        '# integration test cluster: loopback only, free ports',
-        'jobmanager.rpc.address: 127.0.0.1',
-        `jobmanager.rpc.port: ${rpcPort}`,
-        'rest.address: 127.0.0.1',
-        'rest.bind-address: 127.0.0.1',
-        `rest.port: ${restPort}`,
-        'taskmanager.host: 127.0.0.1',
-        `taskmanager.numberOfTaskSlots: ${slots}`,
-        ...(opts.extraConf ?? []),
-        '',
-      ].join('\n'),
-    );
-    await writeFile(join(confDir, 'workers'), 'localhost\n'.repeat(taskManagers));
+    const { root, confDir, logDir, pidDir, restPort, rpcPort } = await loopbackSetup({
+      home: FLINK_HOME,
+      prefix: 'flink-it-cluster-',
+      slotsPerTaskManager: slots,
+      taskManagers,
+      ...(opts.extraConf ? { extraConf: opts.extraConf } : {}),
+    });
     const ident = `it${process.pid}c${++counter}`;
     const env: Record<string, string> = {
       FLINK_CONF_DIR: confDir,
