@@ -81,6 +81,7 @@ export class JobManagerProcess implements LeaderContender {
         evenlySpreadOutSlots: conf.get(ClusterOptions.EVENLY_SPREAD_OUT_SLOTS),
         onTaskManagerLost: (tmId, err) => this.dispatcher?.allJobMasters().forEach((jm) => jm.onTaskManagerLost(tmId, err)),
         onTaskStateUpdate: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskState(u, tmId),
+        onTaskMetrics: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskMetrics(u, tmId),
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
       });
       const rmRef = this.rm;

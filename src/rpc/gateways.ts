@@ -4,7 +4,7 @@
  */
 import type { JobGraph } from '../graph/index.js';
 import type { Placement } from '../runtime/worker/protocol.js';
-import type { TaskResult } from '../runtime/task/stream-task.js';
+import type { TaskMetrics, TaskResult } from '../runtime/task/stream-task.js';
 import type { SerializedError } from '../util/errors.js';
 
 export interface HardwareDescription {
@@ -46,11 +46,17 @@ export type TaskStateUpdate =
   | { jobId: string; vertex: number; subtask: number; state: 'FAILED'; error: SerializedError }
   | { jobId: string; vertex: number; subtask: number; state: 'CANCELED' };
 
+export interface TaskMetricsUpdate {
+  jobId: string;
+  tasks: Array<{ vertex: number; subtask: number; metrics: TaskMetrics }>;
+}
+
 /** Method names, so both ends agree. */
 export const ResourceManagerGateway = {
   registerTaskExecutor: 'rm.registerTaskExecutor',
   heartbeatFromTaskManager: 'rm.heartbeat',
   updateTaskExecutionState: 'rm.updateTaskExecutionState',
+  updateTaskMetrics: 'rm.updateTaskMetrics',
   requestJobBundle: 'rm.requestJobBundle',
 } as const;
 

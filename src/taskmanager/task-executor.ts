@@ -17,6 +17,7 @@ import {
   TaskExecutorGateway,
   type RegistrationSuccess,
   type SubmitTasks,
+  type TaskMetricsUpdate,
   type TaskStateUpdate,
 } from '../rpc/gateways.js';
 import { DataConnectionManager, type DataFrame, type PeerAddress } from './network/data-connections.js';
@@ -239,6 +240,12 @@ export class TaskExecutor {
         this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, update);
         return;
       }
+      case 'metrics':
+        this.conn?.notify(ResourceManagerGateway.updateTaskMetrics, {
+          jobId: job.jobId,
+          tasks: m.tasks.map((t) => ({ vertex: t.v, subtask: t.s, metrics: t.m })),
+        } satisfies TaskMetricsUpdate);
+        return;
       case 'init-failed':
         this.failOpenTasks(job, handle, m.error);
         void handle.worker.terminate();

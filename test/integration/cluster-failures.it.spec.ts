@@ -24,7 +24,7 @@ interface JobDetails {
   name: string;
   state: string;
   'start-time': number;
-  vertices: { parallelism: number; tasks: Record<string, number> }[];
+  vertices: { parallelism: number; tasks: Record<string, number>; metrics: Record<string, number> }[];
 }
 interface TaskManagerInfo {
   id: string;
@@ -129,6 +129,7 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env
   .socketTextStream('127.0.0.1', Number(params.get('port')))
   .map((line) => line.toUpperCase())
+  .rebalance()
   .addSink(() => {});
 await env.execute('Socket Upper Case');
 `,
@@ -157,6 +158,12 @@ await env.execute('Socket Upper Case');
         nonEmptyLines(list.stdout)[2] ?? '',
         /^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2} : [0-9a-f]{32} : Socket Upper Case \(RUNNING\)$/,
       );
+
+      // While it runs, the REST API shows its progress: the source vertex has written records.
+      await waitFor('the running job to report records written', 15_000, async () => {
+        const d = await cluster.rest<JobDetails>(`/jobs/${jobId}`);
+        return (d.vertices[0]?.metrics['write-records'] ?? 0) > 0 ? true : undefined;
+      });
 
       const cancel = await cluster.flink(['cancel', jobId]);
       assert.equal(cancel.exitCode, 0, cancel.describe);

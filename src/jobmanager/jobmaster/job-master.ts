@@ -8,7 +8,7 @@ import { restPlan } from '../../graph/index.js';
 import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
 import type { Placement } from '../../runtime/worker/protocol.js';
 import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
-import type { SubmitTasks, TaskStateUpdate } from '../../rpc/gateways.js';
+import type { SubmitTasks, TaskMetricsUpdate, TaskStateUpdate } from '../../rpc/gateways.js';
 import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
 import type {
   ExecutionState,
@@ -149,6 +149,14 @@ export class JobMaster {
         }
         return;
       }
+    }
+  }
+
+  /** Progress of running tasks; the final figures come with FINISHED. */
+  onTaskMetrics(u: TaskMetricsUpdate, fromTm: string): void {
+    for (const t of u.tasks) {
+      const ex = this.executions[t.vertex]?.[t.subtask];
+      if (ex && ex.tmId === fromTm && ex.state === 'RUNNING') ex.metrics = t.metrics;
     }
   }
 

@@ -14,6 +14,7 @@ import {
   type RegistrationSuccess,
   type SubmitTasks,
   type TaskExecutorRegistration,
+  type TaskMetricsUpdate,
   type TaskStateUpdate,
 } from '../../rpc/gateways.js';
 import { FlinkError } from '../../util/errors.js';
@@ -60,6 +61,7 @@ export interface ResourceManagerOptions {
   evenlySpreadOutSlots: boolean;
   onTaskManagerLost(tmId: string, error: FlinkError): void;
   onTaskStateUpdate(update: TaskStateUpdate, tmId: string): void;
+  onTaskMetrics(update: TaskMetricsUpdate, tmId: string): void;
   readJobBundle(jobId: string): Promise<Uint8Array>;
 }
 
@@ -98,6 +100,9 @@ export class ResourceManager {
     });
     conn.handle(ResourceManagerGateway.updateTaskExecutionState, (u: TaskStateUpdate) => {
       if (tmId) this.o.onTaskStateUpdate(u, tmId);
+    });
+    conn.handle(ResourceManagerGateway.updateTaskMetrics, (u: TaskMetricsUpdate) => {
+      if (tmId) this.o.onTaskMetrics(u, tmId);
     });
     conn.handle(ResourceManagerGateway.requestJobBundle, async (req: { jobId: string }) => new WithBinary(null, await this.o.readJobBundle(req.jobId)));
     conn.on('close', () => {

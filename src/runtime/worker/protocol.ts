@@ -4,7 +4,7 @@
  */
 import type { JobGraph } from '../../graph/index.js';
 import type { SerializedError } from '../../util/errors.js';
-import type { TaskResult, TaskSettings } from '../task/stream-task.js';
+import type { TaskMetrics, TaskResult, TaskSettings } from '../task/stream-task.js';
 
 /** Where each subtask of each vertex runs: placement[vertex][subtask]. */
 export type Placement = Array<Array<{ tm: string; slot: number }>>;
@@ -42,6 +42,8 @@ export type FromWorker =
   | (ChannelMsg & { t: 'end' })
   | (ChannelMsg & { t: 'credit'; n: number })
   | TaskStateMsg
+  /** Running tasks' counters, every second, so the REST API shows progress. */
+  | { t: 'metrics'; tasks: Array<{ v: number; s: number; m: TaskMetrics }> }
   /** Setting up failed before any task could run (bundle import, graph mismatch). */
   | { t: 'init-failed'; error: SerializedError }
   /** Every task of this worker is terminal and every message before this one was sent. */

@@ -13,6 +13,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { FlinkError, serializeError } from '../../util/errors.js';
 import type { Transformation } from '../../api/transformation.js';
 
+const METRICS_INTERVAL_MS = 1000;
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 const init = workerData as WorkerInit;
@@ -177,6 +178,10 @@ async function main(): Promise<void> {
   ready = true;
   for (const m of early.splice(0)) deliver(m);
 
+  const running = new Set(tasks);
+  const reporter = setInterval(() => {
+    if (running.size > 0) post({ t: 'metrics', tasks: [...running].map((t) => ({ v: t.vertex.index, s: t.subtask, m: t.metrics() })) });
+  }, METRICS_INTERVAL_MS);
   const timeout = g.bufferTimeout;
   const flusher = timeout >= 0 ? setInterval(() => tasks.forEach((t) => t.flushOutputs()), Math.max(1, timeout)) : undefined;
 
@@ -186,13 +191,16 @@ async function main(): Promise<void> {
       task.start();
       try {
         const result = await task.done;
+        running.delete(task);
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FINISHED', result });
       } catch (err) {
+        running.delete(task);
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FAILED', error: serializeError(err) });
       }
     }),
   );
   if (flusher) clearInterval(flusher);
+  clearInterval(reporter);
   post({ t: 'done' });
 }
 
