@@ -75,6 +75,8 @@ export class TaskExecutor {
   private connecting: Promise<void> | undefined;
   private lastHeartbeatFromRm = Date.now();
   private heartbeatTimeoutMs = 50_000;
+  /** The host other TaskManagers reach our data port at. */
+  private advertisedHost = '127.0.0.1';
 
   constructor(private readonly o: TaskExecutorOptions) {}
 
@@ -137,7 +139,6 @@ export class TaskExecutor {
     );
   }
 
-  private advertisedHost = '127.0.0.1';
 
   private wire(conn: RpcConnection): void {
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
