@@ -3,7 +3,8 @@
 # several servers on this machine. The jars come from Maven Central (org.apache.zookeeper:zookeeper), resolved
 # once into a cache; later starts reuse it without Maven.
 #
-# Usage: scripts/zookeeper.sh start|stop|status|start-ensemble|stop-ensemble|status-ensemble
+# Usage: scripts/zookeeper.sh start|stop|status|start-ensemble|stop-ensemble|status-ensemble|fetch
+#   fetch: only resolve the jars into the cache (CI does it before the tests).
 #
 # stdout gets only `zookeeper=<connect string>` (start, status); what was started and where goes to stderr.
 #
@@ -435,6 +436,7 @@ case "${1:-}" in
   start-ensemble) cmd_start_ensemble ;;
   stop-ensemble) cmd_stop_ensemble ;;
   status-ensemble) cmd_status_ensemble ;;
+  fetch) prepare_runtime ;;
   -h|--help|help) usage ;;
   *) usage ;;
 esac
