@@ -17,6 +17,7 @@ import {
   PipelineOptions,
   RestartStrategyOptions,
 } from './execution-options.js';
+import { FileSystemOptions } from './file-system-options.js';
 import { HighAvailabilityOptions } from './high-availability-options.js';
 import { YarnConfigOptions } from './yarn-config-options.js';
 
@@ -46,6 +47,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('YarnConfigOptions', YarnConfigOptions),
   group('BlobServerOptions', BlobServerOptions),
   group('WebOptions', WebOptions),
+  group('FileSystemOptions', FileSystemOptions),
 ]);
 
 export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = Object.freeze(OPTION_GROUPS.flatMap((g) => g.options));

@@ -35,6 +35,7 @@ export {
   PipelineOptions,
   RestartStrategyOptions,
 } from './execution-options.js';
+export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';
 export { YarnConfigOptions } from './yarn-config-options.js';
 export { Configuration } from './configuration.js';
