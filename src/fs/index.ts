@@ -63,16 +63,21 @@ const hdfsByKey = new Map<string, HdfsFileSystem>();
 export function configureFileSystems(conf: Configuration | HdfsFileSystemOptions): void {
   hdfsOptions =
     'get' in conf && typeof conf.get === 'function'
-      ? { webhdfsAddress: conf.get(FileSystemOptions.WEBHDFS_ADDRESS), timeoutMs: conf.get(FileSystemOptions.WEBHDFS_TIMEOUT) }
+      ? fileSystemOptionsOf(conf as Configuration)
       : { ...(conf as HdfsFileSystemOptions) };
   hdfsByKey.clear();
+}
+
+/** The file system options of a configuration, as plain data (they travel to worker threads). */
+export function fileSystemOptionsOf(conf: Configuration): HdfsFileSystemOptions {
+  return { webhdfsAddress: conf.getOptional(FileSystemOptions.WEBHDFS_ADDRESS), timeoutMs: conf.get(FileSystemOptions.WEBHDFS_TIMEOUT) };
 }
 
 function currentHdfsOptions(): HdfsFileSystemOptions {
   if (hdfsOptions === undefined) {
     try {
       const conf = loadConfiguration();
-      hdfsOptions = { webhdfsAddress: conf.get(FileSystemOptions.WEBHDFS_ADDRESS), timeoutMs: conf.get(FileSystemOptions.WEBHDFS_TIMEOUT) };
+      hdfsOptions = fileSystemOptionsOf(conf);
     } catch {
       // A broken flink-conf.yaml is reported by whoever loads it for real; hdfs:// still works on defaults.
       hdfsOptions = {};

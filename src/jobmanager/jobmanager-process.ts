@@ -18,6 +18,7 @@ import {
   type Configuration,
 } from '../config/index.js';
 import { createHaServices, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
+import { configureFileSystems } from '../fs/index.js';
 import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
@@ -50,6 +51,8 @@ export class JobManagerProcess implements LeaderContender {
   private closed = false;
 
   constructor(private readonly o: JobManagerProcessOptions) {
+    // The JobManager prepares file sinks (hdfs:// too) with this cluster's file system settings.
+    configureFileSystems(o.config);
     const tmp = o.config.get(CoreOptions.TMP_DIRS)[0] as string;
     this.workDir = join(tmp, `flink-ts-jobmanager-${randomUUID()}`);
   }

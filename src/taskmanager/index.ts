@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, type Configuration } from '../config/index.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
+import { fileSystemOptionsOf } from '../fs/index.js';
 
 export { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 
@@ -29,6 +30,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     tmpDir: join(conf.get(CoreOptions.TMP_DIRS)[0] as string, `flink-ts-taskmanager-${randomUUID()}`),
     // Credits per channel: Flink's exclusive buffers plus a share of the floating ones.
     settings: { bufferSize, initialCredits: perChannel + Math.max(1, Math.floor(floating / 4)), maxBacklog: Math.max(4, floating) },
+    fileSystemOptions: fileSystemOptionsOf(conf),
     registrationTimeoutMs: conf.get(TaskManagerOptions.REGISTRATION_TIMEOUT),
     rpcTimeoutMs: Math.max(10_000, Math.min(60_000, conf.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT))),
     ...overrides,

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { JobGraph } from '../graph/index.js';
 import type { FromWorker, Placement, ToWorker, WorkerInit } from '../runtime/worker/protocol.js';
 import type { TaskSettings } from '../runtime/task/stream-task.js';
+import type { HdfsFileSystemOptions } from '../fs/index.js';
 import { connectRpc, type RpcConnection } from '../rpc/rpc-connection.js';
 import {
   ResourceManagerGateway,
@@ -37,6 +38,7 @@ export interface TaskExecutorOptions {
   dataPort: number;
   tmpDir: string;
   settings: TaskSettings;
+  fileSystemOptions: HdfsFileSystemOptions;
   registrationTimeoutMs: number;
   rpcTimeoutMs: number;
   /** Called when the TaskExecutor gives up (registration timeout): the process should exit. */
@@ -211,7 +213,16 @@ export class TaskExecutor {
   }
 
   private startWorker(job: JobOnTaskManager, slot: number, tasks: Array<{ vertex: number; subtask: number }>, bundlePath: string): void {
-    const init: WorkerInit = { jobGraph: job.graph, bundlePath, tmId: this.tmId, slot, tasks, placement: job.placement, settings: this.o.settings };
+    const init: WorkerInit = {
+      jobGraph: job.graph,
+      bundlePath,
+      tmId: this.tmId,
+      slot,
+      tasks,
+      placement: job.placement,
+      settings: this.o.settings,
+      fileSystemOptions: this.o.fileSystemOptions,
+    };
     const worker = new Worker(WORKER_MAIN, { workerData: init, argv: job.graph.args, stdout: false, stderr: false });
     const handle: WorkerHandle = { worker, slot, open: new Set(tasks.map((t) => `${t.vertex}:${t.subtask}`)) };
     job.workers.set(slot, handle);

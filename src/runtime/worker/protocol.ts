@@ -3,6 +3,7 @@
  * transferred ArrayBuffers, never copied and never one message per record.
  */
 import type { JobGraph } from '../../graph/index.js';
+import type { HdfsFileSystemOptions } from '../../fs/index.js';
 import type { SerializedError } from '../../util/errors.js';
 import type { TaskMetrics, TaskResult, TaskSettings } from '../task/stream-task.js';
 
@@ -17,6 +18,8 @@ export interface WorkerInit {
   tasks: Array<{ vertex: number; subtask: number }>;
   placement: Placement;
   settings: TaskSettings;
+  /** The TaskManager's file system settings (e.g. the WebHDFS address), so `-D` overrides reach tasks. */
+  fileSystemOptions: HdfsFileSystemOptions;
 }
 
 /** Channel coordinates: edge, producer subtask, consumer subtask. */

@@ -7,6 +7,7 @@ import type { CapturedPipeline, JobExecutionResultData } from '../../api/context
 import { setExecutionContext } from '../../api/context.js';
 import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../../graph/index.js';
 import { decodeRecords } from '../codec/index.js';
+import { configureFileSystems } from '../../fs/index.js';
 import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } from '../network/channel-router.js';
 import { StreamTask } from '../task/stream-task.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
@@ -147,6 +148,7 @@ port.on('message', (msg: ToWorker) => {
 
 async function main(): Promise<void> {
   const g = init.jobGraph;
+  configureFileSystems(init.fileSystemOptions);
   let transformations: Map<number, Transformation>;
   try {
     transformations = await capturePipeline(g);
