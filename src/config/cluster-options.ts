@@ -183,7 +183,7 @@ export const HeartbeatManagerOptions = Object.freeze({
 
 export const BlobServerOptions = Object.freeze({
   STORAGE_DIRECTORY: stringOption('blob.storage.directory', undefined, {
-    description: 'The directory of the blob server and blob caches (job artifacts). If unset, a directory under io.tmp.dirs.',
+    description: 'Where the JobManager keeps job bundles: a local directory or a URI such as hdfs:///flink/blobs. If unset, a directory under io.tmp.dirs.',
   }),
   PORT: stringOption('blob.server.port', '0', {
     description: 'The port (or port range) of the blob server on the JobManager. 0 picks a free port.',

@@ -59,7 +59,7 @@ describe('hdfs:// on a real HDFS (scripts/hadoop.sh)', function () {
     assert.equal(settings.endpoints[0]?.baseUrl, hdfs.webhdfs);
   });
 
-  it('batch WordCount at -p 4 reads its input from hdfs:// and writes its output to hdfs://', async function () {
+  it('batch WordCount at -p 4 reads its input from hdfs:// and writes its output to hdfs://, its bundle stored in hdfs://', async function () {
     this.timeout(180_000);
     const text = generateText(SEED, 3_000_000, 3000);
     const dir = `/it-${run}/wordcount`;
@@ -75,8 +75,16 @@ describe('hdfs:// on a real HDFS (scripts/hadoop.sh)', function () {
     };
     const input = `${hdfs.defaultFs}${dir}/input.txt`;
     const output = `${hdfs.defaultFs}${dir}/counts`;
-    const r = await runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'local', '-p', '4', join(EXAMPLES_DIR, 'batch', 'WordCount.js'), '--input', input, '--output', output], env, { timeout: 150_000 });
+    // The JobManager keeps the job bundle in HDFS too (blob.storage.directory), and removes it after the job.
+    const blobs = `${hdfs.defaultFs}/it-${run}/blobs`;
+    const r = await runCommand(
+      join(BIN_DIR, 'flink'),
+      ['run', '-t', 'local', '-p', '4', '-D', `blob.storage.directory=${blobs}`, join(EXAMPLES_DIR, 'batch', 'WordCount.js'), '--input', input, '--output', output],
+      env,
+      { timeout: 150_000 },
+    );
     assert.equal(r.exitCode, 0, r.describe);
+    assert.deepEqual(await raw.list(`/it-${run}/blobs`), [], 'the bundle directory was created in HDFS and is gone after the job');
 
     // Read back through WebHDFS itself, not through flink-ts.
     const listing = await raw.list(`${dir}/counts`);

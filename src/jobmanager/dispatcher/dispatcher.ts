@@ -3,8 +3,9 @@
  * job, and answers what the REST API asks. Finished jobs stay listed (the archive) until shutdown.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { childPath, getFileSystem, type FileSystem } from '../../fs/index.js';
 import { JobMaster } from '../jobmaster/job-master.js';
 import type { ResourceManager } from '../resourcemanager/resource-manager.js';
 import {
@@ -54,35 +55,55 @@ export interface DispatcherOptions {
 
 export class Dispatcher implements DispatcherGateway {
   private readonly jobs = new Map<string, JobMaster>();
+  private readonly blobs: FileSystem;
+  /** Removals of finished jobs' bundles still under way; close() waits for them. */
+  private readonly cleanups = new Set<Promise<unknown>>();
 
-  constructor(private readonly o: DispatcherOptions) {}
+  constructor(private readonly o: DispatcherOptions) {
+    this.blobs = getFileSystem(o.blobDir);
+  }
 
   async start(): Promise<void> {
-    await mkdir(this.o.blobDir, { recursive: true });
+    await this.blobs.mkdirs(this.o.blobDir);
     await mkdir(this.o.uploadDir, { recursive: true });
   }
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
     const graph = validateJobGraph(submission.jobGraph);
     if (this.jobs.has(graph.jobId)) throw new DuplicateJobSubmissionError(graph.jobId);
-    const dir = join(this.o.blobDir, `job_${graph.jobId}`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'bundle.mjs'), submission.bundle.data);
+    const dir = this.jobBlobDir(graph.jobId);
+    const writer = await this.blobs.create(childPath(dir, 'bundle.mjs'), 'OVERWRITE');
+    try {
+      await writer.write(submission.bundle.data);
+      await writer.commit();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     const jm = new JobMaster(graph, this.o.rm, () => {});
     this.jobs.set(graph.jobId, jm);
     log.info(`Received JobGraph submission '${graph.jobName}' (${graph.jobId}).`);
     void jm.start();
-    void jm.whenTerminated().then(() => rm(dir, { recursive: true, force: true }).catch(() => {}));
+    const cleanup = jm.whenTerminated().then(() => this.blobs.delete(dir, true).catch(() => false));
+    this.cleanups.add(cleanup);
+    void cleanup.finally(() => this.cleanups.delete(cleanup));
     return { jobId: graph.jobId };
   }
 
   /** The job bundle for TaskManagers (served by the resource manager's RPC). */
   async readJobBundle(jobId: string): Promise<Uint8Array> {
     try {
-      return await readFile(join(this.o.blobDir, `job_${jobId}`, 'bundle.mjs'));
+      const chunks: Uint8Array[] = [];
+      for await (const c of this.blobs.open(childPath(this.jobBlobDir(jobId), 'bundle.mjs'))) chunks.push(c);
+      return Buffer.concat(chunks);
     } catch (err) {
       throw new FlinkError('BLOB_NOT_FOUND', `No bundle stored for job ${jobId}.`, { cause: err });
     }
+  }
+
+  /** Where a job's bundle lives in the blob store (`blob.storage.directory`: a local path or any URI). */
+  private jobBlobDir(jobId: string): string {
+    return childPath(this.o.blobDir, `job_${jobId}`);
   }
 
   jobMaster(jobId: string): JobMaster | undefined {
@@ -218,6 +239,7 @@ export class Dispatcher implements DispatcherGateway {
 
   async close(): Promise<void> {
     await Promise.all([...this.jobs.values()].filter((j) => !isTerminal(j.status)).map((j) => j.cancel().catch(() => {})));
+    await Promise.all([...this.cleanups]);
   }
 
   private get(jobId: string): JobMaster {
