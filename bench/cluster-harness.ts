@@ -276,18 +276,9 @@ function cpuMs(pid: number): number {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+import { isAlive } from '../test/support/processes.js';
+
+export { isAlive };
 
 /** Writes `text` to `<dir>/<name>` and returns the path. */
 export async function writeProgram(dir: string, name: string, text: string): Promise<string> {

@@ -3,7 +3,7 @@
  * log directories, free ports on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
 import { loopbackSetup } from '../support/loopback-conf.js';
+import { isAlive } from '../support/processes.js';
 
 // This file runs from <dist>/test/integration/; the scripts must use the very build the test belongs to.
 const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,20 +60,6 @@ function run(setup: Setup, script: string, args: string[] = []): Promise<Result<
 
 function lines(text: string | undefined): string[] {
   return (text ?? '').split('\n').filter((l) => l.trim() !== '');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A dead daemon that has not been reaped yet still answers kill(pid, 0); /proc tells (where there is one).
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
 }
 
 async function pidsIn(pidDir: string): Promise<number[]> {

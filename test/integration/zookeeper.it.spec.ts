@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
+import { isAlive } from '../support/processes.js';
 
 const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FLINK_HOME = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
@@ -64,19 +65,6 @@ function fourLetter(port: number, word: string): Promise<string> {
 
 async function mode(port: number): Promise<string | undefined> {
   return /^Mode: (\S+)$/m.exec(await fourLetter(port, 'srvr'))?.[1];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
 }
 
 /** Every live process whose command line mentions `dir`: what would be a stray server of this test. */

@@ -10,7 +10,7 @@
  * it('runs', async () => assert.equal((await cluster.flink(['list'])).exitCode, 0));
  * ```
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -77,19 +77,9 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A dead daemon not yet reaped still answers kill(pid, 0); /proc tells where there is one.
-  try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+import { isAlive } from '../../support/processes.js';
+
+export { isAlive };
 
 export function nonEmptyLines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
