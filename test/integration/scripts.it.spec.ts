@@ -7,11 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
 import { loopbackSetup } from '../support/loopback-conf.js';
-import { isAlive } from '../support/processes.js';
+import { isAlive, waitFor } from '../support/processes.js';
 
 // This file runs from <dist>/test/integration/; the scripts must use the very build the test belongs to.
 const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,21 +71,6 @@ async function pidsIn(pidDir: string): Promise<number[]> {
   return pids;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
-
 describe('standalone cluster scripts (bin/)', function () {
   this.timeout(120_000);
 
@@ -142,7 +126,7 @@ describe('standalone cluster scripts (bin/)', function () {
       const prefix = join(s.logDir, `flink-${s.ident}-${name}-${HOST}`);
       assert.ok(existsSync(`${prefix}.out`), `${prefix}.out`);
       // The daemon creates its log file itself, possibly a moment after it answers.
-      await waitFor(`${prefix}.log`, 10_000, async () => (existsSync(`${prefix}.log`) ? true : undefined));
+      await waitFor(`${prefix}.log`, 10_000, async () => (existsSync(`${prefix}.log`) ? true : undefined), 100);
     }
 
     // start-cluster.sh already waited for both TaskManagers; their slots must be there too.
@@ -150,7 +134,7 @@ describe('standalone cluster scripts (bin/)', function () {
       const res = await fetch(`http://127.0.0.1:${s.restPort}/overview`, { signal: AbortSignal.timeout(2_000) });
       const body = (await res.json()) as { taskmanagers: number; 'slots-total': number };
       return body['slots-total'] === 4 ? body : undefined;
-    });
+    }, 100);
     assert.equal(overview.taskmanagers, 2);
 
     const stop = await run(s, 'stop-cluster.sh');

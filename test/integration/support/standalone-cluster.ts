@@ -14,7 +14,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { loopbackSetup } from '../../support/loopback-conf.js';
@@ -56,30 +55,9 @@ export interface StandaloneClusterOptions {
 
 export { freePort } from '../../support/loopback-conf.js';
 
-/** Polls `probe` until it returns a value; bounded in time and in attempts. Errors count as "not yet". */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined> | T | undefined,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+import { isAlive, waitFor } from '../../support/processes.js';
 
-import { isAlive } from '../../support/processes.js';
-
-export { isAlive };
+export { isAlive, waitFor };
 
 export function nonEmptyLines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
