@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { getFileSystem, HdfsFileSystem, NameNodeUnreachableError, resolveHdfsSettings, type FileSystem } from '../../src/fs/index.js';
 import { fileSystemContract } from '../unit/fs/file-system-contract.js';
 import { RawWebHdfs, startHdfs, stopHdfs, type HdfsInfo } from './support/hdfs-cluster.js';
-import { BIN_DIR, DIST_DIR, EXAMPLES_DIR, FLINK_HOME, freePort, runCommand } from './support/standalone-cluster.js';
+import { BIN_DIR, DIST_DIR, EXAMPLES_DIR, FLINK_HOME, freePort, runCommand, StandaloneCluster } from './support/standalone-cluster.js';
+import { runSinkMatrix } from './support/sink-matrix.js';
 import { diffCounts, expectedCounts, generateText, parseCountLines } from './support/word-data.js';
 
 const SEED = 20261121;
@@ -147,6 +148,36 @@ describe('hdfs:// on a real HDFS (scripts/hadoop.sh)', function () {
     const again = await runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'local', '-p', '2', program, '--api', 'dataset', '--input', input, '--output', `${hdfs.defaultFs}${dir}/out-dataset`], env, { timeout: 150_000 });
     assert.notEqual(again.exitCode, 0, 'writing to an existing path without OVERWRITE fails');
     assert.match(again.stdout + again.stderr, /already exists/);
+  });
+
+  it('file sinks on a standalone cluster: both APIs, -p 1 and 4, empty and non-empty input, complete in hdfs:// when flink run returns', async function () {
+    this.timeout(420_000);
+    const dir = `/it-${run}/sinks`;
+    await raw.mkdirs(dir);
+    // The daemons inherit HADOOP_CONF_DIR from this process (set in before()).
+    const cluster = await StandaloneCluster.start();
+    try {
+      await runSinkMatrix({
+        workDir: await cluster.tempDir('sinks'),
+        writeInput: async (name, text) => {
+          await raw.put(`${dir}/${name}`, text);
+          return `${hdfs.defaultFs}${dir}/${name}`;
+        },
+        outBase: `${hdfs.defaultFs}${dir}/out`,
+        readerBase: `${dir}/out`,
+        reader: {
+          list: async (path) => {
+            const entries = await raw.list(path);
+            const single = entries.length === 1 ? entries[0] : undefined;
+            return single && single.pathSuffix === '' && single.type === 'FILE' ? undefined : entries.map((e) => e.pathSuffix);
+          },
+          read: (path) => raw.read(path),
+        },
+        run: (args) => cluster.flink(args, { timeout: 150_000 }),
+      });
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('a wrong port (the NameNode RPC port instead of its HTTP port) says it is not WebHDFS', async () => {

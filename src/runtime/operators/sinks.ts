@@ -54,6 +54,7 @@ export const textSink: OperatorFactory = (ctx) => {
   const rowDelimiter = ctx.params.rowDelimiter as string;
   const fieldDelimiter = ctx.params.fieldDelimiter as string;
   let writer: FileWriter | undefined;
+  let closed = false;
   let buf = '';
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
@@ -74,7 +75,10 @@ export const textSink: OperatorFactory = (ctx) => {
   return {
     open: async () => {
       // The JobManager already applied the write mode to the path as a whole.
-      writer = await getFileSystem(path).create(path, 'OVERWRITE' as WriteMode);
+      const created = await getFileSystem(path).create(path, 'OVERWRITE' as WriteMode);
+      // A task that failed or was cancelled while the file was being created closed this sink already.
+      if (closed) await created.abort();
+      else writer = created;
     },
     processElement: (r) => {
       buf += (csv ? formatCsvRow(r, fieldDelimiter) : formatRecord(r)) + rowDelimiter;
@@ -88,6 +92,7 @@ export const textSink: OperatorFactory = (ctx) => {
     },
     close: async () => {
       // After a failure the temporary file goes; after success commit() already ran.
+      closed = true;
       await writer?.abort();
     },
   };

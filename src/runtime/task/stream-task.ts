@@ -43,6 +43,12 @@ export class StreamTask {
   private readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
   private scheduled = false;
+  /**
+   * Set once every operator's open() returned. An end-of-input event needs no credit, so it can arrive
+   * before then (an upstream task with no data ends at once); processing it early would end a sink that
+   * has not opened its file yet, and the file would never be written.
+   */
+  private opened = false;
   private endingInput = false;
   private failed = false;
   private finished = false;
@@ -131,6 +137,7 @@ export class StreamTask {
 
   private async run(): Promise<void> {
     for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]?.open?.();
+    this.opened = true;
     const head = this.operators[0] as StreamOperator;
     if (this.gate) {
       this.gate.start();
@@ -178,7 +185,7 @@ export class StreamTask {
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.gate) return;
+    if (this.scheduled || !this.gate || !this.opened) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
