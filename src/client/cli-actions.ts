@@ -3,7 +3,7 @@
  * frontend (cli.ts) turns a thrown error into Flink's error output and the exit code.
  */
 import { existsSync, statSync } from 'node:fs';
-import type { Configuration } from '../config/index.js';
+import { parseDynamicProperty, type Configuration } from '../config/index.js';
 import { FlinkError, UsageError } from '../util/errors.js';
 import type { ProgramOptions } from './program.js';
 import {
@@ -228,8 +228,11 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): Pro
     allowNonRestoredState: cl.has('n'),
     shutdownOnAttachedExit: cl.has('sae'),
     print: (line: string) => io.out(line),
+    warn: (line: string) => io.err(line),
   };
   if (parallelism !== undefined) opts.parallelism = parallelism;
+  const dynamic = cl.values('D');
+  if (dynamic.length > 0) opts.jobConfiguration = Object.fromEntries(dynamic.map(parseDynamicProperty));
   const jm = jobManagerOverride(cl);
   if (jm !== undefined) opts.jobManagerOverride = jm;
   const savepoint = cl.value('s');

@@ -11,7 +11,7 @@ import { FlinkError, formatErrorChain, serializeError } from '../util/errors.js'
 import { ACTIONS, type CliIo } from './cli-actions.js';
 import { flinkHome, versionInfo } from './cli-environment.js';
 import { generalHelp, type ActionName } from './cli-help.js';
-import { registerLocalExecutorFactory } from './job-executor.js';
+import { isJobFailure, registerLocalExecutorFactory } from './job-executor.js';
 
 /** Our own conditions: the message says it all, printed without a stack trace or the causes behind it. */
 const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
@@ -27,10 +27,13 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'PROGRAM_MISSING_JOB',
   'FILE_EXISTS',
   'FILE_NOT_FOUND',
+  'NO_RESOURCE_AVAILABLE',
+  'FILE_WRITE_FAILED',
+  'FILE_PERMISSION_DENIED',
 ]);
 
 /** Wrappers that say what failed; their causes say why. */
-const WRAPPER_CODES: ReadonlySet<string> = new Set(['CLI_ACTION_FAILED']);
+const WRAPPER_CODES: ReadonlySet<string> = new Set(['CLI_ACTION_FAILED', 'UNAWAITED_JOB_FAILED']);
 
 function code(err: unknown): string | undefined {
   const c = (err as { code?: unknown } | null)?.code;
@@ -39,6 +42,7 @@ function code(err: unknown): string | undefined {
 
 /** A user-facing error: messages for our own conditions, the full chain (with stacks) for program failures. */
 export function formatCliError(err: unknown): string {
+  if (ownCondition(err)) return messageChain(err);
   const parts: string[] = [];
   let cur: unknown = err;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 10; depth++) {
@@ -55,6 +59,35 @@ export function formatCliError(err: unknown): string {
     }
   }
   return parts.join('\n');
+}
+
+function causeOf(err: unknown): unknown {
+  return typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+}
+
+/** Whether one of our own conditions (a job that got no slots, a read-only output) is somewhere in the chain. */
+function ownCondition(err: unknown): boolean {
+  for (let cur = err, depth = 0; cur !== undefined && cur !== null && depth < 10; cur = causeOf(cur), depth++) {
+    if (MESSAGE_ONLY_CODES.has(code(cur) ?? '')) return true;
+  }
+  return false;
+}
+
+/**
+ * The messages of a chain down to the first of our own conditions: what went wrong and what to do, without
+ * the stack traces of the layers that passed it on, or the system error it explains.
+ */
+function messageChain(err: unknown): string {
+  const lines: string[] = [];
+  let previous = '';
+  for (let cur = err, depth = 0; cur !== undefined && cur !== null && depth < 10; cur = causeOf(cur), depth++) {
+    const message = cur instanceof Error ? cur.message : String(cur);
+    // Wrappers often repeat their cause ("The main method caused an error: Job failed ...").
+    if (!previous.includes(message)) lines.push(`${lines.length === 0 ? '' : 'Caused by: '}${message}`);
+    previous = message;
+    if (MESSAGE_ONLY_CODES.has(code(cur) ?? '')) break;
+  }
+  return lines.join('\n');
 }
 
 function printError(err: unknown, io: CliIo): number {
@@ -154,7 +187,11 @@ if (isEntryPoint()) {
   });
   const io = processIo();
   const fatal = (err: unknown): void => exitAfterFlush(printError(err, io));
-  process.on('unhandledRejection', fatal);
+  // A job the program started without `await` that fails rejects unhandled; flink run waits for such jobs
+  // and reports the failure with what to fix, so it is not a crash.
+  process.on('unhandledRejection', (err) => {
+    if (!isJobFailure(err)) fatal(err);
+  });
   process.on('uncaughtException', fatal);
   void main(process.argv.slice(2), io).then(exitAfterFlush, fatal);
 }

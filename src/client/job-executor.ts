@@ -13,6 +13,8 @@ export interface JobExecutor {
   submit(graph: JobGraph, bundle: { fileName: string; data: Uint8Array }): Promise<{ jobId: string }>;
   /** Undefined while the job runs. */
   result(jobId: string): Promise<JobExecutionResult | undefined>;
+  /** The cluster's slots while the job still waits for its own; undefined once it got them. */
+  waitingForSlots?(jobId: string): Promise<{ free: number; total: number } | undefined>;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,14 @@ export function restJobExecutor(client: RestClient, description: string): JobExe
     result: async (jobId) => {
       const r = await client.jobExecutionResult(jobId);
       return r.completed ? r.result : undefined;
+    },
+    waitingForSlots: async (jobId) => {
+      const job = await client.jobDetails(jobId);
+      const vertices = Array.isArray(job.vertices) ? (job.vertices as Array<{ status?: unknown }>) : [];
+      const waiting = job.state === 'RUNNING' && vertices.length > 0 && vertices.every((v) => v.status === 'SCHEDULED');
+      if (!waiting) return undefined;
+      const o = await client.overview();
+      return { free: Number(o['slots-available']), total: Number(o['slots-total']) };
     },
     close: async () => {},
   };
@@ -40,4 +50,17 @@ export function registerLocalExecutorFactory(f: LocalExecutorFactory): void {
 export function localExecutorFactory(): LocalExecutorFactory {
   if (!localFactory) throw new FlinkError('NO_LOCAL_EXECUTOR', 'The local target (-t local) is not available in this process.');
   return localFactory;
+}
+
+const JOB_FAILURE = Symbol.for('flink-ts.client.job-failure');
+
+/** Tags an error a job of this run rejected with, so an unawaited one is not reported as a crash. */
+export function markJobFailure(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[JOB_FAILURE] = true;
+  return err;
+}
+
+/** Whether an unhandled rejection is the failure of a job the program did not await (runProgram reports it). */
+export function isJobFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[JOB_FAILURE] === true;
 }

@@ -6,7 +6,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { JobSubmission, ProgramRunRequest } from '../jobmanager/dispatcher/dispatcher-gateway.js';
 import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
-import { deserializeError, serializeError, type FlinkError } from '../util/errors.js';
+import { basename } from 'node:path';
+import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
 import { bundleProgram } from './bundler.js';
 import { capturePlan } from './program.js';
@@ -21,24 +22,55 @@ export interface PlanRequest {
 
 type PlanReply = { ok: true; jobGraph: unknown; fileName: string; data: Uint8Array } | { ok: false; error: SerializedError };
 
+/** An uploaded program could not be planned for a reason in the program (it exited, it hung). */
+export class ProgramPlanningError extends FlinkError {
+  constructor(message: string, cause?: unknown) {
+    super('PROGRAM_INVOCATION', message, { cause });
+  }
+}
+
 /** Plans the program in a fresh worker thread and returns what to submit. */
 export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<JobSubmission> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL(import.meta.url), { workerData: req, stdout: true, stderr: true });
+    // Nobody reads the program's console output here; drain it so a chatty program cannot block on it.
+    w.stdout.resume();
+    w.stderr.resume();
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const name = basename(req.programPath);
     const timer = setTimeout(() => {
       void w.terminate();
-      reject(new Error(`Planning ${req.programPath} did not finish within ${timeoutMs} ms.`));
+      settle(() =>
+        reject(
+          new ProgramPlanningError(
+            `Planning ${name} did not reach execute() within ${timeoutMs / 1000} s. The program's top level must build the ` +
+              'pipeline and call execute() without waiting for anything else (input, timers, network).',
+          ),
+        ),
+      );
     }, timeoutMs);
     w.once('message', (m: PlanReply) => {
-      clearTimeout(timer);
       void w.terminate();
-      if (m.ok) resolve({ jobGraph: m.jobGraph, bundle: { fileName: m.fileName, data: m.data } });
-      else reject(deserializeError(m.error) as FlinkError);
+      settle(() => (m.ok ? resolve({ jobGraph: m.jobGraph, bundle: { fileName: m.fileName, data: m.data } }) : reject(deserializeError(m.error) as FlinkError)));
     });
-    w.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    w.once('error', (err) => settle(() => reject(err)));
+    // process.exit() in a worker thread ends only the thread: the program gave up before its execute().
+    w.once('exit', (code) =>
+      settle(() =>
+        reject(
+          new ProgramPlanningError(
+            `The program ${name} called process.exit(${code}) before it reached execute(). A job program must not exit the ` +
+              'process: remove the process.exit() call (throw an Error to fail the program instead).',
+          ),
+        ),
+      ),
+    );
   });
 }
 

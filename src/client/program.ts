@@ -4,12 +4,12 @@
  */
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
 import { setExecutionContext } from '../api/context.js';
-import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, ExecutionOptions, JobManagerOptions, type Configuration } from '../config/index.js';
 import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../graph/index.js';
 import { decodeRecords, encodeRecord } from '../runtime/codec/index.js';
 import { deserializeError, FlinkError, UsageError } from '../util/errors.js';
 import { bundleProgram, type JobBundle } from './bundler.js';
-import { localExecutorFactory, restJobExecutor, type JobExecutor } from './job-executor.js';
+import { localExecutorFactory, markJobFailure, restJobExecutor, type JobExecutor } from './job-executor.js';
 import { restClientFor } from './rest-client.js';
 
 export interface ProgramOptions {
@@ -25,6 +25,10 @@ export interface ProgramOptions {
   allowNonRestoredState: boolean;
   shutdownOnAttachedExit: boolean;
   print: (line: string) => void;
+  /** The `-D` settings, which travel with each job (JobGraph.jobConfiguration). */
+  jobConfiguration?: Record<string, string>;
+  /** Warnings about the program, on stderr. */
+  warn: (line: string) => void;
 }
 
 const CLIENT_CONDITIONS: ReadonlySet<string> = new Set(['CLUSTER_UNREACHABLE', 'CONFIG_INVALID', 'REST_ERROR', 'PROGRAM_MISSING_JOB']);
@@ -59,27 +63,27 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
   if (opts.savepointPath !== undefined) {
     throw new UsageError('Restoring from a savepoint (-s) is not supported yet; it comes with checkpoints and savepoints.');
   }
+  if (opts.target !== 'local' && opts.target !== 'remote' && opts.target !== '') {
+    throw new UsageError(`Unknown execution target '${opts.target}': use 'remote' (default) or 'local'. YARN targets come with the YARN issue.`);
+  }
   const bundle = await bundleProgram(opts.programPath);
   let executor: JobExecutor | undefined;
   const replay: string[] = [];
   let jobs = 0;
   const defaultParallelism = opts.parallelism ?? opts.config.get(CoreOptions.DEFAULT_PARALLELISM);
+  // Mistakes in the target or the JobManager address show before the program runs, not as its failure.
+  const client = opts.target === 'local' ? undefined : restClientFor(opts.config, opts.jobManagerOverride);
   const getExecutor = async (slots: number): Promise<JobExecutor> => {
-    if (executor) return executor;
-    if (opts.target === 'local') {
-      executor = await localExecutorFactory()({ slots, config: opts.config });
-    } else if (opts.target === 'remote' || opts.target === '') {
-      const client = restClientFor(opts.config, opts.jobManagerOverride);
-      executor = restJobExecutor(client, opts.jobManagerOverride ?? 'the configured JobManager');
-    } else {
-      throw new UsageError(`Unknown execution target '${opts.target}': use 'remote' (default) or 'local'. YARN targets come with the YARN issue.`);
-    }
+    executor ??= client
+      ? restJobExecutor(client, opts.jobManagerOverride ?? 'the configured JobManager')
+      : await localExecutorFactory()({ slots, config: opts.config });
     return executor;
   };
 
   const executeJob = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
     const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
+    if (opts.jobConfiguration && Object.keys(opts.jobConfiguration).length > 0) graph.jobConfiguration = { ...opts.jobConfiguration };
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
       throw new UsageError(
         'Job was submitted in detached mode. Results of job execution, such as accumulators, runtime, etc. are not available. ' +
@@ -93,7 +97,16 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
       replay.push(encodeAccumulators({}));
       return { jobId, netRuntime: 0, accumulators: {}, detached: true };
     }
-    const result = await waitForResult(ex, jobId);
+    const required = Math.max(...graph.vertices.map((v) => v.parallelism));
+    const timeout = opts.config.get(JobManagerOptions.SLOT_REQUEST_TIMEOUT);
+    const result = await waitForResult(ex, jobId, async () => {
+      const slots = await ex.waitingForSlots?.(jobId);
+      if (!slots) return undefined;
+      return (
+        `Job ${jobId} is waiting for ${required} task slot(s); the cluster has ${slots.free} free of ${slots.total}. ` +
+        `It fails after slot.request.timeout (${timeout} ms) unless enough slots become free: start TaskManagers or lower the parallelism (-p).`
+      );
+    }, opts.print);
     if (result.applicationStatus !== 'SUCCEEDED') {
       const cause = result.failureCause ? deserializeError(result.failureCause) : undefined;
       if (result.applicationStatus === 'CANCELED') throw new JobExecutionError(`Job was cancelled (JobID: ${jobId}).`, cause);
@@ -108,13 +121,22 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
     return { jobId, netRuntime: result.netRuntime, accumulators };
   };
   // Every execute() leaves one replay entry, a failed one too: the program may catch the failure and go on.
-  const execute = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
-    try {
-      return await executeJob(p);
-    } catch (err) {
-      if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err instanceof Error ? err.message : String(err)}`);
-      throw err;
-    }
+  const inFlight = new Set<Promise<JobExecutionResultData>>();
+  const execute = (p: CapturedPipeline): Promise<JobExecutionResultData> => {
+    const job = (async () => {
+      try {
+        return await executeJob(p);
+      } catch (err) {
+        if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err instanceof Error ? err.message : String(err)}`);
+        throw markJobFailure(err);
+      }
+    })();
+    inFlight.add(job);
+    void job.then(
+      () => inFlight.delete(job),
+      () => inFlight.delete(job),
+    );
+    return job;
   };
 
   try {
@@ -125,9 +147,37 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
       execute,
     });
     if (jobs === 0) throw new ProgramMissingJobError();
+    await awaitForgottenJobs(inFlight, opts.warn);
   } finally {
     await executor?.close().catch(() => {});
     await bundle.dispose();
+  }
+}
+
+/**
+ * A program whose top level returned while jobs it started still run forgot an `await` (on execute(),
+ * print(), collect() or count()). Ending now would lose their results, so wait for them, and for whatever
+ * the program chained onto them; then say what to fix. A failed one fails the run.
+ */
+async function awaitForgottenJobs(inFlight: Set<Promise<JobExecutionResultData>>, warn: (line: string) => void): Promise<void> {
+  if (inFlight.size === 0) return;
+  let forgotten = 0;
+  const failures: unknown[] = [];
+  while (inFlight.size > 0) {
+    forgotten += inFlight.size;
+    for (const r of await Promise.allSettled([...inFlight])) if (r.status === 'rejected') failures.push(r.reason);
+    // Let the program's own continuations run (print() writes its rows after its job).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const fix = 'Add `await` before env.execute() (and before print(), collect() and count() of a DataSet) so the program waits for its jobs.';
+  if (failures.length > 0) throw new UnawaitedJobError(`The program returned before its job finished, and the job failed. ${fix}`, failures[0]);
+  warn(`Warning: the program returned before ${forgotten} of its job(s) finished; flink run waited for them. ${fix}`);
+}
+
+/** A job the program started but did not await failed. */
+export class UnawaitedJobError extends FlinkError {
+  constructor(message: string, cause: unknown) {
+    super('UNAWAITED_JOB_FAILED', message, { cause });
   }
 }
 
@@ -162,11 +212,27 @@ export async function capturePlan(bundle: JobBundle, args: string[], defaultPara
   return captured;
 }
 
-async function waitForResult(ex: JobExecutor, jobId: string): Promise<NonNullable<Awaited<ReturnType<JobExecutor['result']>>>> {
+/** How long a job may wait before the client asks what it waits for, and how often it asks again. */
+const EXPLAIN_WAIT_AFTER_MS = 2000;
+const EXPLAIN_WAIT_EVERY_MS = 5000;
+
+/** Polls the job's result; once, when the job is slow to start, prints what it waits for. */
+async function waitForResult(
+  ex: JobExecutor,
+  jobId: string,
+  explainWait: () => Promise<string | undefined>,
+  print: (line: string) => void,
+): Promise<NonNullable<Awaited<ReturnType<JobExecutor['result']>>>> {
   let delay = 50;
+  let nextExplain = Date.now() + EXPLAIN_WAIT_AFTER_MS;
   for (;;) {
     const r = await ex.result(jobId);
     if (r) return r;
+    if (nextExplain > 0 && Date.now() >= nextExplain) {
+      const why = await explainWait().catch(() => undefined);
+      if (why) print(why);
+      nextExplain = why ? 0 : Date.now() + EXPLAIN_WAIT_EVERY_MS;
+    }
     await new Promise((res) => setTimeout(res, delay));
     delay = Math.min(500, Math.round(delay * 1.5));
   }

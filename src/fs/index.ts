@@ -21,7 +21,7 @@ import { FlinkError } from '../util/errors.js';
 import { FileSystemOptions, loadConfiguration, type Configuration } from '../config/index.js';
 
 export type { FileStatus, FileSystem, FileWriter, WriteMode } from './file-system.js';
-export { FileAlreadyExistsError, FileNotFoundError, LocalFileSystem, toLocalPath } from './local-file-system.js';
+export { FileAlreadyExistsError, FileNotFoundError, FileWriteError, LocalFileSystem, toLocalPath } from './local-file-system.js';
 export { HdfsFileSystem, DEFAULT_WEBHDFS_TIMEOUT_MS, type HdfsFileSystemInit } from './hdfs-file-system.js';
 export { WebHdfsClient, type WebHdfsFileStatus, type WebHdfsUpload } from './webhdfs-client.js';
 export {

@@ -1,7 +1,8 @@
 /** `file://` URIs and plain paths. */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FileStatus, FileSystem, FileWriter, WriteMode } from './file-system.js';
@@ -20,6 +21,68 @@ export class FileAlreadyExistsError extends FlinkError {
 export class FileNotFoundError extends FlinkError {
   constructor(path: string, cause?: unknown) {
     super('FILE_NOT_FOUND', `File ${path} does not exist or the user running flink-ts has no access to it.`, { cause });
+  }
+}
+
+/** Writing a file or creating a directory failed for a reason the user has to fix (read-only, permissions, space). */
+export class FileWriteError extends FlinkError {
+  constructor(message: string, cause: unknown) {
+    super('FILE_WRITE_FAILED', message, { cause });
+  }
+}
+
+/** An error of a write-side call on `path`, with what it means and what to do. */
+export function writeFailure(err: unknown, path: string, action: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const head = `Could not ${action} ${path}`;
+  switch (code) {
+    case 'EROFS':
+      return new FileWriteError(`${head}: the file system is read-only. Choose an output path on a writable file system.`, err);
+    case 'EACCES':
+    case 'EPERM':
+      return new FileWriteError(`${head}: permission denied for the user running flink-ts (${userName()}). Choose another path or change its permissions.`, err);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new FileWriteError(`${head}: no space left on the device (or the disk quota is used up). Free space or choose another path.`, err);
+    case 'ENOTDIR':
+      return new FileWriteError(`${head}: a parent of it is a file, not a directory. Choose another path.`, err);
+    case 'ENOENT':
+      return new FileWriteError(`${head}: its parent directory does not exist and cannot be created there. Choose another path.`, err);
+    default:
+      return err;
+  }
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdir reports ENOENT where the real cause is a read-only
+ * file system, and never returns for some paths under /proc; one level at a time gives the real error.
+ */
+async function mkdirs(path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let p = resolve(path); ; p = dirname(p)) {
+    const st = await stat(p).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw writeFailure(err, p, 'create directory');
+    });
+    if (st?.isDirectory()) break;
+    if (st) throw writeFailure(Object.assign(new Error(`${p} is a file`), { code: 'ENOTDIR' }), path, 'create directory');
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(err, dir, 'create directory');
+    }
   }
 }
 
@@ -53,13 +116,17 @@ export class LocalFileSystem implements FileSystem {
   async create(uri: string, mode: WriteMode): Promise<FileWriter> {
     const path = toLocalPath(uri);
     if (mode === 'NO_OVERWRITE' && (await this.exists(path))) throw new FileAlreadyExistsError(path);
-    await mkdir(dirname(path), { recursive: true });
+    await mkdirs(dirname(path));
     const tmp = join(dirname(path), `.${basename(path)}.inprogress.${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, 'wx');
+    const fh = await open(tmp, 'wx').catch((err: unknown) => {
+      throw writeFailure(err, path, 'write');
+    });
     let done = false;
     return {
       write: async (chunk) => {
-        await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk).catch((err: unknown) => {
+          throw writeFailure(err, path, 'write');
+        });
       },
       commit: async () => {
         if (done) return;
@@ -81,7 +148,7 @@ export class LocalFileSystem implements FileSystem {
   }
 
   async mkdirs(uri: string): Promise<void> {
-    await mkdir(toLocalPath(uri), { recursive: true });
+    await mkdirs(toLocalPath(uri));
   }
 
   async list(uri: string): Promise<FileStatus[]> {

@@ -27,6 +27,11 @@ export interface JobGraph {
   programName: string;
   /** The client's working directory: relative file paths of sources and sinks resolve against it. */
   workingDirectory: string;
+  /**
+   * The client's `-D key=value` settings: the JobManager applies those it reads per job (such as
+   * slot.request.timeout) to this job only. Not part of the hash.
+   */
+  jobConfiguration?: Record<string, string>;
 }
 
 export interface JobVertex {

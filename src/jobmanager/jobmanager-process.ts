@@ -88,7 +88,11 @@ export class JobManagerProcess implements LeaderContender {
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
       });
       const rmRef = this.rm;
-      this.rpc = new RpcServer(conf.getOptional(JobManagerOptions.BIND_HOST) ?? host, this.o.rpcPort ?? conf.get(JobManagerOptions.PORT), (c) => rmRef.accept(c));
+      this.rpc = new RpcServer(conf.getOptional(JobManagerOptions.BIND_HOST) ?? host, this.o.rpcPort ?? conf.get(JobManagerOptions.PORT), (c) => rmRef.accept(c), {
+        what: "the JobManager's RPC endpoint",
+        addressKey: 'jobmanager.bind-host',
+        portKey: 'jobmanager.rpc.port',
+      });
       const blobDir = conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore');
       const uploadDir = conf.getOptional(WebOptions.UPLOAD_DIR) ?? join(this.workDir, 'flink-web-upload');
       this.dispatcher = new Dispatcher({

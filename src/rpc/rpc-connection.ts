@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { SerializedError } from '../util/errors.js';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
+import { listenOn, type ListenTarget } from '../util/listen.js';
 
 type Envelope =
   | { k: 'call'; id: number; m: string; a: unknown }
@@ -210,6 +211,7 @@ export class RpcServer {
     private readonly host: string,
     private readonly requestedPort: number,
     private readonly onConnection: (c: RpcConnection) => void,
+    private readonly target: ListenTarget = { what: 'the RPC endpoint', addressKey: 'jobmanager.bind-host', portKey: 'jobmanager.rpc.port' },
   ) {}
 
   async start(): Promise<void> {
@@ -219,13 +221,7 @@ export class RpcServer {
       c.on('close', () => this.connections.delete(c));
       this.onConnection(c);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.requestedPort, this.host, this.target);
     this.server = server;
     const addr = server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : this.requestedPort;

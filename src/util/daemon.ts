@@ -4,6 +4,8 @@
  */
 import type { Logger } from './logger.js';
 
+const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'BIND_FAILED', 'REST_BIND_FAILED']);
+
 export interface DaemonArgs {
   configDir?: string;
   host?: string;
@@ -58,7 +60,8 @@ export async function runDaemon(name: string, log: Logger, start: (args: DaemonA
     log.info(`${name} started.`);
   } catch (err) {
     const e = err as Error & { code?: string };
-    log.error(`Could not start ${name}: ${e.message}`, e.code === 'CONFIG_INVALID' ? undefined : err);
+    // Conditions with a complete message need no stack trace; anything else is a bug worth one.
+    log.error(`Could not start ${name}: ${e.message}`, e.code !== undefined && MESSAGE_ONLY_CODES.has(e.code) ? undefined : err);
     process.stderr.write(`Error: could not start ${name}: ${e.message}\n`);
     process.exit(1);
   }

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { childPath, getFileSystem, type FileSystem } from '../../fs/index.js';
-import { JobMaster } from '../jobmaster/job-master.js';
+import { Configuration, JobManagerOptions } from '../../config/index.js';
+import type { JobGraph } from '../../graph/index.js';
+import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
 import type { ResourceManager } from '../resourcemanager/resource-manager.js';
 import {
   isTerminal,
@@ -71,6 +73,7 @@ export class Dispatcher implements DispatcherGateway {
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
     const graph = validateJobGraph(submission.jobGraph);
     if (this.jobs.has(graph.jobId)) throw new DuplicateJobSubmissionError(graph.jobId);
+    const settings = jobMasterSettings(graph);
     const dir = this.jobBlobDir(graph.jobId);
     const writer = await this.blobs.create(childPath(dir, 'bundle.mjs'), 'OVERWRITE');
     try {
@@ -80,7 +83,7 @@ export class Dispatcher implements DispatcherGateway {
       await writer.abort();
       throw err;
     }
-    const jm = new JobMaster(graph, this.o.rm, () => {});
+    const jm = new JobMaster(graph, this.o.rm, () => {}, settings);
     this.jobs.set(graph.jobId, jm);
     log.info(`Received JobGraph submission '${graph.jobName}' (${graph.jobId}).`);
     void jm.start();
@@ -247,4 +250,10 @@ export class Dispatcher implements DispatcherGateway {
     if (!jm) throw new FlinkJobNotFoundError(jobId);
     return jm;
   }
+}
+
+/** The job's own settings (its `-D`s at submission), checked like any configuration. */
+function jobMasterSettings(graph: JobGraph): JobMasterSettings {
+  const conf = Configuration.fromMap(graph.jobConfiguration ?? {}, '-D');
+  return conf.contains(JobManagerOptions.SLOT_REQUEST_TIMEOUT) ? { slotRequestTimeoutMs: conf.get(JobManagerOptions.SLOT_REQUEST_TIMEOUT) } : {};
 }

@@ -34,6 +34,11 @@ interface Execution {
   metrics: TaskMetrics | undefined;
 }
 
+/** Settings of this job that override the cluster's (from the job's own configuration). */
+export interface JobMasterSettings {
+  slotRequestTimeoutMs?: number;
+}
+
 export class JobMaster {
   status: JobStatus = 'INITIALIZING';
   readonly timestamps: Partial<Record<JobStatus, number>> = {};
@@ -53,6 +58,7 @@ export class JobMaster {
     readonly graph: JobGraph,
     private readonly rm: ResourceManager,
     private readonly onStatusChange: (jm: JobMaster) => void,
+    private readonly settings: JobMasterSettings = {},
   ) {
     this.executions = graph.vertices.map((v) =>
       Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, startTime: -1, endTime: -1, metrics: undefined })),
@@ -76,7 +82,7 @@ export class JobMaster {
     try {
       const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
       this.forEachExecution((e) => (e.state = 'SCHEDULED'));
-      this.slots = await this.rm.allocateSlots(this.jobId, needed, this.abort.signal);
+      this.slots = await this.rm.allocateSlots(this.jobId, needed, this.abort.signal, this.settings.slotRequestTimeoutMs);
       if (isTerminal(this.status) || this.status === 'CANCELLING' || this.status === 'FAILING') return;
       await prepareFileSinks(this.graph);
       await this.deploy();

@@ -151,7 +151,8 @@ export class ResourceManager {
   }
 
   /** All-or-nothing: resolves with `count` slots once that many are free. */
-  allocateSlots(jobId: string, count: number, signal?: AbortSignal): Promise<SlotAssignment[]> {
+  /** `timeoutMs` overrides slot.request.timeout for this request (a job's own setting). */
+  allocateSlots(jobId: string, count: number, signal?: AbortSignal, timeoutMs = this.o.slotRequestTimeoutMs): Promise<SlotAssignment[]> {
     return new Promise((resolve, reject) => {
       const req: PendingRequest = {
         jobId,
@@ -163,12 +164,12 @@ export class ResourceManager {
           const { total, free } = this.slotCounts();
           reject(
             new NoResourceAvailableError(
-              `Could not acquire ${count} slot(s) for job ${jobId} within slot.request.timeout (${this.o.slotRequestTimeoutMs} ms): ` +
+              `Could not acquire ${count} slot(s) for job ${jobId} within slot.request.timeout (${timeoutMs} ms): ` +
                 `the cluster has ${this.taskManagers.size} TaskManager(s) with ${total} slot(s), ${free} free. ` +
                 'Start more TaskManagers (conf/workers, taskmanager.numberOfTaskSlots) or lower the parallelism (-p).',
             ),
           );
-        }, this.o.slotRequestTimeoutMs),
+        }, timeoutMs),
       };
       signal?.addEventListener('abort', () => {
         this.removePending(req);

@@ -41,6 +41,8 @@ const STATUS_BY_ERROR_NAME: Readonly<Record<string, number>> = {
   INVALID_JOB_GRAPH: 400,
   JOB_NOT_RUNNING: 409,
   WEB_SUBMIT_DISABLED: 403,
+  // A job's own -D settings that do not parse.
+  CONFIG_INVALID: 400,
 };
 
 export interface RestFailure {

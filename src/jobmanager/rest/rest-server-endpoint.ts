@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
+import { describeBindFailure } from '../../util/listen.js';
 import { clusterRoutes } from './cluster-handlers.js';
 import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
@@ -51,12 +52,7 @@ export class InvalidRestPortError extends FlinkError {
 
 export class RestBindError extends FlinkError {
   constructor(address: string, spec: string, cause: unknown) {
-    super(
-      'REST_BIND_FAILED',
-      `Could not start the REST server on ${address}, port(s) ${spec}: ${(cause as Error).message ?? String(cause)}. ` +
-        'Free the port or change rest.port / rest.bind-port.',
-      { cause },
-    );
+    super('REST_BIND_FAILED', describeBindFailure(cause, address, spec, { what: 'the REST server', addressKey: 'rest.bind-address', portKey: 'rest.port / rest.bind-port' }), { cause });
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { getLogger } from '../../util/logger.js';
+import { listenOn } from '../../util/listen.js';
 
 const HEADER = 4 + 1 + 16 + 16;
 const T_HELLO = 0;
@@ -95,12 +96,10 @@ export class DataConnectionManager {
 
   async start(): Promise<void> {
     const server = createServer((s) => this.accept(s));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.requestedPort, this.bindHost, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    await listenOn(server, this.requestedPort, this.bindHost, {
+      what: "the TaskManager's data endpoint",
+      addressKey: 'taskmanager.bind-host',
+      portKey: 'taskmanager.data.port',
     });
     const addr = server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : this.requestedPort;

@@ -90,6 +90,7 @@ export class ApiTestCluster {
         allowNonRestoredState: false,
         shutdownOnAttachedExit: false,
         print: (l) => void clientLines.push(l),
+        warn: (l) => void clientLines.push(l),
       });
     } finally {
       process.stdout.write = write;
