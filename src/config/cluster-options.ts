@@ -193,7 +193,10 @@ export const BlobServerOptions = Object.freeze({
 
 export const WebOptions = Object.freeze({
   SUBMIT_ENABLE: booleanOption('web.submit.enable', true, {
-    description: 'Whether jobs may be uploaded and submitted through the REST API (/jars/upload, /jars/:jarid/run).',
+    description:
+      'Whether new jobs may come in over the REST API. false refuses uploads and runs (/jars/...) and job submissions ' +
+      '(POST /jobs, which bin/flink run uses) with 403, and GET /config reports web-submit: false. Unlike Flink, which ' +
+      'keeps POST /jobs open, flink-ts then accepts no new jobs at all; listing and cancelling still work.',
   }),
   UPLOAD_DIR: stringOption('web.upload.dir', undefined, {
     description: 'The directory for uploaded job archives. If unset, a directory under io.tmp.dirs.',

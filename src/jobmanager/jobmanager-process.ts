@@ -104,6 +104,7 @@ export class JobManagerProcess implements LeaderContender {
         bindAddress: conf.getOptional(RestOptions.BIND_ADDRESS) ?? (this.o.host ?? restAddress(conf)),
         port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),
         maxContentLength: conf.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
+        webSubmitEnabled: conf.get(WebOptions.SUBMIT_ENABLE),
         uploadDir: join(this.workDir, 'rest-upload'),
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,

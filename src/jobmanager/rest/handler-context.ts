@@ -5,6 +5,8 @@ export interface HandlerContext {
   readonly gateway: DispatcherGateway;
   readonly uploadDir: string;
   readonly maxContentLength: number;
+  /** `web.submit.enable`. */
+  readonly webSubmitEnabled: boolean;
   readonly flinkVersion: string;
   readonly flinkRevision: string;
   /** The endpoint's own URL (`http://host:port`), known once it is bound. */

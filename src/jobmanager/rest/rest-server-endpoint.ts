@@ -14,6 +14,7 @@ import { jobRoutes } from './job-handlers.js';
 import { tooLarge } from './multipart.js';
 import { badRequest, toRestFailure } from './rest-errors.js';
 import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
+import { guardSubmissionRoutes } from './web-submit.js';
 
 /**
  * Serves a GET that matched no REST route (the web UI's files). Resolves true if it answered the request,
@@ -26,6 +27,8 @@ export interface RestServerEndpointOptions {
   bindAddress: string;
   /** A port, a range or a list: `8081`, `50100-50200`, `50100,50200-50300`; `0` picks a free port. */
   port: string;
+  /** `web.submit.enable`: false refuses uploads, runs and job submissions (see web-submit.ts). Default true. */
+  webSubmitEnabled?: boolean;
   /** `rest.server.max-content-length`, in bytes. */
   maxContentLength: number;
   /** Where uploads (`POST /jobs`, `POST /jars/upload`) are written. */
@@ -97,12 +100,14 @@ export class RestServerEndpoint {
       gateway: opts.gateway,
       uploadDir: opts.uploadDir,
       maxContentLength: opts.maxContentLength,
+      webSubmitEnabled: opts.webSubmitEnabled ?? true,
       flinkVersion: opts.flinkVersion,
       flinkRevision: opts.flinkRevision,
       url: () => this.url,
       now: opts.now ?? (() => Date.now()),
     };
-    this.router = new Router([...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)]);
+    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)];
+    this.router = new Router(guardSubmissionRoutes(routes, ctx.webSubmitEnabled));
   }
 
   get state(): RestServerEndpointState {
