@@ -105,6 +105,10 @@ export class JobManagerProcess implements LeaderContender {
         port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),
         maxContentLength: conf.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
         webSubmitEnabled: conf.get(WebOptions.SUBMIT_ENABLE),
+        uploadLimits: {
+          maxFiles: conf.get(WebOptions.UPLOAD_MAX_FILES),
+          maxTotalBytes: conf.get(WebOptions.UPLOAD_MAX_TOTAL_SIZE),
+        },
         uploadDir: join(this.workDir, 'rest-upload'),
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,

@@ -12,8 +12,9 @@ import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
 import { jobRoutes } from './job-handlers.js';
 import { tooLarge } from './multipart.js';
-import { badRequest, toRestFailure } from './rest-errors.js';
+import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
 import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
+import { NO_UPLOAD_LIMITS, UploadQuota, type UploadLimits } from './upload-quota.js';
 import { guardSubmissionRoutes } from './web-submit.js';
 
 /**
@@ -33,6 +34,8 @@ export interface RestServerEndpointOptions {
   maxContentLength: number;
   /** Where uploads (`POST /jobs`, `POST /jars/upload`) are written. */
   uploadDir: string;
+  /** `web.upload.max-files` / `web.upload.max-total-size`; no cap unless given. */
+  uploadLimits?: UploadLimits;
   flinkVersion: string;
   flinkRevision: string;
   log?: (msg: string) => void;
@@ -101,6 +104,7 @@ export class RestServerEndpoint {
       uploadDir: opts.uploadDir,
       maxContentLength: opts.maxContentLength,
       webSubmitEnabled: opts.webSubmitEnabled ?? true,
+      uploadQuota: new UploadQuota(opts.uploadLimits ?? NO_UPLOAD_LIMITS, () => opts.gateway.listPrograms()),
       flinkVersion: opts.flinkVersion,
       flinkRevision: opts.flinkRevision,
       url: () => this.url,
@@ -245,7 +249,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function readJsonBody(req: IncomingMessage, max: number, requestType: string): Promise<unknown> {
+/**
+ * JSON bodies are held in memory whole, so they get a budget of their own far below max-content-length (which
+ * is sized for uploads, that go to disk): Flink's JSON requests (run a jar, trigger a savepoint) are tiny.
+ */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+function readJsonBody(req: IncomingMessage, maxContentLength: number, requestType: string): Promise<unknown> {
+  const max = Math.min(maxContentLength, MAX_JSON_BODY_BYTES);
+  const refusal = (): Error =>
+    max < maxContentLength
+      ? new RestHandlerError(413, `Request entity too large: a JSON request body may have at most ${max} bytes.`)
+      : tooLarge(max);
   // Event listeners rather than async iteration: leaving an iterator early would destroy the socket
   // before the 413 answer is written.
   return new Promise((resolve, reject) => {
@@ -255,7 +270,7 @@ function readJsonBody(req: IncomingMessage, max: number, requestType: string): P
       size += chunk.length;
       if (size > max) {
         cleanup();
-        reject(tooLarge(max));
+        reject(refusal());
         return;
       }
       chunks.push(chunk);
