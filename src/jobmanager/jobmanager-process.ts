@@ -15,6 +15,7 @@ import {
   RestOptions,
   WebOptions,
   restAddress,
+  restSslServerOptions,
   type Configuration,
 } from '../config/index.js';
 import { createHaServices, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
@@ -99,7 +100,9 @@ export class JobManagerProcess implements LeaderContender {
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
       });
+      const tls = restSslServerOptions(conf);
       this.rest = new RestServerEndpoint({
+        ...(tls ? { tls } : {}),
         gateway: this.dispatcher,
         bindAddress: conf.getOptional(RestOptions.BIND_ADDRESS) ?? (this.o.host ?? restAddress(conf)),
         port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),

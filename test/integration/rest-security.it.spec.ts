@@ -1,11 +1,15 @@
 /**
- * Who may bring jobs to a real standalone cluster, and what uploads cost it: web.submit.enable, the cap on stored
- * uploads, and the JobManager's memory under many large parallel uploads (measured on the real process).
+ * Who may bring jobs to a real standalone cluster, and what uploads cost it: TLS with client certificates on the
+ * REST endpoint, web.submit.enable, the cap on stored uploads, and the JobManager's memory under many large
+ * parallel uploads (measured on the real process).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, openAsBlob } from 'node:fs';
-import { truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Configuration, restSslClientOptions } from '../../src/config/index.js';
+import { makeTestPki } from '../support/test-pki.js';
 import { EXAMPLES_DIR, StandaloneCluster } from './support/standalone-cluster.js';
 
 const MIB = 1024 * 1024;
@@ -19,6 +23,61 @@ function procStatusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 describe('REST security on a real cluster', function () {
   this.timeout(180_000);
+
+  describe('TLS with client certificates (security.ssl.rest.*)', () => {
+    let cluster: StandaloneCluster | undefined;
+    let pkiDir: string | undefined;
+
+    before(async () => {
+      pkiDir = await mkdtemp(join(tmpdir(), 'flink-it-pki-'));
+      const pki = await makeTestPki(pkiDir);
+      const settings = {
+        'security.ssl.rest.enabled': 'true',
+        'security.ssl.rest.authentication-enabled': 'true',
+        'security.ssl.rest.keystore': pki.keystore,
+        'security.ssl.rest.truststore': pki.ca,
+      };
+      const restTls = restSslClientOptions(Configuration.fromMap(settings));
+      cluster = await StandaloneCluster.start({
+        taskManagers: 1,
+        slotsPerTaskManager: 2,
+        extraConf: Object.entries(settings).map(([k, v]) => `${k}: ${v}`),
+        ...(restTls ? { restTls } : {}),
+      });
+    });
+    after(async () => {
+      await cluster?.stop();
+      if (pkiDir) await rm(pkiDir, { recursive: true, force: true });
+    });
+
+    it('starts (start-cluster.sh waits over https), runs and lists jobs with bin/flink over https', async () => {
+      const c = cluster as StandaloneCluster;
+      assert.match(c.restUrl, /^https:/);
+      const dir = await c.tempDir('tls-run');
+      const input = join(dir, 'words.txt');
+      const output = join(dir, 'counts');
+      await writeFile(input, 'to be or not to be\n');
+      const run = await c.flink(['run', join(EXAMPLES_DIR, 'batch', 'WordCount.js'), '--input', input, '--output', output]);
+      assert.equal(run.exitCode, 0, run.describe);
+      const jobId = /Job with JobID ([0-9a-f]{32}) has finished\./.exec(run.stdout)?.[1];
+      assert.ok(jobId, run.describe);
+      assert.match(await readFile(output, 'utf8'), /^be 2$/m);
+
+      const list = await c.flink(['list', '-a']);
+      assert.equal(list.exitCode, 0, list.describe);
+      assert.match(list.stdout, new RegExp(` : ${jobId} : .* \\(FINISHED\\)$`, 'm'), list.describe);
+    });
+
+    it('refuses plain HTTP and a client without a certificate', async () => {
+      const c = cluster as StandaloneCluster;
+      await assert.rejects(fetch(`http://${c.address}/overview`, { signal: AbortSignal.timeout(10_000) }));
+
+      const noCert = await c.flink(['list', '-D', 'security.ssl.rest.authentication-enabled=false']);
+      assert.equal(noCert.exitCode, 1, noCert.describe);
+      assert.match(noCert.stderr, /the JobManager refused this client's certificate \(or its absence\)/, noCert.describe);
+      assert.doesNotMatch(noCert.stderr, /^\s+at /m, `no stack trace:\n${noCert.describe}`);
+    });
+  });
 
   describe('web.submit.enable: false', () => {
     let cluster: StandaloneCluster | undefined;

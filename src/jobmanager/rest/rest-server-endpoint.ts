@@ -3,8 +3,10 @@
  * JSON field names and error shape, and a hook for the web UI's static files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import type { RestSslServerOptions } from '../../config/index.js';
 import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
 import { clusterRoutes } from './cluster-handlers.js';
@@ -28,6 +30,8 @@ export interface RestServerEndpointOptions {
   bindAddress: string;
   /** A port, a range or a list: `8081`, `50100-50200`, `50100,50200-50300`; `0` picks a free port. */
   port: string;
+  /** TLS (`security.ssl.rest.*`); plain HTTP when undefined. */
+  tls?: RestSslServerOptions;
   /** `web.submit.enable`: false refuses uploads, runs and job submissions (see web-submit.ts). Default true. */
   webSubmitEnabled?: boolean;
   /** `rest.server.max-content-length`, in bytes. */
@@ -90,7 +94,7 @@ export class RestServerEndpoint {
   private readonly opts: RestServerEndpointOptions;
   private readonly router: Router;
   private readonly log: (msg: string) => void;
-  private server: Server | undefined;
+  private server: Server | HttpsServer | undefined;
   private boundPort = -1;
   private inFlight = 0;
   private stateValue: RestServerEndpointState = 'created';
@@ -126,7 +130,7 @@ export class RestServerEndpoint {
   get url(): string {
     const a = this.opts.bindAddress;
     const host = a === '' || a === '0.0.0.0' || a === '::' ? 'localhost' : a.includes(':') ? `[${a}]` : a;
-    return `http://${host}:${this.boundPort}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.boundPort}`;
   }
 
   async start(): Promise<void> {
@@ -135,7 +139,8 @@ export class RestServerEndpoint {
     try {
       const ports = parsePortSpec(this.opts.port);
       await mkdir(this.opts.uploadDir, { recursive: true });
-      const server = createServer((req, res) => void this.handle(req, res));
+      const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+      const server = this.opts.tls ? createHttpsServer({ ...this.opts.tls }, handler) : createServer(handler);
       let lastError: unknown;
       for (const port of ports) {
         try {
@@ -233,7 +238,7 @@ export class RestServerEndpoint {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening);
