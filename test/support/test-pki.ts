@@ -19,9 +19,12 @@ export interface TestPki {
   /** CA and keystore of a CA the cluster does not trust. */
   otherCa: string;
   otherKeystore: string;
+  /** A keystore signed by `ca` whose certificate names only elsewhere.invalid (not 127.0.0.1 or localhost). */
+  wrongHostKeystore: string;
 }
 
 const EXT = 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n';
+const WRONG_HOST_EXT = 'subjectAltName=DNS:elsewhere.invalid\nextendedKeyUsage=serverAuth,clientAuth\n';
 
 async function openssl(dir: string, args: string[]): Promise<void> {
   await execa('openssl', args, { cwd: dir });
@@ -35,9 +38,9 @@ async function makeCa(dir: string, name: string): Promise<void> {
   ]);
 }
 
-async function makeKeystore(dir: string, ca: string, name: string): Promise<string> {
+async function makeKeystore(dir: string, ca: string, name: string, ext = 'ext.cnf'): Promise<string> {
   await openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost']);
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'ext.cnf']);
+  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', ext]);
   const pem = join(dir, `${name}.pem`);
   await writeFile(pem, (await readFile(join(dir, `${name}.crt`), 'utf8')) + (await readFile(join(dir, `${name}.key`), 'utf8')));
   return pem;
@@ -45,13 +48,15 @@ async function makeKeystore(dir: string, ca: string, name: string): Promise<stri
 
 export async function makeTestPki(dir: string): Promise<TestPki> {
   await writeFile(join(dir, 'ext.cnf'), EXT);
+  await writeFile(join(dir, 'wrong-host.cnf'), WRONG_HOST_EXT);
   await makeCa(dir, 'ca');
   await makeCa(dir, 'other-ca');
   const keystore = await makeKeystore(dir, 'ca', 'flink');
   const otherKeystore = await makeKeystore(dir, 'other-ca', 'stranger');
+  const wrongHostKeystore = await makeKeystore(dir, 'ca', 'wrong-host', 'wrong-host.cnf');
   const keyPassword = 'test-key-secret';
   await openssl(dir, ['pkcs8', '-topk8', '-in', 'flink.key', '-out', 'flink-encrypted.key', '-passout', `pass:${keyPassword}`]);
   const encryptedKeystore = join(dir, 'flink-encrypted.pem');
   await writeFile(encryptedKeystore, (await readFile(join(dir, 'flink.crt'), 'utf8')) + (await readFile(join(dir, 'flink-encrypted.key'), 'utf8')));
-  return { ca: join(dir, 'ca.pem'), keystore, encryptedKeystore, keyPassword, otherCa: join(dir, 'other-ca.pem'), otherKeystore };
+  return { ca: join(dir, 'ca.pem'), keystore, encryptedKeystore, keyPassword, otherCa: join(dir, 'other-ca.pem'), otherKeystore, wrongHostKeystore };
 }

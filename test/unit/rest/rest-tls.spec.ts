@@ -65,6 +65,22 @@ describe('REST endpoint over TLS with client certificates', function () {
     assert.match(err.message, /the JobManager's certificate is not signed by a CA this client trusts; set security\.ssl\.rest\.truststore/);
   });
 
+  it('checks that the certificate names the host, unless security.ssl.verify-hostname is false', async () => {
+    const settings = { 'security.ssl.rest.enabled': 'true', 'security.ssl.rest.keystore': pki.wrongHostKeystore, 'security.ssl.rest.truststore': pki.ca };
+    const tls = restSslServerOptions(Configuration.fromMap(settings));
+    assert.ok(tls);
+    const other = await startTestServer({ tls });
+    try {
+      const at = (extra: Record<string, string>): ReturnType<typeof restClientFor> =>
+        restClientFor(Configuration.fromMap({ ...settings, 'rest.connection-timeout': '5 s', ...extra }), `127.0.0.1:${other.endpoint.port}`);
+      const err = await failure(() => at({}).overview());
+      assert.match(err.message, /the JobManager's certificate does not name the host connected to; connect by a name in the certificate, or set security\.ssl\.verify-hostname: false/);
+      assert.equal((await at({ 'security.ssl.verify-hostname': 'false' }).overview())['taskmanagers'], 2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers nothing to plain HTTP', async () => {
     const plain = restClientFor(Configuration.fromMap({ 'rest.connection-timeout': '5 s' }), `127.0.0.1:${server.endpoint.port}`);
     const err = await failure(() => plain.overview());
