@@ -15,6 +15,7 @@ import {
   RestOptions,
   WebOptions,
   restAddress,
+  hideSensitiveValues,
   restSslServerOptions,
   type Configuration,
 } from '../config/index.js';
@@ -96,7 +97,8 @@ export class JobManagerProcess implements LeaderContender {
         rm: this.rm,
         blobDir,
         uploadDir,
-        config: Object.entries(conf.toMap()).map(([key, value]) => ({ key, value })),
+        // Served by GET /jobmanager/config: key passwords and the like are shown as ******, as Flink does.
+        config: hideSensitiveValues(Object.entries(conf.toMap())),
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
       });

@@ -34,7 +34,8 @@ describe('REST security on a real cluster', function () {
       const settings = {
         'security.ssl.rest.enabled': 'true',
         'security.ssl.rest.authentication-enabled': 'true',
-        'security.ssl.rest.keystore': pki.keystore,
+        'security.ssl.rest.keystore': pki.encryptedKeystore,
+        'security.ssl.rest.key-password': pki.keyPassword,
         'security.ssl.rest.truststore': pki.ca,
       };
       const restTls = restSslClientOptions(Configuration.fromMap(settings));
@@ -66,6 +67,13 @@ describe('REST security on a real cluster', function () {
       const list = await c.flink(['list', '-a']);
       assert.equal(list.exitCode, 0, list.describe);
       assert.match(list.stdout, new RegExp(` : ${jobId} : .* \\(FINISHED\\)$`, 'm'), list.describe);
+    });
+
+    it('shows the key password as ****** in /jobmanager/config', async () => {
+      const c = cluster as StandaloneCluster;
+      const entries = await c.rest<Array<{ key: string; value: string }>>('/jobmanager/config');
+      assert.deepEqual(entries.find((e) => e.key === 'security.ssl.rest.key-password'), { key: 'security.ssl.rest.key-password', value: '******' });
+      assert.equal(entries.find((e) => e.key === 'security.ssl.rest.enabled')?.value, 'true');
     });
 
     it('refuses plain HTTP and a client without a certificate', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Configuration, restScheme, restSslClientOptions, restSslServerOptions } from '../../../src/config/index.js';
+import { Configuration, hideSensitiveValues, restScheme, restSslClientOptions, restSslServerOptions } from '../../../src/config/index.js';
 import { makeTestPki, type TestPki } from '../../support/test-pki.js';
 
 describe('REST TLS settings (security.ssl.rest.*, PEM files)', function () {
@@ -26,6 +26,27 @@ describe('REST TLS settings (security.ssl.rest.*, PEM files)', function () {
     }
     assert.fail('expected an error');
   };
+
+  it('hides passwords and other secrets when the configuration is shown', () => {
+    assert.deepEqual(
+      hideSensitiveValues([
+        ['security.ssl.rest.key-password', 'k'],
+        ['security.ssl.rest.keystore-password', 'k'],
+        ['fs.s3a.secret.key', 's'],
+        ['some.api-key', 'a'],
+        ['security.ssl.rest.keystore', '/etc/rest.pem'],
+        ['rest.port', '8081'],
+      ]),
+      [
+        { key: 'security.ssl.rest.key-password', value: '******' },
+        { key: 'security.ssl.rest.keystore-password', value: '******' },
+        { key: 'fs.s3a.secret.key', value: '******' },
+        { key: 'some.api-key', value: '******' },
+        { key: 'security.ssl.rest.keystore', value: '/etc/rest.pem' },
+        { key: 'rest.port', value: '8081' },
+      ],
+    );
+  });
 
   it('is off by default: plain HTTP on both sides', () => {
     assert.equal(restSslServerOptions(conf({})), undefined);
