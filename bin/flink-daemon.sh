@@ -56,30 +56,108 @@ isRunning() {
     [[ "$stat" != Z* ]]
 }
 
-# Reads the pid file into ALL_PIDS (file order), LIVE_PIDS and STALE_PIDS.
+# Whether a running pid is this installation's daemon, by its command line: node running $ENTRYPOINT. A pid file
+# is only a hint; a stale one (the pid was reused) or a planted one must not make stop signal another process.
+isOurDaemon() {
+    local p="$1" arg args
+    if [[ -r "/proc/$p/cmdline" ]]; then
+        while IFS= read -r -d '' arg || [[ -n "$arg" ]]; do
+            if [[ "$arg" == "$ENTRYPOINT" ]]; then return 0; fi
+            # The same file reached through another path (a symlinked FLINK_HOME or FLINK_DIST_DIR).
+            if [[ "$arg" == */"${ENTRYPOINT#"$FLINK_DIST_DIR"/}" && "$arg" -ef "$ENTRYPOINT" ]]; then return 0; fi
+        done < "/proc/$p/cmdline"
+        return 1
+    fi
+    # No /proc (macOS): ps joins the arguments with spaces.
+    args="$(ps -o args= -p "$p" 2> /dev/null || true)"
+    [[ " $args " == *" $ENTRYPOINT "* ]]
+}
+
+# The pid directory is /tmp by default, where any local user can create files: a pid file that is a link, or
+# that someone else owns, is refused rather than read, followed or replaced.
+checkPidFile() {
+    local problem=""
+    if [[ -L "$pid" ]]; then
+        problem="is a symbolic link"
+    elif [[ -e "$pid" && ! -f "$pid" ]]; then
+        problem="is not a regular file"
+    elif [[ -e "$pid" && ! -O "$pid" ]]; then
+        problem="belongs to another user"
+    fi
+    if [[ -n "$problem" ]]; then
+        echo "Error: the pid file $pid $problem; refusing to use it. Remove it, or set env.pid.dir (or FLINK_PID_DIR) to a directory only you can write to." >&2
+        exit 1
+    fi
+}
+
+# Reads the lines of the pid file into PID_LINES (blanks and spaces dropped).
+readPidLines() {
+    PID_LINES=()
+    local p
+    checkPidFile
+    if [[ ! -f "$pid" ]]; then return 0; fi
+    while IFS= read -r p || [[ -n "$p" ]]; do
+        p="$(printf '%s' "$p" | tr -d ' \t\r')"
+        if [[ -n "$p" ]]; then PID_LINES+=("$p"); fi
+    done < "$pid"
+}
+
+# Reads the pid file into ALL_PIDS (file order), LIVE_PIDS (running daemons of ours), STALE_PIDS (not running)
+# and FOREIGN_PIDS (running, but not our daemon: never signalled, dropped when the file is written back).
 loadPids() {
     ALL_PIDS=()
     LIVE_PIDS=()
     STALE_PIDS=()
+    FOREIGN_PIDS=()
     local p
-    if [[ -f "$pid" ]]; then
-        while IFS= read -r p || [[ -n "$p" ]]; do
-            p="$(printf '%s' "$p" | tr -d ' \t\r')"
-            if [[ -z "$p" ]]; then continue; fi
-            ALL_PIDS+=("$p")
-            if isRunning "$p"; then LIVE_PIDS+=("$p"); else STALE_PIDS+=("$p"); fi
-        done < "$pid"
+    readPidLines
+    for p in ${PID_LINES[@]+"${PID_LINES[@]}"}; do
+        ALL_PIDS+=("$p")
+        if ! isRunning "$p"; then
+            STALE_PIDS+=("$p")
+        elif isOurDaemon "$p"; then
+            LIVE_PIDS+=("$p")
+        else
+            FOREIGN_PIDS+=("$p")
+            echo "pid $p in $pid is not a flink-ts $DAEMON; not signalling it."
+        fi
+    done
+}
+
+isForeignPid() {
+    local p
+    for p in ${FOREIGN_PIDS[@]+"${FOREIGN_PIDS[@]}"}; do
+        if [[ "$p" == "$1" ]]; then return 0; fi
+    done
+    return 1
+}
+
+# Writes the given pids as the pid file; no pids removes it, as Flink does. The new content goes to a fresh file
+# that mktemp creates exclusively under a random name, which then replaces the pid file: a rename replaces a
+# link instead of writing through it.
+writePids() {
+    local tmp
+    checkPidFile
+    if [[ $# -eq 0 ]]; then
+        rm -f "$pid"
+        return 0
+    fi
+    if ! tmp="$(mktemp "$FLINK_PID_DIR/.flink-$FLINK_IDENT_STRING-$DAEMON.pid.XXXXXX")"; then
+        echo "Error: could not create a temporary pid file in $FLINK_PID_DIR." >&2
+        exit 1
+    fi
+    printf '%s\n' "$@" > "$tmp"
+    chmod 644 "$tmp"
+    if ! mv -f "$tmp" "$pid"; then
+        rm -f "$tmp"
+        exit 1
     fi
 }
 
-# Writes the given pids as the pid file; no pids removes it, as Flink does.
-writePids() {
-    if [[ $# -eq 0 ]]; then
-        rm -f "$pid"
-    else
-        printf '%s\n' "$@" > "$pid.tmp"
-        mv -f "$pid.tmp" "$pid"
-    fi
+# Adds a pid at the end of the pid file.
+appendPid() {
+    readPidLines
+    writePids ${PID_LINES[@]+"${PID_LINES[@]}"} "$1"
 }
 
 # Keeps up to 10 old files (Flink's default env.log.max) as <file>.1 (newest) ... <file>.10.
@@ -165,7 +243,7 @@ case "$STARTSTOP" in
         echo "Starting $DAEMON daemon on host $HOSTNAME."
         FLINK_LOG_FILE="$log" nohup "$FLINK_NODE" "${NODE_ARGS[@]}" > "$out" 2>&1 < /dev/null 200<&- &
         mypid=$!
-        echo "$mypid" >> "$pid"
+        appendPid "$mypid"
 
         # A bad option or a taken port makes the daemon exit within moments; report that here rather than
         # leave a pid file that points at nothing. Done early once the daemon logs that it started.
@@ -193,7 +271,7 @@ case "$STARTSTOP" in
         nodeArgs
         echo "Starting $DAEMON as a console application on host $HOSTNAME."
         # exec keeps this pid, so stop/stop-all find the foreground daemon too.
-        echo "$$" >> "$pid"
+        appendPid "$$"
         unset FLINK_LOG_FILE
         exec "$FLINK_NODE" "${NODE_ARGS[@]}" 200<&-
         ;;
@@ -220,7 +298,9 @@ case "$STARTSTOP" in
             exit 0
         fi
         for p in "${ALL_PIDS[@]}"; do
-            if isRunning "$p"; then
+            if isForeignPid "$p"; then
+                continue
+            elif isRunning "$p"; then
                 echo "Stopping $DAEMON daemon (pid: $p) on host $HOSTNAME."
             else
                 echo "Skipping $DAEMON daemon (pid: $p), because it is not running anymore on $HOSTNAME."

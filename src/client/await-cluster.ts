@@ -10,8 +10,9 @@
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { loadConfiguration, logDir, restAddress, RestOptions, type Configuration } from '../config/index.js';
+import { loadConfiguration, logDir, restAddress, RestOptions, restScheme, restSslClientOptions, type Configuration } from '../config/index.js';
 import { UsageError } from '../util/errors.js';
+import { restFetch, type FetchFunction } from './rest-transport.js';
 
 export interface AwaitClusterOptions {
   /** Base URL of the REST endpoint, e.g. `http://127.0.0.1:8081`. */
@@ -22,6 +23,8 @@ export interface AwaitClusterOptions {
   /** Time between two requests; 200 ms unless given. */
   readonly intervalMs?: number;
   readonly signal?: AbortSignal;
+  /** How requests are sent (TLS: see rest-transport.ts); Node's fetch unless given. */
+  readonly fetch?: FetchFunction;
 }
 
 export interface AwaitClusterResult {
@@ -36,7 +39,7 @@ export interface AwaitClusterResult {
 export function restUrl(conf: Configuration): string {
   const host = restAddress(conf);
   // An IPv6 literal needs brackets in a URL.
-  return `http://${host.includes(':') ? `[${host}]` : host}:${conf.get(RestOptions.PORT)}`;
+  return `${restScheme(conf)}://${host.includes(':') ? `[${host}]` : host}:${conf.get(RestOptions.PORT)}`;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function awaitCluster(options: AwaitClusterOptions): Promise<AwaitC
   // Bounded in count as well as in time.
   const maxAttempts = Math.ceil(options.timeoutMs / Math.max(1, intervalMs)) + 1;
   const url = new URL('/overview', options.restUrl).href;
+  const send = options.fetch ?? ((u, init) => fetch(u, init));
   let taskManagers: number | undefined;
   let lastError: string | undefined;
 
@@ -59,7 +63,7 @@ export async function awaitCluster(options: AwaitClusterOptions): Promise<AwaitC
     const requestSignal = AbortSignal.timeout(Math.min(2_000, remaining));
     const signal = options.signal ? AbortSignal.any([options.signal, requestSignal]) : requestSignal;
     try {
-      const res = await fetch(url, { signal });
+      const res = await send(url, { signal });
       if (res.ok) {
         const body = (await res.json()) as { taskmanagers?: unknown };
         if (typeof body.taskmanagers === 'number') {
@@ -128,16 +132,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
   let url: string;
   let logs: string;
+  let send: FetchFunction;
   try {
     args = parseCli(argv);
     const conf = loadConfiguration(args.confDir === undefined ? {} : { confDir: args.confDir });
     url = restUrl(conf);
+    send = restFetch(restSslClientOptions(conf));
     logs = args.logDir ?? logDir(conf);
   } catch (err) {
     process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  const result = await awaitCluster({ restUrl: url, taskManagers: args.taskManagers, timeoutMs: args.timeoutSeconds * 1000 });
+  const result = await awaitCluster({ restUrl: url, taskManagers: args.taskManagers, timeoutMs: args.timeoutSeconds * 1000, fetch: send });
   if (result.ready) return 0;
   process.stderr.write(
     `Warning: the cluster did not report ${args.taskManagers} TaskManager(s) within ${args.timeoutSeconds} s ` +

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Configuration } from '../config/index.js';
-import { RestOptions, restAddress } from '../config/index.js';
+import { RestOptions, restAddress, restScheme, restSslClientOptions } from '../config/index.js';
 import type {
   ApplicationStatus,
   JobExecutionResult,
@@ -23,6 +23,7 @@ import type {
   SerializedError,
 } from '../jobmanager/dispatcher/dispatcher-gateway.js';
 import { FlinkError, UsageError } from '../util/errors.js';
+import { describeTlsFailure, restFetch, type FetchFunction } from './rest-transport.js';
 
 export interface RestClientOptions {
   /** `http://host:port` of the JobManager's REST endpoint. */
@@ -33,6 +34,8 @@ export interface RestClientOptions {
   describeAddressSource?: string;
   /** Timeout for requests that upload files (job submission, jar upload); default max(timeoutMs, 5 min). */
   uploadTimeoutMs?: number;
+  /** How requests are sent; Node's fetch unless given (TLS needs another, see rest-transport.ts). */
+  fetch?: FetchFunction;
 }
 
 export interface JobOverview {
@@ -89,8 +92,10 @@ export class RestClient {
   private readonly timeoutMs: number;
   private readonly uploadTimeoutMs: number;
   private readonly source: string | undefined;
+  private readonly fetch: FetchFunction;
 
   constructor(opts: RestClientOptions) {
+    this.fetch = opts.fetch ?? ((url, init) => fetch(url, init));
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? Math.max(opts.timeoutMs, DEFAULT_UPLOAD_TIMEOUT_MS);
@@ -222,7 +227,7 @@ export class RestClient {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, init);
+      res = await this.fetch(url, init);
       text = await res.text();
     } catch (err) {
       throw this.unreachable(err, timeoutMs);
@@ -303,6 +308,8 @@ function networkCode(err: unknown, depth = 0): string | undefined {
 
 function describeNetworkFailure(err: unknown, timeoutMs: number): string {
   if (isTimeout(err)) return `no answer within ${timeoutMs} ms`;
+  const tls = describeTlsFailure(err);
+  if (tls) return tls;
   const code = networkCode(err);
   if (code) return NETWORK_REASONS[code] as string;
   const cause = (err as { cause?: { message?: unknown } } | null)?.cause?.message;
@@ -371,8 +378,11 @@ export function failureCauseFromJson(v: unknown): SerializedError {
   return stack === undefined ? { name, message } : { name, message, stack };
 }
 
-/** Parses `-m host:port` (also `http://host:port`, `[::1]:8081`) into a base URL. */
-export function parseJobManagerAddress(value: string): string {
+/**
+ * Parses `-m host:port` (also `http://host:port`, `https://host:port`, `[::1]:8081`) into a base URL; without a
+ * scheme, `defaultScheme` (https when security.ssl.rest.enabled).
+ */
+export function parseJobManagerAddress(value: string, defaultScheme: 'http' | 'https' = 'http'): string {
   const m = /^(?:https?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})\/?$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {
@@ -380,18 +390,22 @@ export function parseJobManagerAddress(value: string): string {
       `The JobManager address '${value}' is not valid. Use host:port, e.g. -m localhost:8081.`,
     );
   }
-  const scheme = /^https:\/\//.test(value.trim()) ? 'https' : 'http';
+  const explicit = /^(https?):\/\//.exec(value.trim())?.[1];
+  const scheme = explicit ?? defaultScheme;
   return `${scheme}://${m[1] as string}:${port}`;
 }
 
 /** The client for a configuration: `-m host:port` if given, else `rest.address` / `rest.port`. */
 export function restClientFor(conf: Configuration, jobManagerOverride?: string): RestClient {
   const timeoutMs = conf.get(RestOptions.CONNECTION_TIMEOUT);
+  const fetchFn = restFetch(restSslClientOptions(conf));
+  const scheme = restScheme(conf);
   if (jobManagerOverride !== undefined) {
     return new RestClient({
-      baseUrl: parseJobManagerAddress(jobManagerOverride),
+      baseUrl: parseJobManagerAddress(jobManagerOverride, scheme),
       timeoutMs,
       describeAddressSource: `-m ${jobManagerOverride}`,
+      fetch: fetchFn,
     });
   }
   const host = restAddress(conf);
@@ -400,8 +414,9 @@ export function restClientFor(conf: Configuration, jobManagerOverride?: string):
     ? `rest.address/rest.port in ${conf.confFile}`
     : 'rest.address/rest.port defaults; no flink-conf.yaml was found';
   return new RestClient({
-    baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    baseUrl: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     timeoutMs,
     describeAddressSource: source,
+    fetch: fetchFn,
   });
 }

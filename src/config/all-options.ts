@@ -19,6 +19,7 @@ import {
 } from './execution-options.js';
 import { FileSystemOptions } from './file-system-options.js';
 import { HighAvailabilityOptions } from './high-availability-options.js';
+import { SecurityOptions } from './security-options.js';
 import { YarnConfigOptions } from './yarn-config-options.js';
 
 export interface OptionGroup {
@@ -47,6 +48,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('YarnConfigOptions', YarnConfigOptions),
   group('BlobServerOptions', BlobServerOptions),
   group('WebOptions', WebOptions),
+  group('SecurityOptions', SecurityOptions),
   group('FileSystemOptions', FileSystemOptions),
 ]);
 

@@ -107,7 +107,11 @@ export const RestOptions = Object.freeze({
     description: 'The address clients use to reach the REST endpoint. If unset, jobmanager.rpc.address is used.',
   }),
   BIND_ADDRESS: stringOption('rest.bind-address', undefined, {
-    description: 'The local address the REST server binds to. If unset, it binds to the wildcard address.',
+    description:
+      'The local address the REST server binds to. If unset, it binds to the address clients use: rest.address, else ' +
+      'jobmanager.rpc.address (or the host given to jobmanager.sh start <host>), which is localhost by default, so the ' +
+      'REST API then answers on this machine only. Set 0.0.0.0 (or ::) to listen on every interface; see ' +
+      'security.ssl.rest.* to protect it.',
     deprecatedKeys: ['web.address'],
   }),
   BIND_PORT: stringOption('rest.bind-port', undefined, {
@@ -193,10 +197,26 @@ export const BlobServerOptions = Object.freeze({
 
 export const WebOptions = Object.freeze({
   SUBMIT_ENABLE: booleanOption('web.submit.enable', true, {
-    description: 'Whether jobs may be uploaded and submitted through the REST API (/jars/upload, /jars/:jarid/run).',
+    description:
+      'Whether new jobs may come in over the REST API. false refuses uploads and runs (/jars/...) and job submissions ' +
+      '(POST /jobs, which bin/flink run uses) with 403, and GET /config reports web-submit: false. Unlike Flink, which ' +
+      'keeps POST /jobs open, flink-ts then accepts no new jobs at all; listing and cancelling still work.',
   }),
   UPLOAD_DIR: stringOption('web.upload.dir', undefined, {
     description: 'The directory for uploaded job archives. If unset, a directory under io.tmp.dirs.',
+  }),
+  UPLOAD_MAX_FILES: intOption('web.upload.max-files', 100, {
+    description:
+      'flink-ts only (Flink has no cap). How many uploaded programs (POST /jars/upload) the JobManager keeps at once, ' +
+      'uploads in progress included. One more is refused with 409 until programs are deleted (DELETE /jars/:jarid).',
+    validate: atLeast(1),
+  }),
+  UPLOAD_MAX_TOTAL_SIZE: memoryOption('web.upload.max-total-size', 1024 * MIB, {
+    description:
+      'flink-ts only (Flink has no cap). How much disk the uploaded programs may take together, uploads in progress ' +
+      'included. An upload that would go over it is refused with 409. Each single request is also bounded by ' +
+      'rest.server.max-content-length.',
+    validate: positiveBytes,
   }),
   REFRESH_INTERVAL: durationOption('web.refresh-interval', 3_000, {
     description: 'The refresh interval the web frontend is told to use (GET /config).',

@@ -37,6 +37,9 @@ export {
 } from './execution-options.js';
 export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';
+export { SecurityOptions } from './security-options.js';
+export { HIDDEN_VALUE, hideSensitiveValues, isSensitiveKey } from './sensitive-keys.js';
+export { restSslClientOptions, restSslServerOptions, restScheme, type RestSslClientOptions, type RestSslServerOptions } from './rest-ssl.js';
 export { YarnConfigOptions } from './yarn-config-options.js';
 export { Configuration } from './configuration.js';
 export { ConfigurationError } from './configuration-error.js';

@@ -7,7 +7,7 @@
  * await ha.jobManagerLeaderRetrieval().start((leader) => console.log(leader?.address));
  * ```
  */
-import { HighAvailabilityOptions, JobManagerOptions, RestOptions, restAddress, type Configuration } from '../config/index.js';
+import { HighAvailabilityOptions, JobManagerOptions, RestOptions, restAddress, restScheme, type Configuration } from '../config/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { HighAvailabilityServices } from './high-availability-services.js';
 import { StandaloneHaServices } from './standalone-ha-services.js';
@@ -19,7 +19,7 @@ export function createHaServices(conf: Configuration, overrides: { rpcPort?: num
   const mode = String(conf.get(HighAvailabilityOptions.HA_MODE)).toUpperCase();
   if (mode === 'NONE') {
     const rpc = `${conf.get(JobManagerOptions.ADDRESS)}:${overrides.rpcPort ?? conf.get(JobManagerOptions.PORT)}`;
-    const rest = `http://${restAddress(conf)}:${overrides.restPort ?? conf.get(RestOptions.PORT)}`;
+    const rest = `${restScheme(conf)}://${restAddress(conf)}:${overrides.restPort ?? conf.get(RestOptions.PORT)}`;
     return new StandaloneHaServices(rpc, rest);
   }
   throw new FlinkError('HA_NOT_AVAILABLE', `high-availability: ${mode.toLowerCase()} is not available in this version yet; use high-availability: NONE.`);

@@ -15,6 +15,8 @@ import {
   RestOptions,
   WebOptions,
   restAddress,
+  hideSensitiveValues,
+  restSslServerOptions,
   type Configuration,
 } from '../config/index.js';
 import { createHaServices, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
@@ -99,15 +101,23 @@ export class JobManagerProcess implements LeaderContender {
         rm: this.rm,
         blobDir,
         uploadDir,
-        config: Object.entries(conf.toMap()).map(([key, value]) => ({ key, value })),
+        // Served by GET /jobmanager/config: key passwords and the like are shown as ******, as Flink does.
+        config: hideSensitiveValues(Object.entries(conf.toMap())),
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
       });
+      const tls = restSslServerOptions(conf);
       this.rest = new RestServerEndpoint({
+        ...(tls ? { tls } : {}),
         gateway: this.dispatcher,
         bindAddress: conf.getOptional(RestOptions.BIND_ADDRESS) ?? (this.o.host ?? restAddress(conf)),
         port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),
         maxContentLength: conf.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
+        webSubmitEnabled: conf.get(WebOptions.SUBMIT_ENABLE),
+        uploadLimits: {
+          maxFiles: conf.get(WebOptions.UPLOAD_MAX_FILES),
+          maxTotalBytes: conf.get(WebOptions.UPLOAD_MAX_TOTAL_SIZE),
+        },
         uploadDir: join(this.workDir, 'rest-upload'),
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,

@@ -115,8 +115,11 @@ export interface TaskManagerInfo {
 export interface JobSubmission {
   /** The JobGraph as parsed JSON; the dispatcher validates it. */
   jobGraph: unknown;
-  /** The job bundle's bytes and its file name. */
-  bundle: { fileName: string; data: Uint8Array };
+  /**
+   * The job bundle and its file name: its bytes, or a local file the dispatcher copies into the blob store
+   * (uploads stay on disk; the file is the caller's to remove afterwards).
+   */
+  bundle: { fileName: string; data: Uint8Array } | { fileName: string; path: string };
 }
 
 /** A program uploaded with `POST /jars/upload`, run later with `POST /jars/:jarid/run`. */
@@ -124,6 +127,8 @@ export interface UploadedProgram {
   id: string; // `<uuid>_<name>`
   name: string;
   uploaded: number;
+  /** Bytes on disk. */
+  size: number;
 }
 
 export interface ProgramRunRequest {
@@ -150,8 +155,11 @@ export interface DispatcherGateway {
   taskManagers(): Promise<TaskManagerInfo[]>;
   /** The effective cluster configuration as key/value strings. */
   clusterConfig(): Promise<Array<{ key: string; value: string }>>;
-  /** Stores an uploaded program (a .js/.mjs/.ts job file) and returns its id. */
-  uploadProgram(fileName: string, data: Uint8Array): Promise<UploadedProgram>;
+  /**
+   * Stores an uploaded program (a .js/.mjs/.ts job file) and returns its id. The file at `path` is moved (not
+   * read into memory) into the upload directory.
+   */
+  uploadProgram(fileName: string, path: string): Promise<UploadedProgram>;
   listPrograms(): Promise<UploadedProgram[]>;
   deleteProgram(programId: string): Promise<void>;
   /** Plans an uploaded program on the JobManager and submits the resulting job. */

@@ -3,7 +3,8 @@
  * job, and answers what the REST API asks. Finished jobs stay listed (the archive) until shutdown.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { childPath, getFileSystem, type FileSystem } from '../../fs/index.js';
 import { Configuration, JobManagerOptions } from '../../config/index.js';
@@ -77,7 +78,13 @@ export class Dispatcher implements DispatcherGateway {
     const dir = this.jobBlobDir(graph.jobId);
     const writer = await this.blobs.create(childPath(dir, 'bundle.mjs'), 'OVERWRITE');
     try {
-      await writer.write(submission.bundle.data);
+      const { bundle } = submission;
+      if ('path' in bundle) {
+        // Chunk by chunk: a large bundle never sits in the JobManager's memory as a whole.
+        for await (const chunk of createReadStream(bundle.path)) await writer.write(chunk as Buffer);
+      } else {
+        await writer.write(bundle.data);
+      }
       await writer.commit();
     } catch (err) {
       await writer.abort();
@@ -198,14 +205,16 @@ export class Dispatcher implements DispatcherGateway {
     return this.o.config;
   }
 
-  async uploadProgram(fileName: string, data: Uint8Array): Promise<UploadedProgram> {
+  async uploadProgram(fileName: string, path: string): Promise<UploadedProgram> {
     const name = basename(fileName);
     if (!/\.(m?js|cjs|ts|mts)$/.test(name)) {
       throw new FlinkError('BAD_PROGRAM_FILE', `Only JavaScript or TypeScript programs (.js, .mjs, .ts) can be uploaded, not '${name}'.`);
     }
     const id = `${randomUUID()}_${name}`;
-    await writeFile(join(this.o.uploadDir, id), data);
-    return { id, name, uploaded: Date.now() };
+    const target = join(this.o.uploadDir, id);
+    await moveFile(path, target);
+    const s = await stat(target);
+    return { id, name, uploaded: s.mtimeMs, size: s.size };
   }
 
   async listPrograms(): Promise<UploadedProgram[]> {
@@ -214,7 +223,7 @@ export class Dispatcher implements DispatcherGateway {
       const m = /^[0-9a-f-]{36}_(.+)$/.exec(id);
       if (!m) continue;
       const s = await stat(join(this.o.uploadDir, id));
-      out.push({ id, name: m[1] as string, uploaded: s.mtimeMs });
+      out.push({ id, name: m[1] as string, uploaded: s.mtimeMs, size: s.size });
     }
     return out;
   }
@@ -256,4 +265,15 @@ export class Dispatcher implements DispatcherGateway {
 function jobMasterSettings(graph: JobGraph): JobMasterSettings {
   const conf = Configuration.fromMap(graph.jobConfiguration ?? {}, '-D');
   return conf.contains(JobManagerOptions.SLOT_REQUEST_TIMEOUT) ? { slotRequestTimeoutMs: conf.get(JobManagerOptions.SLOT_REQUEST_TIMEOUT) } : {};
+}
+
+/** Renames, or copies and removes when web.upload.dir is on another file system than the REST upload area. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+    await unlink(from);
+  }
 }

@@ -13,7 +13,7 @@ export function clusterRoutes(ctx: HandlerContext, log: (msg: string) => void): 
       path: '/config',
       handler: async () => ({
         status: 200,
-        body: dashboardConfigJson(ctx.flinkVersion, ctx.flinkRevision, new Date(ctx.now())),
+        body: dashboardConfigJson(ctx.flinkVersion, ctx.flinkRevision, new Date(ctx.now()), ctx.webSubmitEnabled),
       }),
     },
     {

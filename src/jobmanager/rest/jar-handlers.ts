@@ -1,7 +1,6 @@
 /**
  * Handlers under `/jars`: upload a program, list, run and delete uploaded programs (Flink's web-submission API).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgramRunRequest, UploadedProgram } from '../dispatcher/dispatcher-gateway.js';
 import type { HandlerContext } from './handler-context.js';
@@ -150,23 +149,31 @@ export function jarRoutes(ctx: HandlerContext): Route[] {
   };
 
   const upload = async (req: RestRequest): Promise<RestResponse> => {
-    const multipart = await receiveMultipart(req.raw, {
-      uploadDir: ctx.uploadDir,
-      maxContentLength: ctx.maxContentLength,
-    });
+    // Admitted before the body is read: a full upload store refuses at once instead of after 100 MB.
+    const reservation = await ctx.uploadQuota.admit(Number(req.raw.headers['content-length'] ?? 0) || 0);
     try {
-      const [file, ...more] = multipart.files;
-      if (!file || more.length > 0) {
-        throw badRequest(`Exactly 1 file must be sent, received ${multipart.files.length}.`);
+      const multipart = await receiveMultipart(req.raw, {
+        uploadDir: ctx.uploadDir,
+        maxContentLength: ctx.maxContentLength,
+        onProgress: (received) => reservation.grow(received),
+      });
+      try {
+        const [file, ...more] = multipart.files;
+        if (!file || more.length > 0) {
+          throw badRequest(`Exactly 1 file must be sent, received ${multipart.files.length}.`);
+        }
+        const lower = file.fileName.toLowerCase();
+        if (!PROGRAM_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
+          throw badRequest(`Only job files (${PROGRAM_EXTENSIONS.join(', ')}) are allowed; got ${file.fileName}.`);
+        }
+        // The file moves from the request's temporary directory into the store; it is never read into memory.
+        const program = await ctx.uploadQuota.commit(reservation, () => gateway.uploadProgram(file.fileName, file.path));
+        return { status: 200, body: { filename: join(ctx.uploadDir, program.id), status: 'success' } };
+      } finally {
+        await multipart.dispose();
       }
-      const lower = file.fileName.toLowerCase();
-      if (!PROGRAM_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
-        throw badRequest(`Only job files (${PROGRAM_EXTENSIONS.join(', ')}) are allowed; got ${file.fileName}.`);
-      }
-      const program = await gateway.uploadProgram(file.fileName, new Uint8Array(await readFile(file.path)));
-      return { status: 200, body: { filename: join(ctx.uploadDir, program.id), status: 'success' } };
     } finally {
-      await multipart.dispose();
+      reservation.release();
     }
   };
 

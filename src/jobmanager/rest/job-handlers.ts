@@ -174,6 +174,9 @@ function findUpload(files: UploadedFile[], type: string, fileName: string): Uplo
   return file;
 }
 
+/** A JobGraph is a plan (operators, edges, arguments), not data: a few KiB in practice. */
+const MAX_JOB_GRAPH_BYTES = 16 * 1024 * 1024;
+
 async function submitJob(ctx: HandlerContext, req: RestRequest): Promise<RestResponse> {
   const upload = await receiveMultipart(req.raw, { uploadDir: ctx.uploadDir, maxContentLength: ctx.maxContentLength });
   try {
@@ -184,16 +187,21 @@ async function submitJob(ctx: HandlerContext, req: RestRequest): Promise<RestRes
     const bundleFile = jars[0];
     if (!bundleFile) throw badRequest('The job submission carries no job bundle: jobJarFileNames is empty.');
 
+    if (graphFile.size > MAX_JOB_GRAPH_BYTES) {
+      // Parsed in memory, unlike the bundle: parallel submissions of huge graphs would fill the heap.
+      throw new RestHandlerError(413, `The JobGraph file ${graphFile.fileName} has ${graphFile.size} bytes; at most ${MAX_JOB_GRAPH_BYTES} are accepted.`);
+    }
     let jobGraph: unknown;
     try {
       jobGraph = JSON.parse(await readFile(graphFile.path, 'utf8'));
     } catch {
       throw badRequest('Failed to deserialize JobGraph.');
     }
-    const data = new Uint8Array(await readFile(bundleFile.path));
     let jobId: string;
     try {
-      ({ jobId } = await ctx.gateway.submitJob({ jobGraph, bundle: { fileName: bundleFile.fileName, data } }));
+      // The bundle stays on disk; the dispatcher copies it into the blob store chunk by chunk.
+      const bundle = { fileName: bundleFile.fileName, path: bundleFile.path };
+      ({ jobId } = await ctx.gateway.submitJob({ jobGraph, bundle }));
     } catch (err) {
       const failure = toRestFailure(err);
       const errors = failure.internal ? ['Failed to submit job.', ...failure.errors.slice(1)] : failure.errors;

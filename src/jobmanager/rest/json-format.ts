@@ -217,7 +217,7 @@ export function taskManagersJson(tms: TaskManagerInfo[]): Record<string, unknown
 }
 
 /** `GET /config`, the web UI's dashboard configuration. */
-export function dashboardConfigJson(version: string, revision: string, now: Date): Record<string, unknown> {
+export function dashboardConfigJson(version: string, revision: string, now: Date, webSubmit: boolean): Record<string, unknown> {
   const zoneName =
     new Intl.DateTimeFormat('en-US', { timeZoneName: 'long' })
       .formatToParts(now)
@@ -228,6 +228,6 @@ export function dashboardConfigJson(version: string, revision: string, now: Date
     'timezone-offset': -now.getTimezoneOffset() * 60_000,
     'flink-version': version,
     'flink-revision': revision,
-    features: { 'web-submit': true, 'web-cancel': true },
+    features: { 'web-submit': webSubmit, 'web-cancel': true },
   };
 }

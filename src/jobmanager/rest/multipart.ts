@@ -1,6 +1,7 @@
 /**
  * multipart/form-data uploads, streamed to disk under the upload directory (never buffered whole in memory),
- * bounded by `rest.server.max-content-length`.
+ * bounded by `rest.server.max-content-length`. Form fields (small JSON such as `request`) are the only part
+ * held in memory, and they share a small budget, so parallel uploads cost the JobManager disk, not heap.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +28,19 @@ export interface MultipartUpload {
   dispose(): Promise<void>;
 }
 
+/** All form fields of one request together; a job submission's `request` field is a few hundred bytes. */
+export const MAX_FORM_FIELDS_BYTES = 1024 * 1024;
+
+export interface MultipartOptions {
+  uploadDir: string;
+  maxContentLength: number;
+  /**
+   * Called with the bytes received so far, for every chunk; returning an error stops the upload with it
+   * (e.g. the cap on stored uploads).
+   */
+  onProgress?: (receivedBytes: number) => RestHandlerError | undefined;
+}
+
 export function tooLarge(maxContentLength: number): RestHandlerError {
   return new RestHandlerError(
     413,
@@ -34,10 +48,7 @@ export function tooLarge(maxContentLength: number): RestHandlerError {
   );
 }
 
-export async function receiveMultipart(
-  req: IncomingMessage,
-  opts: { uploadDir: string; maxContentLength: number },
-): Promise<MultipartUpload> {
+export async function receiveMultipart(req: IncomingMessage, opts: MultipartOptions): Promise<MultipartUpload> {
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) {
     throw badRequest(`Expected a multipart/form-data request, but the content type is '${contentType || 'none'}'.`);
@@ -46,7 +57,7 @@ export async function receiveMultipart(
   const dir = await mkdtemp(join(opts.uploadDir, 'upload-'));
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
-    const { fields, files } = await parseInto(req, dir, opts.maxContentLength);
+    const { fields, files } = await parseInto(req, dir, opts);
     return { fields, files, dispose };
   } catch (err) {
     await dispose();
@@ -57,20 +68,25 @@ export async function receiveMultipart(
 function parseInto(
   req: IncomingMessage,
   dir: string,
-  maxContentLength: number,
+  opts: MultipartOptions,
 ): Promise<{ fields: Map<string, string>; files: UploadedFile[] }> {
+  const { maxContentLength, onProgress } = opts;
+  const fieldsLimit = Math.min(maxContentLength, MAX_FORM_FIELDS_BYTES);
+  const fieldsTooLarge = (): RestHandlerError =>
+    new RestHandlerError(413, `The form fields of the request exceed ${fieldsLimit} bytes; send large content as a file part.`);
   return new Promise((resolve, reject) => {
     const fields = new Map<string, string>();
     const files: UploadedFile[] = [];
     const writes: Array<Promise<void>> = [];
     let settled = false;
     let received = 0;
+    let fieldBytes = 0;
 
     let bb: busboy.Busboy;
     try {
       bb = busboy({
         headers: req.headers,
-        limits: { fileSize: maxContentLength, fieldSize: maxContentLength, fields: 1000, parts: 1000 },
+        limits: { fileSize: maxContentLength, fieldSize: fieldsLimit, fields: 1000, parts: 1000 },
       });
     } catch (err) {
       reject(badRequest(`Could not parse the multipart request: ${(err as Error).message}`));
@@ -90,7 +106,9 @@ function parseInto(
 
     const onData = (chunk: Buffer): void => {
       received += chunk.length;
-      if (received > maxContentLength) fail(tooLarge(maxContentLength));
+      if (received > maxContentLength) return fail(tooLarge(maxContentLength));
+      const refused = onProgress?.(received);
+      if (refused) fail(refused);
     };
     req.on('data', onData);
     req.on('close', () => {
@@ -98,7 +116,8 @@ function parseInto(
     });
 
     bb.on('field', (name, value, info) => {
-      if (info.valueTruncated) return fail(tooLarge(maxContentLength));
+      fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (info.valueTruncated || fieldBytes > fieldsLimit) return fail(fieldsTooLarge());
       fields.set(name, value);
     });
 

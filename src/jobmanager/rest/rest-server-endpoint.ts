@@ -3,8 +3,10 @@
  * JSON field names and error shape, and a hook for the web UI's static files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import type { RestSslServerOptions } from '../../config/index.js';
 import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
 import { describeBindFailure } from '../../util/listen.js';
@@ -13,8 +15,10 @@ import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
 import { jobRoutes } from './job-handlers.js';
 import { tooLarge } from './multipart.js';
-import { badRequest, toRestFailure } from './rest-errors.js';
+import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
 import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
+import { NO_UPLOAD_LIMITS, UploadQuota, type UploadLimits } from './upload-quota.js';
+import { guardSubmissionRoutes } from './web-submit.js';
 
 /**
  * Serves a GET that matched no REST route (the web UI's files). Resolves true if it answered the request,
@@ -27,10 +31,16 @@ export interface RestServerEndpointOptions {
   bindAddress: string;
   /** A port, a range or a list: `8081`, `50100-50200`, `50100,50200-50300`; `0` picks a free port. */
   port: string;
+  /** TLS (`security.ssl.rest.*`); plain HTTP when undefined. */
+  tls?: RestSslServerOptions;
+  /** `web.submit.enable`: false refuses uploads, runs and job submissions (see web-submit.ts). Default true. */
+  webSubmitEnabled?: boolean;
   /** `rest.server.max-content-length`, in bytes. */
   maxContentLength: number;
   /** Where uploads (`POST /jobs`, `POST /jars/upload`) are written. */
   uploadDir: string;
+  /** `web.upload.max-files` / `web.upload.max-total-size`; no cap unless given. */
+  uploadLimits?: UploadLimits;
   flinkVersion: string;
   flinkRevision: string;
   log?: (msg: string) => void;
@@ -80,7 +90,7 @@ export class RestServerEndpoint {
   private readonly opts: RestServerEndpointOptions;
   private readonly router: Router;
   private readonly log: (msg: string) => void;
-  private server: Server | undefined;
+  private server: Server | HttpsServer | undefined;
   private boundPort = -1;
   private inFlight = 0;
   private stateValue: RestServerEndpointState = 'created';
@@ -93,12 +103,15 @@ export class RestServerEndpoint {
       gateway: opts.gateway,
       uploadDir: opts.uploadDir,
       maxContentLength: opts.maxContentLength,
+      webSubmitEnabled: opts.webSubmitEnabled ?? true,
+      uploadQuota: new UploadQuota(opts.uploadLimits ?? NO_UPLOAD_LIMITS, () => opts.gateway.listPrograms()),
       flinkVersion: opts.flinkVersion,
       flinkRevision: opts.flinkRevision,
       url: () => this.url,
       now: opts.now ?? (() => Date.now()),
     };
-    this.router = new Router([...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)]);
+    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)];
+    this.router = new Router(guardSubmissionRoutes(routes, ctx.webSubmitEnabled));
   }
 
   get state(): RestServerEndpointState {
@@ -113,7 +126,7 @@ export class RestServerEndpoint {
   get url(): string {
     const a = this.opts.bindAddress;
     const host = a === '' || a === '0.0.0.0' || a === '::' ? 'localhost' : a.includes(':') ? `[${a}]` : a;
-    return `http://${host}:${this.boundPort}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.boundPort}`;
   }
 
   async start(): Promise<void> {
@@ -122,7 +135,8 @@ export class RestServerEndpoint {
     try {
       const ports = parsePortSpec(this.opts.port);
       await mkdir(this.opts.uploadDir, { recursive: true });
-      const server = createServer((req, res) => void this.handle(req, res));
+      const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+      const server = this.opts.tls ? createHttpsServer({ ...this.opts.tls }, handler) : createServer(handler);
       let lastError: unknown;
       for (const port of ports) {
         try {
@@ -220,7 +234,7 @@ export class RestServerEndpoint {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening);
@@ -236,7 +250,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function readJsonBody(req: IncomingMessage, max: number, requestType: string): Promise<unknown> {
+/**
+ * JSON bodies are held in memory whole, so they get a budget of their own far below max-content-length (which
+ * is sized for uploads, that go to disk): Flink's JSON requests (run a jar, trigger a savepoint) are tiny.
+ */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+function readJsonBody(req: IncomingMessage, maxContentLength: number, requestType: string): Promise<unknown> {
+  const max = Math.min(maxContentLength, MAX_JSON_BODY_BYTES);
+  const refusal = (): Error =>
+    max < maxContentLength
+      ? new RestHandlerError(413, `Request entity too large: a JSON request body may have at most ${max} bytes.`)
+      : tooLarge(max);
   // Event listeners rather than async iteration: leaving an iterator early would destroy the socket
   // before the 413 answer is written.
   return new Promise((resolve, reject) => {
@@ -246,7 +271,7 @@ function readJsonBody(req: IncomingMessage, max: number, requestType: string): P
       size += chunk.length;
       if (size > max) {
         cleanup();
-        reject(tooLarge(max));
+        reject(refusal());
         return;
       }
       chunks.push(chunk);

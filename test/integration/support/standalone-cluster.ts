@@ -16,6 +16,8 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { restFetch, type FetchFunction } from '../../../src/client/rest-transport.js';
+import type { RestSslClientOptions } from '../../../src/config/index.js';
 import { loopbackSetup } from '../../support/loopback-conf.js';
 
 // This file runs from <dist>/test/integration/support/; the scripts must run the very build the test belongs to.
@@ -51,6 +53,8 @@ export interface StandaloneClusterOptions {
   extraConf?: string[];
   taskManagers?: number;
   slotsPerTaskManager?: number;
+  /** How the test itself reaches a REST endpoint that has security.ssl.rest.enabled (extraConf sets that up). */
+  restTls?: RestSslClientOptions;
 }
 
 export { freePort } from '../../support/loopback-conf.js';
@@ -99,7 +103,12 @@ export class StandaloneCluster {
     readonly slotsPerTaskManager: number,
     /** FLINK_CONF_DIR, FLINK_LOG_DIR, FLINK_PID_DIR, FLINK_IDENT_STRING, FLINK_DIST_DIR for every script. */
     readonly env: Record<string, string>,
-  ) {}
+    private readonly restTls: RestSslClientOptions | undefined,
+  ) {
+    this.fetchRest = restFetch(restTls);
+  }
+
+  private readonly fetchRest: FetchFunction;
 
   /** `127.0.0.1:<rest port>`, what `-m` takes. */
   get address(): string {
@@ -107,7 +116,7 @@ export class StandaloneCluster {
   }
 
   get restUrl(): string {
-    return `http://${this.address}`;
+    return `${this.restTls ? 'https' : 'http'}://${this.address}`;
   }
 
   /**
@@ -132,7 +141,7 @@ export class StandaloneCluster {
       FLINK_IDENT_STRING: ident,
       FLINK_DIST_DIR: DIST_DIR,
     };
-    const cluster = new StandaloneCluster(root, confDir, logDir, pidDir, ident, restPort, rpcPort, taskManagers, slots, env);
+    const cluster = new StandaloneCluster(root, confDir, logDir, pidDir, ident, restPort, rpcPort, taskManagers, slots, env, opts.restTls);
     try {
       const started = await runCommand(join(BIN_DIR, 'start-cluster.sh'), [], env, { timeout: 90_000 });
       await cluster.rememberPids();
@@ -163,7 +172,7 @@ export class StandaloneCluster {
   }
 
   restResponse(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.restUrl}${path}`, { signal: AbortSignal.timeout(10_000), ...init });
+    return this.fetchRest(`${this.restUrl}${path}`, { signal: AbortSignal.timeout(10_000), ...init });
   }
 
   /** Polls /jobs/:id until it is in one of `states`; returns that state. */

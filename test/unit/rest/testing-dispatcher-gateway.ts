@@ -2,6 +2,7 @@
  * A DispatcherGateway with canned, mutable data that records every call, for REST, client and CLI tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type {
   ClusterOverview,
   DispatcherGateway,
@@ -63,7 +64,8 @@ export function jobDetails(overrides: Partial<JobDetails> & { jobId: string }): 
 }
 
 export interface TestingGatewayCalls {
-  submissions: JobSubmission[];
+  /** Submissions as received, a bundle given as a file read into `data`. */
+  submissions: Array<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }>;
   cancellations: string[];
   uploads: Array<{ fileName: string; data: Uint8Array }>;
   runs: Array<{ programId: string; request: ProgramRunRequest }>;
@@ -123,7 +125,10 @@ export class TestingDispatcherGateway implements DispatcherGateway {
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
     this.check();
-    this.calls.submissions.push(submission);
+    const { bundle } = submission;
+    // The REST handler removes its temporary files after the call: read the bundle now.
+    const data = 'path' in bundle ? new Uint8Array(readFileSync(bundle.path)) : bundle.data;
+    this.calls.submissions.push({ jobGraph: submission.jobGraph, bundle: { fileName: bundle.fileName, data } });
     const graph = submission.jobGraph as { jobId?: unknown; name?: unknown } | null;
     const jobId = typeof graph?.jobId === 'string' ? graph.jobId : newJobId();
     this.addJob(jobDetails({ jobId, name: typeof graph?.name === 'string' ? graph.name : 'submitted', status: 'CREATED' }));
@@ -189,10 +194,11 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     return this.config;
   }
 
-  async uploadProgram(fileName: string, data: Uint8Array): Promise<UploadedProgram> {
+  async uploadProgram(fileName: string, path: string): Promise<UploadedProgram> {
     this.check();
+    const data = new Uint8Array(readFileSync(path));
     this.calls.uploads.push({ fileName, data });
-    const program = { id: `${randomUUID()}_${fileName}`, name: fileName, uploaded: 1_572_941_990_000 };
+    const program = { id: `${randomUUID()}_${fileName}`, name: fileName, uploaded: 1_572_941_990_000, size: data.length };
     this.programs.push(program);
     return program;
   }
