@@ -527,7 +527,7 @@ function fromJavaThrowable(obj: JavaObject, depth: number): SerializedError {
   const message = detail.startsWith(`${name}: `) ? detail.slice(name.length + 2) : detail;
   const out: SerializedError = { name, message };
   const printed = str('fullStringifiedStackTrace');
-  if (printed !== undefined) out.stack = printed.split(/\r?\nCaused by: /, 1)[0] as string;
+  if (printed !== undefined) out.stack = (printed.split(/\r?\nCaused by: /, 1)[0] as string).trimEnd();
   const cause = obj.fields.get('cause');
   if (cause !== null && typeof cause === 'object' && !Array.isArray(cause) && !Buffer.isBuffer(cause) && cause !== obj && depth < 16) {
     out.cause = fromJavaThrowable(cause, depth + 1);
