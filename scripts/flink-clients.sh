@@ -7,7 +7,8 @@
 #   fetch  resolve the jars (the first run downloads them into ~/.m2) and build; CI runs it before the tests
 #   build  the same, offline first; does not start Maven at all when nothing changed since the last build
 #
-# stdout gets only `classpath=<classes dir>:<jar>:...`; what happened goes to stderr.
+# stdout gets only `java=<the java to run it with>` and `classpath=<classes dir>:<jar>:...`; what happened goes
+# to stderr.
 #
 # Environment:
 #   INFRA_MAVEN_REPO   local Maven repository (default ~/.m2/repository)
@@ -51,6 +52,7 @@ build() {
     flock -w 900 "$lock_fd" || infra_die "another build holds $TARGET_DIR/.lock for more than 15 minutes"
   fi
   if up_to_date; then
+    infra_require_java
     infra_log "up to date: $TARGET_DIR"
   else
     require_jdk
@@ -72,6 +74,7 @@ build() {
     touch "$BUILT_MARKER"
   fi
   exec {lock_fd}>&-
+  echo "java=$INFRA_JAVA"
   echo "classpath=$TARGET_DIR/classes:$(cat "$TARGET_DIR/classpath.txt")"
 }
 

@@ -96,13 +96,14 @@ describe("Apache Flink 1.20's Java clients against a flink-ts cluster", function
   this.timeout(180_000);
 
   let cluster: StandaloneCluster;
+  let javaBin: string;
   let classpath: string;
   let work: string;
   let flinkConfDir: string;
 
   /** Runs a Java main class from the built classpath. */
   function java(main: string, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
-    return runCommand('java', ['-cp', classpath, main, ...args], { ...(process.env as Record<string, string>), ...env }, { timeout: 150_000 });
+    return runCommand(javaBin, ['-cp', classpath, main, ...args], { ...(process.env as Record<string, string>), ...env }, { timeout: 150_000 });
   }
 
   /** Flink's own `bin/flink`: CliFrontend with a config dir that points at the cluster's REST port. */
@@ -129,9 +130,13 @@ describe("Apache Flink 1.20's Java clients against a flink-ts cluster", function
     this.timeout(900_000);
     const build = await runCommand(join(FLINK_HOME, 'scripts', 'flink-clients.sh'), ['build'], process.env as Record<string, string>, { timeout: 850_000 });
     assert.equal(build.exitCode, 0, build.describe);
-    const line = build.stdout.split('\n').find((l) => l.startsWith('classpath='));
-    assert.ok(line, build.describe);
-    classpath = line.slice('classpath='.length);
+    const printed = (key: string): string => {
+      const line = build.stdout.split('\n').find((l) => l.startsWith(`${key}=`));
+      assert.ok(line, `no ${key}= line\n${build.describe}`);
+      return line.slice(key.length + 1);
+    };
+    javaBin = printed('java');
+    classpath = printed('classpath');
 
     // A heap size of our own, to see it come back as each TaskManager's hardware.freeMemory.
     cluster = await StandaloneCluster.start({ extraConf: [`taskmanager.heap.size: ${TM_HEAP_MIB}m`] });
