@@ -17,13 +17,10 @@ export type * from './cluster-messages.js';
 export type * from './jar-messages.js';
 export {
   SERIALIZED_THROWABLE_CLASS,
-  JavaStreamError,
   errorFromJavaSerializedThrowable,
   errorFromSerializedThrowableJson,
   javaLikeStackTrace,
   javaSerializedThrowable,
-  readJavaObject,
   serializedThrowableJson,
-  type JavaObject,
-  type JavaValue,
 } from './serialized-throwable.js';
+export { JavaStreamError, readJavaObject, type JavaObject, type JavaValue } from './java-serialization.js';
