@@ -3,7 +3,7 @@
  * (`-t local`). The local one is provided by the entry point (see `registerLocalExecutorFactory`).
  */
 import type { JobGraph } from '../graph/index.js';
-import type { JobExecutionResult } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { JobResult } from '../rest/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { RestClient } from './rest-client.js';
 
@@ -12,7 +12,7 @@ export interface JobExecutor {
   readonly description: string;
   submit(graph: JobGraph, bundle: { fileName: string; data: Uint8Array }): Promise<{ jobId: string }>;
   /** Undefined while the job runs. */
-  result(jobId: string): Promise<JobExecutionResult | undefined>;
+  result(jobId: string): Promise<JobResult | undefined>;
   /** The cluster's slots while the job still waits for its own; undefined once it got them. */
   waitingForSlots?(jobId: string): Promise<{ free: number; total: number } | undefined>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
  * so user code never runs in, or leaks into, the JobManager's own thread.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { JobSubmission, ProgramRunRequest } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import type { ProgramRunRequest } from '../rest/index.js';
 import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
 import { basename } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
@@ -20,6 +20,12 @@ export interface PlanRequest {
   jobId?: string;
 }
 
+/** A planned program: the JobGraph (as JSON) and the bundle to submit with it. */
+export interface PlannedJob {
+  jobGraph: unknown;
+  bundle: { fileName: string; data: Uint8Array };
+}
+
 type PlanReply = { ok: true; jobGraph: unknown; fileName: string; data: Uint8Array } | { ok: false; error: SerializedError };
 
 /** An uploaded program could not be planned for a reason in the program (it exited, it hung). */
@@ -30,7 +36,7 @@ export class ProgramPlanningError extends FlinkError {
 }
 
 /** Plans the program in a fresh worker thread and returns what to submit. */
-export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<JobSubmission> {
+export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<PlannedJob> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL(import.meta.url), { workerData: req, stdout: true, stderr: true });
     // Nobody reads the program's console output here; drain it so a chatty program cannot block on it.
@@ -75,7 +81,7 @@ export function planInWorker(req: PlanRequest, timeoutMs = 60_000): Promise<JobS
 }
 
 /** The JobManager's planner for uploaded programs, with this cluster's defaults. */
-export function programPlannerFor(conf: Configuration): (programPath: string, req: ProgramRunRequest) => Promise<JobSubmission> {
+export function programPlannerFor(conf: Configuration): (programPath: string, req: ProgramRunRequest) => Promise<PlannedJob> {
   return (programPath, req) =>
     planInWorker({
       programPath,

@@ -16,14 +16,24 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Configuration } from '../config/index.js';
 import { RestOptions, restAddress, restScheme, restSslClientOptions } from '../config/index.js';
-import type {
-  ApplicationStatus,
-  JobExecutionResult,
-  ProgramRunRequest,
-  SerializedError,
-} from '../jobmanager/dispatcher/dispatcher-gateway.js';
-import { FlinkError, UsageError } from '../util/errors.js';
+import {
+  errorFromSerializedThrowableJson,
+  type ApplicationStatus,
+  type ClusterOverviewWithVersion,
+  type ConfigurationInfoEntry,
+  type DashboardConfiguration,
+  type JarRunRequestBody,
+  type JobDetailsInfo,
+  type JobExceptionsInfoWithHistory,
+  type JobOverview,
+  type JobResult,
+  type ProgramRunRequest,
+  type TaskManagersInfo,
+} from '../rest/index.js';
+import { FlinkError, UsageError, type SerializedError } from '../util/errors.js';
 import { describeTlsFailure, restFetch, type FetchFunction } from './rest-transport.js';
+
+export type { JobOverview } from '../rest/index.js';
 
 export interface RestClientOptions {
   /** `http://host:port` of the JobManager's REST endpoint. */
@@ -38,17 +48,7 @@ export interface RestClientOptions {
   fetch?: FetchFunction;
 }
 
-export interface JobOverview {
-  jid: string;
-  name: string;
-  state: string;
-  'start-time': number;
-  'end-time': number;
-  duration: number;
-  [key: string]: unknown;
-}
-
-export type JobExecutionResultAnswer = { completed: false } | { completed: true; result: JobExecutionResult };
+export type JobExecutionResultAnswer = { completed: false } | { completed: true; result: JobResult };
 
 /** Nothing answered at the JobManager's REST address (refused, unknown host, timeout). */
 export class ClusterUnreachableError extends FlinkError {
@@ -127,8 +127,11 @@ export class RestClient {
     return jobs as JobOverview[];
   }
 
-  async jobDetails(jobId: string): Promise<Record<string, unknown>> {
-    return asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}`), 'GET /jobs/:jobid');
+  async jobDetails(jobId: string): Promise<JobDetailsInfo> {
+    const what = 'GET /jobs/:jobid';
+    const body = asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}`), what);
+    if (typeof body.state !== 'string' || !Array.isArray(body.vertices)) throw unexpected(what, 'missing state or vertices');
+    return body as unknown as JobDetailsInfo;
   }
 
   async cancelJob(jobId: string): Promise<void> {
@@ -141,7 +144,7 @@ export class RestClient {
     const status = asRecord(body.status, what);
     if (status.id !== 'COMPLETED') return { completed: false };
     const r = asRecord(body['job-execution-result'], what);
-    const result: JobExecutionResult = {
+    const result: JobResult = {
       jobId: typeof r.id === 'string' ? r.id : jobId,
       applicationStatus: (typeof r['application-status'] === 'string'
         ? r['application-status']
@@ -154,26 +157,35 @@ export class RestClient {
     return { completed: true, result };
   }
 
-  async jobExceptions(jobId: string): Promise<Record<string, unknown>> {
-    return asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}/exceptions`), 'GET /jobs/:jobid/exceptions');
+  async jobExceptions(jobId: string): Promise<JobExceptionsInfoWithHistory> {
+    const what = 'GET /jobs/:jobid/exceptions';
+    const body = asRecord(await this.get(`/jobs/${encodeURIComponent(jobId)}/exceptions`), what);
+    if (!Array.isArray(body['all-exceptions'])) throw unexpected(what, 'all-exceptions is not a list');
+    return body as unknown as JobExceptionsInfoWithHistory;
   }
 
-  async overview(): Promise<Record<string, unknown>> {
-    return asRecord(await this.get('/overview'), 'GET /overview');
+  async overview(): Promise<ClusterOverviewWithVersion> {
+    const body = asRecord(await this.get('/overview'), 'GET /overview');
+    return body as unknown as ClusterOverviewWithVersion;
   }
 
-  taskManagers(): Promise<unknown> {
-    return this.get('/taskmanagers');
+  async taskManagers(): Promise<TaskManagersInfo> {
+    const what = 'GET /taskmanagers';
+    const body = asRecord(await this.get('/taskmanagers'), what);
+    if (!Array.isArray(body.taskmanagers)) throw unexpected(what, 'taskmanagers is not a list');
+    return body as unknown as TaskManagersInfo;
   }
 
   /** `GET /config`: the dashboard configuration (version, time zone, features). */
-  config(): Promise<unknown> {
-    return this.get('/config');
+  async config(): Promise<DashboardConfiguration> {
+    return asRecord(await this.get('/config'), 'GET /config') as unknown as DashboardConfiguration;
   }
 
   /** `GET /jobmanager/config`: the cluster configuration as `[{key, value}]`. */
-  jobManagerConfig(): Promise<unknown> {
-    return this.get('/jobmanager/config');
+  async jobManagerConfig(): Promise<ConfigurationInfoEntry[]> {
+    const body = await this.get('/jobmanager/config');
+    if (!Array.isArray(body)) throw unexpected('GET /jobmanager/config', 'not a list');
+    return body as ConfigurationInfoEntry[];
   }
 
   async uploadJar(path: string): Promise<{ filename: string }> {
@@ -185,7 +197,7 @@ export class RestClient {
   }
 
   async runJar(jarId: string, req: ProgramRunRequest): Promise<{ jobId: string }> {
-    const payload: Record<string, unknown> = { programArgsList: req.programArgs };
+    const payload: JarRunRequestBody = { programArgsList: req.programArgs };
     if (req.parallelism !== undefined) payload.parallelism = req.parallelism;
     if (req.savepointPath !== undefined) payload.savepointPath = req.savepointPath;
     if (req.allowNonRestoredState !== undefined) payload.allowNonRestoredState = req.allowNonRestoredState;
@@ -346,36 +358,12 @@ function stringRecord(v: unknown): Record<string, string> {
   return out;
 }
 
-function isSerializedError(v: unknown, depth = 0): v is SerializedError {
-  if (typeof v !== 'object' || v === null || depth > 16) return false;
-  const e = v as Record<string, unknown>;
-  if (typeof e.name !== 'string' || typeof e.message !== 'string') return false;
-  if (e.stack !== undefined && typeof e.stack !== 'string') return false;
-  if (e.code !== undefined && typeof e.code !== 'string') return false;
-  if (e.recoverable !== undefined && typeof e.recoverable !== 'boolean') return false;
-  return e.cause === undefined || isSerializedError(e.cause, depth + 1);
-}
-
 /**
- * Rebuilds the failure cause of a job result. flink-ts servers put the SerializedError JSON (base64) in
- * `serialized-throwable`; from anything else (e.g. a Java server) we keep the class and the stack trace text.
+ * Rebuilds the failure cause of a job result from its `failure-cause` JSON (Flink's SerializedThrowable; see
+ * src/rest/serialized-throwable.ts).
  */
 export function failureCauseFromJson(v: unknown): SerializedError {
-  const fc = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-  const serialized = fc['serialized-throwable'];
-  if (typeof serialized === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(serialized, 'base64').toString('utf8'));
-      if (isSerializedError(parsed)) return parsed;
-    } catch {
-      // Not ours: fall back to the readable fields.
-    }
-  }
-  const name = typeof fc.class === 'string' ? fc.class : 'UnknownError';
-  const stack = typeof fc['stack-trace'] === 'string' ? fc['stack-trace'] : undefined;
-  const firstLine = stack?.split('\n', 1)[0] ?? '';
-  const message = firstLine.startsWith(`${name}: `) ? firstLine.slice(name.length + 2) : firstLine || name;
-  return stack === undefined ? { name, message } : { name, message, stack };
+  return errorFromSerializedThrowableJson(v);
 }
 
 /**

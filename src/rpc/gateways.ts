@@ -10,6 +10,7 @@ import type { SerializedError } from '../util/errors.js';
 export interface HardwareDescription {
   cpuCores: number;
   physicalMemory: number;
+  /** Flink's name for the maximum heap: V8's heap size limit of the TaskManager's main thread, in bytes. */
   freeMemory: number;
   managedMemory: number;
 }

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, freemem, totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { JobGraph } from '../graph/index.js';
 import type { FromWorker, Placement, ToWorker, WorkerInit } from '../runtime/worker/protocol.js';
@@ -115,7 +116,8 @@ export class TaskExecutor {
             host: this.advertisedHost,
             dataPort: this.data.port,
             slots: this.o.slots,
-            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 },
+            // Flink's freeMemory is the process's maximum heap, not the host's free RAM.
+            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: 0 },
           },
           this.o.rpcTimeoutMs,
         );

@@ -3,50 +3,77 @@
  * cluster. The REST handlers translate HTTP to these calls and the answers to Flink's JSON field names.
  */
 
-export type JobStatus =
-  | 'INITIALIZING'
-  | 'CREATED'
-  | 'RUNNING'
-  | 'FAILING'
-  | 'FAILED'
-  | 'CANCELLING'
-  | 'CANCELED'
-  | 'FINISHED'
-  | 'RESTARTING'
-  | 'SUSPENDED'
-  | 'RECONCILING';
+import type {
+  ApplicationStatus,
+  ExecutionConfigInfo,
+  ExecutionState,
+  JobResult,
+  JobStatus,
+  JobType,
+  ProgramRunRequest,
+} from '../../rest/index.js';
+import type { HardwareDescription } from '../../rpc/gateways.js';
 
-export type ExecutionState =
-  | 'CREATED'
-  | 'SCHEDULED'
-  | 'DEPLOYING'
-  | 'RUNNING'
-  | 'FINISHED'
-  | 'CANCELING'
-  | 'CANCELED'
-  | 'FAILED'
-  | 'RECONCILING'
-  | 'INITIALIZING';
-
-export const TERMINAL_JOB_STATES: readonly JobStatus[] = ['FAILED', 'CANCELED', 'FINISHED'];
-
-export function isTerminal(status: JobStatus): boolean {
-  return TERMINAL_JOB_STATES.includes(status);
-}
+// The shared vocabulary lives in the REST contract; the gateway speaks it too.
+export type { ApplicationStatus, ExecutionConfigInfo, ExecutionState, JobStatus, JobType, ProgramRunRequest };
+export { TERMINAL_JOB_STATES, isTerminal } from '../../rest/index.js';
 
 export type { SerializedError } from '../../util/errors.js';
-import type { SerializedError } from '../../util/errors.js';
+
+/** Input/output counters of a vertex or a subtask. */
+export interface IOMetrics {
+  readBytes: number;
+  writeBytes: number;
+  readRecords: number;
+  writeRecords: number;
+}
 
 export interface VertexDetails {
   id: string;
   name: string;
   parallelism: number;
+  maxParallelism: number;
+  /** 32 hex characters; all vertices of a job share one group (one slot holds a subtask of each). */
+  slotSharingGroupId: string;
   status: ExecutionState;
   startTime: number;
   endTime: number;
   /** Count of subtasks per execution state. */
   tasks: Partial<Record<ExecutionState, number>>;
-  metrics: { readBytes: number; writeBytes: number; readRecords: number; writeRecords: number };
+  metrics: IOMetrics;
+}
+
+/** One subtask of a vertex, for `GET /jobs/:jobid/vertices/:vertexid`. */
+export interface SubtaskDetails {
+  subtask: number;
+  status: ExecutionState;
+  attempt: number;
+  /** Where it runs; undefined until it is deployed. */
+  taskManager?: { id: string; host: string; dataPort: number };
+  /** When it was deployed; -1 before. */
+  startTime: number;
+  /** -1 until it ended. */
+  endTime: number;
+  metrics: IOMetrics;
+}
+
+export interface VertexSubtasks {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  subtasks: SubtaskDetails[];
+}
+
+/** A user accumulator as the job has it now (running jobs: the subtasks finished so far). */
+export interface AccumulatorInfo {
+  name: string;
+  /** What kind of accumulator (e.g. `list`, `sum`). */
+  type: string;
+  /** The value as text. */
+  value: string;
+  /** Base64 of the codec-encoded value. */
+  serialized: string;
 }
 
 export interface JobDetails {
@@ -59,6 +86,9 @@ export interface JobDetails {
   lastModification: number;
   /** First time the job entered each status, in ms since the epoch. */
   timestamps: Partial<Record<JobStatus, number>>;
+  jobType: JobType;
+  /** The job-wide max parallelism setting; -1 when not set. */
+  maxParallelism: number;
   vertices: VertexDetails[];
   /** The job's plan in Flink's REST `plan` format. */
   plan: unknown;
@@ -69,7 +99,10 @@ export interface JobExceptionEntry {
   exception: string; // name: message + stack, as one string, as Flink shows it
   timestamp: number;
   taskName?: string;
+  /** `host:dataPort` of the TaskManager it happened on. */
   location?: string;
+  /** Resource id of that TaskManager. */
+  taskManagerId?: string;
 }
 
 export interface JobExceptions {
@@ -79,16 +112,8 @@ export interface JobExceptions {
   truncated: boolean;
 }
 
-export type ApplicationStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
-
-export interface JobExecutionResult {
-  jobId: string;
-  applicationStatus: ApplicationStatus;
-  /** Accumulator name → base64 of the codec-serialized value (Flink sends serialized values too). */
-  accumulatorResults: Record<string, string>;
-  netRuntime: number;
-  failureCause?: SerializedError;
-}
+/** A job's result, as the REST contract has it. */
+export type JobExecutionResult = JobResult;
 
 export interface ClusterOverview {
   taskManagers: number;
@@ -105,10 +130,13 @@ export interface TaskManagerInfo {
   /** RPC path/address of the TaskManager, e.g. `tcp://127.0.0.1:41234`. */
   path: string;
   dataPort: number;
-  timeSinceLastHeartbeat: number;
+  /** When the last heartbeat arrived, in ms since the epoch. */
+  lastHeartbeat: number;
   slotsNumber: number;
   freeSlots: number;
-  hardware: { cpuCores: number; physicalMemory: number; freeMemory: number; managedMemory: number };
+  /** Job id of each allocated slot. */
+  allocatedSlots: string[];
+  hardware: HardwareDescription;
 }
 
 /** What a job submission carries: the JobGraph JSON and the job bundle (one bundled ES module). */
@@ -131,15 +159,6 @@ export interface UploadedProgram {
   size: number;
 }
 
-export interface ProgramRunRequest {
-  programArgs: string[];
-  parallelism?: number;
-  savepointPath?: string;
-  allowNonRestoredState?: boolean;
-  entryClass?: string;
-  jobId?: string;
-}
-
 export interface DispatcherGateway {
   submitJob(submission: JobSubmission): Promise<{ jobId: string }>;
   listJobs(): Promise<Array<{ jobId: string; status: JobStatus }>>;
@@ -150,7 +169,11 @@ export interface DispatcherGateway {
   jobExceptions(jobId: string): Promise<JobExceptions>;
   /** Resolves with undefined while the job is not terminal. */
   jobExecutionResult(jobId: string): Promise<JobExecutionResult | undefined>;
-  jobConfig(jobId: string): Promise<Record<string, unknown>>;
+  /** The job's execution config, as `GET /jobs/:jobid/config` shows it under `execution-config`. */
+  jobConfig(jobId: string): Promise<ExecutionConfigInfo>;
+  jobAccumulators(jobId: string): Promise<AccumulatorInfo[]>;
+  /** Undefined when the job has no such vertex. */
+  jobVertexDetails(jobId: string, vertexId: string): Promise<VertexSubtasks | undefined>;
   clusterOverview(): Promise<ClusterOverview>;
   taskManagers(): Promise<TaskManagerInfo[]>;
   /** The effective cluster configuration as key/value strings. */

@@ -13,6 +13,7 @@ import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
 import type { ResourceManager } from '../resourcemanager/resource-manager.js';
 import {
   isTerminal,
+  type AccumulatorInfo,
   type ClusterOverview,
   type DispatcherGateway,
   type JobDetails,
@@ -20,9 +21,11 @@ import {
   type JobExecutionResult,
   type JobStatus,
   type JobSubmission,
+  type ExecutionConfigInfo,
   type ProgramRunRequest,
   type TaskManagerInfo,
   type UploadedProgram,
+  type VertexSubtasks,
 } from './dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
@@ -159,19 +162,23 @@ export class Dispatcher implements DispatcherGateway {
     return this.get(jobId).executionResult();
   }
 
-  async jobConfig(jobId: string): Promise<Record<string, unknown>> {
+  async jobConfig(jobId: string): Promise<ExecutionConfigInfo> {
     const g = this.get(jobId).graph;
     return {
-      jid: g.jobId,
-      name: g.jobName,
-      'execution-config': {
-        'execution-mode': g.mode === 'BATCH' ? 'BATCH' : 'PIPELINED',
-        'restart-strategy': 'Restart deactivated.',
-        'job-parallelism': g.defaultParallelism,
-        'object-reuse-mode': false,
-        'user-config': { args: g.args.join(' ') },
-      },
+      'execution-mode': g.mode === 'BATCH' ? 'BATCH' : 'PIPELINED',
+      'restart-strategy': 'Restart deactivated.',
+      'job-parallelism': g.defaultParallelism,
+      'object-reuse-mode': false,
+      'user-config': { args: g.args.join(' ') },
     };
+  }
+
+  async jobAccumulators(jobId: string): Promise<AccumulatorInfo[]> {
+    return this.get(jobId).accumulatorInfos();
+  }
+
+  async jobVertexDetails(jobId: string, vertexId: string): Promise<VertexSubtasks | undefined> {
+    return this.get(jobId).vertexSubtasks(vertexId);
   }
 
   async clusterOverview(): Promise<ClusterOverview> {
@@ -189,14 +196,14 @@ export class Dispatcher implements DispatcherGateway {
   }
 
   async taskManagers(): Promise<TaskManagerInfo[]> {
-    const now = Date.now();
     return this.o.rm.listTaskManagers().map((tm) => ({
       id: tm.id,
       path: `tcp://${tm.host}:${tm.dataPort}`,
       dataPort: tm.dataPort,
-      timeSinceLastHeartbeat: now - tm.lastHeartbeat,
+      lastHeartbeat: tm.lastHeartbeat,
       slotsNumber: tm.slots,
       freeSlots: tm.slots - tm.allocated.size,
+      allocatedSlots: [...tm.allocated.values()],
       hardware: tm.hardware,
     }));
   }

@@ -3,6 +3,7 @@
  * slot sharing), prepares file sinks, deploys to the TaskManagers, and follows task states to the job's
  * end. The first task failure or a lost TaskManager fails the job (restarts come with checkpoints).
  */
+import { randomBytes } from 'node:crypto';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
 import { restPlan } from '../../graph/index.js';
 import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
@@ -11,13 +12,17 @@ import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js'
 import type { SubmitTasks, TaskMetricsUpdate, TaskStateUpdate } from '../../rpc/gateways.js';
 import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
 import type {
+  AccumulatorInfo,
   ExecutionState,
+  IOMetrics,
   JobDetails,
   JobExceptionEntry,
   JobExecutionResult,
   JobStatus,
   SerializedError,
+  SubtaskDetails,
   VertexDetails,
+  VertexSubtasks,
 } from '../dispatcher/dispatcher-gateway.js';
 import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError, formatErrorChain, serializeError } from '../../util/errors.js';
@@ -29,6 +34,8 @@ const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 interface Execution {
   state: ExecutionState;
   tmId: string | undefined;
+  /** Where it was deployed, kept after the TaskManager is gone (for the REST API). */
+  location: { id: string; host: string; dataPort: number } | undefined;
   startTime: number;
   endTime: number;
   metrics: TaskMetrics | undefined;
@@ -50,6 +57,8 @@ export class JobMaster {
   private readonly exceptions: JobExceptionEntry[] = [];
   private rootCause: SerializedError | undefined;
   private readonly accumulators = new Map<string, { kind: 'list' | 'sum'; parts: Map<number, unknown> }>();
+  /** One slot sharing group per job: a slot holds one subtask of every vertex. */
+  private readonly slotSharingGroupId = randomBytes(16).toString('hex');
   private readonly abort = new AbortController();
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
@@ -61,7 +70,7 @@ export class JobMaster {
     private readonly settings: JobMasterSettings = {},
   ) {
     this.executions = graph.vertices.map((v) =>
-      Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, startTime: -1, endTime: -1, metrics: undefined })),
+      Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined })),
     );
     this.terminated = new Promise((r) => (this.resolveTerminated = r));
     this.timestamps.INITIALIZING = this.startTime;
@@ -119,6 +128,10 @@ export class JobMaster {
       if (!tm) throw new FlinkError('TASK_MANAGER_LOST', `TaskManager ${tmId} left before the job could be deployed.`, { recoverable: true });
       taskManagers[tmId] = { host: tm.host, dataPort: tm.dataPort };
     }
+    this.forEachExecution((e) => {
+      const tm = e.tmId === undefined ? undefined : taskManagers[e.tmId];
+      if (e.tmId !== undefined && tm) e.location = { id: e.tmId, host: tm.host, dataPort: tm.dataPort };
+    });
     this.touch();
     await Promise.all(
       [...byTm].map(([tmId, tasks]) => this.rm.submitTasks(tmId, { jobId: this.jobId, jobGraph: this.graph, placement, tasks, taskManagers })),
@@ -150,8 +163,7 @@ export class JobMaster {
         ex.endTime = now;
         if (u.state === 'FAILED') {
           const v = this.graph.vertices[u.vertex] as JobVertex;
-          const tm = this.rm.taskManager(fromTm);
-          this.failJob(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, location: tm ? `${tm.host}:${tm.dataPort}` : fromTm });
+          this.failJob(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, ...this.where(fromTm) });
         }
         return;
       }
@@ -173,7 +185,7 @@ export class JobMaster {
     this.forEachExecution((e) => {
       if (e.tmId === tmId && !isExecutionTerminal(e.state)) endExecution(e, 'FAILED');
     });
-    this.failJob(error, { taskName: undefined, location: tmId });
+    this.failJob(error, { taskName: undefined, ...this.where(tmId) });
   }
 
   /** Cancels the job: CANCELLING until every TaskManager ended its tasks, then CANCELED. */
@@ -193,7 +205,14 @@ export class JobMaster {
     this.end('CANCELED');
   }
 
-  private failJob(err: unknown, where: { taskName: string | undefined; location: string } | undefined): void {
+  /** A TaskManager's endpoint and id for exception entries (also once it is gone). */
+  private where(tmId: string): { location: string; taskManagerId: string } {
+    const tm = this.rm.taskManager(tmId);
+    const known = tm ? { host: tm.host, dataPort: tm.dataPort } : this.executions.flat().find((e) => e.location?.id === tmId)?.location;
+    return { location: known ? `${known.host}:${known.dataPort}` : tmId, taskManagerId: tmId };
+  }
+
+  private failJob(err: unknown, where: ExceptionLocation | undefined): void {
     if (isTerminal(this.status) || this.status === 'FAILING') {
       if (where) this.recordException(err, where);
       return;
@@ -212,11 +231,12 @@ export class JobMaster {
     });
   }
 
-  private recordException(err: unknown, where: { taskName: string | undefined; location: string } | undefined): void {
+  private recordException(err: unknown, where: ExceptionLocation | undefined): void {
     const data = isSerialized(err) ? err : serializeError(err);
     const entry: JobExceptionEntry = { exception: formatErrorChain(data), timestamp: Date.now() };
     if (where?.taskName) entry.taskName = where.taskName;
     if (where?.location) entry.location = where.location;
+    if (where?.taskManagerId) entry.taskManagerId = where.taskManagerId;
     this.exceptions.push(entry);
   }
 
@@ -262,14 +282,28 @@ export class JobMaster {
     }
   }
 
+  /** Each accumulator merged over the subtasks that reported it (all of them once the job finished). */
+  private mergedAccumulators(): Array<{ name: string; kind: 'list' | 'sum'; value: unknown }> {
+    return [...this.accumulators].map(([name, { kind, parts }]) => {
+      const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      const value = kind === 'list' ? ordered.flatMap((p) => p as unknown[]) : ordered.reduce((s: number, v) => s + (v as number), 0);
+      return { name, kind, value };
+    });
+  }
+
+  accumulatorInfos(): AccumulatorInfo[] {
+    return this.mergedAccumulators().map(({ name, kind, value }) => ({
+      name,
+      type: kind,
+      value: describeAccumulator(value),
+      serialized: Buffer.from(encodeRecord(value)).toString('base64'),
+    }));
+  }
+
   executionResult(): JobExecutionResult | undefined {
     if (!isTerminal(this.status)) return undefined;
     const accumulatorResults: Record<string, string> = {};
-    for (const [name, { kind, parts }] of this.accumulators) {
-      const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-      const merged = kind === 'list' ? ordered.flatMap((p) => p as unknown[]) : ordered.reduce((s: number, v) => s + (v as number), 0);
-      accumulatorResults[name] = Buffer.from(encodeRecord(merged)).toString('base64');
-    }
+    for (const { name, value } of this.mergedAccumulators()) accumulatorResults[name] = Buffer.from(encodeRecord(value)).toString('base64');
     const status = this.status === 'FINISHED' ? 'SUCCEEDED' : this.status === 'CANCELED' ? 'CANCELED' : 'FAILED';
     const result: JobExecutionResult = { jobId: this.jobId, applicationStatus: status, accumulatorResults, netRuntime: this.endTime - this.startTime };
     if (this.rootCause && status === 'FAILED') result.failureCause = this.rootCause;
@@ -280,15 +314,10 @@ export class JobMaster {
     const vertices: VertexDetails[] = this.graph.vertices.map((v, vi) => {
       const exs = this.executions[vi] as Execution[];
       const tasks: Partial<Record<ExecutionState, number>> = {};
-      const metrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
+      const metrics: IOMetrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
       for (const e of exs) {
         tasks[e.state] = (tasks[e.state] ?? 0) + 1;
-        if (e.metrics) {
-          metrics.readBytes += e.metrics.readBytes;
-          metrics.writeBytes += e.metrics.writeBytes;
-          metrics.readRecords += e.metrics.readRecords;
-          metrics.writeRecords += e.metrics.writeRecords;
-        }
+        addMetrics(metrics, e.metrics);
       }
       const starts = exs.map((e) => e.startTime).filter((t) => t > 0);
       const allEnded = exs.every((e) => e.endTime > 0);
@@ -296,6 +325,8 @@ export class JobMaster {
         id: v.id,
         name: v.name,
         parallelism: v.parallelism,
+        maxParallelism: v.maxParallelism,
+        slotSharingGroupId: this.slotSharingGroupId,
         status: vertexState(exs.map((e) => e.state)),
         startTime: starts.length ? Math.min(...starts) : -1,
         endTime: allEnded ? Math.max(...exs.map((e) => e.endTime)) : -1,
@@ -311,10 +342,28 @@ export class JobMaster {
       endTime: this.endTime,
       lastModification: this.lastModification,
       timestamps: { ...this.timestamps },
+      jobType: this.graph.mode,
+      // flink-ts has no job-wide max parallelism setting; -1 is Flink's "not set".
+      maxParallelism: -1,
       vertices,
       plan: restPlan(this.graph),
       isStoppable: false,
     };
+  }
+
+  /** The subtasks of one vertex; undefined for an id the job does not have. */
+  vertexSubtasks(vertexId: string): VertexSubtasks | undefined {
+    const vi = this.graph.vertices.findIndex((v) => v.id === vertexId);
+    const v = this.graph.vertices[vi];
+    if (!v) return undefined;
+    const subtasks = (this.executions[vi] as Execution[]).map((e, subtask): SubtaskDetails => {
+      const metrics: IOMetrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
+      addMetrics(metrics, e.metrics);
+      const out: SubtaskDetails = { subtask, status: e.state, attempt: 0, startTime: e.startTime, endTime: e.endTime, metrics };
+      if (e.location) out.taskManager = { ...e.location };
+      return out;
+    });
+    return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks };
   }
 
   exceptionHistory(): { root: JobExceptionEntry | undefined; all: JobExceptionEntry[] } {
@@ -328,6 +377,32 @@ export class JobMaster {
   private forEachExecution(fn: (e: Execution) => void): void {
     for (const v of this.executions) for (const e of v) fn(e);
   }
+}
+
+interface ExceptionLocation {
+  taskName: string | undefined;
+  location?: string;
+  taskManagerId?: string;
+}
+
+function addMetrics(into: IOMetrics, m: TaskMetrics | undefined): void {
+  if (!m) return;
+  into.readBytes += m.readBytes;
+  into.writeBytes += m.writeBytes;
+  into.readRecords += m.readRecords;
+  into.writeRecords += m.writeRecords;
+}
+
+/** An accumulator value as text for the REST API, cut short: a collect() list can hold a whole data set. */
+function describeAccumulator(value: unknown): string {
+  const LIMIT = 1000;
+  let text: string;
+  try {
+    text = Array.isArray(value) ? JSON.stringify(value.slice(0, LIMIT)) : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > LIMIT ? `${text.slice(0, LIMIT)}… (${Array.isArray(value) ? `${value.length} elements` : 'truncated'})` : text;
 }
 
 function endExecution(e: Execution, state: 'FAILED' | 'CANCELED'): void {

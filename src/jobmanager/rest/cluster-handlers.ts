@@ -2,7 +2,14 @@
  * Cluster-wide handlers: dashboard config, overview, TaskManagers, JobManager config, shutdown.
  */
 import type { HandlerContext } from './handler-context.js';
-import { clusterOverviewJson, dashboardConfigJson, taskManagersJson } from './json-format.js';
+import {
+  clusterOverviewJson,
+  dashboardConfigJson,
+  jobManagerEnvironmentJson,
+  taskManagerDetailsJson,
+  taskManagersJson,
+} from './json-format.js';
+import { notFound } from './rest-errors.js';
 import type { Route } from './router.js';
 
 export function clusterRoutes(ctx: HandlerContext, log: (msg: string) => void): Route[] {
@@ -28,6 +35,21 @@ export function clusterRoutes(ctx: HandlerContext, log: (msg: string) => void): 
       method: 'GET',
       path: '/taskmanagers',
       handler: async () => ({ status: 200, body: taskManagersJson(await gateway.taskManagers()) }),
+    },
+    {
+      method: 'GET',
+      path: '/taskmanagers/:taskmanagerid',
+      handler: async (req) => {
+        const id = req.pathParams.taskmanagerid ?? '';
+        const tm = (await gateway.taskManagers()).find((t) => t.id === id);
+        if (!tm) throw notFound(`TaskManager ${id} is not registered with this cluster.`);
+        return { status: 200, body: taskManagerDetailsJson(tm) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobmanager/environment',
+      handler: async () => ({ status: 200, body: jobManagerEnvironmentJson(process) }),
     },
     {
       method: 'GET',

@@ -24,4 +24,3 @@ export {
 } from './rest-server-endpoint.js';
 export { RestHandlerError } from './rest-errors.js';
 export { tokenizeArguments } from './jar-handlers.js';
-export { serializedThrowableJson, javaLikeStackTrace } from './json-format.js';

@@ -2,19 +2,24 @@
  * Handlers under `/jobs`: listing, details, cancellation, failures, results, plan, config and submission.
  */
 import { readFile } from 'node:fs/promises';
+import type { JobSubmitRequestBody } from '../../rest/index.js';
 import type { JobDetails } from '../dispatcher/dispatcher-gateway.js';
 import type { HandlerContext } from './handler-context.js';
 import {
   executionResultJson,
+  jobAccumulatorsJson,
+  jobConfigJson,
   jobDetailsJson,
   jobExceptionsJson,
   jobOverviewJson,
+  jobVertexDetailsJson,
 } from './json-format.js';
 import { receiveMultipart, type UploadedFile } from './multipart.js';
-import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
+import { RestHandlerError, badRequest, notFound, toRestFailure } from './rest-errors.js';
 import type { RestRequest, RestResponse, Route } from './router.js';
 
 const JOB_ID = /^[0-9a-fA-F]{32}$/;
+const VERTEX_ID = /^[0-9a-fA-F]{32}$/;
 const DEFAULT_MAX_EXCEPTIONS = 20;
 
 export function parameterError(message: string): RestHandlerError {
@@ -25,6 +30,13 @@ export function parameterError(message: string): RestHandlerError {
 export function jobIdParam(req: RestRequest): string {
   const value = req.pathParams.jobid ?? '';
   if (!JOB_ID.test(value)) throw parameterError(`Cannot resolve path parameter (jobid) from value "${value}".`);
+  return value.toLowerCase();
+}
+
+/** The `:vertexid` path parameter, checked the way Flink parses a JobVertexID. */
+function vertexIdParam(req: RestRequest): string {
+  const value = req.pathParams.vertexid ?? '';
+  if (!VERTEX_ID.test(value)) throw parameterError(`Cannot resolve path parameter (vertexid) from value "${value}".`);
   return value.toLowerCase();
 }
 
@@ -80,6 +92,48 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
         return { status: 200, body: jobDetailsJson(job, ctx.now()) };
       },
     },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/status',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const job = await forJob(jobId, () => gateway.jobDetails(jobId));
+        return { status: 200, body: { status: job.status } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/accumulators',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const includeSerialized = booleanQuery(req, 'includeSerializedValue') ?? false;
+        const accumulators = await forJob(jobId, () => gateway.jobAccumulators(jobId));
+        return { status: 200, body: jobAccumulatorsJson(accumulators, includeSerialized) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/vertices/:vertexid',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const vertexId = vertexIdParam(req);
+        const vertex = await forJob(jobId, () => gateway.jobVertexDetails(jobId, vertexId));
+        if (!vertex) throw notFound(`Job ${jobId} has no vertex ${vertexId}.`);
+        return { status: 200, body: jobVertexDetailsJson(vertex, ctx.now()) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/vertices/:vertexid/watermarks',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const vertexId = vertexIdParam(req);
+        const vertex = await forJob(jobId, () => gateway.jobVertexDetails(jobId, vertexId));
+        if (!vertex) throw notFound(`Job ${jobId} has no vertex ${vertexId}.`);
+        // flink-ts has no event time yet, so no subtask has a watermark to report.
+        return { status: 200, body: [] };
+      },
+    },
     { method: 'PATCH', path: '/jobs/:jobid', handler: cancel },
     // Flink keeps this for clients (YARN's proxy) that cannot send PATCH.
     { method: 'GET', path: '/jobs/:jobid/yarn-cancel', handler: cancel },
@@ -119,7 +173,7 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
         const [job, config] = await forJob(jobId, () =>
           Promise.all([gateway.jobDetails(jobId), gateway.jobConfig(jobId)]),
         );
-        return { status: 200, body: { jid: jobId, name: job.name, 'execution-config': config } };
+        return { status: 200, body: jobConfigJson(jobId, job.name, config) };
       },
     },
   ];
@@ -135,10 +189,11 @@ export function positiveIntQuery(req: RestRequest, key: string): number | undefi
   return n;
 }
 
-interface JobSubmitRequestBody {
-  jobGraphFileName: string;
-  jobJarFileNames: string[];
-  jobArtifactFileNames: Array<{ entryName: string; fileName: string }>;
+function booleanQuery(req: RestRequest, key: string): boolean | undefined {
+  const raw = req.query.get(key);
+  if (raw === null || raw === '') return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw parameterError(`Cannot resolve query parameter (${key}) from value "${raw}".`);
 }
 
 function parseSubmitRequest(raw: string | undefined): JobSubmitRequestBody {

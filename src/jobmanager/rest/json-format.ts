@@ -1,31 +1,23 @@
 /**
- * The gateway's data types rendered with Flink's REST field names (`jid`, `start-time`, `status-counts`, ...).
- * Pure functions: each takes gateway data (and "now") and returns the JSON object Flink would send.
+ * The gateway's data rendered as the REST contract's payloads (Flink's field names: `jid`, `start-time`,
+ * `status-counts`, ...). Pure functions: each takes gateway data (and "now") and returns what Flink would send.
  */
+import type * as rest from '../../rest/index.js';
+import { EXECUTION_STATES, JOB_STATUSES, isTerminal, serializedThrowableJson } from '../../rest/index.js';
 import type {
+  AccumulatorInfo,
   ClusterOverview,
+  ExecutionConfigInfo,
   ExecutionState,
+  IOMetrics,
   JobDetails,
   JobExceptions,
   JobExceptionEntry,
   JobExecutionResult,
-  JobStatus,
-  SerializedError,
   TaskManagerInfo,
   VertexDetails,
+  VertexSubtasks,
 } from '../dispatcher/dispatcher-gateway.js';
-import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
-import { formatErrorChain } from '../../util/errors.js';
-
-const JOB_STATUSES: readonly JobStatus[] = [
-  'INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'FAILED', 'CANCELLING', 'CANCELED', 'FINISHED', 'RESTARTING',
-  'SUSPENDED', 'RECONCILING',
-];
-
-const EXECUTION_STATES: readonly ExecutionState[] = [
-  'CREATED', 'SCHEDULED', 'DEPLOYING', 'RUNNING', 'FINISHED', 'CANCELING', 'CANCELED', 'FAILED', 'RECONCILING',
-  'INITIALIZING',
-];
 
 function duration(start: number, end: number, now: number): number {
   if (start <= 0) return -1;
@@ -39,7 +31,7 @@ function countStates(counts: Partial<Record<ExecutionState, number>>): Record<Ex
 }
 
 /** One row of `GET /jobs/overview`. */
-export function jobOverviewJson(job: JobDetails, now: number): Record<string, unknown> {
+export function jobOverviewJson(job: JobDetails, now: number): rest.JobOverview {
   const totals: Partial<Record<ExecutionState, number>> = {};
   let total = 0;
   for (const v of job.vertices) {
@@ -49,8 +41,8 @@ export function jobOverviewJson(job: JobDetails, now: number): Record<string, un
       total += n;
     }
   }
-  const tasks: Record<string, number> = { total };
-  for (const s of EXECUTION_STATES) tasks[s.toLowerCase()] = totals[s] ?? 0;
+  const tasks = { total } as rest.JobOverviewTasks;
+  for (const s of EXECUTION_STATES) tasks[s.toLowerCase() as Lowercase<ExecutionState>] = totals[s] ?? 0;
   return {
     jid: job.jobId,
     name: job.name,
@@ -63,32 +55,42 @@ export function jobOverviewJson(job: JobDetails, now: number): Record<string, un
   };
 }
 
-function vertexJson(v: VertexDetails, now: number): Record<string, unknown> {
+/** Input/output counters; flink-ts measures no busy, idle or back-pressured time yet, so those are 0. */
+export function ioMetricsJson(m: IOMetrics): rest.IOMetricsInfo {
+  return {
+    'read-bytes': m.readBytes,
+    'read-bytes-complete': true,
+    'write-bytes': m.writeBytes,
+    'write-bytes-complete': true,
+    'read-records': m.readRecords,
+    'read-records-complete': true,
+    'write-records': m.writeRecords,
+    'write-records-complete': true,
+    'accumulated-backpressured-time': 0,
+    'accumulated-idle-time': 0,
+    'accumulated-busy-time': 0,
+  };
+}
+
+function vertexJson(v: VertexDetails, now: number): rest.JobDetailsVertexInfo {
   return {
     id: v.id,
+    slotSharingGroupId: v.slotSharingGroupId,
     name: v.name,
+    maxParallelism: v.maxParallelism,
     parallelism: v.parallelism,
     status: v.status,
     'start-time': v.startTime,
     'end-time': v.endTime,
     duration: duration(v.startTime, v.endTime, now),
     tasks: countStates(v.tasks),
-    metrics: {
-      'read-bytes': v.metrics.readBytes,
-      'read-bytes-complete': true,
-      'write-bytes': v.metrics.writeBytes,
-      'write-bytes-complete': true,
-      'read-records': v.metrics.readRecords,
-      'read-records-complete': true,
-      'write-records': v.metrics.writeRecords,
-      'write-records-complete': true,
-    },
+    metrics: ioMetricsJson(v.metrics),
   };
 }
 
 /** `GET /jobs/:jobid`. */
-export function jobDetailsJson(job: JobDetails, now: number): Record<string, unknown> {
-  const timestamps: Record<string, number> = {};
+export function jobDetailsJson(job: JobDetails, now: number): rest.JobDetailsInfo {
+  const timestamps = {} as Record<rest.JobStatus, number>;
   for (const s of JOB_STATUSES) timestamps[s] = job.timestamps[s] ?? 0;
   const statusCounts: Partial<Record<ExecutionState, number>> = {};
   for (const v of job.vertices) statusCounts[v.status] = (statusCounts[v.status] ?? 0) + 1;
@@ -98,15 +100,64 @@ export function jobDetailsJson(job: JobDetails, now: number): Record<string, unk
     name: job.name,
     isStoppable: job.isStoppable,
     state: job.status,
+    'job-type': job.jobType,
     'start-time': job.startTime,
     'end-time': endTime,
     duration: duration(job.startTime, endTime, now),
+    maxParallelism: job.maxParallelism,
     now,
     timestamps,
     vertices: job.vertices.map((v) => vertexJson(v, now)),
     'status-counts': countStates(statusCounts),
     plan: job.plan,
   };
+}
+
+const UNASSIGNED = '(unassigned)';
+
+/** `GET /jobs/:jobid/vertices/:vertexid`. */
+export function jobVertexDetailsJson(v: VertexSubtasks, now: number): rest.JobVertexDetailsInfo {
+  return {
+    id: v.id,
+    name: v.name,
+    parallelism: v.parallelism,
+    maxParallelism: v.maxParallelism,
+    now,
+    subtasks: v.subtasks.map((t) => {
+      const running = t.startTime > 0 ? duration(t.startTime, t.endTime, now) : -1;
+      return {
+        subtask: t.subtask,
+        status: t.status,
+        attempt: t.attempt,
+        host: t.taskManager?.host ?? UNASSIGNED,
+        endpoint: t.taskManager ? `${t.taskManager.host}:${t.taskManager.dataPort}` : UNASSIGNED,
+        'start-time': t.startTime,
+        start_time: t.startTime,
+        'end-time': t.endTime,
+        duration: duration(t.startTime, t.endTime, now),
+        metrics: ioMetricsJson(t.metrics),
+        'taskmanager-id': t.taskManager?.id ?? UNASSIGNED,
+        // Only the time spent RUNNING is known; the states before it are not timed.
+        'status-duration': { CREATED: -1, SCHEDULED: -1, DEPLOYING: -1, INITIALIZING: -1, RUNNING: running },
+      };
+    }),
+  };
+}
+
+/** `GET /jobs/:jobid/accumulators`; the serialized values only when asked for (`includeSerializedValue`). */
+export function jobAccumulatorsJson(accumulators: AccumulatorInfo[], includeSerialized: boolean): rest.JobAccumulatorsInfo {
+  const serialized: Record<string, string> = {};
+  if (includeSerialized) for (const a of accumulators) serialized[a.name] = a.serialized;
+  return {
+    'job-accumulators': [],
+    'user-task-accumulators': accumulators.map((a) => ({ name: a.name, type: a.type, value: a.value })),
+    'serialized-user-task-accumulators': serialized,
+  };
+}
+
+/** `GET /jobs/:jobid/config`. */
+export function jobConfigJson(jobId: string, name: string, config: ExecutionConfigInfo): rest.JobConfigInfo {
+  return { jid: jobId, name, 'execution-config': config };
 }
 
 /** Flink's exception name: the class name, i.e. what precedes the first `:` of the first line. */
@@ -116,24 +167,25 @@ function exceptionName(exception: string): string {
   return (colon > 0 ? firstLine.slice(0, colon) : firstLine).trim();
 }
 
-function historyEntry(e: JobExceptionEntry): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+function historyEntry(e: JobExceptionEntry): rest.RootExceptionInfo {
+  const out: rest.RootExceptionInfo = {
     exceptionName: exceptionName(e.exception),
     stacktrace: e.exception,
     timestamp: e.timestamp,
     failureLabels: {},
+    concurrentExceptions: [],
   };
   if (e.taskName !== undefined) out.taskName = e.taskName;
   if (e.location !== undefined) {
     out.location = e.location;
     out.endpoint = e.location;
   }
-  out.concurrentExceptions = [];
+  if (e.taskManagerId !== undefined) out.taskManagerId = e.taskManagerId;
   return out;
 }
 
 /** `GET /jobs/:jobid/exceptions`: the 1.9 fields plus the 1.13+ `exceptionHistory`. */
-export function jobExceptionsJson(ex: JobExceptions, maxExceptions: number): Record<string, unknown> {
+export function jobExceptionsJson(ex: JobExceptions, maxExceptions: number): rest.JobExceptionsInfoWithHistory {
   const limited = ex.allExceptions.slice(0, maxExceptions);
   const truncated = ex.truncated || ex.allExceptions.length > maxExceptions;
   let entries = limited.map(historyEntry);
@@ -143,35 +195,28 @@ export function jobExceptionsJson(ex: JobExceptions, maxExceptions: number): Rec
   return {
     'root-exception': ex.rootException ?? null,
     timestamp: ex.timestamp ?? null,
-    'all-exceptions': limited.map((e) => ({
-      exception: e.exception,
-      task: e.taskName ?? null,
-      location: e.location ?? null,
-      timestamp: e.timestamp,
-    })),
+    // As in Flink, this list holds the failed tasks; failures of the job as a whole are in the history only.
+    'all-exceptions': limited.flatMap((e) =>
+      e.taskName === undefined
+        ? []
+        : [{
+            exception: e.exception,
+            task: e.taskName,
+            location: e.location ?? UNASSIGNED,
+            endpoint: e.location ?? UNASSIGNED,
+            timestamp: e.timestamp,
+            taskManagerId: e.taskManagerId ?? UNASSIGNED,
+          }],
+    ),
     truncated,
     exceptionHistory: { entries, truncated },
   };
 }
 
-/** A Java-like `stack-trace`: frames start with a tab, causes with `Caused by:`. */
-export function javaLikeStackTrace(err: SerializedError): string {
-  return formatErrorChain(err).replace(/^\s+at /gm, '\tat ');
-}
-
-/** Flink's SerializedThrowable JSON; `serialized-throwable` holds the SerializedError JSON, base64. */
-export function serializedThrowableJson(err: SerializedError): Record<string, unknown> {
-  return {
-    class: err.name,
-    'stack-trace': javaLikeStackTrace(err),
-    'serialized-throwable': Buffer.from(JSON.stringify(err), 'utf8').toString('base64'),
-  };
-}
-
 /** `GET /jobs/:jobid/execution-result`. */
-export function executionResultJson(result: JobExecutionResult | undefined): Record<string, unknown> {
+export function executionResultJson(result: JobExecutionResult | undefined): rest.JobExecutionResultResponseBody {
   if (result === undefined) return { status: { id: 'IN_PROGRESS' } };
-  const body: Record<string, unknown> = {
+  const body: rest.JobResultJson = {
     id: result.jobId,
     'application-status': result.applicationStatus,
     'accumulator-results': result.accumulatorResults,
@@ -182,7 +227,7 @@ export function executionResultJson(result: JobExecutionResult | undefined): Rec
 }
 
 /** `GET /overview`. */
-export function clusterOverviewJson(o: ClusterOverview, version: string, revision: string): Record<string, unknown> {
+export function clusterOverviewJson(o: ClusterOverview, version: string, revision: string): rest.ClusterOverviewWithVersion {
   return {
     taskmanagers: o.taskManagers,
     'slots-total': o.slotsTotal,
@@ -196,28 +241,99 @@ export function clusterOverviewJson(o: ClusterOverview, version: string, revisio
   };
 }
 
-/** `GET /taskmanagers`. */
-export function taskManagersJson(tms: TaskManagerInfo[]): Record<string, unknown> {
+const MIB = 1024 * 1024;
+
+/**
+ * A share of a TaskManager as Flink's resource profile: a slot is a worker thread, so a CPU core per slot (Flink's
+ * default too), and the heap divided evenly between the slots.
+ */
+function resourceProfile(tm: TaskManagerInfo, slots: number): rest.ResourceProfileInfo {
+  const share = tm.slotsNumber > 0 ? slots / tm.slotsNumber : 0;
   return {
-    taskmanagers: tms.map((tm) => ({
-      id: tm.id,
-      path: tm.path,
-      dataPort: tm.dataPort,
-      timeSinceLastHeartbeat: tm.timeSinceLastHeartbeat,
-      slotsNumber: tm.slotsNumber,
-      freeSlots: tm.freeSlots,
-      hardware: {
-        cpuCores: tm.hardware.cpuCores,
-        physicalMemory: tm.hardware.physicalMemory,
-        freeMemory: tm.hardware.freeMemory,
-        managedMemory: tm.hardware.managedMemory,
-      },
-    })),
+    cpuCores: slots,
+    taskHeapMemory: Math.floor((tm.hardware.freeMemory / MIB) * share),
+    taskOffHeapMemory: 0,
+    managedMemory: Math.floor((tm.hardware.managedMemory / MIB) * share),
+    networkMemory: 0,
+    extendedResources: {},
   };
 }
 
-/** `GET /config`, the web UI's dashboard configuration. */
-export function dashboardConfigJson(version: string, revision: string, now: Date, webSubmit: boolean): Record<string, unknown> {
+/** One TaskManager as `GET /taskmanagers` lists it. */
+export function taskManagerInfoJson(tm: TaskManagerInfo): rest.TaskManagerInfo {
+  const heap = tm.hardware.freeMemory;
+  return {
+    id: tm.id,
+    path: tm.path,
+    dataPort: tm.dataPort,
+    jmxPort: -1,
+    timeSinceLastHeartbeat: tm.lastHeartbeat,
+    slotsNumber: tm.slotsNumber,
+    freeSlots: tm.freeSlots,
+    totalResource: resourceProfile(tm, tm.slotsNumber),
+    freeResource: resourceProfile(tm, tm.freeSlots),
+    hardware: {
+      cpuCores: tm.hardware.cpuCores,
+      physicalMemory: tm.hardware.physicalMemory,
+      freeMemory: heap,
+      managedMemory: tm.hardware.managedMemory,
+    },
+    // A Node.js daemon has one heap and no separately sized pools: the heap limit is all there is to show.
+    memoryConfiguration: {
+      frameworkHeap: 0,
+      taskHeap: heap,
+      frameworkOffHeap: 0,
+      taskOffHeap: 0,
+      networkMemory: 0,
+      managedMemory: tm.hardware.managedMemory,
+      jvmMetaspace: 0,
+      jvmOverhead: 0,
+      totalFlinkMemory: heap + tm.hardware.managedMemory,
+      totalProcessMemory: heap + tm.hardware.managedMemory,
+    },
+    blocked: false,
+  };
+}
+
+/** `GET /taskmanagers`. */
+export function taskManagersJson(tms: TaskManagerInfo[]): rest.TaskManagersInfo {
+  return { taskmanagers: tms.map(taskManagerInfoJson) };
+}
+
+/** `GET /taskmanagers/:tmid`: the list entry plus its allocated slots and memory figures. */
+export function taskManagerDetailsJson(tm: TaskManagerInfo): rest.TaskManagerDetailsInfo {
+  return {
+    ...taskManagerInfoJson(tm),
+    allocatedSlots: tm.allocatedSlots.map((jobId) => ({ jobId, resource: resourceProfile(tm, 1) })),
+    // Flink reports 0 for figures its metric store lacks; flink-ts knows only the heap limit.
+    metrics: {
+      heapUsed: 0,
+      heapCommitted: 0,
+      heapMax: tm.hardware.freeMemory,
+      nonHeapUsed: 0,
+      nonHeapCommitted: 0,
+      nonHeapMax: 0,
+      directCount: 0,
+      directUsed: 0,
+      directMax: 0,
+      mappedCount: 0,
+      mappedUsed: 0,
+      mappedMax: 0,
+      memorySegmentsAvailable: 0,
+      memorySegmentsTotal: 0,
+      nettyShuffleMemorySegmentsAvailable: 0,
+      nettyShuffleMemorySegmentsUsed: 0,
+      nettyShuffleMemorySegmentsTotal: 0,
+      nettyShuffleMemoryAvailable: 0,
+      nettyShuffleMemoryUsed: 0,
+      nettyShuffleMemoryTotal: 0,
+      garbageCollectors: [],
+    },
+  };
+}
+
+/** `GET /config`, the web UI's dashboard configuration; `webSubmit` is `web.submit.enable`. */
+export function dashboardConfigJson(version: string, revision: string, now: Date, webSubmit = true): rest.DashboardConfiguration {
   const zoneName =
     new Intl.DateTimeFormat('en-US', { timeZoneName: 'long' })
       .formatToParts(now)
@@ -228,6 +344,14 @@ export function dashboardConfigJson(version: string, revision: string, now: Date
     'timezone-offset': -now.getTimezoneOffset() * 60_000,
     'flink-version': version,
     'flink-revision': revision,
-    features: { 'web-submit': webSubmit, 'web-cancel': true },
+    features: { 'web-submit': webSubmit, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
+  };
+}
+
+/** `GET /jobmanager/environment`: this process's runtime, Node.js where Flink shows the JVM. */
+export function jobManagerEnvironmentJson(proc: { versions: { node: string; v8: string }; arch: string; execArgv: string[] }): rest.EnvironmentInfo {
+  return {
+    jvm: { version: `Node.js ${proc.versions.node} (V8 ${proc.versions.v8})`, arch: proc.arch, options: [...proc.execArgv] },
+    classpath: [],
   };
 }

@@ -189,6 +189,11 @@ export class RestServerEndpoint {
       const method = req.method ?? 'GET';
       const match = METHODS.has(method) ? this.router.match(method, path) : undefined;
       if (!match) {
+        const allowed = this.router.allowedMethods(path);
+        if (allowed.length > 0) {
+          const errors = [`Method ${method} is not allowed on ${path}; it answers ${allowed.join(', ')}.`];
+          return this.reply(req, res, { status: 405, body: { errors }, headers: { Allow: allowed.join(', ') } });
+        }
         if (method === 'GET' && this.opts.staticHandler && !Router.isVersioned(path)) {
           if (await this.opts.staticHandler(req, res, path)) return;
         }
@@ -218,7 +223,7 @@ export class RestServerEndpoint {
       return;
     }
     const payload = response.body === undefined ? undefined : Buffer.from(JSON.stringify(response.body), 'utf8');
-    const headers: Record<string, string | number> = { 'Content-Length': payload?.length ?? 0 };
+    const headers: Record<string, string | number> = { ...response.headers, 'Content-Length': payload?.length ?? 0 };
     if (payload) headers['Content-Type'] = 'application/json; charset=UTF-8';
     if (response.afterResponse) res.once('finish', response.afterResponse);
     res.writeHead(response.status, headers);

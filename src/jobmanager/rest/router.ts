@@ -23,6 +23,8 @@ export interface RestResponse {
   body?: unknown;
   /** Runs after the response has been written (e.g. shutting the cluster down). */
   afterResponse?: () => void;
+  /** Extra response headers (e.g. `Allow` on a 405). */
+  headers?: Record<string, string>;
 }
 
 export type RestHandler = (req: RestRequest) => Promise<RestResponse>;
@@ -57,8 +59,22 @@ export class Router {
     return path === '/v1' || path.startsWith('/v1/');
   }
 
+  /** The methods some route answers on this path (empty when the path is unknown), for 405 answers. */
+  allowedMethods(rawPath: string): HttpMethod[] {
+    const segments = splitPath(Router.unversioned(rawPath));
+    const out = new Set<HttpMethod>();
+    for (const route of this.routes) {
+      if (route.segments.length === segments.length && matchSegments(route.segments, segments)) out.add(route.method);
+    }
+    return [...out];
+  }
+
+  private static unversioned(rawPath: string): string {
+    return Router.isVersioned(rawPath) ? rawPath.slice(3) || '/' : rawPath;
+  }
+
   match(method: string, rawPath: string): RouteMatch | undefined {
-    const path = Router.isVersioned(rawPath) ? rawPath.slice(3) || '/' : rawPath;
+    const path = Router.unversioned(rawPath);
     const segments = splitPath(path);
     for (const route of this.routes) {
       if (route.method !== method || route.segments.length !== segments.length) continue;

@@ -1,12 +1,10 @@
 /**
  * Dependencies point one way: api → graph → runtime → (jobmanager | taskmanager) → entry points, with util,
- * config and fs underneath everything. Checked on the import statements of src/**\/*.ts.
+ * config and fs underneath everything. The REST contract (src/rest) sits between the client and the JobManager:
+ * both import it, it imports neither. Checked on the import statements of src/**\/*.ts.
  */
 import assert from 'node:assert/strict';
 import { folderCycles, folderOf, importGraph, repositoryRoot, type ImportEdge } from './import-graph.js';
-
-/** Shared data types (job results, serialized errors) that lower layers may name in types. */
-const DISPATCHER_GATEWAY = 'src/jobmanager/dispatcher/dispatcher-gateway.ts';
 
 interface LayerRule {
   folder: string;
@@ -15,22 +13,26 @@ interface LayerRule {
   allowed?: (e: ImportEdge) => boolean;
 }
 
-const sharedTypes = (e: ImportEdge): boolean => e.typeOnly && e.to === DISPATCHER_GATEWAY;
-
 const RULES: readonly LayerRule[] = [
   { folder: 'api', forbidden: ['graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster'] },
   { folder: 'graph', forbidden: ['runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster'] },
-  { folder: 'runtime', forbidden: ['jobmanager', 'taskmanager', 'client', 'minicluster'], allowed: sharedTypes },
+  { folder: 'runtime', forbidden: ['jobmanager', 'taskmanager', 'client', 'minicluster'] },
   {
     folder: 'client',
+    // The REST contract only: the client talks to the JobManager over HTTP, never through its code.
     forbidden: ['jobmanager', 'taskmanager', 'minicluster'],
     // The CLI is an entry point: it brings in the in-process cluster for `-t local`, only when asked.
-    allowed: (e) => sharedTypes(e) || (e.from === 'src/client/cli.ts' && e.kind === 'dynamic' && e.to.startsWith('src/minicluster/')),
+    allowed: (e) => e.from === 'src/client/cli.ts' && e.kind === 'dynamic' && e.to.startsWith('src/minicluster/'),
+  },
+  // The contract between client and JobManager depends on neither (nor on anything but util).
+  {
+    folder: 'rest',
+    forbidden: ['api', 'graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster', 'rpc', 'ha', 'config', 'fs'],
   },
   // The foundation every layer uses.
   ...['util', 'config', 'fs'].map((folder) => ({
     folder,
-    forbidden: ['api', 'graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster', 'rpc', 'ha'],
+    forbidden: ['api', 'graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster', 'rpc', 'ha', 'rest'],
   })),
 ];
 
@@ -59,7 +61,7 @@ describe('architecture: imports between folders of src/', () => {
   });
 
   it('has no import cycles between folders', () => {
-    // The sanctioned exceptions (shared gateway types, the CLI's dynamic import) and the known, reported
+    // The sanctioned exceptions (the CLI's dynamic import) and the known, reported
     // violations do not count; any other cycle fails with its path.
     const considered = edges.filter((e) => !isKnown(e) && !RULES.some((r) => r.folder === folderOf(e.from) && (r.allowed?.(e) ?? false)));
     const cycles = folderCycles(considered);

@@ -97,9 +97,9 @@ describe('RestClient', () => {
 
   it('reads the overview, TaskManagers and configs, uploads and runs a jar, shuts the cluster down', async () => {
     assert.equal((await client.overview())['slots-total'], 8);
-    assert.equal(((await client.taskManagers()) as { taskmanagers: unknown[] }).taskmanagers.length, 1);
-    assert.equal(((await client.config()) as Record<string, unknown>)['flink-version'], '0.1.0-test');
-    assert.deepEqual((await client.jobManagerConfig()) as unknown[], server.gateway.config);
+    assert.equal((await client.taskManagers()).taskmanagers.length, 1);
+    assert.equal((await client.config())['flink-version'], '0.1.0-test');
+    assert.deepEqual(await client.jobManagerConfig(), server.gateway.config);
 
     const dir = await mkdtemp(join(tmpdir(), 'flink-client-test-'));
     try {

@@ -55,10 +55,28 @@ describe('REST endpoint: cluster, jars, errors', () => {
           id: '127.0.0.1:42135-6ba1b2',
           path: 'tcp://127.0.0.1:42135',
           dataPort: 40111,
+          jmxPort: -1,
+          // The time of the last heartbeat, as Flink means it despite the name.
           timeSinceLastHeartbeat: 1_572_941_999_000,
           slotsNumber: 4,
           freeSlots: 2,
+          // A CPU core per slot; heap (the hardware's freeMemory: 476 MiB) and managed memory (122 MiB) by slot.
+          totalResource: { cpuCores: 4, taskHeapMemory: 476, taskOffHeapMemory: 0, managedMemory: 122, networkMemory: 0, extendedResources: {} },
+          freeResource: { cpuCores: 2, taskHeapMemory: 238, taskOffHeapMemory: 0, managedMemory: 61, networkMemory: 0, extendedResources: {} },
           hardware: { cpuCores: 8, physicalMemory: 16_000_000_000, freeMemory: 500_000_000, managedMemory: 128_000_000 },
+          memoryConfiguration: {
+            frameworkHeap: 0,
+            taskHeap: 500_000_000,
+            frameworkOffHeap: 0,
+            taskOffHeap: 0,
+            networkMemory: 0,
+            managedMemory: 128_000_000,
+            jvmMetaspace: 0,
+            jvmOverhead: 0,
+            totalFlinkMemory: 628_000_000,
+            totalProcessMemory: 628_000_000,
+          },
+          blocked: false,
         },
       ],
     });
@@ -69,17 +87,34 @@ describe('REST endpoint: cluster, jars, errors', () => {
     ]);
   });
 
-  it('answers 404 "Not found: <path>" for unknown paths and methods, with the CORS header', async () => {
+  it('answers 404 "Not found: <path>" for unknown paths, with the CORS header', async () => {
     for (const [method, path] of [
       ['GET', '/nope'],
       ['GET', '/v1/nope'],
       ['GET', '/'],
-      ['POST', '/overview'],
+      ['POST', '/nope'],
     ] as const) {
       const res = await call(server, method, path);
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.deepEqual(res.json, { errors: [`Not found: ${path}`] });
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    }
+  });
+
+  it('answers 405 with the allowed methods for a wrong method on a known path', async () => {
+    for (const [method, path, allowed] of [
+      ['POST', '/overview', 'GET'],
+      ['DELETE', '/v1/taskmanagers', 'GET'],
+      ['PUT', `/jobs/${newJobId()}`, 'GET, PATCH'],
+      ['GET', '/jars/0d9a_job.js/run', 'POST'],
+      ['GET', '/cluster', 'DELETE'],
+    ] as const) {
+      const res = await call(server, method, path);
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get('allow'), allowed, `${method} ${path}`);
+      const body = res.json as { errors: string[] };
+      assert.deepEqual(Object.keys(body), ['errors'], `${method} ${path}: Flink's error shape`);
+      assert.match(body.errors[0] ?? '', new RegExp(`^Method ${method} is not allowed on `), `${method} ${path}`);
     }
   });
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
+import { errorFromJavaSerializedThrowable, readJavaObject, type JavaObject } from '../../../src/rest/index.js';
 import { serializeError } from '../../../src/util/errors.js';
 import { NOW, call, startTestServer, type TestServer } from './rest-test-util.js';
-import { jobDetails, newJobId } from './testing-dispatcher-gateway.js';
+import { SLOT_SHARING_GROUP, jobDetails, newJobId } from './testing-dispatcher-gateway.js';
 
 describe('REST endpoint: /jobs', () => {
   let server: TestServer;
@@ -67,9 +68,11 @@ describe('REST endpoint: /jobs', () => {
       name: 'Socket Window WordCount',
       isStoppable: false,
       state: 'RUNNING',
+      'job-type': 'STREAMING',
       'start-time': 1_572_941_993_000,
       'end-time': -1,
       duration: 7000,
+      maxParallelism: -1,
       now: NOW,
       timestamps: {
         INITIALIZING: 0, CREATED: 1_572_941_993_000, RUNNING: 1_572_941_993_500, FAILING: 0, FAILED: 0,
@@ -78,7 +81,9 @@ describe('REST endpoint: /jobs', () => {
       vertices: [
         {
           id: 'cbc357ccb763df2852fee8c4fc7d55f2',
+          slotSharingGroupId: SLOT_SHARING_GROUP,
           name: 'Source: Socket Stream -> Flat Map',
+          maxParallelism: 128,
           parallelism: 2,
           status: 'RUNNING',
           'start-time': 1_572_941_993_600,
@@ -88,11 +93,14 @@ describe('REST endpoint: /jobs', () => {
           metrics: {
             'read-bytes': 0, 'read-bytes-complete': true, 'write-bytes': 1024, 'write-bytes-complete': true,
             'read-records': 0, 'read-records-complete': true, 'write-records': 10, 'write-records-complete': true,
+            'accumulated-backpressured-time': 0, 'accumulated-idle-time': 0, 'accumulated-busy-time': 0,
           },
         },
         {
           id: '90bea66de1c231edf33913ecd54406c1',
+          slotSharingGroupId: SLOT_SHARING_GROUP,
           name: 'Window(TumblingProcessingTimeWindows(5000)) -> Sink: Print to Std. Out',
+          maxParallelism: 128,
           parallelism: 2,
           status: 'RUNNING',
           'start-time': 1_572_941_993_700,
@@ -102,6 +110,7 @@ describe('REST endpoint: /jobs', () => {
           metrics: {
             'read-bytes': 1024, 'read-bytes-complete': true, 'write-bytes': 0, 'write-bytes-complete': true,
             'read-records': 10, 'read-records-complete': true, 'write-records': 0, 'write-records-complete': true,
+            'accumulated-backpressured-time': 0, 'accumulated-idle-time': 0, 'accumulated-busy-time': 0,
           },
         },
       ],
@@ -163,7 +172,11 @@ describe('REST endpoint: /jobs', () => {
     server.gateway.exceptions.set(job.jobId, {
       rootException: failure,
       timestamp: NOW - 5,
-      allExceptions: [{ exception: failure, timestamp: NOW - 6, taskName: 'Map (1/2)', location: '127.0.0.1:40111' }],
+      allExceptions: [
+        { exception: failure, timestamp: NOW - 6, taskName: 'Map (1/2)', location: '127.0.0.1:40111', taskManagerId: 'tm-1' },
+        // A failure of the whole job (a lost TaskManager): in the history, not in the failed-task list.
+        { exception: 'TaskManagerLostException: gone', timestamp: NOW - 4, location: '127.0.0.1:40112', taskManagerId: 'tm-2' },
+      ],
       truncated: false,
     });
     const res = await call(server, 'GET', `/jobs/${job.jobId}/exceptions`);
@@ -171,7 +184,16 @@ describe('REST endpoint: /jobs', () => {
     assert.deepEqual(res.json, {
       'root-exception': failure,
       timestamp: NOW - 5,
-      'all-exceptions': [{ exception: failure, task: 'Map (1/2)', location: '127.0.0.1:40111', timestamp: NOW - 6 }],
+      'all-exceptions': [
+        {
+          exception: failure,
+          task: 'Map (1/2)',
+          location: '127.0.0.1:40111',
+          endpoint: '127.0.0.1:40111',
+          timestamp: NOW - 6,
+          taskManagerId: 'tm-1',
+        },
+      ],
       truncated: false,
       exceptionHistory: {
         entries: [
@@ -183,6 +205,17 @@ describe('REST endpoint: /jobs', () => {
             taskName: 'Map (1/2)',
             location: '127.0.0.1:40111',
             endpoint: '127.0.0.1:40111',
+            taskManagerId: 'tm-1',
+            concurrentExceptions: [],
+          },
+          {
+            exceptionName: 'TaskManagerLostException',
+            stacktrace: 'TaskManagerLostException: gone',
+            timestamp: NOW - 4,
+            failureLabels: {},
+            location: '127.0.0.1:40112',
+            endpoint: '127.0.0.1:40112',
+            taskManagerId: 'tm-2',
             concurrentExceptions: [],
           },
         ],
@@ -226,19 +259,36 @@ describe('REST endpoint: /jobs', () => {
     assert.equal(fc.class, 'Error');
     assert.match(fc['stack-trace'] as string, /^Error: Job failed\n\tat /);
     assert.match(fc['stack-trace'] as string, /\nCaused by: Error: user function failed\n\tat /);
-    assert.deepEqual(JSON.parse(Buffer.from(fc['serialized-throwable'] as string, 'base64').toString('utf8')), failure);
+    // A Java-serialized org.apache.flink.util.SerializedThrowable, as Flink's client expects.
+    const bytes = Buffer.from(fc['serialized-throwable'] as string, 'base64');
+    assert.equal(bytes.readUInt16BE(0), 0xaced, 'Java serialization magic');
+    const thrown = readJavaObject(bytes) as JavaObject;
+    assert.equal(thrown.className, 'org.apache.flink.util.SerializedThrowable');
+    assert.equal(thrown.fields.get('originalErrorClassName'), 'Error');
+    assert.equal(thrown.fields.get('detailMessage'), 'Error: Job failed');
+    assert.equal(thrown.fields.get('fullStringifiedStackTrace'), fc['stack-trace']);
+    assert.equal((thrown.fields.get('cause') as JavaObject).fields.get('detailMessage'), 'Error: user function failed');
+    assert.deepEqual(errorFromJavaSerializedThrowable(bytes), failure);
   });
 
   it('answers GET /jobs/:jobid/plan and /config', async () => {
     const job = server.gateway.addJob(jobDetails({ jobId: newJobId(), name: 'Plan me' }));
-    server.gateway.configs.set(job.jobId, { 'job-parallelism': 2, 'user-config': { input: 'x' } });
+    const executionConfig = {
+      'execution-mode': 'PIPELINED',
+      'restart-strategy': 'Restart deactivated.',
+      'job-parallelism': 2,
+      'object-reuse-mode': false,
+      'user-config': { input: 'x' },
+    };
+    server.gateway.configs.set(job.jobId, executionConfig);
     const plan = await call(server, 'GET', `/jobs/${job.jobId}/plan`);
     assert.deepEqual(plan.json, { plan: { jid: job.jobId, name: 'Socket Window WordCount', nodes: [] } });
     const config = await call(server, 'GET', `/jobs/${job.jobId}/config`);
     assert.deepEqual(config.json, {
       jid: job.jobId,
       name: 'Plan me',
-      'execution-config': { 'job-parallelism': 2, 'user-config': { input: 'x' } },
+      // Once: Flink's client reads execution-config strictly, so a nested copy would fail it.
+      'execution-config': executionConfig,
     });
   });
 

@@ -4,8 +4,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type {
+  AccumulatorInfo,
   ClusterOverview,
   DispatcherGateway,
+  ExecutionConfigInfo,
   JobDetails,
   JobExceptions,
   JobExecutionResult,
@@ -14,6 +16,7 @@ import type {
   ProgramRunRequest,
   TaskManagerInfo,
   UploadedProgram,
+  VertexSubtasks,
 } from '../../../src/jobmanager/dispatcher/dispatcher-gateway.js';
 
 export function newJobId(): string {
@@ -27,6 +30,8 @@ class FlinkJobNotFoundException extends Error {
   }
 }
 
+export const SLOT_SHARING_GROUP = '6a4c0c3d7bd81a3e48c81f4d7a9ee4b5';
+
 export function jobDetails(overrides: Partial<JobDetails> & { jobId: string }): JobDetails {
   return {
     name: 'Socket Window WordCount',
@@ -35,11 +40,15 @@ export function jobDetails(overrides: Partial<JobDetails> & { jobId: string }): 
     endTime: -1,
     lastModification: 1_572_941_994_000,
     timestamps: { CREATED: 1_572_941_993_000, RUNNING: 1_572_941_993_500 },
+    jobType: 'STREAMING',
+    maxParallelism: -1,
     vertices: [
       {
         id: 'cbc357ccb763df2852fee8c4fc7d55f2',
         name: 'Source: Socket Stream -> Flat Map',
         parallelism: 2,
+        maxParallelism: 128,
+        slotSharingGroupId: SLOT_SHARING_GROUP,
         status: 'RUNNING',
         startTime: 1_572_941_993_600,
         endTime: -1,
@@ -50,6 +59,8 @@ export function jobDetails(overrides: Partial<JobDetails> & { jobId: string }): 
         id: '90bea66de1c231edf33913ecd54406c1',
         name: 'Window(TumblingProcessingTimeWindows(5000)) -> Sink: Print to Std. Out',
         parallelism: 2,
+        maxParallelism: 128,
+        slotSharingGroupId: SLOT_SHARING_GROUP,
         status: 'RUNNING',
         startTime: 1_572_941_993_700,
         endTime: -1,
@@ -76,7 +87,10 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   readonly jobs = new Map<string, JobDetails>();
   readonly exceptions = new Map<string, JobExceptions>();
   readonly results = new Map<string, JobExecutionResult>();
-  readonly configs = new Map<string, Record<string, unknown>>();
+  readonly configs = new Map<string, ExecutionConfigInfo>();
+  readonly accumulators = new Map<string, AccumulatorInfo[]>();
+  /** Subtasks by job id and vertex id. */
+  readonly vertexSubtasks = new Map<string, VertexSubtasks>();
   readonly programs: UploadedProgram[] = [];
   readonly calls: TestingGatewayCalls = { submissions: [], cancellations: [], uploads: [], runs: [], shutdowns: 0 };
   overview: ClusterOverview = {
@@ -93,9 +107,10 @@ export class TestingDispatcherGateway implements DispatcherGateway {
       id: '127.0.0.1:42135-6ba1b2',
       path: 'tcp://127.0.0.1:42135',
       dataPort: 40111,
-      timeSinceLastHeartbeat: 1_572_941_999_000,
+      lastHeartbeat: 1_572_941_999_000,
       slotsNumber: 4,
       freeSlots: 2,
+      allocatedSlots: ['c0ffee00c0ffee00c0ffee00c0ffee00', 'c0ffee00c0ffee00c0ffee00c0ffee00'],
       hardware: { cpuCores: 8, physicalMemory: 16_000_000_000, freeMemory: 500_000_000, managedMemory: 128_000_000 },
     },
   ];
@@ -173,10 +188,30 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     return this.results.get(jobId);
   }
 
-  async jobConfig(jobId: string): Promise<Record<string, unknown>> {
+  async jobConfig(jobId: string): Promise<ExecutionConfigInfo> {
     this.check();
     this.job(jobId);
-    return this.configs.get(jobId) ?? {};
+    return (
+      this.configs.get(jobId) ?? {
+        'execution-mode': 'PIPELINED',
+        'restart-strategy': 'Restart deactivated.',
+        'job-parallelism': 1,
+        'object-reuse-mode': false,
+        'user-config': {},
+      }
+    );
+  }
+
+  async jobAccumulators(jobId: string): Promise<AccumulatorInfo[]> {
+    this.check();
+    this.job(jobId);
+    return this.accumulators.get(jobId) ?? [];
+  }
+
+  async jobVertexDetails(jobId: string, vertexId: string): Promise<VertexSubtasks | undefined> {
+    this.check();
+    this.job(jobId);
+    return this.vertexSubtasks.get(`${jobId}/${vertexId}`);
   }
 
   async clusterOverview(): Promise<ClusterOverview> {
