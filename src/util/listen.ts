@@ -47,11 +47,20 @@ export function describeBindFailure(err: unknown, host: string, port: number | s
 }
 
 /** `server.listen(port, host)` as a promise that rejects with a {@link BindError}. */
-export function listenOn(server: Server, port: number, host: string, target: ListenTarget): Promise<void> {
+export async function listenOn(server: Server, port: number, host: string, target: ListenTarget): Promise<void> {
+  try {
+    await listen(server, port, host);
+  } catch (err) {
+    throw new BindError(describeBindFailure(err, host, port, target), err);
+  }
+}
+
+/** `server.listen(port, host)` as a promise that rejects with the system error (EADDRINUSE, ...). */
+export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening);
-      reject(new BindError(describeBindFailure(err, host, port, target), err));
+      reject(err);
     };
     const onListening = (): void => {
       server.off('error', onError);

@@ -7,17 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
 import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa, type Result } from 'execa';
 import { loopbackSetup } from '../support/loopback-conf.js';
+import { BIN_DIR as BIN, DIST_DIR, FLINK_HOME, HOST } from './support/standalone-cluster.js';
 import { isAlive, waitFor } from '../support/processes.js';
 
-const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FLINK_HOME = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
-const BIN = join(FLINK_HOME, 'bin');
-const HOST = hostname();
 
 interface Setup {
   readonly root: string;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { RestSslServerOptions } from '../../config/index.js';
 import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
-import { describeBindFailure } from '../../util/listen.js';
+import { describeBindFailure, listen } from '../../util/listen.js';
 import { clusterRoutes } from './cluster-handlers.js';
 import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
@@ -239,21 +239,6 @@ export class RestServerEndpoint {
   }
 }
 
-function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      server.off('listening', onListening);
-      reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
 
 /**
  * JSON bodies are held in memory whole, so they get a budget of their own far below max-content-length (which
