@@ -38,7 +38,7 @@ export {
 export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';
 export { YarnConfigOptions } from './yarn-config-options.js';
-export { Configuration } from './configuration.js';
+export { Configuration, ignoredKeyWarning, type IgnoredFlinkKey } from './configuration.js';
 export { ConfigurationError } from './configuration-error.js';
 export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
 export { parseDuration, parseMemorySize } from './units.js';
