@@ -11,6 +11,7 @@
 import { lookupOption, suggestKey } from './all-options.js';
 import { ConfigurationError } from './configuration-error.js';
 import { loadConfiguration, parseDynamicProperty } from './loader.js';
+import { slotHeap } from './memory.js';
 import { formatValue } from './values.js';
 
 const USAGE = 'Usage: cli.js [--configDir DIR] [-D key=value ...] (check | get KEY [KEY...])';
@@ -72,6 +73,8 @@ function run(argv: readonly string[]): number {
   });
   const conf = loadConfiguration({ ...(args.confDir === undefined ? {} : { confDir: args.confDir }), dynamicProperties: args.dynamic });
   if (command === 'check') {
+    // What only a combination of keys can get wrong, checked before any daemon starts.
+    slotHeap(conf);
     for (const warning of conf.warnings()) process.stderr.write(`Warning: ${warning}\n`);
     return 0;
   }

@@ -24,6 +24,7 @@ export {
   CoreOptions,
   HeartbeatManagerOptions,
   JobManagerOptions,
+  MIN_DAEMON_HEAP_BYTES,
   RestOptions,
   TaskManagerOptions,
   WebOptions,
@@ -41,4 +42,5 @@ export { YarnConfigOptions } from './yarn-config-options.js';
 export { Configuration, ignoredKeyWarning, type IgnoredFlinkKey } from './configuration.js';
 export { ConfigurationError } from './configuration-error.js';
 export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
+export { daemonHeap, describeHeapSetting, slotHeap, MIN_SLOT_HEAP_BYTES, type HeapSetting, type SlotHeap } from './memory.js';
 export { parseDuration, parseMemorySize } from './units.js';

@@ -98,6 +98,14 @@ describe('config cli', () => {
     assert.equal(get.stderr, '');
   });
 
+  it('check: too little heap per slot is an error before any daemon starts', () => {
+    const { dir } = confWith('taskmanager.heap.size: 64m\ntaskmanager.numberOfTaskSlots: 8\n');
+    const result = cli(['--configDir', dir, 'check']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /gives each slot 8\.0 MiB of heap; a slot needs at least 16mb/);
+    assertNoStack(result);
+  });
+
   it('check: a bad -D names -D <key>', () => {
     const result = cli(['-D', 'heartbeat.timeout=soon', 'check'], { FLINK_CONF_DIR: confWith('').dir });
     assert.equal(result.status, 1);
