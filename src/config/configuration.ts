@@ -184,5 +184,5 @@ export function ignoredKeyWarning(ignored: IgnoredFlinkKey): string {
       where = `${key} (${origin.name})`;
       break;
   }
-  return `${where} has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value`;
+  return `${where} has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`;
 }

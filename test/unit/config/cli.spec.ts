@@ -85,7 +85,7 @@ describe('config cli', () => {
     const result = cli(['--configDir', dir, '-D', 'web.tmpdir=/tmp/web', 'check']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, '');
-    const suffix = 'has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value';
+    const suffix = 'has no effect in flink-ts (an Apache Flink key that flink-ts does not use)';
     assert.deepEqual(result.stderr.trimEnd().split('\n'), [
       `Warning: metrics.reporter.prom.port (line 1 of ${file}) ${suffix}`,
       `Warning: security.kerberos.login.use-ticket-cache (line 3 of ${file}) ${suffix}`,

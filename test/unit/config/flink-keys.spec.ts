@@ -100,15 +100,15 @@ describe("Apache Flink's configuration keys", () => {
       assert.equal(conf.get(JobManagerOptions.PORT), 6123);
       assert.deepEqual(conf.toMap(), { 'jobmanager.rpc.port': '6123' });
       assert.deepEqual(conf.warnings(), [
-        `metrics.reporter.prom.class (line 3 of ${file}) has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value`,
-        `metrics.reporter.prom.port (line 4 of ${file}) has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value`,
-        `jobmanager.execution.failover-strategy (line 6 of ${file}) has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value`,
+        `metrics.reporter.prom.class (line 3 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
+        `metrics.reporter.prom.port (line 4 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
+        `jobmanager.execution.failover-strategy (line 6 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
       ]);
     });
 
     it('a Flink-only key given with -D is named as -D', () => {
       const conf = loadConfiguration({ confDir: confDirWith({}), env: {}, dynamicProperties: { 'web.tmpdir': '/tmp/x' } });
-      assert.deepEqual(conf.warnings(), ['-D web.tmpdir has no effect in flink-ts: Apache Flink knows this key, flink-ts does not use it and ignores the value']);
+      assert.deepEqual(conf.warnings(), ['-D web.tmpdir has no effect in flink-ts (an Apache Flink key that flink-ts does not use)']);
     });
 
     it('with() keeps the warnings and adds those of its overrides', () => {
