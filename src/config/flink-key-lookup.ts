@@ -17,8 +17,6 @@ export const FLINK_KEY_PATTERNS: readonly string[] = Object.freeze([
   'external-resource.<name>.<option>',
   'containerized.master.env.<variable>',
   'containerized.taskmanager.env.<variable>',
-  'containerized.jobmanager.env.<variable>',
-  'kubernetes.jobmanager.annotations.<name>',
   'env.java.opts.<component>',
   'security.ssl.<option>',
   'security.kerberos.<option>',
