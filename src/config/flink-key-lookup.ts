@@ -18,6 +18,7 @@ export const FLINK_KEY_PATTERNS: readonly string[] = Object.freeze([
   'containerized.master.env.<variable>',
   'containerized.taskmanager.env.<variable>',
   'env.java.opts.<component>',
+  'sql-gateway.endpoint.<type>.<option>',
   'security.ssl.<option>',
   'security.kerberos.<option>',
   // File system plugins pass these on to the Hadoop, S3, Azure, OSS and GCS clients.

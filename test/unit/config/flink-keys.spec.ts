@@ -36,6 +36,8 @@ describe("Apache Flink's configuration keys", () => {
         'env.java.opts.all', // 1.18+
         'pekko.ask.timeout', // 1.18+
         'akka.ask.timeout', // until 1.17
+        'query.server.port', // 1.2 and 1.3
+        'jobmanager.web.port', // until 1.4
       ]) {
         assert.ok(isDeclaredFlinkKey(key), key);
       }
@@ -63,6 +65,10 @@ describe("Apache Flink's configuration keys", () => {
         assert.ok(isFlinkOnlyKey(key), key);
       }
       assert.ok(!matchesFlinkKeyFamily('metrics.reporter'));
+      // Options of table connectors, and keys Flink declares relative to a prefix, are not keys of their own.
+      for (const key of ['class', 'interval', 'factory.class', 'scan.parallelism', 'lookup.cache', 'sink.parallelism']) {
+        assert.ok(!isFlinkOnlyKey(key), key);
+      }
       assert.ok(!matchesFlinkKeyFamily('metrics.reporter.prom'));
     });
 
