@@ -161,20 +161,32 @@ readMasters() {
     done < <(readHostLines "$file")
 }
 
-# Fills WORKERS from conf/workers (conf/slaves before Flink 1.11); a host listed twice appears twice.
+# Fills WORKERS from conf/workers, or from conf/slaves (its name before Flink 1.11) when there is no
+# conf/workers; a host listed twice appears twice. Both files with different hosts is a mistake this will not
+# guess about: it stops with one message naming both. With the argument "all" (for stopping) it takes the
+# hosts of both files instead, so that nothing started from either keeps running.
 readWorkers() {
-    local file="$FLINK_CONF_DIR/workers" host
-    if [[ ! -f "$file" && -f "$FLINK_CONF_DIR/slaves" ]]; then
-        file="$FLINK_CONF_DIR/slaves"
+    local workers="$FLINK_CONF_DIR/workers" slaves="$FLINK_CONF_DIR/slaves" host
+    local -a files=("$workers")
+    if [[ -f "$slaves" ]]; then
+        if [[ ! -f "$workers" ]]; then
+            files=("$slaves")
+        elif [[ "$(readHostLines "$workers" | sort)" != "$(readHostLines "$slaves" | sort)" ]]; then
+            if [[ "${1:-}" != "all" ]]; then
+                echo "Both $workers and $slaves list TaskManager hosts, and the lists differ. conf/slaves is the name Flink used before 1.11; keep the hosts you want in conf/workers and delete conf/slaves."
+                exit 1
+            fi
+            files=("$workers" "$slaves")
+        fi
     fi
-    if [[ ! -f "$file" ]]; then
+    if [[ ! -f "${files[0]}" ]]; then
         echo "No workers file. Please specify workers in 'conf/workers'."
         exit 1
     fi
     WORKERS=()
     while IFS= read -r host; do
         WORKERS+=("$host")
-    done < <(readHostLines "$file")
+    done < <(for f in "${files[@]}"; do readHostLines "$f"; done)
 }
 
 # Runs a bin/ script on another host the way Flink does: the install path is the same on every host.

@@ -12,7 +12,7 @@ done
 
 ensureBuilt "$FLINK_CONFIG_CLI"
 readFlinkConfig
-readWorkers
+readWorkers all
 HA=false
 if isHighAvailability; then
     HA=true

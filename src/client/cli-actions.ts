@@ -72,8 +72,8 @@ function derivedProperties(cl: CommandLine): Record<string, string> {
   return z === undefined ? {} : { 'high-availability.cluster-id': z };
 }
 
-function loadConfig(cl: CommandLine): Configuration {
-  return loadCliConfiguration(cl.values('D'), derivedProperties(cl));
+function loadConfig(cl: CommandLine, io: CliIo): Configuration {
+  return loadCliConfiguration(cl.values('D'), derivedProperties(cl), (line) => io.err(line));
 }
 
 /** `-m host:port`, unless it is the older `-m yarn-cluster` form (which means a YARN target). */
@@ -82,13 +82,13 @@ function jobManagerOverride(cl: CommandLine): string | undefined {
   return m === undefined || m === 'yarn-cluster' ? undefined : m;
 }
 
-function clusterClient(cl: CommandLine): RestClient {
+function clusterClient(cl: CommandLine, io: CliIo): RestClient {
   if (cl.value('m') === 'yarn-cluster') {
     throw new ActionNotSupportedError(
       "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
     );
   }
-  return restClientFor(loadConfig(cl), jobManagerOverride(cl));
+  return restClientFor(loadConfig(cl, io), jobManagerOverride(cl));
 }
 
 export function formatStartTime(ms: number): string {
@@ -117,7 +117,7 @@ const list: Action = async (args, io) => {
   const showAll = cl.has('a');
   const showRunning = !any || cl.has('r');
   const showScheduled = !any || cl.has('s');
-  const client = clusterClient(cl);
+  const client = clusterClient(cl, io);
 
   io.out('Waiting for response...');
   let jobs: JobOverview[];
@@ -181,7 +181,7 @@ const cancel: Action = async (args, io) => {
   const raw = cl.args[0];
   if (raw === undefined) throw new UsageError('Missing JobID. Specify a JobID to cancel a job.');
   const jobId = parseJobId(raw);
-  const client = clusterClient(cl);
+  const client = clusterClient(cl, io);
   io.out(`Cancelling job ${jobId}.`);
   try {
     await client.cancelJob(jobId);
@@ -217,7 +217,7 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): Pro
   if (!existsSync(programPath)) throw new UsageError(`Program file does not exist: ${programPath}`);
   if (!statSync(programPath).isFile()) throw new UsageError(`Program file is not a file: ${programPath}`);
   const parallelism = parallelismOf(cl);
-  const config = loadConfig(cl);
+  const config = loadConfig(cl, io);
   const target = cl.value('t') ?? (cl.value('m') === 'yarn-cluster' ? 'yarn-per-job' : 'remote');
   const opts: ProgramOptions = {
     programPath,

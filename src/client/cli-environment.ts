@@ -4,24 +4,30 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Configuration } from '../config/index.js';
-import { loadConfiguration, parseDynamicProperty } from '../config/index.js';
+import { ignoredKeyWarning, loadConfiguration, parseDynamicProperty } from '../config/index.js';
 
 export { flinkHome } from '../config/index.js';
 
 /**
  * Loads flink-conf.yaml from FLINK_CONF_DIR (default `<FLINK_HOME>/conf`) with the CLI's `-D key=value` and
- * option-derived overrides on top; later `-D`s win.
+ * option-derived overrides on top; later `-D`s win. A `-D` with a key of Apache Flink that flink-ts does not use
+ * is passed to `warn` (one line each); such keys in the file are the cluster scripts' to report, not every command's.
  */
 export function loadCliConfiguration(
   dynamicProperties: readonly string[],
   derived: Readonly<Record<string, string>> = {},
+  warn: (line: string) => void = () => {},
 ): Configuration {
   const overrides: Record<string, string> = { ...derived };
   for (const property of dynamicProperties) {
     const [key, value] = parseDynamicProperty(property);
     overrides[key] = value;
   }
-  return loadConfiguration({ dynamicProperties: overrides });
+  const conf = loadConfiguration({ dynamicProperties: overrides });
+  for (const ignored of conf.ignoredFlinkKeys) {
+    if (ignored.origin.kind === 'dynamic') warn(`Warning: ${ignoredKeyWarning(ignored)}`);
+  }
+  return conf;
 }
 
 export interface VersionInfo {

@@ -78,17 +78,33 @@ export function lookupOption(key: string): Registered | undefined {
 
 /** The known key closest to an unknown one, if any is close enough to be a likely typo. */
 export function suggestKey(unknown: string): string | undefined {
-  const lower = unknown.toLowerCase();
-  let best: { key: string; distance: number } | undefined;
-  for (const [key, { option }] of BY_KEY) {
-    if (key.toLowerCase() === lower) return option.key;
-    const distance = editDistance(lower, key.toLowerCase());
-    if (best === undefined || distance < best.distance) best = { key: option.key, distance };
-  }
-  if (best !== undefined && best.distance <= Math.max(2, Math.floor(unknown.length / 5))) return best.key;
+  const close = closestKey(unknown);
+  if (close !== undefined) return close;
   // A key written without its prefix ("numberOfTaskSlots") is not close in edit distance but still obvious.
+  const lower = unknown.toLowerCase();
   const suffixMatches = ALL_OPTIONS.filter((o) => o.key.toLowerCase().endsWith(`.${lower}`));
   return suffixMatches.length === 1 ? suffixMatches[0]?.key : undefined;
+}
+
+/**
+ * The key of `keys` (default: our keys, current and deprecated, answered as the current key) within a typo's
+ * distance of `unknown`: the same key in another case, or at most max(2, length / 5) edits away.
+ */
+export function closestKey(unknown: string, keys?: Iterable<string>): string | undefined {
+  const lower = unknown.toLowerCase();
+  const limit = Math.max(2, Math.floor(unknown.length / 5));
+  let best: { key: string; distance: number } | undefined;
+  const candidates: Iterable<[string, string]> =
+    keys === undefined ? [...BY_KEY].map(([key, { option }]) => [key, option.key]) : [...keys].map((k) => [k, k]);
+  for (const [key, answer] of candidates) {
+    const candidate = key.toLowerCase();
+    if (candidate === lower) return answer;
+    // The distance is at least the difference in length; skip the quadratic work for hopeless candidates.
+    if (Math.abs(candidate.length - lower.length) > limit) continue;
+    const distance = editDistance(lower, candidate);
+    if (best === undefined || distance < best.distance) best = { key: answer, distance };
+  }
+  return best !== undefined && best.distance <= limit ? best.key : undefined;
 }
 
 function editDistance(a: string, b: string): number {

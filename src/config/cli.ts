@@ -2,13 +2,16 @@
  * Configuration checks for the bash scripts:
  *   node dist/src/config/cli.js [--configDir DIR] [-D key=value ...] check
  *   node dist/src/config/cli.js [--configDir DIR] [-D key=value ...] get KEY [KEY...]
- * `check` prints nothing and exits 0 when the configuration is valid. `get` prints each effective value on its
- * own line (an empty line when unset without default; durations in ms, memory sizes in bytes). A configuration
- * error is printed as its one line on stderr with exit code 1; a usage mistake exits with 2.
+ * `check` exits 0 when the configuration is valid; it prints one `Warning: ...` line on stderr for each key of
+ * Apache Flink that has no effect here (and each file that is not read), and nothing else. `get` prints each
+ * effective value on its own line (an empty line when unset without default; durations in ms, memory sizes in
+ * bytes) and no warnings, so scripts can read it. A configuration error is printed as its one line on stderr
+ * with exit code 1; a usage mistake exits with 2.
  */
 import { lookupOption, suggestKey } from './all-options.js';
 import { ConfigurationError } from './configuration-error.js';
 import { loadConfiguration, parseDynamicProperty } from './loader.js';
+import { slotHeap } from './memory.js';
 import { formatValue } from './values.js';
 
 const USAGE = 'Usage: cli.js [--configDir DIR] [-D key=value ...] (check | get KEY [KEY...])';
@@ -69,6 +72,12 @@ function run(argv: readonly string[]): number {
     return option;
   });
   const conf = loadConfiguration({ ...(args.confDir === undefined ? {} : { confDir: args.confDir }), dynamicProperties: args.dynamic });
+  if (command === 'check') {
+    // What only a combination of keys can get wrong, checked before any daemon starts.
+    slotHeap(conf);
+    for (const warning of conf.warnings()) process.stderr.write(`Warning: ${warning}\n`);
+    return 0;
+  }
   const lines = options.map((option) => {
     const value = conf.getOptional(option);
     return value === undefined ? '' : formatValue(option, value);

@@ -15,11 +15,29 @@ import {
   positiveDuration,
   stringOption,
 } from './config-option.js';
+import { formatMemorySize } from './units.js';
 
 const MIB = 1024 * 1024;
 
+/**
+ * The least heap a JobManager or TaskManager daemon may be given. Measured (docs/config.md): a TaskManager
+ * starts with 8 MiB of old space and a JobManager with 12 MiB; a slot running WordCount over 13 MB of text
+ * (50,000 distinct words) needs 16 MiB (streaming) to 32 MiB (batch). Less than 64m only trades a clear error
+ * now for an out-of-memory death later.
+ */
+export const MIN_DAEMON_HEAP_BYTES = 64 * MIB;
+
 function positiveBytes(value: number): string | undefined {
   return value > 0 ? undefined : `${value} bytes is out of range. Use a size greater than zero, e.g. 1024m`;
+}
+
+function daemonHeap(value: number): string | undefined {
+  if (value >= MIN_DAEMON_HEAP_BYTES) return undefined;
+  const plain = value < MIB ? ' (a number without a unit means bytes)' : '';
+  return (
+    `${formatMemorySize(value)}${plain} is below the minimum of ${formatMemorySize(MIN_DAEMON_HEAP_BYTES)}: ` +
+    'a daemon needs about 10 MiB of heap just to start, and its jobs need room for their data. Use 64m or more'
+  );
 }
 
 export const JobManagerOptions = Object.freeze({
@@ -36,12 +54,14 @@ export const JobManagerOptions = Object.freeze({
     description: 'The local address the JobManager RPC endpoint binds to. If unset, the value of jobmanager.rpc.address is used.',
   }),
   HEAP_SIZE: memoryOption('jobmanager.heap.size', 1024 * MIB, {
-    description: 'The heap size of the JobManager process.',
-    validate: positiveBytes,
+    description: 'The heap limit of the JobManager process (its --max-old-space-size). At least 64m.',
+    validate: daemonHeap,
   }),
   TOTAL_PROCESS_MEMORY: memoryOption('jobmanager.memory.process.size', undefined, {
-    description: 'The total memory of the JobManager process. When set, it takes precedence over jobmanager.heap.size.',
-    validate: positiveBytes,
+    description:
+      'The memory of the JobManager process. When set, it takes precedence over jobmanager.heap.size and is used ' +
+      'as the heap limit (Node.js has one limit where the JVM has several). At least 64m.',
+    validate: daemonHeap,
   }),
   SLOT_REQUEST_TIMEOUT: durationOption('slot.request.timeout', 300_000, {
     description: 'How long a job waits for a slot from the resource manager before the request fails.',
@@ -55,12 +75,17 @@ export const TaskManagerOptions = Object.freeze({
     validate: atLeast(1),
   }),
   HEAP_SIZE: memoryOption('taskmanager.heap.size', 1024 * MIB, {
-    description: 'The heap size of a TaskManager process.',
-    validate: positiveBytes,
+    description:
+      'The heap of a TaskManager process. Its main thread gets it as its limit (--max-old-space-size), and each slot ' +
+      "(a worker thread) gets an equal share as its own limit: a task that outgrows its slot's share fails with an " +
+      'out-of-memory error naming the slot, and the TaskManager keeps running. At least 64m, and at least 16m per slot.',
+    validate: daemonHeap,
   }),
   TOTAL_PROCESS_MEMORY: memoryOption('taskmanager.memory.process.size', undefined, {
-    description: 'The total memory of a TaskManager process. When set, it takes precedence over taskmanager.heap.size.',
-    validate: positiveBytes,
+    description:
+      'The memory of a TaskManager process. When set, it takes precedence over taskmanager.heap.size and is used as ' +
+      'that heap (Node.js has one limit where the JVM has several). At least 64m, and at least 16m per slot.',
+    validate: daemonHeap,
   }),
   HOST: stringOption('taskmanager.host', undefined, {
     description:

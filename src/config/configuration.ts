@@ -5,7 +5,14 @@
 import type { ConfigOption } from './config-option.js';
 import { lookupOption, suggestKey } from './all-options.js';
 import { ConfigurationError } from './configuration-error.js';
+import { closestFlinkKey, isFlinkOnlyKey } from './flink-key-lookup.js';
 import { convertEntry, invalidValue, originOf, type Origin, type RawEntry } from './values.js';
+
+/** A key Apache Flink knows and flink-ts does not use, and where it was set (its last occurrence). */
+export interface IgnoredFlinkKey {
+  readonly key: string;
+  readonly origin: Origin;
+}
 
 interface Entry {
   /** The text as given; what toMap() reports and what travels to other processes. */
@@ -19,11 +26,19 @@ interface Entry {
 export class Configuration {
   /** The flink-conf.yaml that was read, if any. */
   readonly confFile: string | undefined;
+  /**
+   * Keys of Apache Flink that were set but have no effect here. They are not values of this configuration
+   * (toMap() leaves them out); the daemons and `config check` report them with warnings().
+   */
+  readonly ignoredFlinkKeys: readonly IgnoredFlinkKey[];
   readonly #entries: ReadonlyMap<string, Entry>;
+  readonly #notes: readonly string[];
 
-  private constructor(entries: ReadonlyMap<string, Entry>, confFile: string | undefined) {
+  private constructor(entries: ReadonlyMap<string, Entry>, confFile: string | undefined, ignored: ReadonlyMap<string, IgnoredFlinkKey>, notes: readonly string[]) {
     this.#entries = entries;
     this.confFile = confFile;
+    this.ignoredFlinkKeys = Object.freeze([...ignored.values()]);
+    this.#notes = Object.freeze([...notes]);
     Object.freeze(this);
   }
 
@@ -36,23 +51,35 @@ export class Configuration {
   /**
    * Builds a Configuration from layers of raw entries, later layers overriding earlier ones. Within one layer a
    * value under an option's current key beats one under a deprecated key, wherever they appear (as in Flink).
-   * Used by the loader; most code wants loadConfiguration() or fromMap().
+   * Used by the loader; most code wants loadConfiguration() or fromMap(). `notes` are warnings about the setup
+   * itself (e.g. a file that is not read) that warnings() reports first.
    */
-  static fromLayers(layers: readonly (readonly RawEntry[])[], confFile?: string): Configuration {
+  static fromLayers(layers: readonly (readonly RawEntry[])[], confFile?: string, notes: readonly string[] = []): Configuration {
     const winners = new Map<string, Winner>();
-    for (const layer of layers) mergeLayer(winners, layer);
-    return new Configuration(convertWinners(new Map(), winners), confFile);
+    const ignored = new Map<string, IgnoredFlinkKey>();
+    for (const layer of layers) mergeLayer(winners, ignored, layer);
+    return new Configuration(convertWinners(new Map(), winners), confFile, ignored, notes);
   }
 
   /** A new Configuration with `overrides` applied on top of this one (validated the same way). */
   with(overrides: Record<string, string>, source?: string): Configuration {
     const origin = originOf(source);
     const winners = new Map<string, Winner>();
+    const ignored = new Map(this.ignoredFlinkKeys.map((k) => [k.key, k]));
     mergeLayer(
       winners,
+      ignored,
       Object.entries(overrides).map(([key, value]) => ({ key, value, origin })),
     );
-    return new Configuration(convertWinners(new Map(this.#entries), winners), this.confFile);
+    return new Configuration(convertWinners(new Map(this.#entries), winners), this.confFile, ignored, this.#notes);
+  }
+
+  /**
+   * One line for each thing a user should know but that does not stop a start: every ignored Flink key
+   * ("<key> (line N of <file>) has no effect in flink-ts ..."), after the notes about the setup.
+   */
+  warnings(): string[] {
+    return [...this.#notes, ...this.ignoredFlinkKeys.map(ignoredKeyWarning)];
   }
 
   /** The value, or the option's default; throws ConfigurationError when the option is unset and has no default. */
@@ -103,11 +130,17 @@ interface Winner {
  * Records the entries of one layer over those of earlier layers. Only the value that finally wins is converted,
  * so a value shadowed by a later duplicate or a -D override is never reported (Flink reads only the winner).
  */
-function mergeLayer(winners: Map<string, Winner>, layer: readonly RawEntry[]): void {
+function mergeLayer(winners: Map<string, Winner>, ignored: Map<string, IgnoredFlinkKey>, layer: readonly RawEntry[]): void {
   const setByCurrentKey = new Set<string>();
   for (const raw of layer) {
     const registered = lookupOption(raw.key);
-    if (registered === undefined) throw unknownKey(raw);
+    if (registered === undefined) {
+      if (!isFlinkOnlyKey(raw.key)) throw unknownKey(raw);
+      // Re-inserted so the warnings list keys in the order of their last occurrence.
+      ignored.delete(raw.key);
+      ignored.set(raw.key, { key: raw.key, origin: raw.origin });
+      continue;
+    }
     const { option, deprecated } = registered;
     if (deprecated && setByCurrentKey.has(option.key)) continue;
     if (!deprecated) setByCurrentKey.add(option.key);
@@ -124,6 +157,32 @@ function convertWinners(entries: Map<string, Entry>, winners: ReadonlyMap<string
 
 function unknownKey(raw: RawEntry): ConfigurationError {
   const suggestion = suggestKey(raw.key);
-  const hint = suggestion === undefined ? 'See docs/config.md for the supported keys' : `Did you mean ${suggestion}?`;
+  if (suggestion !== undefined) return invalidValue(raw.origin, raw.key, `unknown configuration key. Did you mean ${suggestion}?`);
+  const flinkKey = closestFlinkKey(raw.key);
+  const hint =
+    flinkKey === undefined
+      ? 'It is neither a flink-ts key nor an Apache Flink key. See docs/config.md for the supported keys'
+      : `Did you mean ${flinkKey}? (an Apache Flink key that flink-ts accepts but does not use)`;
   return invalidValue(raw.origin, raw.key, `unknown configuration key. ${hint}`);
+}
+
+/** The warning for a key Flink knows and flink-ts ignores, naming where it was set. */
+export function ignoredKeyWarning(ignored: IgnoredFlinkKey): string {
+  const { key, origin } = ignored;
+  let where: string;
+  switch (origin.kind) {
+    case 'file':
+      where = `${key} (line ${origin.line} of ${origin.file})`;
+      break;
+    case 'dynamic':
+      where = `-D ${key}`;
+      break;
+    case 'env':
+      where = `${key} (environment variable ${origin.variable})`;
+      break;
+    case 'map':
+      where = `${key} (${origin.name})`;
+      break;
+  }
+  return `${where} has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`;
 }

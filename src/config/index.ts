@@ -24,6 +24,7 @@ export {
   CoreOptions,
   HeartbeatManagerOptions,
   JobManagerOptions,
+  MIN_DAEMON_HEAP_BYTES,
   RestOptions,
   TaskManagerOptions,
   WebOptions,
@@ -41,7 +42,8 @@ export { SecurityOptions } from './security-options.js';
 export { HIDDEN_VALUE, hideSensitiveValues, isSensitiveKey } from './sensitive-keys.js';
 export { restSslClientOptions, restSslServerOptions, restScheme, type RestSslClientOptions, type RestSslServerOptions } from './rest-ssl.js';
 export { YarnConfigOptions } from './yarn-config-options.js';
-export { Configuration } from './configuration.js';
+export { Configuration, ignoredKeyWarning, type IgnoredFlinkKey } from './configuration.js';
 export { ConfigurationError } from './configuration-error.js';
 export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
+export { daemonHeap, describeHeapSetting, slotHeap, MIN_SLOT_HEAP_BYTES, type HeapSetting, type SlotHeap } from './memory.js';
 export { parseDuration, parseMemorySize } from './units.js';

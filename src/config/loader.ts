@@ -92,6 +92,7 @@ export function loadConfiguration(opts: LoadOptions = {}): Configuration {
   const dir = resolveConfDir(opts, env);
   const file = dir === undefined ? undefined : path.join(dir, CONF_FILE_NAME);
   const fileEntries = file !== undefined && fs.existsSync(file) ? readConfFile(file) : undefined;
+  const notes = dir === undefined ? [] : checkForFlinkYamlFile(dir, fileEntries !== undefined);
 
   const envEntries: RawEntry[] = [];
   for (const [variable, key] of ENV_OVERRIDES) {
@@ -101,7 +102,29 @@ export function loadConfiguration(opts: LoadOptions = {}): Configuration {
   const dynamic: Origin = { kind: 'dynamic' };
   const dynamicEntries = Object.entries(opts.dynamicProperties ?? {}).map(([key, value]) => ({ key, value, origin: dynamic }));
 
-  return Configuration.fromLayers([fileEntries ?? [], envEntries, dynamicEntries], fileEntries === undefined ? undefined : file);
+  return Configuration.fromLayers([fileEntries ?? [], envEntries, dynamicEntries], fileEntries === undefined ? undefined : file, notes);
+}
+
+/** The file name of Flink 1.19 and later: standard, nested YAML. */
+const FLINK_YAML_FILE_NAME = 'config.yaml';
+
+/**
+ * Flink 1.19+ reads conf/config.yaml (nested YAML) and Flink 2 reads only that; flink-ts reads flink-conf.yaml.
+ * Silently starting on defaults next to a user's config.yaml would run a cluster on the wrong ports and
+ * addresses, so that is an error; a config.yaml beside a flink-conf.yaml is only pointed out.
+ */
+function checkForFlinkYamlFile(dir: string, haveConfFile: boolean): string[] {
+  const yamlFile = path.join(dir, FLINK_YAML_FILE_NAME);
+  if (!fs.existsSync(yamlFile)) return [];
+  if (haveConfFile) {
+    return [`${yamlFile} is not read: flink-ts reads ${path.join(dir, CONF_FILE_NAME)} and ignores Flink's ${FLINK_YAML_FILE_NAME}`];
+  }
+  throw new ConfigurationError(
+    `Invalid configuration: ${dir} has ${FLINK_YAML_FILE_NAME} (the nested YAML file of Flink 1.19 and later) but no ${CONF_FILE_NAME}, ` +
+      `the only file flink-ts reads. Write its settings into ${path.join(dir, CONF_FILE_NAME)} as flat 'key: value' lines ` +
+      `(a nested 'jobmanager:' / '  rpc:' / '    port: 6123' becomes 'jobmanager.rpc.port: 6123')`,
+    { file: yamlFile },
+  );
 }
 
 function resolveConfDir(opts: LoadOptions, env: NodeJS.ProcessEnv): string | undefined {

@@ -12,6 +12,8 @@ const log = getLogger('org.apache.flink.runtime.entrypoint.ClusterEntrypoint');
 
 await runDaemon('StandaloneSessionClusterEntrypoint', log, async (args) => {
   const conf = loadConfiguration({ ...(args.configDir ? { confDir: args.configDir } : {}), dynamicProperties: args.dynamic });
+  // Keys of a Flink configuration that do nothing here: said once, in this daemon's log.
+  for (const warning of conf.warnings()) log.warn(warning);
   const jm = new JobManagerProcess({
     config: conf,
     ...(args.host ? { host: args.host } : {}),

@@ -60,7 +60,8 @@ export class MiniCluster {
       await this.jm.start();
       const tmConf = conf.with({ 'jobmanager.rpc.port': String(this.jm.rpcPort) }, 'MiniCluster');
       for (let i = 0; i < this.o.taskManagers; i++) {
-        const te = createTaskExecutor(tmConf, { host: '127.0.0.1' });
+        // The slots share this process's heap, which flink-conf.yaml does not size: no per-slot limits here.
+        const te = createTaskExecutor(tmConf, { host: '127.0.0.1', slotHeap: undefined });
         this.tms.push(te);
         await te.start();
       }

@@ -22,6 +22,8 @@ export interface TaskExecutorRegistration {
   dataPort: number;
   slots: number;
   hardware: HardwareDescription;
+  /** The TaskManager's process has a watchdog that reports how it ended (reportTaskManagerTermination). */
+  reportsTermination?: boolean;
 }
 
 export interface RegistrationSuccess {
@@ -52,6 +54,20 @@ export interface TaskMetricsUpdate {
   tasks: Array<{ vertex: number; subtask: number; metrics: TaskMetrics }>;
 }
 
+/** How a TaskManager process ended, sent by its watchdog after the process is gone. */
+export interface TaskManagerTerminationReport {
+  tmId: string;
+  /** The process's output showed V8's out-of-memory error. */
+  outOfMemory: boolean;
+  /** The heap setting the process ran with, e.g. "taskmanager.heap.size: 1gb". */
+  heapSetting: string;
+  /** Where the output is, on the TaskManager's host. */
+  outFile: string;
+  host: string;
+  /** The last lines of the output (only for an out-of-memory end: otherwise it is the job's print() output). */
+  tail: string[];
+}
+
 /** Method names, so both ends agree. */
 export const ResourceManagerGateway = {
   registerTaskExecutor: 'rm.registerTaskExecutor',
@@ -59,6 +75,9 @@ export const ResourceManagerGateway = {
   updateTaskExecutionState: 'rm.updateTaskExecutionState',
   updateTaskMetrics: 'rm.updateTaskMetrics',
   requestJobBundle: 'rm.requestJobBundle',
+  /** A TaskManager shuts down on purpose: it is gone at once, no report follows. */
+  disconnectTaskManager: 'rm.disconnectTaskManager',
+  reportTaskManagerTermination: 'rm.reportTaskManagerTermination',
 } as const;
 
 export const TaskExecutorGateway = {

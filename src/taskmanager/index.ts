@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, describeHeapSetting, slotHeap, type Configuration } from '../config/index.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { fileSystemOptionsOf } from '../fs/index.js';
 
@@ -33,6 +33,14 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     fileSystemOptions: fileSystemOptionsOf(conf),
     registrationTimeoutMs: conf.get(TaskManagerOptions.REGISTRATION_TIMEOUT),
     rpcTimeoutMs: Math.max(10_000, Math.min(60_000, conf.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT))),
+    // Each slot's worker thread gets an equal share of the TaskManager's heap as its limit, unless the caller
+    // says otherwise (the MiniCluster runs inside another program, whose heap the configuration does not set).
+    ...('slotHeap' in overrides ? {} : { slotHeap: slotHeapOf(conf) }),
     ...overrides,
   });
+}
+
+function slotHeapOf(conf: Configuration): NonNullable<TaskExecutorOptions['slotHeap']> {
+  const heap = slotHeap(conf);
+  return { megabytes: heap.megabytes, description: `${describeHeapSetting(heap.setting)} shared by ${heap.slots} slot(s)` };
 }

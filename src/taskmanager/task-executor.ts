@@ -42,8 +42,27 @@ export interface TaskExecutorOptions {
   fileSystemOptions: HdfsFileSystemOptions;
   registrationTimeoutMs: number;
   rpcTimeoutMs: number;
+  /**
+   * The heap limit of each slot's worker thread in MiB (its maxOldGenerationSizeMb), and the setting it comes
+   * from for messages ("taskmanager.heap.size: 1gb shared by 4 slots"). Unset: workers get Node's default.
+   */
+  slotHeap?: { megabytes: number; description: string };
+  /**
+   * Set when something outside this process (the termination watchdog) reports to the JobManager how this
+   * process ended; the resource manager then waits briefly for that report before failing jobs.
+   */
+  reportsTermination?: boolean;
+  /** Called after each successful registration (also after reconnecting to a new leader). */
+  onRegistered?: (jobManager: { host: string; port: number }, tmId: string) => void;
   /** Called when the TaskExecutor gives up (registration timeout): the process should exit. */
   onFatal?: (err: Error) => void;
+}
+
+/** A task outgrew the heap of its slot; the worker thread was stopped, the TaskManager keeps running. */
+export class TaskOutOfMemoryError extends FlinkError {
+  constructor(message: string, cause: unknown) {
+    super('TASK_OUT_OF_MEMORY', message, { cause });
+  }
 }
 
 interface WorkerHandle {
@@ -118,12 +137,14 @@ export class TaskExecutor {
             slots: this.o.slots,
             // Flink's freeMemory is the process's maximum heap, not the host's free RAM.
             hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: 0 },
+            ...(this.o.reportsTermination ? { reportsTermination: true } : {}),
           },
           this.o.rpcTimeoutMs,
         );
         this.conn = conn;
         this.startHeartbeats(reg);
         log.info(`Successful registration at resource manager ${this.o.jobManagerHost}:${this.o.jobManagerPort} under registration id ${reg.resourceManagerId}.`);
+        this.o.onRegistered?.({ host: this.o.jobManagerHost, port: this.o.jobManagerPort }, this.tmId);
         return;
       } catch (err) {
         lastErr = err;
@@ -225,11 +246,18 @@ export class TaskExecutor {
       settings: this.o.settings,
       fileSystemOptions: this.o.fileSystemOptions,
     };
-    const worker = new Worker(WORKER_MAIN, { workerData: init, argv: job.graph.args, stdout: false, stderr: false });
+    const slotHeap = this.o.slotHeap;
+    const worker = new Worker(WORKER_MAIN, {
+      workerData: init,
+      argv: job.graph.args,
+      stdout: false,
+      stderr: false,
+      ...(slotHeap ? { resourceLimits: { maxOldGenerationSizeMb: slotHeap.megabytes } } : {}),
+    });
     const handle: WorkerHandle = { worker, slot, open: new Set(tasks.map((t) => `${t.vertex}:${t.subtask}`)) };
     job.workers.set(slot, handle);
     worker.on('message', (m: FromWorker) => this.onWorkerMessage(job, handle, m));
-    worker.on('error', (err) => this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_FAILED', `A task thread of job ${job.jobId} failed: ${err.message}`, { cause: err })));
+    worker.on('error', (err) => this.failOpenTasks(job, handle, this.workerError(job, handle, err)));
     worker.on('exit', () => {
       job.workers.delete(slot);
       if (handle.open.size > 0 && !job.ended) {
@@ -237,6 +265,27 @@ export class TaskExecutor {
       }
       if (job.workers.size === 0) void this.forgetJob(job);
     });
+  }
+
+  /** Why a worker thread failed, in words that name the slot and, for out-of-memory, the limit and the keys. */
+  private workerError(job: JobOnTaskManager, handle: WorkerHandle, err: Error): FlinkError {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new FlinkError('TASK_THREAD_FAILED', `A task thread of job ${job.jobId} failed: ${err.message}`, { cause: err });
+    }
+    const tasks = [...handle.open].map((key) => {
+      const [v, s] = key.split(':').map(Number) as [number, number];
+      const vertex = job.graph.vertices[v];
+      return vertex ? `${vertex.name} (${s + 1}/${vertex.parallelism})` : key;
+    });
+    const limit = this.o.slotHeap
+      ? `its heap limit is ${this.o.slotHeap.megabytes} MiB (${this.o.slotHeap.description})`
+      : "it reached the worker thread's heap limit";
+    return new TaskOutOfMemoryError(
+      `${tasks.join(', ') || 'A task'} ran out of memory in slot ${handle.slot} of TaskManager ${this.tmId}: ${limit}. ` +
+        'Raise taskmanager.heap.size (or taskmanager.memory.process.size), give the TaskManager fewer slots ' +
+        '(taskmanager.numberOfTaskSlots), or change the job to hold less data in memory at once.',
+      err,
+    );
   }
 
   private onWorkerMessage(job: JobOnTaskManager, handle: WorkerHandle, m: FromWorker): void {
@@ -352,6 +401,8 @@ export class TaskExecutor {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const errors: unknown[] = [];
     for (const jobId of [...this.jobs.keys()]) await this.cancelJob(jobId).catch((e) => errors.push(e));
+    // Said before the connection closes, so the resource manager does not wait for a termination report.
+    this.conn?.notify(ResourceManagerGateway.disconnectTaskManager, { tmId: this.tmId });
     this.conn?.close();
     await this.data?.close().catch((e) => errors.push(e));
     await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});

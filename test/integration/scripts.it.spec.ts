@@ -204,6 +204,43 @@ describe('standalone cluster scripts (bin/)', function () {
     assert.ok(!existsSync(pidFile), 'the stale pid file is removed');
   });
 
+  it("conf/slaves (Flink 1.9's name) is read when there is no conf/workers, by start-cluster.sh and stop-cluster.sh", async () => {
+    const s = await setup();
+    await unlink(join(s.confDir, 'workers'));
+    await writeFile(join(s.confDir, 'slaves'), '# the TaskManager hosts, as Flink 1.9 named the file\nlocalhost\n');
+    const start = await run(s, 'start-cluster.sh');
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 0, start.all);
+    assert.equal(lines(start.stdout).filter((l) => l === `Starting taskexecutor daemon on host ${HOST}.`).length, 1, start.all);
+    const tmPids = lines(await readFile(join(s.pidDir, `flink-${s.ident}-taskexecutor.pid`), 'utf8')).map(Number);
+    assert.equal(tmPids.length, 1);
+
+    const stop = await run(s, 'stop-cluster.sh');
+    assert.equal(stop.exitCode, 0, stop.all);
+    assert.ok(lines(stop.stdout).includes(`Stopping taskexecutor daemon (pid: ${tmPids[0]}) on host ${HOST}.`), stop.all);
+    for (const pid of tmPids) assert.ok(!isAlive(pid), `TaskManager ${pid} still runs after stop-cluster.sh`);
+  });
+
+  it('conf/workers and conf/slaves with different hosts: start-cluster.sh names both files and starts nothing', async () => {
+    const s = await setup();
+    await writeFile(join(s.confDir, 'slaves'), 'localhost\nworker-2.example.org\n');
+    const workers = join(s.confDir, 'workers');
+    const slaves = join(s.confDir, 'slaves');
+    const start = await run(s, 'start-cluster.sh');
+    for (const pid of await pidsIn(s.pidDir)) seenPids.add(pid);
+    assert.equal(start.exitCode, 1, start.all);
+    const out = lines(start.all);
+    assert.equal(out.length, 1, start.all);
+    assert.ok(out[0]?.includes(workers) && out[0].includes(slaves), start.all);
+    assert.deepEqual(await pidsIn(s.pidDir), []);
+
+    // The same hosts in both (a copy left behind) are no conflict.
+    await writeFile(slaves, 'localhost\nlocalhost\n');
+    const stop = await run(s, 'stop-cluster.sh');
+    assert.equal(stop.exitCode, 0, stop.all);
+    assert.ok(!stop.all?.includes('differ'), stop.all);
+  });
+
   it('bin/flink explains how to build when there is no build', async () => {
     const s = await setup();
     const res = await execa(join(BIN, 'flink'), ['list'], {

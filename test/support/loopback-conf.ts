@@ -39,6 +39,8 @@ export interface LoopbackSetupOptions {
   taskManagers: number;
   /** Lines appended to flink-conf.yaml (the last occurrence of a key wins). */
   extraConf?: readonly string[];
+  /** A flink-conf.yaml to start from instead of the installation's (the loopback lines are appended to it). */
+  baseConf?: string;
 }
 
 export async function loopbackSetup(o: LoopbackSetupOptions): Promise<LoopbackSetup> {
@@ -47,6 +49,7 @@ export async function loopbackSetup(o: LoopbackSetupOptions): Promise<LoopbackSe
   const pidDir = join(root, 'pid');
   const logDir = join(root, 'log');
   await cp(join(o.home, 'conf'), confDir, { recursive: true });
+  if (o.baseConf !== undefined) await cp(o.baseConf, join(confDir, 'flink-conf.yaml'));
   await mkdir(pidDir, { recursive: true });
   await mkdir(logDir, { recursive: true });
   const restPort = await freePort();
@@ -62,6 +65,8 @@ export async function loopbackSetup(o: LoopbackSetupOptions): Promise<LoopbackSe
       'rest.address: 127.0.0.1',
       'rest.bind-address: 127.0.0.1',
       `rest.port: ${restPort}`,
+      // A base configuration may name a bind port range of its own (Flink's: 8080-8090).
+      `rest.bind-port: ${restPort}`,
       'taskmanager.host: 127.0.0.1',
       `taskmanager.numberOfTaskSlots: ${o.slotsPerTaskManager}`,
       ...(o.extraConf ?? []),

@@ -14,6 +14,7 @@ import {
   type RegistrationSuccess,
   type SubmitTasks,
   type TaskExecutorRegistration,
+  type TaskManagerTerminationReport,
   type TaskMetricsUpdate,
   type TaskStateUpdate,
 } from '../../rpc/gateways.js';
@@ -37,6 +38,8 @@ export interface RegisteredTaskManager {
   allocated: Map<number, string>;
   lastHeartbeat: number;
   hardware: HardwareDescription;
+  /** A watchdog reports how its process ended (see TaskManagerTerminationReport). */
+  reportsTermination: boolean;
 }
 
 /** A TaskManager stopped answering (its connection closed or its heartbeat timed out). */
@@ -46,6 +49,20 @@ export class TaskManagerLostError extends FlinkError {
     this.name = 'TaskManagerLostException';
   }
 }
+
+/** A TaskManager process died of out-of-memory: its watchdog sent the end of its output. */
+export class TaskManagerOutOfMemoryError extends FlinkError {
+  constructor(message: string) {
+    super('TASK_MANAGER_OUT_OF_MEMORY', message, { recoverable: true });
+  }
+}
+
+/**
+ * How long the resource manager waits, after a TaskManager's connection closed, for its watchdog's report before
+ * it fails that TaskManager's jobs without one. The report comes within a few hundred milliseconds (a Node.js
+ * start and one call); the wait only matters when the whole host is gone.
+ */
+export const TERMINATION_REPORT_WAIT_MS = 3_000;
 
 export class NoResourceAvailableError extends FlinkError {
   constructor(message: string) {
@@ -76,6 +93,8 @@ interface PendingRequest {
 export class ResourceManager {
   readonly resourceManagerId = randomUUID();
   private readonly taskManagers = new Map<string, RegisteredTaskManager>();
+  /** TaskManagers whose connection closed, while their termination report may still come. */
+  private readonly departing = new Map<string, { tm: RegisteredTaskManager; timer: NodeJS.Timeout }>();
   private readonly pending: PendingRequest[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -105,12 +124,51 @@ export class ResourceManager {
       if (tmId) this.o.onTaskMetrics(u, tmId);
     });
     conn.handle(ResourceManagerGateway.requestJobBundle, async (req: { jobId: string }) => new WithBinary(null, await this.o.readJobBundle(req.jobId)));
-    conn.on('close', () => {
-      if (tmId && this.taskManagers.get(tmId)?.conn === conn) {
-        const tm = this.taskManagers.get(tmId) as RegisteredTaskManager;
-        this.lose(tmId, new TaskManagerLostError(`TaskManager with id ${tmId} (${tm.host}:${tm.dataPort}) is no longer reachable: its connection closed (the process ended or the network failed).`));
-      }
+    conn.handle(ResourceManagerGateway.disconnectTaskManager, (req: { tmId: string }) => {
+      const tm = this.taskManagers.get(req.tmId);
+      if (tm?.conn === conn) this.lose(req.tmId, new TaskManagerLostError(`${lostPrefix(tm)}: it shut down.`));
     });
+    // Sent over a connection of its own, by the watchdog of a TaskManager process that is already gone.
+    conn.handle(ResourceManagerGateway.reportTaskManagerTermination, (report: TaskManagerTerminationReport) => this.onTerminationReport(report));
+    conn.on('close', () => {
+      if (tmId && this.taskManagers.get(tmId)?.conn === conn) this.onConnectionClosed(this.taskManagers.get(tmId) as RegisteredTaskManager);
+    });
+  }
+
+  /**
+   * A TaskManager's connection closed. Its slots are gone at once; its jobs fail now, or, when a watchdog will
+   * report how the process ended, as soon as that report comes (at most TERMINATION_REPORT_WAIT_MS later), so
+   * that the failure says why.
+   */
+  private onConnectionClosed(tm: RegisteredTaskManager): void {
+    const plain = new TaskManagerLostError(`${lostPrefix(tm)}: its connection closed (the process ended or the network failed).`);
+    if (!tm.reportsTermination) {
+      this.lose(tm.id, plain);
+      return;
+    }
+    this.taskManagers.delete(tm.id);
+    const timer = setTimeout(() => {
+      this.departing.delete(tm.id);
+      this.lost(tm, plain);
+    }, TERMINATION_REPORT_WAIT_MS);
+    timer.unref();
+    this.departing.set(tm.id, { tm, timer });
+  }
+
+  private onTerminationReport(report: TaskManagerTerminationReport): void {
+    const departing = this.departing.get(report.tmId);
+    let tm = departing?.tm;
+    if (departing) {
+      clearTimeout(departing.timer);
+      this.departing.delete(report.tmId);
+    } else {
+      // The report overtook the closed connection, or came after the wait.
+      tm = this.taskManagers.get(report.tmId);
+      if (tm) this.taskManagers.delete(report.tmId);
+    }
+    const error = terminationError(report, tm);
+    if (tm) this.lost(tm, error);
+    else log.warn(`A TaskManager that is already gone reported how it ended: ${error.message}`);
   }
 
   private register(reg: TaskExecutorRegistration, conn: RpcConnection): void {
@@ -125,6 +183,7 @@ export class ResourceManager {
       allocated: new Map(),
       lastHeartbeat: Date.now(),
       hardware: reg.hardware,
+      reportsTermination: reg.reportsTermination === true,
     });
     log.info(`Registering TaskManager with ResourceID ${reg.tmId} (${reg.host}, data port ${reg.dataPort}, ${reg.slots} slot(s)) at ResourceManager.`);
     this.tryFulfill();
@@ -134,7 +193,7 @@ export class ResourceManager {
     const now = Date.now();
     for (const tm of [...this.taskManagers.values()]) {
       if (now - tm.lastHeartbeat > this.o.heartbeatTimeoutMs) {
-        this.lose(tm.id, new TaskManagerLostError(`TaskManager with id ${tm.id} (${tm.host}:${tm.dataPort}) is no longer reachable: heartbeat timed out after ${this.o.heartbeatTimeoutMs} ms.`));
+        this.lose(tm.id, new TaskManagerLostError(`${lostPrefix(tm)}: heartbeat timed out after ${this.o.heartbeatTimeoutMs} ms.`));
         tm.conn.close();
       } else {
         tm.conn.notify(TaskExecutorGateway.heartbeatFromResourceManager, {});
@@ -146,8 +205,13 @@ export class ResourceManager {
     const tm = this.taskManagers.get(tmId);
     if (!tm) return;
     this.taskManagers.delete(tmId);
+    this.lost(tm, error);
+  }
+
+  /** Fails what ran on a TaskManager that is no longer registered. */
+  private lost(tm: RegisteredTaskManager, error: FlinkError): void {
     log.warn(error.message);
-    this.o.onTaskManagerLost(tmId, error);
+    this.o.onTaskManagerLost(tm.id, error);
   }
 
   /** All-or-nothing: resolves with `count` slots once that many are free. */
@@ -251,6 +315,8 @@ export class ResourceManager {
 
   close(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    for (const { timer } of this.departing.values()) clearTimeout(timer);
+    this.departing.clear();
     for (const req of [...this.pending]) {
       this.removePending(req);
       req.reject(new FlinkError('RESOURCE_MANAGER_CLOSED', 'The ResourceManager is shutting down.'));
@@ -260,4 +326,22 @@ export class ResourceManager {
     }
     this.taskManagers.clear();
   }
+}
+
+function lostPrefix(tm: { id: string; host: string; dataPort: number }): string {
+  return `TaskManager with id ${tm.id} (${tm.host}:${tm.dataPort}) is no longer reachable`;
+}
+
+/** The failure cause of a TaskManager whose watchdog said how it ended. */
+function terminationError(report: TaskManagerTerminationReport, tm: RegisteredTaskManager | undefined): FlinkError {
+  const prefix = lostPrefix(tm ?? { id: report.tmId, host: report.host, dataPort: 0 });
+  if (!report.outOfMemory) {
+    return new TaskManagerLostError(`${prefix}: its process ended (killed or crashed, not out of memory); ${report.outFile} on ${report.host} may say why.`);
+  }
+  const key = report.heapSetting.split(':')[0] ?? 'taskmanager.heap.size';
+  return new TaskManagerOutOfMemoryError(
+    `${prefix}: its process ran out of memory (JavaScript heap out of memory; ${report.heapSetting}). Raise ${key}, ` +
+      'or run fewer slots per TaskManager (taskmanager.numberOfTaskSlots). ' +
+      `Last lines of ${report.outFile} on ${report.host}:\n${report.tail.join('\n')}`,
+  );
 }

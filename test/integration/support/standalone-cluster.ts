@@ -51,6 +51,8 @@ export interface CommandOptions {
 export interface StandaloneClusterOptions {
   /** Lines appended to flink-conf.yaml (the last occurrence of a key wins). */
   extraConf?: string[];
+  /** A flink-conf.yaml to use instead of the installation's; the loopback settings and extraConf go after it. */
+  baseConf?: string;
   taskManagers?: number;
   slotsPerTaskManager?: number;
   /** How the test itself reaches a REST endpoint that has security.ssl.rest.enabled (extraConf sets that up). */
@@ -90,6 +92,9 @@ let counter = 0;
 export class StandaloneCluster {
   private stopped = false;
   private readonly seenPids = new Set<number>();
+
+  /** What bin/start-cluster.sh printed (stdout and stderr). */
+  startOutput = '';
 
   private constructor(
     readonly root: string,
@@ -132,6 +137,7 @@ export class StandaloneCluster {
       slotsPerTaskManager: slots,
       taskManagers,
       ...(opts.extraConf ? { extraConf: opts.extraConf } : {}),
+      ...(opts.baseConf ? { baseConf: opts.baseConf } : {}),
     });
     const ident = `it${process.pid}c${++counter}`;
     const env: Record<string, string> = {
@@ -144,6 +150,7 @@ export class StandaloneCluster {
     const cluster = new StandaloneCluster(root, confDir, logDir, pidDir, ident, restPort, rpcPort, taskManagers, slots, env, opts.restTls);
     try {
       const started = await runCommand(join(BIN_DIR, 'start-cluster.sh'), [], env, { timeout: 90_000 });
+      cluster.startOutput = `${started.stdout}\n${started.stderr}`;
       await cluster.rememberPids();
       if (started.exitCode !== 0) throw new Error(`start-cluster.sh failed\n${started.describe}`);
       // start-cluster.sh only warns when the TaskManagers are late; the tests need every slot.

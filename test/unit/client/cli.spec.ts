@@ -247,6 +247,22 @@ describe('bin/flink (cli.js)', function () {
     assert.ok(!/\n\s+at /.test(r.stderr), r.stderr);
   });
 
+  it('warns once for a -D key of Apache Flink that has no effect, and still runs; an unknown -D key is an error', async () => {
+    await writeFile(join(confDir, 'flink-conf.yaml'), 'classloader.resolve-order: parent-first\n');
+    const r = await flink('list', '-m', m(), '-D', 'metrics.reporter.prom.port=9249');
+    assert.equal(r.code, 0, r.stderr);
+    // The file's Flink keys are start-cluster's to report; a command repeats only what its own -D added.
+    assert.equal(
+      r.stderr,
+      'Warning: -D metrics.reporter.prom.port has no effect in flink-ts (an Apache Flink key that flink-ts does not use)\n',
+    );
+    assert.match(r.stdout, /Waiting for response\.\.\./);
+
+    const bad = await flink('list', '-m', m(), '-D', 'rest.conection-timeout=5s');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /-D rest\.conection-timeout: unknown configuration key\. Did you mean rest\.connection-timeout\?/);
+  });
+
   it('answers stop and savepoint with "not supported yet"', async () => {
     for (const action of ['stop', 'savepoint']) {
       const r = await flink(action, newJobId());

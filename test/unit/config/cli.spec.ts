@@ -80,6 +80,32 @@ describe('config cli', () => {
     }
   });
 
+  it('check: keys of Apache Flink that flink-ts does not use give one warning each and exit 0', () => {
+    const { dir, file } = confWith('metrics.reporter.prom.port: 9249\nrest.port: 8081\nsecurity.kerberos.login.use-ticket-cache: true\n');
+    const result = cli(['--configDir', dir, '-D', 'web.tmpdir=/tmp/web', 'check']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '');
+    const suffix = 'has no effect in flink-ts (an Apache Flink key that flink-ts does not use)';
+    assert.deepEqual(result.stderr.trimEnd().split('\n'), [
+      `Warning: metrics.reporter.prom.port (line 1 of ${file}) ${suffix}`,
+      `Warning: security.kerberos.login.use-ticket-cache (line 3 of ${file}) ${suffix}`,
+      `Warning: -D web.tmpdir ${suffix}`,
+    ]);
+    // `get` is read by the scripts: values only, no warnings.
+    const get = cli(['--configDir', dir, 'get', 'rest.port']);
+    assert.equal(get.status, 0, get.stderr);
+    assert.equal(get.stdout, '8081\n');
+    assert.equal(get.stderr, '');
+  });
+
+  it('check: too little heap per slot is an error before any daemon starts', () => {
+    const { dir } = confWith('taskmanager.heap.size: 64m\ntaskmanager.numberOfTaskSlots: 8\n');
+    const result = cli(['--configDir', dir, 'check']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /gives each slot 8\.0 MiB of heap; a slot needs at least 16mb/);
+    assertNoStack(result);
+  });
+
   it('check: a bad -D names -D <key>', () => {
     const result = cli(['-D', 'heartbeat.timeout=soon', 'check'], { FLINK_CONF_DIR: confWith('').dir });
     assert.equal(result.status, 1);

@@ -182,7 +182,7 @@ describe('Configuration', () => {
         configError(/^Invalid configuration in job config: taskmanager\.numberOfTaskSlot: unknown configuration key\. Did you mean taskmanager\.numberOfTaskSlots\?$/),
       );
       assert.throws(() => Configuration.fromMap({ numberOfTaskSlots: '2' }), configError(/Did you mean taskmanager\.numberOfTaskSlots\?/));
-      assert.throws(() => Configuration.fromMap({ 'completely.unrelated.thing': '2' }), configError(/unknown configuration key\. See docs\/config\.md/));
+      assert.throws(() => Configuration.fromMap({ 'completely.unrelated.thing': '2' }), configError(/unknown configuration key\. It is neither a flink-ts key nor an Apache Flink key\. See docs\/config\.md/));
     });
 
     it('sets key on the error', () => {

@@ -243,7 +243,7 @@ describe('loadConfiguration', () => {
       assert.match(err.message, /taskmanager\.numberOfTaskslots: unknown configuration key\. Did you mean taskmanager\.numberOfTaskSlots\?$/);
       assert.equal(err.key, 'taskmanager.numberOfTaskslots');
       assert.match(loadError('heartbeat.intervall: 5000\n', 1).message, /Did you mean heartbeat\.interval\?/);
-      assert.match(loadError('no.such.option.anywhere: 1\n', 1).message, /unknown configuration key\. See docs\/config\.md/);
+      assert.match(loadError('no.such.option.anywhere: 1\n', 1).message, /unknown configuration key\. It is neither a flink-ts key nor an Apache Flink key\. See docs\/config\.md/);
     });
   });
 
