@@ -15,6 +15,7 @@ import {
   waitFor,
   type CommandResult,
 } from './support/standalone-cluster.js';
+import { tickerJob } from './support/programs.js';
 
 const ERROR_HEADER = '------------------------------------------------------------\n The program finished with the following exception:\n';
 const DASHES = '--------------------------------------------------------------';
@@ -79,21 +80,7 @@ async function slowLineServer(intervalMs: number): Promise<{ port: number; conne
   };
 }
 
-/** An unbounded source at the job's parallelism: one slow record stream per subtask. */
-const TICKER_JOB = `import { StreamExecutionEnvironment } from 'flink-ts';
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env
-  .addSource(async (ctx) => {
-    for (let i = 0; ctx.isRunning(); i++) {
-      ctx.collect(i);
-      await new Promise((r) => setTimeout(r, 20));
-      await ctx.yield();
-    }
-  }, 'Ticker', { parallel: true })
-  .map((n) => n * 2)
-  .addSink(() => {});
-await env.execute('Unbounded Ticker');
-`;
+const TICKER_JOB = tickerJob('Unbounded Ticker', { parallel: true });
 
 describe('running jobs and failures on a standalone cluster', function () {
   this.timeout(120_000);

@@ -19,6 +19,7 @@ import {
   waitFor,
   type CommandResult,
 } from './support/standalone-cluster.js';
+import { tickerJob } from './support/programs.js';
 
 const CHECK_MAIN = 'flinkts.clients.FlinkClientsCheck';
 const CLI_FRONTEND = 'org.apache.flink.client.cli.CliFrontend';
@@ -45,21 +46,7 @@ env
 await env.execute('Cursed Records');
 `;
 
-/** Runs until cancelled: one slow record stream. */
-const TICKER_JOB = `import { StreamExecutionEnvironment } from 'flink-ts';
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env
-  .addSource(async (ctx) => {
-    for (let i = 0; ctx.isRunning(); i++) {
-      ctx.collect(i);
-      await new Promise((r) => setTimeout(r, 20));
-      await ctx.yield();
-    }
-  }, 'Ticker')
-  .map((n) => n * 2)
-  .addSink(() => {});
-await env.execute('Unbounded Ticker');
-`;
+const TICKER_JOB = tickerJob('Unbounded Ticker');
 
 const BOUNDED_JOB = `import { StreamExecutionEnvironment } from 'flink-ts';
 const env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandaloneCluster, isAlive, waitFor } from './support/standalone-cluster.js';
+import { tickerJob } from './support/programs.js';
 
 /**
  * Preloaded into the daemons with env.node.opts: in the TaskManager only, fills the main thread's heap once the
@@ -40,19 +41,7 @@ env
 await env.execute('Hoarding Job');
 `;
 
-const TICKER_JOB = `import { StreamExecutionEnvironment } from 'flink-ts';
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env
-  .addSource(async (ctx) => {
-    for (let i = 0; ctx.isRunning(); i++) {
-      ctx.collect(i);
-      await new Promise((r) => setTimeout(r, 20));
-      await ctx.yield();
-    }
-  }, 'Ticker')
-  .addSink(() => {});
-await env.execute('Ticker Before The Fall');
-`;
+const TICKER_JOB = tickerJob('Ticker Before The Fall');
 
 interface Exceptions {
   'root-exception': string;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { request } from 'node:http';
 import { errorFromJavaSerializedThrowable, readJavaObject, type JavaObject } from '../../../src/rest/index.js';
 import { serializeError } from '../../../src/util/errors.js';
-import { NOW, call, startTestServer, type TestServer } from './rest-test-util.js';
+import { NOW, call, chunkedMultipartPost, startTestServer, type TestServer } from './rest-test-util.js';
 import { SLOT_SHARING_GROUP, jobDetails, newJobId } from './testing-dispatcher-gateway.js';
 
 describe('REST endpoint: /jobs', () => {
@@ -360,30 +359,7 @@ describe('REST endpoint: /jobs', () => {
     it('answers 413 for a chunked upload (no Content-Length) that grows past the limit', async () => {
       await server.close();
       server = await startTestServer({ maxContentLength: 64 * 1024 });
-      const boundary = 'flinkboundary42';
-      const head = Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file_0"; filename="job.mjs"\r\n` +
-          'Content-Type: application/octet-stream\r\n\r\n',
-      );
-      const chunks = [head, ...Array.from({ length: 32 }, () => Buffer.alloc(8 * 1024, 65))];
-      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(
-          `${server.url}/jobs`,
-          {
-            method: 'POST',
-            headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' },
-          },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        for (const c of chunks) req.write(c);
-        req.end(`\r\n--${boundary}--\r\n`);
-      });
+      const answer = await chunkedMultipartPost(`${server.url}/jobs`, { field: 'file_0', name: 'job.mjs' }, 32, 8 * 1024);
       assert.equal(answer.status, 413);
       assert.match(answer.body, /Request entity too large/);
       assert.deepEqual(await readdir(server.uploadDir), []);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestServerEndpoint, type RestServerEndpointOptions } from '../../../src/jobmanager/rest/index.js';
@@ -69,4 +70,33 @@ export async function call(
     json = undefined;
   }
   return { status: res.status, json, text, headers: res.headers };
+}
+
+/**
+ * POSTs a multipart form with one file of `chunks` x `chunkBytes` bytes without Content-Length (chunked), so
+ * only the bytes that arrive tell the server its size.
+ */
+export function chunkedMultipartPost(
+  url: string,
+  file: { field: string; name: string },
+  chunks: number,
+  chunkBytes: number,
+): Promise<{ status: number; body: string }> {
+  const boundary = 'flinkchunkedboundary';
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    for (let i = 0; i < chunks; i++) req.write(Buffer.alloc(chunkBytes, 0x20));
+    req.end(`\r\n--${boundary}--\r\n`);
+  });
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { call, startTestServer, type Answer, type TestServer } from './rest-test-util.js';
+import { call, chunkedMultipartPost, startTestServer, type Answer, type TestServer } from './rest-test-util.js';
 
 const MIB = 1024 * 1024;
 
@@ -14,27 +13,6 @@ function programForm(name: string, bytes: number): FormData {
 
 function errorsOf(a: Answer): string[] {
   return (a.json as { errors?: string[] } | undefined)?.errors ?? [];
-}
-
-/** Sends a multipart upload without Content-Length (chunked), so only the bytes that arrive tell its size. */
-function chunkedUpload(url: string, name: string, chunks: number, chunkBytes: number): Promise<{ status: number; body: string }> {
-  const boundary = 'flinkuploadboundary';
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/jars/upload`,
-      { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
-    for (let i = 0; i < chunks; i++) req.write(Buffer.alloc(chunkBytes, 0x20));
-    req.end(`\r\n--${boundary}--\r\n`);
-  });
 }
 
 describe('REST endpoint: uploads', () => {
@@ -86,7 +64,7 @@ describe('REST endpoint: uploads', () => {
 
   it('stops a chunked upload (no Content-Length) once the bytes that arrived pass the total cap', async () => {
     server = await startTestServer({ maxContentLength: 8 * MIB, uploadLimits: { maxFiles: 100, maxTotalBytes: 256 * 1024 } });
-    const res = await chunkedUpload(server.url, 'big.mjs', 64, 16 * 1024);
+    const res = await chunkedMultipartPost(`${server.url}/jars/upload`, { field: 'jarfile', name: 'big.mjs' }, 64, 16 * 1024);
     assert.equal(res.status, 409, res.body);
     assert.match(res.body, /web\.upload\.max-total-size/);
     assert.equal(server.gateway.calls.uploads.length, 0);
