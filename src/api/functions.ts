@@ -4,8 +4,10 @@
  * `open(ctx)` / `close()` — Flink's "rich functions".
  */
 
-/** What a running function can learn about where it runs. */
-export interface RuntimeContext {
+import type { KeyedStateStore, OperatorStateStore } from './state.js';
+
+/** What a running function can learn about where it runs, and its state. */
+export interface RuntimeContext extends KeyedStateStore {
   getTaskName(): string;
   getIndexOfThisSubtask(): number;
   getNumberOfParallelSubtasks(): number;
@@ -14,6 +16,8 @@ export interface RuntimeContext {
   getJobId(): string;
   /** The program arguments the job was started with. */
   getJobParameters(): readonly string[];
+  /** State of this parallel instance (not per key). */
+  getOperatorStateStore(): OperatorStateStore;
 }
 
 export interface Collector<T> {

@@ -19,6 +19,8 @@ export interface JobGraph {
   args: string[];
   defaultParallelism: number;
   bufferTimeout: number;
+  /** `pipeline.auto-watermark-interval` in ms: how often timestamp assigners emit watermarks (0: never). */
+  autoWatermarkInterval?: number;
   vertices: JobVertex[];
   edges: JobEdge[];
   /** Flink's execution-plan JSON of the StreamGraph (what `flink info` prints). */
@@ -58,8 +60,11 @@ export interface ChainedOperator {
   name: string;
   uid: string | null;
   params: { [key: string]: Json };
-  /** Where this operator's records go: another operator of the chain, or a job edge. */
-  outputs: Array<{ chained: number } | { edge: number }>;
+  /**
+   * Where this operator's records go: another operator of the chain, or a job edge. Outputs with a `tag`
+   * receive only that side output (OutputTag id); the others the main output.
+   */
+  outputs: Array<({ chained: number } | { edge: number }) & { tag?: string }>;
 }
 
 export interface JobEdge {

@@ -176,6 +176,43 @@ export class Decoder {
     this.end = bytes.byteLength;
   }
 
+  /** After {@link readElement}: the record's timestamp (NaN when it has none) or the watermark. */
+  timestamp = NaN;
+  /** After {@link readElement} returned {@link STREAM_EVENT}: which event it was; for a status, idle or not. */
+  event: 'watermark' | 'idle' | 'active' = 'watermark';
+
+  /**
+   * Reads the next stream element: a record (returned, with its timestamp in `timestamp`), or a watermark
+   * or watermark status (returns {@link STREAM_EVENT}; `event` and `timestamp` say which).
+   */
+  readElement(): unknown {
+    const t = this.u8[this.pos];
+    if (t === T.TIMESTAMPED || t === T.WATERMARK) {
+      if (this.pos + 9 > this.end) {
+        this.pos = this.end;
+        throw corrupt('a stream element runs past the end of the buffer');
+      }
+      this.timestamp = this.dv.getFloat64(this.pos + 1, true);
+      this.pos += 9;
+      if (t === T.WATERMARK) {
+        this.event = 'watermark';
+        return STREAM_EVENT;
+      }
+      return this.readRecord();
+    }
+    if (t === T.WATERMARK_STATUS) {
+      if (this.pos + 2 > this.end) {
+        this.pos = this.end;
+        throw corrupt('a watermark status runs past the end of the buffer');
+      }
+      this.event = this.u8[this.pos + 1] === 1 ? 'idle' : 'active';
+      this.pos += 2;
+      return STREAM_EVENT;
+    }
+    this.timestamp = NaN;
+    return this.readRecord();
+  }
+
   readRecord(): unknown {
     if (this.pos >= this.end) {
       throw new UsageError('RecordReader.next() was called after the last record; check hasNext() first.');
@@ -331,6 +368,9 @@ export class Decoder {
 }
 
 /** Iterates the records in a buffer written by a BufferBuilder (or by encodeRecord). */
+/** What {@link RecordReader.next} returns for a watermark or a watermark status instead of a record. */
+export const STREAM_EVENT: unique symbol = Symbol('flink-ts stream event');
+
 export class RecordReader {
   private readonly decoder: Decoder;
 
@@ -342,15 +382,28 @@ export class RecordReader {
     return this.decoder.pos < this.decoder.end;
   }
 
+  /** The next record, or {@link STREAM_EVENT} for a watermark or status (see `timestamp` and `event`). */
   next(): unknown {
-    return this.decoder.readRecord();
+    return this.decoder.readElement();
+  }
+
+  /** The last record's timestamp (NaN when it had none), or the last watermark. */
+  get timestamp(): number {
+    return this.decoder.timestamp;
+  }
+
+  get event(): 'watermark' | 'idle' | 'active' {
+    return this.decoder.event;
   }
 }
 
-/** Decodes every record in a buffer. */
+/** Decodes every record in a buffer (watermarks and statuses are skipped, timestamps dropped). */
 export function decodeRecords(bytes: Uint8Array): unknown[] {
   const decoder = new Decoder(bytes);
   const out: unknown[] = [];
-  while (decoder.pos < decoder.end) out.push(decoder.readRecord());
+  while (decoder.pos < decoder.end) {
+    const r = decoder.readElement();
+    if (r !== STREAM_EVENT) out.push(r);
+  }
   return out;
 }

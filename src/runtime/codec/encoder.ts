@@ -27,7 +27,10 @@
  * | 0xd2           | binary                   | u8 kind, u32 byte length, bytes (see BIN_* / typed kinds) |
  * | 0xd3           | Map                      | u32 entry count, then (key, value) pairs                  |
  * | 0xd4           | Set                      | u32 element count, the elements                           |
- * | 0xd6..0xdf     | reserved                 |                                                           |
+ * | 0xd6           | a record with a timestamp| float64 event time, then the record (top level only)      |
+ * | 0xd7           | a watermark              | float64 event time (top level only; not a record)         |
+ * | 0xd8           | a watermark status       | u8: 0 active, 1 idle (top level only; not a record)       |
+ * | 0xd9..0xdf     | reserved                 |                                                           |
  * | 0xe0..0xff     | integer -32..-1          | none (value = tag - 256)                                  |
  *
  * Strings: ASCII strings take one byte per char; every other string (lone surrogates included, so they
@@ -151,10 +154,12 @@ export class BufferBuilder {
    * space (false on an empty builder means the record is larger than the capacity: use {@link encodeRecord}).
    * Throws CodecError (code `UNSERIALIZABLE_RECORD`) for values it cannot encode, naming the type and path.
    */
-  tryWrite(value: unknown): boolean {
+  tryWrite(value: unknown, timestamp = NaN): boolean {
     const start = this.pos;
     const shapeMark = this.shapes.length;
     try {
+      // NaN means "no timestamp"; the comparison is false only for NaN.
+      if (timestamp === timestamp) this.writeFloatTagged(T.TIMESTAMPED, timestamp);
       this.writeValue(value, 0);
     } catch (err) {
       this.rollback(start, shapeMark);
@@ -185,6 +190,30 @@ export class BufferBuilder {
       this.shapeNodes = 0;
     }
     return out;
+  }
+
+  /** Appends a watermark; false when the buffer has no room for it. */
+  tryWriteWatermark(watermark: number): boolean {
+    if (this.pos + 9 > this.capacity) return false;
+    this.writeFloatTagged(T.WATERMARK, watermark);
+    return true;
+  }
+
+  /** Appends a watermark status (idle or active); false when the buffer has no room for it. */
+  tryWriteWatermarkStatus(idle: boolean): boolean {
+    if (this.pos + 2 > this.capacity) return false;
+    this.u8[this.pos] = T.WATERMARK_STATUS;
+    this.u8[this.pos + 1] = idle ? 1 : 0;
+    this.pos += 2;
+    return true;
+  }
+
+  private writeFloatTagged(tag: number, v: number): void {
+    const p = this.pos;
+    if (p + 9 > this.capacity) throw FULL;
+    this.u8[p] = tag;
+    this.dv.setFloat64(p + 1, v, true);
+    this.pos = p + 9;
   }
 
   private rollback(start: number, shapeMark: number): void {
@@ -520,14 +549,14 @@ const SCRATCH_CAPACITY = 64 * 1024;
 const MAX_RECORD_BYTES = 0x7fffffff;
 
 /** Encodes one record alone, into an exactly-sized buffer (for oversize records and for accumulators/collect). */
-export function encodeRecord(value: unknown): Uint8Array<ArrayBuffer> {
+export function encodeRecord(value: unknown, timestamp = NaN): Uint8Array<ArrayBuffer> {
   const first = scratch ?? new BufferBuilder(SCRATCH_CAPACITY);
   scratch = undefined; // a re-entrant call (from a getter) builds its own
   try {
     let builder = first;
     let capacity = SCRATCH_CAPACITY;
     // Rare (records over 64 KiB): try again in a buffer twice as large; the work is at most about doubled.
-    while (!builder.tryWrite(value)) {
+    while (!builder.tryWrite(value, timestamp)) {
       if (capacity >= MAX_RECORD_BYTES) {
         throw new CodecError('UNSERIALIZABLE_RECORD', 'Cannot serialize record: it is larger than 2 GiB.');
       }

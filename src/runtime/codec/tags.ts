@@ -29,6 +29,10 @@ export const BINARY = 0xd2;
 export const MAP = 0xd3;
 export const SET = 0xd4;
 export const UTF16_32 = 0xd5;
+// Stream elements other than plain records; they appear only at the top level of a buffer, never inside a value.
+export const TIMESTAMPED = 0xd6; // float64 timestamp, then the record
+export const WATERMARK = 0xd7; // float64 watermark
+export const WATERMARK_STATUS = 0xd8; // u8: 0 active, 1 idle
 export const NEG_FIXINT = 0xe0; // 0xe0..0xff: -32..-1
 
 /** Most keys a shape may have; wider objects are written with inline keys. */

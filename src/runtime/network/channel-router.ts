@@ -14,7 +14,7 @@ export function channelKey(edge: number, producer: number, consumer: number): st
   return `${edge}:${producer}:${consumer}`;
 }
 
-/** End of a producer's data on a channel. Later: checkpoint barriers, watermarks. */
+/** End of a producer's data on a channel. Watermarks travel inside the buffers, in order with the records. */
 export type ChannelEvent = 'end';
 
 export interface ChannelRouter {

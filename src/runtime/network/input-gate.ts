@@ -6,13 +6,17 @@
 import type { ChannelEvent, ChannelId, ChannelRouter } from './channel-router.js';
 import { channelKey } from './channel-router.js';
 
-interface InputChannel {
+export interface InputChannel {
   readonly id: ChannelId;
   /** The logical input of the head operator this channel feeds. */
   readonly input: number;
   ended: boolean;
   /** Credits for consumed buffers not yet returned (they go back in batches). */
   owed: number;
+  /** The highest watermark received on this channel. */
+  watermark: number;
+  /** The producer declared itself idle: its watermark does not hold the others back. */
+  idle: boolean;
 }
 
 export interface GateItem {
@@ -44,7 +48,7 @@ export class InputGate {
   }
 
   addChannel(id: ChannelId, input: number): void {
-    this.channels.set(channelKey(id.edge, id.producer, id.consumer), { id, input, ended: false, owed: 0 });
+    this.channels.set(channelKey(id.edge, id.producer, id.consumer), { id, input, ended: false, owed: 0, watermark: Number.NEGATIVE_INFINITY, idle: false });
     this.openPerInput.set(input, (this.openPerInput.get(input) ?? 0) + 1);
   }
 
@@ -103,6 +107,26 @@ export class InputGate {
     const left = (this.openPerInput.get(channel.input) ?? 1) - 1;
     this.openPerInput.set(channel.input, left);
     return left === 0;
+  }
+
+  /**
+   * The task's input watermark: the minimum over channels that are neither idle nor ended (an ended channel
+   * counts as +Infinity, as its producer sent its final watermark), or undefined when every open channel is
+   * idle, so the task is idle too.
+   */
+  combinedWatermark(): number | undefined {
+    let min = Number.POSITIVE_INFINITY;
+    let active = false;
+    for (const c of this.channels.values()) {
+      if (c.ended) {
+        active = true;
+        continue;
+      }
+      if (c.idle) continue;
+      active = true;
+      if (c.watermark < min) min = c.watermark;
+    }
+    return active ? min : undefined;
   }
 
   allEnded(): boolean {

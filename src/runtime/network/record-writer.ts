@@ -59,13 +59,31 @@ export class RecordWriter {
     return this.backlog <= this.o.maxBacklog;
   }
 
-  emit(record: unknown): void {
+  /** Writes a record to the channel its partitioner picks; `timestamp` is NaN for a record without one. */
+  emit(record: unknown, timestamp = NaN): void {
     this.recordsOut++;
     const ch = this.select(record);
     if (ch >= 0) {
-      this.write(this.channels[ch] as OutputChannel, record);
+      this.write(this.channels[ch] as OutputChannel, record, timestamp);
     } else {
-      for (const c of this.channels) this.write(c, record);
+      for (const c of this.channels) this.write(c, record, timestamp);
+    }
+  }
+
+  /** Watermarks go to every channel, in order with the records before them. */
+  emitWatermark(watermark: number): void {
+    for (const c of this.channels) {
+      if (c.builder.tryWriteWatermark(watermark)) continue;
+      this.enqueue(c, c.builder.finish());
+      c.builder.tryWriteWatermark(watermark);
+    }
+  }
+
+  emitWatermarkStatus(idle: boolean): void {
+    for (const c of this.channels) {
+      if (c.builder.tryWriteWatermarkStatus(idle)) continue;
+      this.enqueue(c, c.builder.finish());
+      c.builder.tryWriteWatermarkStatus(idle);
     }
   }
 
@@ -96,14 +114,14 @@ export class RecordWriter {
     this.o.onCredit();
   }
 
-  private write(c: OutputChannel, record: unknown): void {
-    if (c.builder.tryWrite(record)) return;
+  private write(c: OutputChannel, record: unknown, timestamp: number): void {
+    if (c.builder.tryWrite(record, timestamp)) return;
     if (c.builder.size > 0) {
       this.enqueue(c, c.builder.finish());
-      if (c.builder.tryWrite(record)) return;
+      if (c.builder.tryWrite(record, timestamp)) return;
     }
     // Larger than a whole buffer: it travels alone.
-    this.enqueue(c, encodeRecord(record));
+    this.enqueue(c, encodeRecord(record, timestamp));
   }
 
   private enqueue(c: OutputChannel, buf: Uint8Array): void {

@@ -266,7 +266,7 @@ export const cross: OperatorFactory = (ctx) => {
 /** Collects what a group function emits, so it can be sent on with back pressure. */
 function bufferedOutput(_ctx: OperatorContext): Output & { records: unknown[] } {
   const records: unknown[] = [];
-  return { records, collect: (r) => void records.push(r) };
+  return { records, collect: (r) => void records.push(r), emitWatermark: () => {}, emitWatermarkStatus: () => {}, collectSide: () => {} };
 }
 
 function recordComparator(fields: KeySpec[], orders: string[]): ((a: unknown, b: unknown) => number) | undefined {

@@ -5,7 +5,7 @@ import * as sinks from './sinks.js';
 import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
 
-export type { AccumulatorKind, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
+export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
 export { sinkFilePath } from './sinks.js';
 

@@ -5,11 +5,27 @@
  * pressure and cancellation can act.
  */
 import type { Collector, RuntimeContext } from '../../api/functions.js';
+import type { KeyedStateBackend, OperatorStateBackend, ProcessingTimeService } from '../state/index.js';
 import type { Json, Transformation } from '../../api/transformation.js';
 import { FlinkError, UsageError } from '../../util/errors.js';
+export { stateKey } from '../state/index.js';
 
+/**
+ * Where an operator's output goes. Records carry the timestamp in the task's {@link ElementTime}
+ * (set it before `collect` to give a record another timestamp). Watermarks and statuses go to every
+ * downstream operator, side outputs included.
+ */
 export interface Output {
   collect(record: unknown): void;
+  emitWatermark(watermark: number): void;
+  emitWatermarkStatus(idle: boolean): void;
+  /** Emits to the side output with this OutputTag id (dropped when nothing reads that side output). */
+  collectSide(tag: string, record: unknown): void;
+}
+
+/** The timestamp of the record being processed, shared by the operators of a task; NaN when it has none. */
+export interface ElementTime {
+  timestamp: number;
 }
 
 /** How an accumulator's per-subtask values combine on the JobManager. */
@@ -39,6 +55,16 @@ export interface OperatorContext {
   signalAvailable(): void;
   /** A file path or URI from the program, with relative paths resolved against the client's working directory. */
   resolvePath(path: string): string;
+  /** The current record's timestamp; set `timestamp` before emitting to change it. */
+  readonly element: ElementTime;
+  readonly processingTime: ProcessingTimeService;
+  /** `pipeline.auto-watermark-interval` in milliseconds (0: no periodic watermarks). */
+  readonly autoWatermarkInterval: number;
+  /** Whether the operator runs on a keyed stream (it then has keyed state). */
+  readonly keyed: boolean;
+  /** The operator's keyed state; throws a usage error on a stream that is not keyed. */
+  keyedStateBackend(): KeyedStateBackend;
+  operatorStateBackend(): OperatorStateBackend;
 }
 
 export interface StreamOperator {
@@ -51,6 +77,12 @@ export interface StreamOperator {
   run?(): Promise<void>;
   /** Sinks with asynchronous writes: false while too much is pending (the task pauses its input). */
   available?(): boolean;
+  /** The input watermark advanced (combined over all inputs). Without this method it is forwarded. */
+  processWatermark?(watermark: number): void;
+  /** All inputs became idle, or one became active again. Without this method it is forwarded. */
+  processWatermarkStatus?(idle: boolean): void;
+  /** The operator sets the key of its keyed state itself; otherwise the task sets it before each record. */
+  readonly setsKeyContext?: boolean;
 }
 
 export type OperatorFactory = (ctx: OperatorContext) => StreamOperator;
@@ -93,14 +125,6 @@ export function emitReturned(result: unknown, out: Collector<unknown>): void {
   if (typeof (result as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
     for (const r of result as Iterable<unknown>) out.collect(r);
   }
-}
-
-/** Map key for per-key state: primitives as they are, composite keys by a canonical string. */
-export function stateKey(key: unknown): unknown {
-  const t = typeof key;
-  if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint' || key === null || key === undefined) return key;
-  if (key instanceof Date) return `D:${key.getTime()}`;
-  return `K:${JSON.stringify(key, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
 }
 
 export class OperatorError extends FlinkError {

@@ -4,16 +4,26 @@
  * writers, and pauses its input whenever a writer or a sink is back-pressured.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { RuntimeContext } from '../../api/functions.js';
 import type { Transformation } from '../../api/transformation.js';
 import { toKeyExtractor } from '../../api/keys.js';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
-import { computeDefaultMaxParallelism, encodeRecord, RecordReader } from '../codec/index.js';
+import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT } from '../codec/index.js';
 import { consumersOf, producersOf } from '../network/connectivity.js';
-import { InputGate } from '../network/input-gate.js';
+import { InputGate, type InputChannel } from '../network/input-gate.js';
 import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
-import { OPERATORS, type AccumulatorKind, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
+import { OPERATORS, type AccumulatorKind, type ElementTime, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
+import {
+  HashMapStateBackend,
+  keyGroupRangeForSubtask,
+  KeyedStateNotAvailableError,
+  stateRuntimeContext,
+  type TaskInfo,
+  type KeyedStateBackend,
+  type OperatorStateBackend,
+  type ProcessingTimeService,
+  type StateBackend,
+} from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
 
 export interface TaskSettings {
@@ -39,6 +49,16 @@ export class StreamTask {
   readonly writers: RecordWriter[] = [];
   readonly gate: InputGate | undefined;
   private readonly operators: StreamOperator[] = [];
+  private readonly outputs: Output[] = [];
+  /** The timestamp of the record in flight, shared by the chain (NaN: none). */
+  private readonly element: ElementTime = { timestamp: Number.NaN };
+  private readonly keyedBackends = new Map<number, KeyedStateBackend>();
+  private readonly operatorBackends = new Map<number, OperatorStateBackend>();
+  private readonly stateBackend: StateBackend = new HashMapStateBackend();
+  private readonly clockTimers = new Set<NodeJS.Timeout>();
+  /** The last watermark handed to the head operator, and whether all inputs are idle. */
+  private inputWatermark = Number.NEGATIVE_INFINITY;
+  private inputIdle = false;
   private readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
   private readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
@@ -110,24 +130,53 @@ export class StreamTask {
     // Build the chain back to front so each operator's output exists when it is created.
     const runtime = this.runtimeContext(maxParallelism(vertex));
     const ops: StreamOperator[] = new Array(vertex.operators.length);
+    const outputs: Output[] = new Array(vertex.operators.length);
+    const el = this.element;
     for (let i = vertex.operators.length - 1; i >= 0; i--) {
       const spec = vertex.operators[i] as JobVertex['operators'][number];
       const factory = OPERATORS[spec.operator];
       const t = transformations.get(spec.id);
       if (!factory || !t) throw new FlinkError('UNKNOWN_OPERATOR', `Operator ${spec.name} (${spec.operator}) cannot be created on this TaskManager.`);
-      const targets: Output[] = spec.outputs.map((o) => {
+      const targets = spec.outputs.map((o): OutputTarget => {
         if ('chained' in o) {
           const next = ops[o.chained] as StreamOperator;
-          return { collect: (r: unknown) => (next.processElement as (r: unknown, i: number) => void)(r, 0) };
+          const nextOut = outputs[o.chained] as Output;
+          const process = next.processElement as (r: unknown, i: number) => void;
+          return {
+            tag: o.tag,
+            collect: (r: unknown) => process(r, 0),
+            watermark: next.processWatermark ? (wm) => (next.processWatermark as (w: number) => void)(wm) : (wm) => nextOut.emitWatermark(wm),
+            status: next.processWatermarkStatus
+              ? (idle) => (next.processWatermarkStatus as (i: boolean) => void)(idle)
+              : (idle) => nextOut.emitWatermarkStatus(idle),
+          };
         }
         const w = this.writers[o.edge] as RecordWriter;
-        return { collect: (r: unknown) => w.emit(r) };
+        return {
+          tag: o.tag,
+          collect: (r: unknown) => w.emit(r, el.timestamp),
+          watermark: (wm) => w.emitWatermark(wm),
+          status: (idle) => w.emitWatermarkStatus(idle),
+        };
       });
-      const output: Output =
-        targets.length === 1 ? (targets[0] as Output) : targets.length === 0 ? { collect: () => {} } : { collect: (r) => { for (const t2 of targets) t2.collect(r); } };
-      ops[i] = factory(this.operatorContext(t, output, runtime, maxParallelism(vertex)));
+      const output = chainOutput(targets, el);
+      outputs[i] = output;
+      const keyed = t.keySpec !== undefined || t.params.keyed === true;
+      const op = factory(this.operatorContext(t, output, runtime, maxParallelism(vertex), keyed));
+      if (keyed && t.keySpec !== undefined && !op.setsKeyContext && op.processElement) {
+        // Functions on a keyed stream (a rich map with ValueState, say) see the state of the record's key.
+        const inner = op.processElement;
+        const key = toKeyExtractor(t.keySpec);
+        const backend = (): KeyedStateBackend => this.keyedBackend(t, maxParallelism(vertex));
+        op.processElement = (r, input) => {
+          backend().setCurrentKey(key(r));
+          inner(r, input);
+        };
+      }
+      ops[i] = op;
     }
     this.operators = ops;
+    this.outputs = outputs;
   }
 
   /** Opens the chain and starts consuming (or producing, for a source). */
@@ -146,7 +195,10 @@ export class StreamTask {
     }
     if (!head.run) throw new FlinkError('NO_INPUT', `${this.name} has neither inputs nor a source.`);
     await head.run();
-    if (!this.cancelled) await this.endChain(1);
+    if (this.cancelled || this.failed) return;
+    // A finished source promises no earlier data: the final watermark fires every event-time window.
+    (this.outputs[0] as Output).emitWatermark(Number.POSITIVE_INFINITY);
+    await this.endChain(1);
   }
 
   /** Flushes partly filled buffers (the buffer timeout). */
@@ -163,6 +215,7 @@ export class StreamTask {
 
   cancel(): void {
     this.cancelled = true;
+    this.clearClockTimers();
     this.signalAvailable();
   }
 
@@ -204,7 +257,9 @@ export class StreamTask {
         const it = gate.poll();
         if (!it) break;
         if (it.item === 'end') {
-          if (gate.channelEnded(it.channel)) {
+          const last = gate.channelEnded(it.channel);
+          this.advanceInputWatermark();
+          if (last) {
             this.endingInput = true;
             const input = it.channel.input;
             void this.endInput(input).catch((err) => this.fail(err));
@@ -214,9 +269,16 @@ export class StreamTask {
         }
         const reader = new RecordReader(it.item);
         const input = it.channel.input;
+        const el = this.element;
         let n = 0;
         while (reader.hasNext()) {
-          process(reader.next(), input);
+          const r = reader.next();
+          if (r === STREAM_EVENT) {
+            this.onChannelEvent(it.channel, reader.event, reader.timestamp);
+            continue;
+          }
+          el.timestamp = reader.timestamp;
+          process(r, input);
           n++;
         }
         this.recordsIn += n;
@@ -227,6 +289,42 @@ export class StreamTask {
       return;
     }
     if (gate.hasPending() && this.isAvailable()) this.schedule();
+  }
+
+  /** A watermark or watermark status arrived on a channel. */
+  private onChannelEvent(channel: InputChannel, event: 'watermark' | 'idle' | 'active', value: number): void {
+    if (event === 'watermark') {
+      if (value <= channel.watermark) return;
+      channel.watermark = value;
+    } else {
+      channel.idle = event === 'idle';
+    }
+    this.advanceInputWatermark();
+  }
+
+  /** Hands the head operator the minimum watermark over its active inputs, when it advanced. */
+  private advanceInputWatermark(): void {
+    const gate = this.gate as InputGate;
+    const wm = gate.combinedWatermark();
+    const head = this.operators[0] as StreamOperator;
+    const out = this.outputs[0] as Output;
+    if (wm === undefined) {
+      if (!this.inputIdle) {
+        this.inputIdle = true;
+        if (head.processWatermarkStatus) head.processWatermarkStatus(true);
+        else out.emitWatermarkStatus(true);
+      }
+      return;
+    }
+    if (this.inputIdle) {
+      this.inputIdle = false;
+      if (head.processWatermarkStatus) head.processWatermarkStatus(false);
+      else out.emitWatermarkStatus(false);
+    }
+    if (wm <= this.inputWatermark) return;
+    this.inputWatermark = wm;
+    if (head.processWatermark) head.processWatermark(wm);
+    else out.emitWatermark(wm);
   }
 
   private async endInput(input: number): Promise<void> {
@@ -243,8 +341,11 @@ export class StreamTask {
   /** Ends the input of chain operators from `from` on, in chain order, then finishes the task. */
   private async endChain(from: number): Promise<void> {
     for (let i = from; i < this.operators.length; i++) await this.operators[i]?.endInput?.(0);
+    // Wall-clock timers still pending at the end do not fire, as in Flink.
+    this.clearClockTimers();
     for (const w of this.writers) w?.finish();
     for (const op of this.operators) await op.close?.();
+    this.disposeState();
     this.finished = true;
     await this.waitDrained();
     const accumulators: TaskResult['accumulators'] = {};
@@ -275,6 +376,7 @@ export class StreamTask {
   fail(err: unknown): void {
     if (this.failed || this.finished) return;
     this.failed = true;
+    this.clearClockTimers();
     for (const op of this.operators) {
       try {
         void Promise.resolve(op.close?.()).catch(() => {});
@@ -285,7 +387,7 @@ export class StreamTask {
     this.rejectDone(err);
   }
 
-  private runtimeContext(maxParallelism: number): RuntimeContext {
+  private runtimeContext(maxParallelism: number): TaskInfo {
     const job = this.job;
     return {
       getTaskName: () => this.name,
@@ -298,13 +400,75 @@ export class StreamTask {
     };
   }
 
-  private operatorContext(t: Transformation, output: Output, runtime: RuntimeContext, maxParallelism: number): OperatorContext {
+  /** One-shot wall-clock callbacks on this task's thread; dropped once the task ends. */
+  private readonly processingTime: ProcessingTimeService = {
+    getCurrentProcessingTime: () => Date.now(),
+    registerTimer: (time, cb) => {
+      const handle = setTimeout(() => {
+        this.clockTimers.delete(handle);
+        if (this.finished || this.failed || this.cancelled) return;
+        try {
+          cb(Math.max(Date.now(), time));
+        } catch (err) {
+          this.fail(err);
+        }
+      }, Math.max(0, time - Date.now()));
+      this.clockTimers.add(handle);
+      return () => {
+        clearTimeout(handle);
+        this.clockTimers.delete(handle);
+      };
+    },
+  };
+
+  private clearClockTimers(): void {
+    for (const h of this.clockTimers) clearTimeout(h);
+    this.clockTimers.clear();
+  }
+
+  private keyedBackend(t: Transformation, maxParallelism: number): KeyedStateBackend {
+    let b = this.keyedBackends.get(t.id);
+    if (!b) {
+      b = this.stateBackend.createKeyedStateBackend({
+        operatorName: t.name,
+        maxParallelism,
+        keyGroupRange: keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.subtask),
+        now: () => Date.now(),
+      });
+      this.keyedBackends.set(t.id, b);
+    }
+    return b;
+  }
+
+  private operatorBackend(t: Transformation): OperatorStateBackend {
+    let b = this.operatorBackends.get(t.id);
+    if (!b) this.operatorBackends.set(t.id, (b = this.stateBackend.createOperatorStateBackend(t.name)));
+    return b;
+  }
+
+  private disposeState(): void {
+    for (const b of this.keyedBackends.values()) b.close();
+    for (const b of this.operatorBackends.values()) b.close();
+  }
+
+  private operatorContext(t: Transformation, output: Output, taskRuntime: TaskInfo, maxParallelism: number, keyed: boolean): OperatorContext {
     const task = this;
+    const keyedStateBackend = (): KeyedStateBackend => {
+      if (!keyed) throw new KeyedStateNotAvailableError('Keyed state', t.name);
+      return task.keyedBackend(t, maxParallelism);
+    };
+    const runtime = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.operatorBackend(t));
     return {
       transformation: t,
       params: t.params,
       output,
       runtime,
+      element: this.element,
+      processingTime: this.processingTime,
+      autoWatermarkInterval: this.job.autoWatermarkInterval ?? 200,
+      keyed,
+      keyedStateBackend,
+      operatorStateBackend: () => task.operatorBackend(t),
       subtask: this.subtask,
       parallelism: this.vertex.parallelism,
       maxParallelism,
@@ -324,6 +488,43 @@ export class StreamTask {
       resolvePath: (p) => resolveJobPath(this.job, p),
     };
   }
+}
+
+interface OutputTarget {
+  tag: string | undefined;
+  collect(r: unknown): void;
+  watermark(wm: number): void;
+  status(idle: boolean): void;
+}
+
+/** One operator's Output over its targets: main-output records, side outputs by tag, watermarks to all. */
+function chainOutput(targets: OutputTarget[], el: ElementTime): Output {
+  const main = targets.filter((t) => t.tag === undefined);
+  const sides = new Map<string, OutputTarget[]>();
+  for (const t of targets) if (t.tag !== undefined) sides.set(t.tag, [...(sides.get(t.tag) ?? []), t]);
+  const fanOut = (list: OutputTarget[]): ((r: unknown) => void) => {
+    if (list.length === 0) return () => {};
+    if (list.length === 1) return (list[0] as OutputTarget).collect;
+    // Every target sees the timestamp the record was emitted with, whatever an earlier target did with it.
+    return (r) => {
+      const ts = el.timestamp;
+      for (const t of list) {
+        el.timestamp = ts;
+        t.collect(r);
+      }
+    };
+  };
+  const sideCollect = new Map<string, (r: unknown) => void>([...sides].map(([tag, list]) => [tag, fanOut(list)]));
+  return {
+    collect: fanOut(main),
+    emitWatermark: (wm) => {
+      for (const t of targets) t.watermark(wm);
+    },
+    emitWatermarkStatus: (idle) => {
+      for (const t of targets) t.status(idle);
+    },
+    collectSide: (tag, r) => sideCollect.get(tag)?.(r),
+  };
 }
 
 /** Relative paths mean the same file as in the client that submitted the job. */

@@ -3,6 +3,7 @@ import {
   BufferBuilder,
   CodecError,
   RecordReader,
+  STREAM_EVENT,
   decodeRecords,
   encodeRecord,
 } from '../../../src/runtime/codec/index.js';
@@ -172,6 +173,53 @@ describe('codec BufferBuilder', () => {
     let ok: unknown = 'bottom';
     for (let i = 0; i < 500; i++) ok = { v: ok };
     assert.deepStrictEqual(decodeRecords(encodeRecord(ok)), [ok]);
+  });
+
+  it('carries record timestamps, watermarks and watermark statuses in order with the records', () => {
+    const b = new BufferBuilder(1024);
+    assert.ok(b.tryWrite(['a', 1], 1000));
+    assert.ok(b.tryWrite('plain'));
+    assert.ok(b.tryWriteWatermark(999));
+    assert.ok(b.tryWriteWatermarkStatus(true));
+    assert.ok(b.tryWrite({ k: 'b' }, -5.5));
+    assert.ok(b.tryWriteWatermarkStatus(false));
+    assert.ok(b.tryWriteWatermark(Number.POSITIVE_INFINITY));
+    const r = new RecordReader(b.finish());
+    const seen: unknown[] = [];
+    while (r.hasNext()) {
+      const v = r.next();
+      seen.push(v === STREAM_EVENT ? [r.event, r.event === 'watermark' ? r.timestamp : null] : [v, r.timestamp]);
+    }
+    assert.deepStrictEqual(seen, [
+      [['a', 1], 1000],
+      ['plain', Number.NaN],
+      ['watermark', 999],
+      ['idle', null],
+      [{ k: 'b' }, -5.5],
+      ['active', null],
+      ['watermark', Number.POSITIVE_INFINITY],
+    ]);
+    // decodeRecords gives only the records.
+    const b2 = new BufferBuilder(64);
+    b2.tryWrite(1, 5);
+    b2.tryWriteWatermark(5);
+    b2.tryWrite(2);
+    assert.deepStrictEqual(decodeRecords(b2.finish()), [1, 2]);
+    // An oversize record keeps its timestamp.
+    const big = 'x'.repeat(100_000);
+    const rr = new RecordReader(encodeRecord(big, 42));
+    assert.equal(rr.next(), big);
+    assert.equal(rr.timestamp, 42);
+  });
+
+  it('leaves the buffer unchanged when a timestamped record or a watermark does not fit', () => {
+    const b = new BufferBuilder(12);
+    assert.ok(b.tryWrite(1, 7)); // 10 bytes
+    assert.equal(b.tryWrite(2, 8), false);
+    assert.equal(b.tryWriteWatermark(3), false);
+    assert.equal(b.size, 10);
+    assert.ok(b.tryWriteWatermarkStatus(true));
+    assert.equal(b.size, 12);
   });
 
   it('rejects bytes it did not write', () => {

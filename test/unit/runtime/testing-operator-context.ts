@@ -2,9 +2,43 @@
  * A tiny harness for runtime operators: a fake OperatorContext that collects the output, and helpers that
  * drive an operator through open → records → end of input → close as a task would.
  */
-import type { RuntimeContext } from '../../../src/api/functions.js';
 import { TransformationRegistry, type TransformationInit } from '../../../src/api/transformation.js';
-import type { AccumulatorKind, OperatorContext, OperatorFactory, StreamOperator } from '../../../src/runtime/operators/index.js';
+import type { AccumulatorKind, ElementTime, OperatorContext, OperatorFactory, StreamOperator } from '../../../src/runtime/operators/index.js';
+import {
+  HashMapStateBackend,
+  keyGroupRangeForSubtask,
+  KeyedStateNotAvailableError,
+  stateRuntimeContext,
+  type KeyedStateBackend,
+  type OperatorStateBackend,
+  type ProcessingTimeService,
+  type TaskInfo,
+} from '../../../src/runtime/state/index.js';
+
+/** A wall clock the test moves by hand; due callbacks run when it is advanced. */
+export class ManualClock implements ProcessingTimeService {
+  private pending: Array<{ time: number; cb: (t: number) => void; cancelled: boolean }> = [];
+  constructor(public now = 0) {}
+  getCurrentProcessingTime(): number {
+    return this.now;
+  }
+  registerTimer(time: number, cb: (t: number) => void): () => void {
+    const e = { time, cb, cancelled: false };
+    this.pending.push(e);
+    return () => void (e.cancelled = true);
+  }
+  /** Moves the clock to `time`, running due callbacks in time order. */
+  advanceTo(time: number): void {
+    for (;;) {
+      const due = this.pending.filter((e) => !e.cancelled && e.time <= time).sort((a, b) => a.time - b.time)[0];
+      if (!due) break;
+      this.pending.splice(this.pending.indexOf(due), 1);
+      this.now = Math.max(this.now, due.time);
+      due.cb(this.now);
+    }
+    this.now = time;
+  }
+}
 
 export interface TestingContextOptions {
   subtask?: number;
@@ -12,10 +46,23 @@ export interface TestingContextOptions {
   args?: string[];
   /** Whether the fake downstream accepts more records (drives available()/yield()). */
   available?: () => boolean;
+  /** Whether the operator runs on a keyed stream (it gets keyed state). */
+  keyed?: boolean;
+  clock?: ManualClock;
+  autoWatermarkInterval?: number;
 }
 
 export class TestingOperatorContext {
   readonly output: unknown[] = [];
+  /** The timestamp of each output record (NaN when it had none), parallel to `output`. */
+  readonly timestamps: number[] = [];
+  readonly watermarks: number[] = [];
+  readonly statuses: boolean[] = [];
+  readonly sideOutputs = new Map<string, unknown[]>();
+  readonly element: ElementTime = { timestamp: Number.NaN };
+  readonly clock: ManualClock;
+  private keyedBackend: KeyedStateBackend | undefined;
+  private operatorBackend: OperatorStateBackend | undefined;
   readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
   readonly failures: unknown[] = [];
   yields = 0;
@@ -27,7 +74,7 @@ export class TestingOperatorContext {
     const t = new TransformationRegistry().create({ name: 'Operator Under Test', ...init });
     const subtask = o.subtask ?? 0;
     const parallelism = o.parallelism ?? 1;
-    const runtime: RuntimeContext = {
+    const info: TaskInfo = {
       getTaskName: () => `${t.name} (${subtask + 1}/${parallelism})`,
       getIndexOfThisSubtask: () => subtask,
       getNumberOfParallelSubtasks: () => parallelism,
@@ -36,11 +83,32 @@ export class TestingOperatorContext {
       getJobId: () => 'f'.repeat(32),
       getJobParameters: () => o.args ?? [],
     };
+    this.clock = o.clock ?? new ManualClock();
+    const keyedStateBackend = (): KeyedStateBackend => {
+      if (!o.keyed) throw new KeyedStateNotAvailableError('Keyed state', t.name);
+      this.keyedBackend ??= new HashMapStateBackend().createKeyedStateBackend({
+        operatorName: t.name,
+        maxParallelism: 128,
+        keyGroupRange: keyGroupRangeForSubtask(128, parallelism, subtask),
+        now: () => this.clock.now,
+      });
+      return this.keyedBackend;
+    };
+    const operatorStateBackend = (): OperatorStateBackend => (this.operatorBackend ??= new HashMapStateBackend().createOperatorStateBackend(t.name));
+    const runtime = stateRuntimeContext(info, keyedStateBackend, operatorStateBackend);
     const self = this;
     this.ctx = {
       transformation: t,
       params: t.params,
-      output: { collect: (r) => void this.output.push(r) },
+      output: {
+        collect: (r) => {
+          this.output.push(r);
+          this.timestamps.push(this.element.timestamp);
+        },
+        emitWatermark: (wm) => void this.watermarks.push(wm),
+        emitWatermarkStatus: (idle) => void this.statuses.push(idle),
+        collectSide: (tag, r) => void this.sideOutputs.set(tag, [...(this.sideOutputs.get(tag) ?? []), r]),
+      },
       runtime,
       subtask,
       parallelism,
@@ -59,12 +127,21 @@ export class TestingOperatorContext {
       fail: (err) => void this.failures.push(err),
       signalAvailable: () => void this.availableSignals++,
       resolvePath: (p) => p,
+      element: this.element,
+      processingTime: this.clock,
+      autoWatermarkInterval: o.autoWatermarkInterval ?? 200,
+      keyed: o.keyed ?? false,
+      keyedStateBackend,
+      operatorStateBackend,
     };
   }
 }
 
-/** One step of a driven operator: a record on a logical input, or the end of an input. */
-export type Step = { record: unknown; input?: number } | { end: number };
+/**
+ * One step of a driven operator: a record on a logical input (with an optional timestamp), a watermark, a
+ * move of the wall clock, or the end of an input.
+ */
+export type Step = { record: unknown; input?: number; timestamp?: number } | { end: number } | { watermark: number } | { time: number };
 
 /** Creates the operator, opens it, feeds the steps, ends every input not ended yet, closes it. */
 export async function drive(factory: OperatorFactory, init: Partial<TransformationInit>, steps: Step[], o: TestingContextOptions & { inputs?: number } = {}): Promise<TestingOperatorContext> {
@@ -76,7 +153,17 @@ export async function drive(factory: OperatorFactory, init: Partial<Transformati
     if ('end' in s) {
       ended.add(s.end);
       await op.endInput?.(s.end);
+    } else if ('watermark' in s) {
+      if (op.processWatermark) op.processWatermark(s.watermark);
+      else h.ctx.output.emitWatermark(s.watermark);
+    } else if ('time' in s) {
+      h.clock.advanceTo(s.time);
     } else {
+      h.element.timestamp = s.timestamp ?? Number.NaN;
+      if (o.keyed && !op.setsKeyContext && init.keySpec !== undefined) {
+        const { toKeyExtractor } = await import('../../../src/api/keys.js');
+        h.ctx.keyedStateBackend().setCurrentKey(toKeyExtractor(init.keySpec)(s.record));
+      }
       op.processElement?.(s.record, s.input ?? 0);
     }
   }

@@ -1,0 +1,448 @@
+/**
+ * The heap keyed state backend (Flink's `hashmap`): per state, per key group, per namespace a Map from key
+ * to value. The current key's group is computed lazily, once per key, on the first state access.
+ */
+import type {
+  AggregateFunction,
+  AggregatingStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateTtlConfig,
+  ValueStateDescriptor,
+} from '../../api/state.js';
+import { assignToKeyGroup } from '../codec/index.js';
+import { stateKey } from './state-key.js';
+import { UsageError } from '../../util/errors.js';
+import {
+  VOID_NAMESPACE,
+  type InternalKvState,
+  type KeyGroupRange,
+  type KeyedStateBackend,
+  type KeyedStateBackendOptions,
+} from './state-backend.js';
+
+type Ns = string | number;
+
+/** One named state's values: key group (within the range) → namespace → key → value. */
+class StateTable<V> {
+  readonly groups: Array<Map<Ns, Map<unknown, V>> | undefined>;
+  constructor(size: number) {
+    this.groups = new Array<Map<Ns, Map<unknown, V>> | undefined>(size);
+  }
+  get(g: number, ns: Ns, k: unknown): V | undefined {
+    const byNs = this.groups[g];
+    if (byNs === undefined) return undefined;
+    const m = byNs.get(ns);
+    return m === undefined ? undefined : m.get(k);
+  }
+  put(g: number, ns: Ns, k: unknown, v: V): void {
+    let byNs = this.groups[g];
+    if (byNs === undefined) this.groups[g] = byNs = new Map();
+    let m = byNs.get(ns);
+    if (m === undefined) byNs.set(ns, (m = new Map()));
+    m.set(k, v);
+  }
+  remove(g: number, ns: Ns, k: unknown): void {
+    const byNs = this.groups[g];
+    const m = byNs?.get(ns);
+    if (m === undefined) return;
+    m.delete(k);
+    if (m.size === 0) (byNs as Map<Ns, Map<unknown, V>>).delete(ns);
+  }
+}
+
+/** A stored value with the wall-clock time it was last written (or read, per the TTL config). */
+interface Stamped<V> {
+  v: V;
+  t: number;
+}
+
+export class HeapKeyedStateBackend implements KeyedStateBackend {
+  readonly keyGroupRange: KeyGroupRange;
+  private rawKey: unknown = undefined;
+  private mapKey: unknown = undefined;
+  private group = -1;
+  private readonly states = new Map<string, HeapState>();
+
+  constructor(readonly options: KeyedStateBackendOptions) {
+    this.keyGroupRange = options.keyGroupRange;
+  }
+
+  setCurrentKey(key: unknown): void {
+    this.rawKey = key;
+    this.group = -1;
+  }
+
+  getCurrentKey(): unknown {
+    return this.rawKey;
+  }
+
+  /** @internal the current key's group index within the range, computed once per key. */
+  currentGroup(): number {
+    if (this.group < 0) {
+      const kg = assignToKeyGroup(this.rawKey, this.options.maxParallelism);
+      const r = this.keyGroupRange;
+      if (kg < r.start || kg > r.end) {
+        throw new UsageError(
+          `The key ${String(this.rawKey)} belongs to key group ${kg}, which this subtask of ${this.options.operatorName} does not own ` +
+            `(${r.start}..${r.end}). The key selector must return the same key for a record every time it is called: ` +
+            'do not use random values or mutable fields as keys.',
+        );
+      }
+      this.group = kg - r.start;
+      this.mapKey = stateKey(this.rawKey);
+    }
+    return this.group;
+  }
+
+  /** @internal the current key as stored in maps. */
+  currentMapKey(): unknown {
+    if (this.group < 0) this.currentGroup();
+    return this.mapKey;
+  }
+
+  getPartitionedState<S>(descriptor: StateDescriptor): S & InternalKvState {
+    const existing = this.states.get(descriptor.name);
+    if (existing) {
+      if (existing.kind !== descriptor.kind) {
+        throw new UsageError(`State '${descriptor.name}' of ${this.options.operatorName} was first created as ${existing.kind} state and is now asked for as ${descriptor.kind} state; use another name.`);
+      }
+      return existing as unknown as S & InternalKvState;
+    }
+    const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    const ttl = descriptor.ttl?.isEnabled() ? descriptor.ttl : undefined;
+    let s: HeapState;
+    switch (descriptor.kind) {
+      case 'value':
+        s = new HeapValueState(this, size, ttl, (descriptor as ValueStateDescriptor<unknown>).defaultValue);
+        break;
+      case 'list':
+        s = new HeapListState(this, size, ttl);
+        break;
+      case 'map':
+        s = new HeapMapState(this, size, ttl);
+        break;
+      case 'reducing': {
+        const f = (descriptor as ReducingStateDescriptor<unknown>).reduceFunction as unknown;
+        const reduce = typeof f === 'function' ? (f as (a: unknown, b: unknown) => unknown) : (a: unknown, b: unknown) => (f as { reduce(a: unknown, b: unknown): unknown }).reduce(a, b);
+        s = new HeapReducingState(this, size, ttl, reduce);
+        break;
+      }
+      case 'aggregating':
+        s = new HeapAggregatingState(this, size, ttl, (descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction);
+        break;
+    }
+    this.states.set(descriptor.name, s);
+    return s as unknown as S & InternalKvState;
+  }
+
+  applyToAllKeys(stateName: string, namespace: Ns, fn: (key: unknown) => void): void {
+    const s = this.states.get(stateName);
+    if (!s) return;
+    const saved = this.rawKey;
+    const keys: unknown[] = [];
+    for (const byNs of s.table.groups) {
+      const m = byNs?.get(namespace);
+      if (m) for (const k of m.keys()) keys.push(k);
+    }
+    for (const k of keys) {
+      this.setCurrentKey(unStateKey(k));
+      fn(this.rawKey);
+    }
+    this.setCurrentKey(saved);
+  }
+
+  numKeys(): number {
+    const keys = new Set<unknown>();
+    for (const s of this.states.values()) for (const byNs of s.table.groups) if (byNs) for (const m of byNs.values()) for (const k of m.keys()) keys.add(k);
+    return keys.size;
+  }
+
+  close(): void {
+    this.states.clear();
+  }
+}
+
+/** Composite keys are stored as canonical strings; get the key back for applyToAllKeys. */
+function unStateKey(k: unknown): unknown {
+  if (typeof k !== 'string') return k;
+  if (k.startsWith('K:')) return JSON.parse(k.slice(2)) as unknown;
+  if (k.startsWith('D:')) return new Date(Number(k.slice(2)));
+  return k;
+}
+
+abstract class HeapState implements InternalKvState {
+  abstract readonly kind: StateDescriptor['kind'];
+  readonly table: StateTable<unknown>;
+  protected ns: Ns = VOID_NAMESPACE;
+  protected readonly ttlMs: number;
+  protected readonly touchOnRead: boolean;
+  protected readonly returnExpired: boolean;
+
+  constructor(
+    protected readonly backend: HeapKeyedStateBackend,
+    size: number,
+    protected readonly ttl: StateTtlConfig | undefined,
+  ) {
+    this.table = new StateTable(size);
+    this.ttlMs = ttl?.ttlMillis ?? 0;
+    this.touchOnRead = ttl?.updateType === 'OnReadAndWrite';
+    this.returnExpired = ttl?.stateVisibility === 'ReturnExpiredIfNotCleanedUp';
+  }
+
+  setCurrentNamespace(namespace: Ns): void {
+    this.ns = namespace;
+  }
+
+  clear(): void {
+    this.table.remove(this.backend.currentGroup(), this.ns, this.backend.currentMapKey());
+  }
+
+  /** The stored value for the current key and namespace, or undefined. */
+  protected load(): unknown {
+    return this.table.get(this.backend.currentGroup(), this.ns, this.backend.currentMapKey());
+  }
+
+  protected store(v: unknown): void {
+    this.table.put(this.backend.currentGroup(), this.ns, this.backend.currentMapKey(), v);
+  }
+
+  /** Whether a stamped entry has expired (and is then treated as absent). */
+  protected expired(e: Stamped<unknown>, now: number): boolean {
+    return !this.returnExpired && now - e.t >= this.ttlMs;
+  }
+
+  protected now(): number {
+    return this.backend.options.now();
+  }
+
+  /** Internal access for merging windows: the raw stored value of a namespace. */
+  loadNs(ns: Ns): unknown {
+    return this.table.get(this.backend.currentGroup(), ns, this.backend.currentMapKey());
+  }
+  removeNs(ns: Ns): void {
+    this.table.remove(this.backend.currentGroup(), ns, this.backend.currentMapKey());
+  }
+}
+
+/** A single value; TTL wraps it with its write time. */
+abstract class SingleValueState extends HeapState {
+  protected getValue(): unknown {
+    const s = this.load();
+    if (s === undefined || !this.ttl) return s;
+    const e = s as Stamped<unknown>;
+    const now = this.now();
+    if (this.expired(e, now)) {
+      this.clear();
+      return undefined;
+    }
+    if (this.touchOnRead) e.t = now;
+    return e.v;
+  }
+  protected setValue(v: unknown): void {
+    this.store(this.ttl ? { v, t: this.now() } : v);
+  }
+  protected unwrap(s: unknown): unknown {
+    return s === undefined || !this.ttl ? s : (s as Stamped<unknown>).v;
+  }
+}
+
+class HeapValueState extends SingleValueState {
+  readonly kind = 'value' as const;
+  constructor(backend: HeapKeyedStateBackend, size: number, ttl: StateTtlConfig | undefined, private readonly defaultValue: unknown) {
+    super(backend, size, ttl);
+  }
+  value(): unknown {
+    const v = this.getValue();
+    return v === undefined ? this.defaultValue : v;
+  }
+  update(v: unknown): void {
+    if (v === null || v === undefined) this.clear();
+    else this.setValue(v);
+  }
+}
+
+class HeapReducingState extends SingleValueState {
+  readonly kind = 'reducing' as const;
+  constructor(backend: HeapKeyedStateBackend, size: number, ttl: StateTtlConfig | undefined, private readonly reduce: (a: unknown, b: unknown) => unknown) {
+    super(backend, size, ttl);
+  }
+  get(): unknown {
+    return this.getValue() ?? null;
+  }
+  add(v: unknown): void {
+    const prev = this.getValue();
+    this.setValue(prev === undefined ? v : this.reduce(prev, v));
+  }
+  mergeNamespaces(target: Ns, sources: Ns[]): void {
+    let acc: unknown = undefined;
+    for (const ns of sources) {
+      const v = this.unwrap(this.loadNs(ns));
+      if (v !== undefined) acc = acc === undefined ? v : this.reduce(acc, v);
+      this.removeNs(ns);
+    }
+    if (acc === undefined) return;
+    const saved = this.ns;
+    this.ns = target;
+    const cur = this.getValue();
+    this.setValue(cur === undefined ? acc : this.reduce(cur, acc));
+    this.ns = saved;
+  }
+}
+
+class HeapAggregatingState extends SingleValueState {
+  readonly kind = 'aggregating' as const;
+  constructor(backend: HeapKeyedStateBackend, size: number, ttl: StateTtlConfig | undefined, private readonly fn: AggregateFunction<unknown, unknown, unknown>) {
+    super(backend, size, ttl);
+  }
+  get(): unknown {
+    const acc = this.getValue();
+    return acc === undefined ? null : this.fn.getResult(acc);
+  }
+  add(v: unknown): void {
+    const acc = this.getValue();
+    this.setValue(this.fn.add(v, acc === undefined ? this.fn.createAccumulator() : acc));
+  }
+  mergeNamespaces(target: Ns, sources: Ns[]): void {
+    let acc: unknown = undefined;
+    const merge = (a: unknown, b: unknown): unknown => {
+      if (typeof this.fn.merge !== 'function') throw new UsageError('Merging windows (session windows) with aggregate() need an AggregateFunction with merge(a, b).');
+      return this.fn.merge(a, b);
+    };
+    for (const ns of sources) {
+      const v = this.unwrap(this.loadNs(ns));
+      if (v !== undefined) acc = acc === undefined ? v : merge(acc, v);
+      this.removeNs(ns);
+    }
+    if (acc === undefined) return;
+    const saved = this.ns;
+    this.ns = target;
+    const cur = this.getValue();
+    this.setValue(cur === undefined ? acc : merge(cur, acc));
+    this.ns = saved;
+  }
+}
+
+/** Elements in an array; with TTL each element carries its own write time, as in Flink. */
+class HeapListState extends HeapState {
+  readonly kind = 'list' as const;
+  get(): Iterable<unknown> {
+    const arr = this.load() as unknown[] | undefined;
+    if (arr === undefined) return [];
+    if (!this.ttl) return arr;
+    const now = this.now();
+    const live = (arr as Stamped<unknown>[]).filter((e) => !this.expired(e, now));
+    if (live.length !== arr.length) {
+      if (live.length === 0) this.clear();
+      else this.store(live);
+    }
+    if (this.touchOnRead) for (const e of live) e.t = now;
+    return live.map((e) => e.v);
+  }
+  add(v: unknown): void {
+    if (v === null || v === undefined) throw new UsageError('ListState.add: null and undefined cannot be added to a list state.');
+    let arr = this.load() as unknown[] | undefined;
+    if (arr === undefined) this.store((arr = []));
+    arr.push(this.ttl ? { v, t: this.now() } : v);
+  }
+  addAll(vs: Iterable<unknown>): void {
+    for (const v of vs) this.add(v);
+  }
+  update(vs: Iterable<unknown>): void {
+    this.clear();
+    this.addAll(vs);
+  }
+  mergeNamespaces(target: Ns, sources: Ns[]): void {
+    const merged: unknown[] = [];
+    for (const ns of sources) {
+      const arr = this.loadNs(ns) as unknown[] | undefined;
+      if (arr) merged.push(...arr);
+      this.removeNs(ns);
+    }
+    if (merged.length === 0) return;
+    const saved = this.ns;
+    this.ns = target;
+    const cur = this.load() as unknown[] | undefined;
+    if (cur) cur.push(...merged);
+    else this.store(merged);
+    this.ns = saved;
+  }
+}
+
+/** A Map per key; user keys are normalized like record keys, and each entry keeps the user's key. */
+class HeapMapState extends HeapState {
+  readonly kind = 'map' as const;
+  private map(create: boolean): Map<unknown, [unknown, unknown, number]> | undefined {
+    let m = this.load() as Map<unknown, [unknown, unknown, number]> | undefined;
+    if (m === undefined && create) this.store((m = new Map()));
+    return m;
+  }
+  /** The entry unless it expired (then it is removed). */
+  private live(m: Map<unknown, [unknown, unknown, number]>, mk: unknown, now: number): [unknown, unknown, number] | undefined {
+    const e = m.get(mk);
+    if (e === undefined || !this.ttl) return e;
+    if (!this.returnExpired && now - e[2] >= this.ttlMs) {
+      m.delete(mk);
+      if (m.size === 0) this.clear();
+      return undefined;
+    }
+    if (this.touchOnRead) e[2] = now;
+    return e;
+  }
+  get(k: unknown): unknown {
+    const m = this.map(false);
+    if (!m) return null;
+    const e = this.live(m, stateKey(k), this.ttl ? this.now() : 0);
+    return e === undefined ? null : e[1];
+  }
+  put(k: unknown, v: unknown): void {
+    (this.map(true) as Map<unknown, [unknown, unknown, number]>).set(stateKey(k), [k, v, this.ttl ? this.now() : 0]);
+  }
+  putAll(entries: Map<unknown, unknown> | Iterable<[unknown, unknown]> | Record<string, unknown>): void {
+    const it: Iterable<[unknown, unknown]> =
+      entries instanceof Map || Symbol.iterator in (entries as object) ? (entries as Iterable<[unknown, unknown]>) : Object.entries(entries as Record<string, unknown>);
+    for (const [k, v] of it) this.put(k, v);
+  }
+  remove(k: unknown): void {
+    const m = this.map(false);
+    if (!m) return;
+    m.delete(stateKey(k));
+    if (m.size === 0) this.clear();
+  }
+  contains(k: unknown): boolean {
+    const m = this.map(false);
+    return m !== undefined && this.live(m, stateKey(k), this.ttl ? this.now() : 0) !== undefined;
+  }
+  private liveEntries(): Array<[unknown, unknown, number]> {
+    const m = this.map(false);
+    if (!m) return [];
+    if (!this.ttl) return [...m.values()];
+    const now = this.now();
+    const out: Array<[unknown, unknown, number]> = [];
+    for (const mk of [...m.keys()]) {
+      const e = this.live(m, mk, now);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+  entries(): Iterable<[unknown, unknown]> {
+    return this.liveEntries().map((e) => [e[0], e[1]] as [unknown, unknown]);
+  }
+  keys(): Iterable<unknown> {
+    return this.liveEntries().map((e) => e[0]);
+  }
+  values(): Iterable<unknown> {
+    return this.liveEntries().map((e) => e[1]);
+  }
+  isEmpty(): boolean {
+    return this.liveEntries().length === 0;
+  }
+  iterator(): Iterator<[unknown, unknown]> {
+    return (this.entries() as Array<[unknown, unknown]>)[Symbol.iterator]();
+  }
+}
+
+/** State kinds whose contents of several namespaces can be combined (merging windows need this). */
+export interface MergingState {
+  mergeNamespaces(target: Ns, sources: Ns[]): void;
+}

@@ -1,0 +1,46 @@
+/** Operator state on the heap: named lists and broadcast maps per operator instance. */
+import type { OperatorStateBackend } from './state-backend.js';
+import { UsageError } from '../../util/errors.js';
+
+export class HeapOperatorStateBackend implements OperatorStateBackend {
+  private readonly lists = new Map<string, { union: boolean; items: unknown[] }>();
+  private readonly broadcast = new Map<string, Map<unknown, unknown>>();
+
+  constructor(private readonly operatorName: string) {}
+
+  getListState<T>(name: string, union: boolean): ReturnType<OperatorStateBackend['getListState']> & { get(): Iterable<T> } {
+    let l = this.lists.get(name);
+    if (!l) this.lists.set(name, (l = { union, items: [] }));
+    else if (l.union !== union) {
+      throw new UsageError(`Operator state '${name}' of ${this.operatorName} was created as ${l.union ? 'union ' : ''}list state; ask for it the same way.`);
+    }
+    const list = l;
+    return {
+      get: () => list.items as T[],
+      add: (v: unknown) => {
+        if (v === null || v === undefined) throw new UsageError('ListState.add: null and undefined cannot be added to a list state.');
+        list.items.push(v);
+      },
+      addAll: (vs: Iterable<unknown>) => {
+        for (const v of vs) list.items.push(v);
+      },
+      update: (vs: Iterable<unknown>) => {
+        list.items = [...vs];
+      },
+      clear: () => {
+        list.items = [];
+      },
+    };
+  }
+
+  getBroadcastState<K, V>(name: string): Map<K, V> {
+    let m = this.broadcast.get(name);
+    if (!m) this.broadcast.set(name, (m = new Map()));
+    return m as Map<K, V>;
+  }
+
+  close(): void {
+    this.lists.clear();
+    this.broadcast.clear();
+  }
+}

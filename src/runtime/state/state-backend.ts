@@ -1,0 +1,80 @@
+/**
+ * The state backend contract. Keyed state lives in a KeyedStateBackend per keyed operator instance, held
+ * per key group so that a snapshot can be written and later split across another parallelism by key-group
+ * ranges (the checkpoint issue adds snapshots and a disk implementation behind this same interface).
+ */
+import type { StateDescriptor } from '../../api/state.js';
+import { UsageError } from '../../util/errors.js';
+
+/** An inclusive range of key groups, Flink's KeyGroupRange. */
+export interface KeyGroupRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Flink's KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex. */
+export function keyGroupRangeForSubtask(maxParallelism: number, parallelism: number, subtask: number): KeyGroupRange {
+  return {
+    start: Math.floor((subtask * maxParallelism + parallelism - 1) / parallelism),
+    end: Math.floor(((subtask + 1) * maxParallelism - 1) / parallelism),
+  };
+}
+
+/** The namespace of state that is not scoped to a window. */
+export const VOID_NAMESPACE = '';
+
+/** A state object as the runtime uses it: scoped to the backend's current key and its own namespace. */
+export interface InternalKvState {
+  /** Namespaces are primitives (a window is turned into one by the window operator). */
+  setCurrentNamespace(namespace: string | number): void;
+  clear(): void;
+}
+
+export interface KeyedStateBackendOptions {
+  /** Name of the operator, for messages. */
+  operatorName: string;
+  maxParallelism: number;
+  keyGroupRange: KeyGroupRange;
+  /** Wall-clock time for state TTL. */
+  now(): number;
+}
+
+export interface KeyedStateBackend {
+  readonly keyGroupRange: KeyGroupRange;
+  /** Scopes every state of this backend to `key` (as the key selector returned it) until the next call. */
+  setCurrentKey(key: unknown): void;
+  getCurrentKey(): unknown;
+  /**
+   * The state the descriptor names, created on first use; always the same object for the same name. The
+   * state starts in the void namespace.
+   */
+  getPartitionedState<S>(descriptor: StateDescriptor): S & InternalKvState;
+  /** Calls `fn` for every key that has a value in the named state and namespace (the current key changes). */
+  applyToAllKeys(stateName: string, namespace: string | number, fn: (key: unknown) => void): void;
+  /** Number of keys with a value in any state (for tests and metrics). */
+  numKeys(): number;
+  close(): void;
+}
+
+export interface OperatorStateBackend {
+  getListState<T>(name: string, union: boolean): { get(): Iterable<T>; add(v: T): void; addAll(vs: Iterable<T>): void; update(vs: Iterable<T>): void; clear(): void };
+  getBroadcastState<K, V>(name: string): Map<K, V>;
+  close(): void;
+}
+
+/** Creates the state holders of one task; chosen by `state.backend` (only `hashmap`, on the heap, so far). */
+export interface StateBackend {
+  readonly name: string;
+  createKeyedStateBackend(options: KeyedStateBackendOptions): KeyedStateBackend;
+  createOperatorStateBackend(operatorName: string): OperatorStateBackend;
+}
+
+/** Keyed state or timers asked for outside a keyed stream: a usage mistake. */
+export class KeyedStateNotAvailableError extends UsageError {
+  constructor(what: string, operatorName: string) {
+    super(
+      `${what} can only be used on a keyed stream, i.e. after keyBy() (operator ${operatorName}). ` +
+        'Add keyBy(...) before this operator, or use operator state (a CheckpointedFunction) instead.',
+    );
+  }
+}

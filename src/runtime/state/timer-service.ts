@@ -1,0 +1,192 @@
+/**
+ * Timers of a keyed operator (Flink's InternalTimerService): event-time timers fire when the watermark
+ * passes them, processing-time timers when the wall clock does, each with the key (and namespace) it was
+ * registered for. A timer is unique per key, namespace and time; registering it again changes nothing.
+ */
+import type { KeyedStateBackend } from './state-backend.js';
+import { stateKey } from './state-key.js';
+
+type Ns = string | number;
+
+/** The task's clock and its one-shot wall-clock callbacks, run on the task's thread between records. */
+export interface ProcessingTimeService {
+  getCurrentProcessingTime(): number;
+  /** Calls `cb(time)` at or after `time`; returns a function that cancels it. */
+  registerTimer(time: number, cb: (time: number) => void): () => void;
+}
+
+export interface InternalTimer {
+  readonly key: unknown;
+  readonly namespace: Ns;
+  readonly timestamp: number;
+}
+
+export interface Triggerable {
+  onEventTime(timer: InternalTimer): void;
+  onProcessingTime(timer: InternalTimer): void;
+}
+
+interface QueuedTimer extends InternalTimer {
+  readonly id: string;
+  readonly seq: number;
+}
+
+/** A binary min-heap of timers by time, then registration order; deleted timers are skipped lazily. */
+class TimerQueue {
+  private readonly heap: QueuedTimer[] = [];
+  readonly live = new Map<string, QueuedTimer>();
+  private seq = 0;
+
+  add(key: unknown, namespace: Ns, timestamp: number): boolean {
+    const id = timerId(key, namespace, timestamp);
+    if (this.live.has(id)) return false;
+    const t: QueuedTimer = { key, namespace, timestamp, id, seq: this.seq++ };
+    this.live.set(id, t);
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(t, h[p] as QueuedTimer)) break;
+      h[i] = h[p] as QueuedTimer;
+      i = p;
+    }
+    h[i] = t;
+    return true;
+  }
+
+  delete(key: unknown, namespace: Ns, timestamp: number): void {
+    this.live.delete(timerId(key, namespace, timestamp));
+  }
+
+  /** The earliest live timer, or undefined. */
+  peek(): QueuedTimer | undefined {
+    const h = this.heap;
+    while (h.length > 0) {
+      const top = h[0] as QueuedTimer;
+      if (this.live.get(top.id) === top) return top;
+      this.popTop();
+    }
+    return undefined;
+  }
+
+  /** Removes and returns the earliest live timer if it is due at `time`. */
+  pollDue(time: number): QueuedTimer | undefined {
+    const top = this.peek();
+    if (top === undefined || top.timestamp > time) return undefined;
+    this.popTop();
+    this.live.delete(top.id);
+    return top;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  private popTop(): void {
+    const h = this.heap;
+    const last = h.pop() as QueuedTimer;
+    if (h.length === 0) return;
+    let i = 0;
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r] as QueuedTimer, h[l] as QueuedTimer) ? r : l;
+      if (!before(h[c] as QueuedTimer, last)) break;
+      h[i] = h[c] as QueuedTimer;
+      i = c;
+    }
+    h[i] = last;
+  }
+}
+
+function before(a: QueuedTimer, b: QueuedTimer): boolean {
+  return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
+}
+
+function timerId(key: unknown, namespace: Ns, timestamp: number): string {
+  const k = stateKey(key);
+  return `${typeof k}:${String(k)}\u0000${typeof namespace}:${namespace}\u0000${timestamp}`;
+}
+
+export class InternalTimerService {
+  private readonly eventTimers = new TimerQueue();
+  private readonly processingTimers = new TimerQueue();
+  private currentWatermark = Number.NEGATIVE_INFINITY;
+  private scheduledAt = Number.POSITIVE_INFINITY;
+  private cancelScheduled: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly backend: KeyedStateBackend,
+    private readonly clock: ProcessingTimeService,
+    private readonly target: Triggerable,
+  ) {}
+
+  currentProcessingTime(): number {
+    return this.clock.getCurrentProcessingTime();
+  }
+
+  getCurrentWatermark(): number {
+    return this.currentWatermark;
+  }
+
+  registerEventTimeTimer(namespace: Ns, time: number): void {
+    this.eventTimers.add(this.backend.getCurrentKey(), namespace, time);
+  }
+
+  deleteEventTimeTimer(namespace: Ns, time: number): void {
+    this.eventTimers.delete(this.backend.getCurrentKey(), namespace, time);
+  }
+
+  registerProcessingTimeTimer(namespace: Ns, time: number): void {
+    if (this.processingTimers.add(this.backend.getCurrentKey(), namespace, time) && time < this.scheduledAt) this.schedule(time);
+  }
+
+  deleteProcessingTimeTimer(namespace: Ns, time: number): void {
+    this.processingTimers.delete(this.backend.getCurrentKey(), namespace, time);
+  }
+
+  /** Fires every event-time timer at or before `watermark`, in time order (also those registered meanwhile). */
+  advanceWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    for (let t = this.eventTimers.pollDue(watermark); t !== undefined; t = this.eventTimers.pollDue(watermark)) {
+      this.backend.setCurrentKey(t.key);
+      this.target.onEventTime(t);
+    }
+  }
+
+  numEventTimeTimers(): number {
+    return this.eventTimers.size;
+  }
+
+  numProcessingTimeTimers(): number {
+    return this.processingTimers.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
+  }
+
+  private schedule(time: number): void {
+    this.cancelScheduled?.();
+    this.scheduledAt = time;
+    this.cancelScheduled = this.clock.registerTimer(time, (now) => this.onClock(now));
+  }
+
+  private onClock(now: number): void {
+    this.cancelScheduled = undefined;
+    this.scheduledAt = Number.POSITIVE_INFINITY;
+    if (this.closed) return;
+    for (let t = this.processingTimers.pollDue(now); t !== undefined; t = this.processingTimers.pollDue(now)) {
+      this.backend.setCurrentKey(t.key);
+      this.target.onProcessingTime(t);
+    }
+    const next = this.processingTimers.peek();
+    if (next !== undefined) this.schedule(next.timestamp);
+  }
+}
