@@ -17,6 +17,8 @@ export interface CapturedPipeline {
   defaultParallelism: number;
   maxParallelism: number;
   bufferTimeout: number;
+  autoWatermarkInterval: number;
+  timeCharacteristic: 'ProcessingTime' | 'IngestionTime' | 'EventTime';
   /** 0-based count of `execute()` calls before this one in the same program run. */
   executeIndex: number;
 }
@@ -36,6 +38,8 @@ export interface ExecutionContext {
   /** Parallelism for operators that do not set their own (`-p`, else `parallelism.default`). */
   readonly defaultParallelism: number;
   readonly bufferTimeout: number;
+  /** `pipeline.auto-watermark-interval` (ms); 200 when not given. */
+  readonly autoWatermarkInterval?: number;
   execute(pipeline: CapturedPipeline): Promise<JobExecutionResultData>;
 }
 

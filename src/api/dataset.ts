@@ -126,6 +126,8 @@ export class ExecutionEnvironment {
       defaultParallelism: this.parallelism,
       maxParallelism: -1,
       bufferTimeout: -1,
+      autoWatermarkInterval: 0,
+      timeCharacteristic: 'ProcessingTime',
       executeIndex: nextExecuteIndex(),
     });
     return new JobExecutionResult(data);

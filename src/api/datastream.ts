@@ -1,5 +1,6 @@
 /** DataStream and KeyedStream: Flink's streaming transformations. */
 import type {
+  Collector,
   FilterFunction,
   FlatMapFunction,
   KeySelector,
@@ -11,6 +12,15 @@ import type {
 import type { StreamExecutionEnvironment } from './stream-environment.js';
 import { checkParallelism, checkPath } from './stream-environment.js';
 import type { KeySpec, PartitionerType, Transformation } from './transformation.js';
+import { checkOutputTag, type OutputTag } from './output-tag.js';
+import type { KeyedProcessFunction, ProcessFunction } from './process-functions.js';
+import type {
+  AscendingTimestampExtractor,
+  AssignerWithPeriodicWatermarks,
+  AssignerWithPunctuatedWatermarks,
+  BoundedOutOfOrdernessTimestampExtractor,
+  WatermarkStrategy,
+} from './watermark.js';
 import { UsageError } from '../util/errors.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
@@ -22,7 +32,39 @@ export class DataStream<T> {
   ) {}
 
   getParallelism(): number {
-    return this.transformation.parallelism === -1 ? this.env.getParallelism() : this.transformation.parallelism;
+    let t = this.transformation;
+    while (t.virtual && t.inputs.length === 1 && t.parallelism === -1) t = t.inputs[0] as Transformation;
+    return t.parallelism === -1 ? this.env.getParallelism() : t.parallelism;
+  }
+
+  /**
+   * Gives records their event-time timestamps and emits watermarks: a WatermarkStrategy, or one of Flink
+   * 1.9's assigners (BoundedOutOfOrdernessTimestampExtractor, AscendingTimestampExtractor, periodic or
+   * punctuated assigner objects).
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T> | BoundedOutOfOrdernessTimestampExtractor<T> | AscendingTimestampExtractor<T> | AssignerWithPeriodicWatermarks<T> | AssignerWithPunctuatedWatermarks<T>): SingleOutputStreamOperator<T> {
+    if (strategy === null || typeof strategy !== 'object') {
+      throw new UsageError('assignTimestampsAndWatermarks: give a WatermarkStrategy, e.g. WatermarkStrategy.forBoundedOutOfOrderness(Duration.ofSeconds(5)).withTimestampAssigner((e) => e.timestamp).');
+    }
+    const t = this.env.registry.create({
+      name: 'Timestamps/Watermarks',
+      operator: 'timestamps-watermarks',
+      fns: [strategy],
+      inputs: [this.transformation],
+      ...(this.transformation.parallelism > 0 ? { parallelism: this.transformation.parallelism } : {}),
+    });
+    return new SingleOutputStreamOperator<T>(this.env, t);
+  }
+
+  /**
+   * A ProcessFunction: per record, with its timestamp, side outputs and the current watermark. On a keyed
+   * stream a KeyedProcessFunction, which also has keyed state and timers.
+   */
+  process<O>(fn: ProcessFunction<T, O> | KeyedProcessFunction<unknown, T, O> | { processElement(value: T, ctx: never, out: Collector<O>): unknown }): SingleOutputStreamOperator<O> {
+    if (this instanceof KeyedStream) {
+      return this.oneInput<O>('KeyedProcess', 'keyed-process', fn, { keySpec: this.keySpec });
+    }
+    return this.oneInput<O>('Process', 'process', fn);
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
@@ -119,12 +161,14 @@ export class DataStream<T> {
   /** @internal */
   protected oneInput<O>(name: string, operator: string, fn: unknown, extra: Partial<{ keySpec: KeySpec; params: Record<string, string | number | boolean | null> }> = {}): SingleOutputStreamOperator<O> {
     checkFunction(fn, name);
+    // Functions right after keyBy() see the keyed state of the record's key, as in Flink.
+    const keySpec = extra.keySpec ?? (this instanceof KeyedStream ? this.keySpec : undefined);
     const t = this.env.registry.create({
       name,
       operator,
       fns: [fn],
       inputs: [this.transformation],
-      ...(extra.keySpec !== undefined ? { keySpec: extra.keySpec } : {}),
+      ...(keySpec !== undefined ? { keySpec } : {}),
       ...(extra.params ? { params: extra.params } : {}),
     });
     return new SingleOutputStreamOperator<O>(this.env, t);
@@ -148,6 +192,18 @@ export class DataStream<T> {
 
 /** Settings that apply to the operator just created (Flink's SingleOutputStreamOperator). */
 export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  /** The records this operator emitted to the side output `tag` (`ctx.output(tag, value)`). */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    checkOutputTag(tag, 'getSideOutput');
+    const t = this.env.registry.create({
+      name: `SideOutput(${tag.id})`,
+      virtual: 'side-output',
+      sideOutputTag: tag.id,
+      inputs: [this.transformation],
+    });
+    return new DataStream<X>(this.env, t);
+  }
+
   setParallelism(parallelism: number): this {
     checkParallelism(parallelism, 'setParallelism');
     if (this.transformation.nonParallel && parallelism !== 1) {

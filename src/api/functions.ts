@@ -48,6 +48,12 @@ export type SinkFunction<T> = Fn<'invoke', (value: T) => void | Promise<void>>;
 /** A source the user writes: an async generator, or an object with `run(ctx)` and `cancel()`. */
 export interface SourceContext<T> {
   collect(record: T): void;
+  /** Emits a record with an event-time timestamp (epoch milliseconds). */
+  collectWithTimestamp(record: T, timestamp: number): void;
+  /** Declares that no record with a timestamp at or below `watermark` will follow. */
+  emitWatermark(watermark: number | { getTimestamp(): number }): void;
+  /** This source instance has no data for now: downstream stops waiting for its watermarks. */
+  markAsTemporarilyIdle(): void;
   /** Resolves when downstream can take more; await it in loops so back pressure and cancellation work. */
   yield(): Promise<void>;
   isRunning(): boolean;

@@ -29,3 +29,55 @@ export { JobExecutionResult } from './context.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
 export { formatRecord } from './format.js';
+export { ExecutionConfig } from './stream-environment.js';
+export { Time, Duration, type TimeSpan, type TimeUnit } from './time.js';
+export {
+  AscendingTimestampExtractor,
+  BoundedOutOfOrdernessTimestampExtractor,
+  TimeCharacteristic,
+  Watermark,
+  WatermarkStrategy,
+  type AssignerWithPeriodicWatermarks,
+  type AssignerWithPunctuatedWatermarks,
+  type TimestampAssigner,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+} from './watermark.js';
+export { OutputTag } from './output-tag.js';
+export {
+  AbstractRichFunction,
+  KeyedProcessFunction,
+  ProcessFunction,
+  RichFilterFunction,
+  RichFlatMapFunction,
+  RichMapFunction,
+  RichReduceFunction,
+  RichSinkFunction,
+  type KeyedOnTimerContext,
+  type KeyedProcessContext,
+  type OnTimerContext,
+  type ProcessContext,
+  type TimeDomain,
+  type TimerService,
+} from './process-functions.js';
+export {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateTtlConfig,
+  ValueStateDescriptor,
+  type AggregateFunction,
+  type AggregatingState,
+  type BroadcastState,
+  type FunctionInitializationContext,
+  type KeyedStateStore,
+  type ListState,
+  type MapState,
+  type OperatorStateStore,
+  type ReadOnlyBroadcastState,
+  type ReducingState,
+  type State,
+  type ValueState,
+} from './state.js';

@@ -18,6 +18,7 @@ import {
 import { SingleOutputStreamOperator } from './datastream.js';
 import type { SourceFunction } from './functions.js';
 import { TransformationRegistry, type Json } from './transformation.js';
+import type { TimeCharacteristic } from './watermark.js';
 import { UsageError } from '../util/errors.js';
 
 export class StreamExecutionEnvironment {
@@ -27,11 +28,32 @@ export class StreamExecutionEnvironment {
   private maxParallelism = -1;
   private bufferTimeout: number;
   private runtimeMode: RuntimeMode = 'STREAMING';
+  private timeCharacteristic: TimeCharacteristic = 'ProcessingTime';
+  private readonly config: ExecutionConfig;
 
   protected constructor() {
     const ctx = currentExecutionContext();
     this.parallelism = ctx.defaultParallelism;
     this.bufferTimeout = ctx.bufferTimeout;
+    this.config = new ExecutionConfig(ctx.autoWatermarkInterval ?? 200);
+  }
+
+  /**
+   * Flink 1.9's switch: what `timeWindow()` means (ProcessingTime, the default here as in 1.9, or
+   * EventTime) and, with IngestionTime, sources stamp each record with the wall clock.
+   */
+  setStreamTimeCharacteristic(characteristic: TimeCharacteristic): this {
+    if (characteristic !== 'ProcessingTime' && characteristic !== 'IngestionTime' && characteristic !== 'EventTime') {
+      throw new UsageError(`setStreamTimeCharacteristic: unknown characteristic '${String(characteristic)}'; use TimeCharacteristic.ProcessingTime, IngestionTime or EventTime.`);
+    }
+    this.timeCharacteristic = characteristic;
+    return this;
+  }
+  getStreamTimeCharacteristic(): TimeCharacteristic {
+    return this.timeCharacteristic;
+  }
+  getConfig(): ExecutionConfig {
+    return this.config;
   }
 
   static getExecutionEnvironment(): StreamExecutionEnvironment {
@@ -161,9 +183,27 @@ export class StreamExecutionEnvironment {
       defaultParallelism: this.parallelism,
       maxParallelism: this.maxParallelism,
       bufferTimeout: this.bufferTimeout,
+      autoWatermarkInterval: this.config.getAutoWatermarkInterval(),
+      timeCharacteristic: this.timeCharacteristic,
       executeIndex: nextExecuteIndex(),
     });
     return new JobExecutionResult(data);
+  }
+}
+
+/** Settings of a job that are not about parallelism (Flink's ExecutionConfig), as far as they apply here. */
+export class ExecutionConfig {
+  constructor(private autoWatermarkInterval: number) {}
+  /** How often timestamp assigners emit watermarks, in ms (`pipeline.auto-watermark-interval`); 0 turns it off. */
+  setAutoWatermarkInterval(intervalMillis: number): this {
+    if (!Number.isInteger(intervalMillis) || intervalMillis < 0) {
+      throw new UsageError(`setAutoWatermarkInterval(${intervalMillis}): use 0 (off) or a positive number of milliseconds.`);
+    }
+    this.autoWatermarkInterval = intervalMillis;
+    return this;
+  }
+  getAutoWatermarkInterval(): number {
+    return this.autoWatermarkInterval;
   }
 }
 

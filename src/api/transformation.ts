@@ -29,8 +29,10 @@ export interface Transformation {
   /** User functions of the operator, bound on the TaskManager by transformation id. */
   readonly fns: readonly unknown[];
   readonly inputs: readonly Transformation[];
-  /** Virtual nodes shape edges, they do not run: a partitioning step or a union of inputs. */
-  readonly virtual: 'partition' | 'union' | undefined;
+  /** Virtual nodes shape edges, they do not run: a partitioning step, a union of inputs, or a side output. */
+  readonly virtual: 'partition' | 'union' | 'side-output' | undefined;
+  /** For a side-output node: the OutputTag id it selects from its input's operator. */
+  readonly sideOutputTag?: string;
   readonly partitioner: PartitionerType | undefined;
   /** For hash partitioning (or a custom partitioner's key): how to extract the key. */
   readonly keySpec: KeySpec | undefined;
@@ -51,7 +53,8 @@ export interface TransformationInit {
   params?: { [key: string]: Json };
   fns?: readonly unknown[];
   inputs?: readonly Transformation[];
-  virtual?: 'partition' | 'union';
+  virtual?: 'partition' | 'union' | 'side-output';
+  sideOutputTag?: string;
   partitioner?: PartitionerType;
   keySpec?: KeySpec;
   parallelism?: number;
@@ -87,6 +90,7 @@ export class TransformationRegistry {
       nonParallel: init.nonParallel ?? false,
       isSink: init.isSink ?? false,
       ...(init.inputSides ? { inputSides: init.inputSides } : {}),
+      ...(init.sideOutputTag !== undefined ? { sideOutputTag: init.sideOutputTag } : {}),
     };
     this.all.push(t);
     if (t.isSink) this.sinks.push(t);

@@ -5,7 +5,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ProgramRunRequest } from '../rest/index.js';
-import { CoreOptions, ExecutionOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, ExecutionOptions, PipelineOptions, type Configuration } from '../config/index.js';
 import { basename } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
@@ -17,6 +17,7 @@ export interface PlanRequest {
   args: string[];
   defaultParallelism: number;
   bufferTimeout: number;
+  autoWatermarkInterval?: number;
   jobId?: string;
 }
 
@@ -88,6 +89,7 @@ export function programPlannerFor(conf: Configuration): (programPath: string, re
       args: req.programArgs,
       defaultParallelism: req.parallelism ?? conf.get(CoreOptions.DEFAULT_PARALLELISM),
       bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
+      autoWatermarkInterval: conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
       ...(req.jobId ? { jobId: req.jobId } : {}),
     });
 }
@@ -95,7 +97,7 @@ export function programPlannerFor(conf: Configuration): (programPath: string, re
 async function planHere(req: PlanRequest): Promise<PlanReply> {
   const bundle = await bundleProgram(req.programPath);
   try {
-    const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout);
+    const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout, req.autoWatermarkInterval);
     if (req.jobId) graph.jobId = req.jobId;
     return { ok: true, jobGraph: graph, fileName: bundle.fileName, data: bundle.data };
   } finally {

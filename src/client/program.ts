@@ -4,7 +4,7 @@
  */
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
 import { setExecutionContext } from '../api/context.js';
-import { CoreOptions, ExecutionOptions, JobManagerOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, ExecutionOptions, JobManagerOptions, PipelineOptions, type Configuration } from '../config/index.js';
 import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../graph/index.js';
 import { decodeRecords, encodeRecord } from '../runtime/codec/index.js';
 import { deserializeError, FlinkError, UsageError } from '../util/errors.js';
@@ -144,6 +144,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
       mode: 'client',
       defaultParallelism,
       bufferTimeout: opts.config.get(ExecutionOptions.BUFFER_TIMEOUT),
+      autoWatermarkInterval: opts.config.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
       execute,
     });
     if (jobs === 0) throw new ProgramMissingJobError();
@@ -193,7 +194,7 @@ export async function planProgram(opts: ProgramOptions): Promise<unknown> {
 }
 
 /** Runs the program only until its first `execute()` and returns that job's graph. */
-export async function capturePlan(bundle: JobBundle, args: string[], defaultParallelism: number, bufferTimeout: number): Promise<JobGraph> {
+export async function capturePlan(bundle: JobBundle, args: string[], defaultParallelism: number, bufferTimeout: number, autoWatermarkInterval = 200): Promise<JobGraph> {
   let captured: JobGraph | undefined;
   let resolveCaptured!: () => void;
   const done = new Promise<void>((r) => (resolveCaptured = r));
@@ -201,6 +202,7 @@ export async function capturePlan(bundle: JobBundle, args: string[], defaultPara
     mode: 'client',
     defaultParallelism,
     bufferTimeout,
+    autoWatermarkInterval,
     execute: (p) => {
       captured = buildJobGraph(p, { args, replay: [], programName: bundle.programName, workingDirectory: process.cwd() }).graph;
       resolveCaptured();

@@ -27,6 +27,10 @@ export const ExecutionOptions = Object.freeze({
 });
 
 export const PipelineOptions = Object.freeze({
+  AUTO_WATERMARK_INTERVAL: durationOption('pipeline.auto-watermark-interval', 200, {
+    description:
+      'How often timestamp assigners are asked for a new watermark (and idle inputs are detected). 0 turns periodic watermarks off.',
+  }),
   MAX_PARALLELISM: intOption('pipeline.max-parallelism', -1, {
     description: 'The maximum parallelism a job can be rescaled to (the number of key groups). -1 derives it from the parallelism.',
     validate: (v) => (v === -1 || (v >= 1 && v <= 32768) ? undefined : `${v} is out of range. Use -1 or a value from 1 to 32768`),

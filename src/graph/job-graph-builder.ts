@@ -19,6 +19,8 @@ interface StreamEdge {
   side: number;
   partitioner: PartitionerType | undefined;
   partitionNode: Transformation | undefined;
+  /** The side output of `source` this edge carries (undefined: the main output). */
+  tag: string | undefined;
 }
 
 export interface BuiltJobGraph {
@@ -104,7 +106,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
     const sv = vertices[vertexOf.get(e.source) as number] as JobVertex;
     const srcOp = sv.operators[opIndexOf.get(e.source) as number] as ChainedOperator;
     if (chainable(e)) {
-      srcOp.outputs.push({ chained: opIndexOf.get(e.target) as number });
+      srcOp.outputs.push({ chained: opIndexOf.get(e.target) as number, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
       continue;
     }
     const edge: JobEdge = {
@@ -117,7 +119,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
       partitionRef: e.partitionNode?.id ?? null,
     };
     jobEdges.push(edge);
-    srcOp.outputs.push({ edge: edge.index });
+    srcOp.outputs.push({ edge: edge.index, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
     sv.outputs.push(edge.index);
     (vertices[edge.target] as JobVertex).inputs.push(edge.index);
   }
@@ -132,6 +134,8 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
     args: opts.args,
     defaultParallelism: p.defaultParallelism,
     bufferTimeout: p.bufferTimeout,
+    autoWatermarkInterval: p.autoWatermarkInterval,
+    timeCharacteristic: p.timeCharacteristic,
     vertices,
     edges: jobEdges,
     plan: { nodes: planNodes(order, inEdges, parallelism) },
@@ -180,14 +184,18 @@ function streamEdges(nodes: Transformation[], parallelism: Map<Transformation, n
   for (const target of nodes) {
     target.inputs.forEach((input, i) => {
       const side = target.inputSides?.[i] ?? i;
-      const walk = (t: Transformation, partitionNode: Transformation | undefined): void => {
+      const walk = (t: Transformation, partitionNode: Transformation | undefined, tag: string | undefined): void => {
         if (t.virtual === 'union') {
-          for (const u of t.inputs) walk(u, partitionNode);
+          for (const u of t.inputs) walk(u, partitionNode, tag);
           return;
         }
         if (t.virtual === 'partition') {
           // The partitioning closest to the consumer wins, as in Flink.
-          walk(t.inputs[0] as Transformation, partitionNode ?? t);
+          walk(t.inputs[0] as Transformation, partitionNode ?? t, tag);
+          return;
+        }
+        if (t.virtual === 'side-output') {
+          walk(t.inputs[0] as Transformation, partitionNode, t.sideOutputTag);
           return;
         }
         let partitioner = partitionNode?.partitioner;
@@ -201,9 +209,9 @@ function streamEdges(nodes: Transformation[], parallelism: Map<Transformation, n
               'such as broadcast, rebalance, shuffle or global.',
           );
         }
-        edges.push({ source: t, target, side, partitioner, partitionNode });
+        edges.push({ source: t, target, side, partitioner, partitionNode, tag });
       };
-      walk(input, undefined);
+      walk(input, undefined, undefined);
     });
   }
   return edges;

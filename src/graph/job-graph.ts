@@ -21,6 +21,8 @@ export interface JobGraph {
   bufferTimeout: number;
   /** `pipeline.auto-watermark-interval` in ms: how often timestamp assigners emit watermarks (0: never). */
   autoWatermarkInterval?: number;
+  /** Flink 1.9's time characteristic; with IngestionTime the sources stamp records with the wall clock. */
+  timeCharacteristic?: 'ProcessingTime' | 'IngestionTime' | 'EventTime';
   vertices: JobVertex[];
   edges: JobEdge[];
   /** Flink's execution-plan JSON of the StreamGraph (what `flink info` prints). */

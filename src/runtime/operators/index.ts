@@ -4,6 +4,8 @@ import * as batch from './batch-operators.js';
 import * as sinks from './sinks.js';
 import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
+import { keyedProcessOperator, processOperator } from './process-operators.js';
+import { timestampsAndWatermarks } from './timestamps-watermarks.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -37,4 +39,7 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'sink:custom': sinks.customSink,
   'sink:collect': sinks.collectSink,
   'sink:count': sinks.countSink,
+  'timestamps-watermarks': timestampsAndWatermarks,
+  process: processOperator,
+  'keyed-process': keyedProcessOperator,
 };

@@ -109,6 +109,8 @@ export function bindFunction<F extends (...args: never[]) => unknown>(fn: unknow
     return {
       call: (m as F).bind(obj) as F,
       open: async (ctx) => {
+        const setContext = obj.setRuntimeContext;
+        if (typeof setContext === 'function') (setContext as (c: RuntimeContext) => void).call(obj, ctx);
         if (typeof open === 'function') await (open as (c: RuntimeContext) => unknown).call(obj, ctx);
       },
       close: async () => {

@@ -190,6 +190,13 @@ export const customSource: OperatorFactory = (ctx) => {
   let running = true;
   const sctx: SourceContext<unknown> = {
     collect: (r) => ctx.output.collect(r),
+    collectWithTimestamp: (r, ts) => {
+      ctx.element.timestamp = ts;
+      ctx.output.collect(r);
+      ctx.element.timestamp = Number.NaN;
+    },
+    emitWatermark: (wm) => ctx.output.emitWatermark(typeof wm === 'number' ? wm : wm.getTimestamp()),
+    markAsTemporarilyIdle: () => ctx.output.emitWatermarkStatus(true),
     yield: () => ctx.yield(),
     isRunning: () => running && !ctx.cancelled,
   };

@@ -159,7 +159,8 @@ export class StreamTask {
           status: (idle) => w.emitWatermarkStatus(idle),
         };
       });
-      const output = chainOutput(targets, el);
+      let output = chainOutput(targets, el);
+      if (i === 0 && vertex.isSource && job.timeCharacteristic === 'IngestionTime') output = ingestionTimeOutput(output, el);
       outputs[i] = output;
       const keyed = t.keySpec !== undefined || t.params.keyed === true;
       const op = factory(this.operatorContext(t, output, runtime, maxParallelism(vertex), keyed));
@@ -194,6 +195,7 @@ export class StreamTask {
       return;
     }
     if (!head.run) throw new FlinkError('NO_INPUT', `${this.name} has neither inputs nor a source.`);
+    if (this.job.timeCharacteristic === 'IngestionTime') this.emitIngestionWatermarks();
     await head.run();
     if (this.cancelled || this.failed) return;
     // A finished source promises no earlier data: the final watermark fires every event-time window.
@@ -421,6 +423,18 @@ export class StreamTask {
     },
   };
 
+  /** Ingestion time: the wall clock, rounded down to the watermark interval, is the source's watermark. */
+  private emitIngestionWatermarks(): void {
+    const interval = this.job.autoWatermarkInterval ?? 200;
+    if (interval <= 0) return;
+    const out = this.outputs[0] as Output;
+    const tick = (now: number): void => {
+      out.emitWatermark(now - (now % interval) - 1);
+      this.processingTime.registerTimer(now + interval, tick);
+    };
+    this.processingTime.registerTimer(Date.now() + interval, tick);
+  }
+
   private clearClockTimers(): void {
     for (const h of this.clockTimers) clearTimeout(h);
     this.clockTimers.clear();
@@ -524,6 +538,18 @@ function chainOutput(targets: OutputTarget[], el: ElementTime): Output {
       for (const t of targets) t.status(idle);
     },
     collectSide: (tag, r) => sideCollect.get(tag)?.(r),
+  };
+}
+
+/** A source's output under ingestion time: every record gets the wall-clock time it was emitted at. */
+function ingestionTimeOutput(inner: Output, el: ElementTime): Output {
+  const collect = inner.collect;
+  return {
+    ...inner,
+    collect: (r) => {
+      el.timestamp = Date.now();
+      collect(r);
+    },
   };
 }
 

@@ -41,6 +41,7 @@ async function capturePipeline(g: JobGraph): Promise<Map<number, Transformation>
     mode: 'task',
     defaultParallelism: g.defaultParallelism,
     bufferTimeout: g.bufferTimeout,
+    autoWatermarkInterval: g.autoWatermarkInterval ?? 200,
     execute: (p): Promise<JobExecutionResultData> => {
       if (p.executeIndex < g.executeIndex) {
         const replay = g.replay[p.executeIndex];

@@ -1,0 +1,130 @@
+/**
+ * ProcessFunction and KeyedProcessFunction: user code with access to timestamps, timers, side outputs
+ * and (keyed) state. Timer callbacks run on the task's thread between records, with the timer's key set.
+ */
+import type { Collector } from '../../api/functions.js';
+import type { OutputTag } from '../../api/output-tag.js';
+import type { OnTimerContext, ProcessContext, TimeDomain, TimerService } from '../../api/process-functions.js';
+import { toKeyExtractor } from '../../api/keys.js';
+import type { KeySpec } from '../../api/transformation.js';
+import { InternalTimerService, VOID_NAMESPACE, type InternalTimer, type KeyedStateBackend } from '../state/index.js';
+import { bindFunction, emitReturned, type OperatorContext, type OperatorFactory, type Output } from './operator.js';
+import { UsageError } from '../../util/errors.js';
+
+type ProcessFn = (value: unknown, ctx: unknown, out: Collector<unknown>) => unknown;
+type OnTimerFn = (timestamp: number, ctx: unknown, out: Collector<unknown>) => unknown;
+
+/** The timestamp as user code sees it: null when the record has none. */
+export function userTimestamp(ts: number): number | null {
+  return ts === ts ? ts : null;
+}
+
+/** A TimerService for user code over an operator's internal timers (void namespace). */
+export function userTimerService(timers: () => InternalTimerService, ctx: OperatorContext, watermark: () => number): TimerService {
+  return {
+    currentProcessingTime: () => ctx.processingTime.getCurrentProcessingTime(),
+    currentWatermark: watermark,
+    registerEventTimeTimer: (t) => timers().registerEventTimeTimer(VOID_NAMESPACE, checkTime(t)),
+    registerProcessingTimeTimer: (t) => timers().registerProcessingTimeTimer(VOID_NAMESPACE, checkTime(t)),
+    deleteEventTimeTimer: (t) => timers().deleteEventTimeTimer(VOID_NAMESPACE, t),
+    deleteProcessingTimeTimer: (t) => timers().deleteProcessingTimeTimer(VOID_NAMESPACE, t),
+  };
+}
+
+function checkTime(t: unknown): number {
+  if (typeof t !== 'number' || Number.isNaN(t)) throw new UsageError(`A timer needs a time in epoch milliseconds (a number), got ${String(t)}.`);
+  return t;
+}
+
+/** Timers are a keyed feature, as in Flink. */
+function noTimers(name: string): () => InternalTimerService {
+  return () => {
+    throw new UsageError(`Setting timers is only supported on keyed streams (operator ${name}). Use keyBy(...) before process(), or a KeyedProcessFunction.`);
+  };
+}
+
+/** The side-output half of every process context. */
+export function sideOutput(out: Output): <X>(tag: OutputTag<X>, value: X) => void {
+  return (tag, value) => {
+    const id = (tag as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') throw new UsageError('ctx.output(tag, value): give an OutputTag, e.g. new OutputTag("late").');
+    out.collectSide(id, value);
+  };
+}
+
+/** A collector that also emits what the function returned (an iterable), as flatMap does. */
+function collectorOf(out: Output): Collector<unknown> {
+  return { collect: (r) => out.collect(r) };
+}
+
+export const processOperator: OperatorFactory = (ctx) => {
+  const f = bindFunction<ProcessFn>(ctx.transformation.fns[0], 'processElement', 'process function');
+  const out = collectorOf(ctx.output);
+  const el = ctx.element;
+  let watermark = Number.NEGATIVE_INFINITY;
+  const pctx: ProcessContext = {
+    timestamp: () => userTimestamp(el.timestamp),
+    timerService: () => userTimerService(noTimers(ctx.transformation.name), ctx, () => watermark),
+    output: sideOutput(ctx.output),
+  };
+  return {
+    open: () => f.open(ctx.runtime),
+    processElement: (r) => emitReturned(f.call(r, pctx, out), out),
+    processWatermark: (wm) => {
+      watermark = wm;
+      ctx.output.emitWatermark(wm);
+    },
+    close: () => f.close(),
+  };
+};
+
+export const keyedProcessOperator: OperatorFactory = (ctx) => {
+  const f = bindFunction<ProcessFn>(ctx.transformation.fns[0], 'processElement', 'process function');
+  const fnObj = ctx.transformation.fns[0] as { onTimer?: OnTimerFn } | null;
+  const onTimer = typeof fnObj === 'object' && fnObj !== null && typeof fnObj.onTimer === 'function' ? fnObj.onTimer.bind(fnObj) : undefined;
+  const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
+  const out = collectorOf(ctx.output);
+  const el = ctx.element;
+  let backend: KeyedStateBackend;
+  let timers: InternalTimerService;
+  let domain: TimeDomain = 'EVENT_TIME';
+
+  const fire = (t: InternalTimer, d: TimeDomain): void => {
+    if (!onTimer) return;
+    domain = d;
+    el.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
+    emitReturned(onTimer(t.timestamp, tctx, out), out);
+  };
+  const services = userTimerService(() => timers, ctx, () => timers.getCurrentWatermark());
+  const pctx = {
+    timestamp: () => userTimestamp(el.timestamp),
+    timerService: () => services,
+    output: sideOutput(ctx.output),
+    getCurrentKey: () => backend.getCurrentKey(),
+  };
+  const tctx: OnTimerContext & { getCurrentKey(): unknown } = { ...pctx, timeDomain: () => domain };
+
+  return {
+    setsKeyContext: true,
+    open: async () => {
+      backend = ctx.keyedStateBackend();
+      timers = new InternalTimerService(backend, ctx.processingTime, {
+        onEventTime: (t) => fire(t, 'EVENT_TIME'),
+        onProcessingTime: (t) => fire(t, 'PROCESSING_TIME'),
+      });
+      await f.open(ctx.runtime);
+    },
+    processElement: (r) => {
+      backend.setCurrentKey(key(r));
+      emitReturned(f.call(r, pctx, out), out);
+    },
+    processWatermark: (wm) => {
+      timers.advanceWatermark(wm);
+      ctx.output.emitWatermark(wm);
+    },
+    close: async () => {
+      timers?.close();
+      await f.close();
+    },
+  };
+};

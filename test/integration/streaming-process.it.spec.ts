@@ -1,0 +1,103 @@
+/**
+ * Event time, keyed state, timers and side outputs on a real in-process cluster (two TaskManagers of two
+ * slots) at parallelism 1 and 3: shuffled input with bounded out-of-orderness, results compared with what
+ * the test computes on its own.
+ */
+import assert from 'node:assert/strict';
+import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+
+const PRELUDE =
+  "import { StreamExecutionEnvironment, ParameterTool, WatermarkStrategy, Duration, Time, KeyedProcessFunction, ProcessFunction, OutputTag, ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, RichFlatMapFunction, TimeCharacteristic, BoundedOutOfOrdernessTimestampExtractor } from 'flink-ts';\n" +
+  "const dir = ParameterTool.fromArgs(process.argv.slice(2)).get('dir', '/nonexistent');\n" +
+  // Events [key, time] for keys k0..k4 at times 0..N*10, shuffled within a window of 5 positions (bounded disorder).
+  'const N = 600;\n' +
+  'const EVENTS = (() => { const e = []; for (let i = 0; i < N; i++) e.push([`k${i % 5}`, i * 10]);\n' +
+  '  let seed = 7; const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;\n' +
+  '  for (let i = 0; i < e.length - 5; i++) { const j = i + Math.floor(rnd() * 5); [e[i], e[j]] = [e[j], e[i]]; } return e; })();\n';
+
+const N = 600;
+const EVENTS: Array<[string, number]> = Array.from({ length: N }, (_, i) => [`k${i % 5}`, i * 10]);
+
+describe('Streaming time, state and timers on a MiniCluster', function () {
+  this.timeout(120_000);
+  const c = new ApiTestCluster(PRELUDE);
+  before(async () => {
+    await c.start();
+  });
+  after(async () => {
+    await c.close();
+  });
+
+  for (const p of PARALLELISMS) {
+    describe(`parallelism ${p}`, () => {
+      it('event-time timers fire once each, in time order per key, with the timer timestamp and key', async () => {
+        const d = await c.scratch(`timers-p${p}`);
+        await c.run(
+          `
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          env.getConfig().setAutoWatermarkInterval(10);
+          class EveryHundred extends KeyedProcessFunction {
+            open() { this.last = this.getRuntimeContext().getState(new ValueStateDescriptor('last')); }
+            processElement(e, ctx, out) {
+              // A timer at the end of each 100 ms bucket; registering it again for the same key changes nothing.
+              ctx.timerService().registerEventTimeTimer(Math.floor(e[1] / 100) * 100 + 99);
+            }
+            onTimer(ts, ctx, out) {
+              const prev = this.last.value();
+              this.last.update(ts);
+              out.collect(JSON.stringify([ctx.getCurrentKey(), ts, prev, ctx.timestamp(), ctx.timeDomain()]));
+            }
+          }
+          env.fromCollection(EVENTS)
+            .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness(Duration.ofMillis(100)).withTimestampAssigner((e) => e[1]))
+            .rebalance()
+            .keyBy((e) => e[0])
+            .process(new EveryHundred())
+            .writeAsText(dir + '/out');
+          await env.execute('timers');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const got = (await outputLines(`${d}/out`)).map((l) => JSON.parse(l) as [string, number, number | null, number, string]);
+        const expected: Array<[string, number, number | null, number, string]> = [];
+        for (let k = 0; k < 5; k++) {
+          const buckets = [...new Set(EVENTS.filter((e) => e[0] === `k${k}`).map((e) => Math.floor(e[1] / 100) * 100 + 99))].sort((a, b) => a - b);
+          buckets.forEach((b, i) => expected.push([`k${k}`, b, i === 0 ? null : (buckets[i - 1] as number), b, 'EVENT_TIME']));
+        }
+        assert.deepStrictEqual(sorted(got), sorted(expected));
+        // Per key, in time order (one key lives in one subtask, whose file keeps emission order).
+        for (let k = 0; k < 5; k++) {
+          const times = got.filter((r) => r[0] === `k${k}`).map((r) => r[1]);
+          assert.deepStrictEqual(times, [...times].sort((a, b) => a - b));
+        }
+      });
+
+      it('keyed state is isolated per key in rich functions after keyBy, side outputs reach getSideOutput', async () => {
+        const d = await c.scratch(`state-p${p}`);
+        await c.run(
+          `
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          const odd = new OutputTag('odd');
+          class Count extends RichFlatMapFunction {
+            open() { this.n = this.getRuntimeContext().getState(new ValueStateDescriptor('n', null, 0)); this.seen = this.getRuntimeContext().getMapState(new MapStateDescriptor('seen')); this.all = this.getRuntimeContext().getListState(new ListStateDescriptor('all')); }
+            flatMap(e, out) { this.n.update(this.n.value() + 1); this.seen.put(e[1] % 3, true); this.all.add(e[1]); if (this.n.value() === 120) out.collect(JSON.stringify([e[0], this.n.value(), [...this.seen.keys()].sort(), [...this.all.get()].length])); }
+          }
+          const counted = env.fromCollection(EVENTS).keyBy((e) => e[0]).flatMap(new Count());
+          counted.writeAsText(dir + '/counts');
+          const split = env.fromCollection(EVENTS).process({ processElement(e, ctx, out) { if ((e[1] / 10) % 2 === 1) ctx.output(odd, e[1]); else out.collect(e[1]); } });
+          split.writeAsText(dir + '/even');
+          split.getSideOutput(odd).map((x) => x * 10).writeAsText(dir + '/odd');
+          await env.execute('state');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const counts = (await outputLines(`${d}/counts`)).map((l) => JSON.parse(l) as unknown);
+        assert.deepStrictEqual(sorted(counts), sorted([0, 1, 2, 3, 4].map((k) => [`k${k}`, 120, [0, 1, 2], 120])));
+        const even = (await outputLines(`${d}/even`)).map(Number);
+        const odd = (await outputLines(`${d}/odd`)).map(Number);
+        assert.deepStrictEqual(even.sort((a, b) => a - b), EVENTS.map((e) => e[1]).filter((t) => (t / 10) % 2 === 0));
+        assert.deepStrictEqual(odd.sort((a, b) => a - b), EVENTS.map((e) => e[1] * 10).filter((t) => (t / 100) % 2 === 1));
+      });
+    });
+  }
+});
