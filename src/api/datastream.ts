@@ -9,6 +9,7 @@ import type {
   SinkFunction,
 } from './functions.js';
 import type { StreamExecutionEnvironment } from './stream-environment.js';
+import type { SerializationSchema } from './sources.js';
 import { checkParallelism, checkPath } from './stream-environment.js';
 import type { KeySpec, PartitionerType, Transformation } from './transformation.js';
 import { UsageError } from '../util/errors.js';
@@ -143,6 +144,21 @@ export class DataStream<T> {
   private sink(name: string, operator: string, params: Record<string, string | number | boolean | null>): DataStreamSink<T> {
     const t = this.env.registry.create({ name, operator, params, inputs: [this.transformation], isSink: true });
     return new DataStreamSink<T>(this.env, t);
+  }
+
+  /**
+   * Writes every record to a TCP server, serialized by `schema` (a function or an object with
+   * `serialize()`, giving a string or bytes), as Flink's writeToSocket: nothing is added between records,
+   * so end each with '\n' when the server reads lines. The job fails if the server cannot be reached.
+   */
+  writeToSocket(hostName: string, port: number, schema: SerializationSchema<T>): DataStreamSink<T> {
+    if (typeof hostName !== 'string' || hostName.length === 0) throw new UsageError('writeToSocket: the host name must be a non-empty string.');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`writeToSocket: invalid port ${port}; use 1..65535.`);
+    const ok = typeof schema === 'function' || (schema !== null && typeof schema === 'object' && typeof (schema as { serialize?: unknown }).serialize === 'function');
+    if (!ok) throw new UsageError('writeToSocket: give a serializer: a function (record) => string | Uint8Array, or an object with serialize(record), such as new SimpleStringSchema().');
+    const s = this.sink('Socket Sink', 'sink:socket', { hostName, port });
+    (s.transformation.fns as unknown[]).push(schema);
+    return s;
   }
 }
 

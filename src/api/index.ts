@@ -29,3 +29,13 @@ export { JobExecutionResult } from './context.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
 export { formatRecord } from './format.js';
+export {
+  DataGeneratorSource,
+  FileProcessingMode,
+  RateLimiterStrategy,
+  SimpleStringSchema,
+  TextInputFormat,
+  type GeneratorFunction,
+  type SerializationSchema,
+  type Source,
+} from './sources.js';

@@ -4,6 +4,10 @@ import * as batch from './batch-operators.js';
 import * as sinks from './sinks.js';
 import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
+import { socketTextSource } from './socket-source.js';
+import { dataGeneratorSource } from './generator-source.js';
+import { fileMonitorSource } from './file-monitor-source.js';
+import { socketSink } from './socket-sink.js';
 
 export type { AccumulatorKind, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -14,7 +18,7 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:sequence': sources.sequenceSource,
   'source:text-file': sources.textFileSource,
   'source:csv-file': sources.csvFileSource,
-  'source:socket': sources.socketSource,
+  'source:socket': socketTextSource,
   'source:custom': sources.customSource,
   map: stream.map,
   'flat-map': stream.flatMap,
@@ -37,4 +41,7 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'sink:custom': sinks.customSink,
   'sink:collect': sinks.collectSink,
   'sink:count': sinks.countSink,
+  'source:data-generator': dataGeneratorSource,
+  'source:file-monitor': fileMonitorSource,
+  'sink:socket': socketSink,
 };
