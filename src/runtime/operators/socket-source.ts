@@ -34,17 +34,23 @@ export function shouldReconnect(maxRetry: number, closedConnections: number): bo
   return maxRetry === -1 || closedConnections < maxRetry;
 }
 
-function openSocket(host: string, port: number): Promise<Socket> {
+/** Connects; a socket destroyed while connecting (cancellation) rejects too, so nothing waits forever. */
+function openSocket(socket: Socket): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
     const onError = (err: Error): void => {
-      socket.destroy();
+      socket.off('close', onClose);
       reject(err);
     };
+    const onClose = (): void => {
+      socket.off('error', onError);
+      reject(new Error('the connection attempt was stopped'));
+    };
     socket.once('error', onError);
+    socket.once('close', onClose);
     socket.once('connect', () => {
       socket.off('error', onError);
-      resolve(socket);
+      socket.off('close', onClose);
+      resolve();
     });
   });
 }
@@ -61,10 +67,6 @@ export const socketTextSource: OperatorFactory = (ctx) => {
   /** Reads one connection to its end; returns the unfinished tail. */
   const readConnection = async (socket: Socket, carry: string): Promise<string> => {
     socket.setEncoding('utf8');
-    // Cancellation must not wait for the server's next byte.
-    const watchdog = setInterval(() => {
-      if (stopped()) socket.destroy();
-    }, CANCEL_CHECK_MS);
     const out = ctx.output;
     try {
       for await (const chunk of socket as AsyncIterable<string>) {
@@ -78,7 +80,6 @@ export const socketTextSource: OperatorFactory = (ctx) => {
       // A reset by the server ends the connection like a close; the retry rules decide what comes next.
       if (!stopped()) log.warn(`Connection to server socket ${host}:${port} ended with an error: ${(err as Error).message}`);
     } finally {
-      clearInterval(watchdog);
       socket.destroy();
     }
     return carry;
@@ -86,35 +87,42 @@ export const socketTextSource: OperatorFactory = (ctx) => {
 
   return {
     run: async () => {
-      // Like Flink, a partial record left by one connection continues with the next one's first bytes.
-      let carry = '';
-      let ended = 0;
-      let connectedOnce = false;
-      while (!stopped()) {
-        let socket: Socket;
-        try {
+      // Cancellation must not wait for the server's next byte or a connection attempt.
+      const watchdog = setInterval(() => {
+        if (stopped()) current?.destroy();
+      }, CANCEL_CHECK_MS);
+      try {
+        // Like Flink, a partial record left by one connection continues with the next one's first bytes.
+        let carry = '';
+        let ended = 0;
+        let connectedOnce = false;
+        while (!stopped()) {
           log.info(`Connecting to server socket ${host}:${port}`);
-          socket = await openSocket(host, port);
-        } catch (err) {
-          // The first connection must succeed (as in Flink); later attempts count against maxRetry.
-          if (!connectedOnce || !shouldReconnect(maxRetry, ++ended)) throw new SocketSourceConnectError(host, port, connectedOnce ? ended : 0, err);
-          log.warn(`Could not reconnect to server socket ${host}:${port}. Retrying in ${SOCKET_RETRY_DELAY_MS} msecs...`);
+          const socket = connect({ host, port });
+          current = socket;
+          try {
+            await openSocket(socket);
+          } catch (err) {
+            socket.destroy();
+            if (stopped()) break;
+            // The first connection must succeed (as in Flink); later attempts count against maxRetry.
+            if (!connectedOnce || !shouldReconnect(maxRetry, ++ended)) throw new SocketSourceConnectError(host, port, connectedOnce ? ended : 0, err);
+            log.warn(`Could not reconnect to server socket ${host}:${port}. Retrying in ${SOCKET_RETRY_DELAY_MS} msecs...`);
+            await pauseUnless(SOCKET_RETRY_DELAY_MS, stopped);
+            continue;
+          }
+          connectedOnce = true;
+          carry = await readConnection(socket, carry);
+          current = undefined;
+          if (stopped() || !shouldReconnect(maxRetry, ++ended)) break;
+          log.warn(`Lost connection to server socket ${host}:${port}. Retrying in ${SOCKET_RETRY_DELAY_MS} msecs...`);
           await pauseUnless(SOCKET_RETRY_DELAY_MS, stopped);
-          continue;
         }
-        if (stopped()) {
-          socket.destroy();
-          break;
-        }
-        connectedOnce = true;
-        current = socket;
-        carry = await readConnection(socket, carry);
+        if (carry.length > 0 && !stopped()) ctx.output.collect(carry);
+      } finally {
+        clearInterval(watchdog);
         current = undefined;
-        if (stopped() || !shouldReconnect(maxRetry, ++ended)) break;
-        log.warn(`Lost connection to server socket ${host}:${port}. Retrying in ${SOCKET_RETRY_DELAY_MS} msecs...`);
-        await pauseUnless(SOCKET_RETRY_DELAY_MS, stopped);
       }
-      if (carry.length > 0 && !stopped()) ctx.output.collect(carry);
     },
     close: () => {
       closed = true;

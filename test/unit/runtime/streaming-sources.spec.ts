@@ -234,4 +234,22 @@ describe('socket source reconnecting', () => {
     await running;
     assert.deepEqual(h.output.slice(0, 4), ['conn1 a', 'conn1 b', 'conn2 a', 'conn2 b']);
   });
+
+  it('refused reconnection attempts count against maxRetry; when they run out the job fails saying what to start', async () => {
+    let listening: Server | undefined = createServer((s) => {
+      s.end('only\n');
+      const l = listening;
+      listening = undefined;
+      l?.close();
+    });
+    await new Promise<void>((r) => listening?.listen(0, '127.0.0.1', () => r()));
+    const gone = (listening.address() as { port: number }).port;
+    const h = new TestingOperatorContext({ params: { hostname: '127.0.0.1', port: gone, delimiter: '\n', maxRetry: 3 } });
+    await assert.rejects(op('source:socket')(h.ctx).run?.() ?? Promise.resolve(), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, 'SOCKET_SOURCE_CONNECT');
+      assert.match((e as Error).message, new RegExp(`lost its connection and could not reconnect \\(after 3 attempts\\) to 127\\.0\\.0\\.1:${gone}: ECONNREFUSED\\. Start a server there first \\(for example: nc -lk ${gone}\\)`));
+      return true;
+    });
+    assert.deepEqual(h.output, ['only']);
+  });
 });
