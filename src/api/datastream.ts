@@ -10,8 +10,9 @@ import type {
   SinkFunction,
 } from './functions.js';
 import type { StreamExecutionEnvironment } from './stream-environment.js';
+import type { SerializationSchema } from './sources.js';
 import { checkParallelism, checkPath } from './stream-environment.js';
-import type { KeySpec, PartitionerType, Transformation } from './transformation.js';
+import { SAME_AS_INPUT, type KeySpec, type PartitionerType, type Transformation } from './transformation.js';
 import { checkOutputTag, type OutputTag } from './output-tag.js';
 import type { KeyedProcessFunction, ProcessFunction } from './process-functions.js';
 import type {
@@ -33,7 +34,7 @@ export class DataStream<T> {
 
   getParallelism(): number {
     let t = this.transformation;
-    while (t.virtual && t.inputs.length === 1 && t.parallelism === -1) t = t.inputs[0] as Transformation;
+    while (t.inputs.length >= 1 && ((t.virtual && t.parallelism === -1) || t.parallelism === SAME_AS_INPUT)) t = t.inputs[0] as Transformation;
     return t.parallelism === -1 ? this.env.getParallelism() : t.parallelism;
   }
 
@@ -188,6 +189,21 @@ export class DataStream<T> {
     const t = this.env.registry.create({ name, operator, params, inputs: [this.transformation], isSink: true });
     return new DataStreamSink<T>(this.env, t);
   }
+
+  /**
+   * Writes every record to a TCP server, serialized by `schema` (a function or an object with
+   * `serialize()`, giving a string or bytes), as Flink's writeToSocket: nothing is added between records,
+   * so end each with '\n' when the server reads lines. The job fails if the server cannot be reached.
+   */
+  writeToSocket(hostName: string, port: number, schema: SerializationSchema<T>): DataStreamSink<T> {
+    if (typeof hostName !== 'string' || hostName.length === 0) throw new UsageError('writeToSocket: the host name must be a non-empty string.');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`writeToSocket: invalid port ${port}; use 1..65535.`);
+    const ok = typeof schema === 'function' || (schema !== null && typeof schema === 'object' && typeof (schema as { serialize?: unknown }).serialize === 'function');
+    if (!ok) throw new UsageError('writeToSocket: give a serializer: a function (record) => string | Uint8Array, or an object with serialize(record), such as new SimpleStringSchema().');
+    const s = this.sink('Socket Sink', 'sink:socket', { hostName, port });
+    (s.transformation.fns as unknown[]).push(schema);
+    return s;
+  }
 }
 
 /** Settings that apply to the operator just created (Flink's SingleOutputStreamOperator). */
@@ -230,6 +246,30 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   }
   startNewChain(): this {
     this.transformation.chaining = 'HEAD';
+    return this;
+  }
+}
+
+/** fromSource() with a watermark strategy: the source and its assigner, whose settings go to the source. */
+export class SourceOperator<T> extends SingleOutputStreamOperator<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    transformation: Transformation,
+    /** @internal */ readonly source: Transformation,
+  ) {
+    super(env, transformation);
+  }
+  override setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.source.parallelism = parallelism;
+    return this;
+  }
+  override setMaxParallelism(maxParallelism: number): this {
+    this.source.maxParallelism = maxParallelism;
+    return this;
+  }
+  override uid(uid: string): this {
+    this.source.uid = uid;
     return this;
   }
 }

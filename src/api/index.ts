@@ -81,3 +81,13 @@ export {
   type State,
   type ValueState,
 } from './state.js';
+export {
+  DataGeneratorSource,
+  FileProcessingMode,
+  RateLimiterStrategy,
+  SimpleStringSchema,
+  TextInputFormat,
+  type GeneratorFunction,
+  type SerializationSchema,
+  type Source,
+} from './sources.js';

@@ -15,10 +15,12 @@ import {
   nextExecuteIndex,
   type RuntimeMode,
 } from './context.js';
-import { SingleOutputStreamOperator } from './datastream.js';
+import { SingleOutputStreamOperator, SourceOperator } from './datastream.js';
+import { SAME_AS_INPUT } from './transformation.js';
 import type { SourceFunction } from './functions.js';
 import { TransformationRegistry, type Json } from './transformation.js';
-import type { TimeCharacteristic } from './watermark.js';
+import { WatermarkStrategy, type TimeCharacteristic } from './watermark.js';
+import { FileProcessingMode, TextInputFormat, type Source } from './sources.js';
 import { UsageError } from '../util/errors.js';
 
 export class StreamExecutionEnvironment {
@@ -137,11 +139,16 @@ export class StreamExecutionEnvironment {
     return new SingleOutputStreamOperator<string>(this, t);
   }
 
-  /** Lines (or `delimiter`-separated strings) from a TCP socket; ends when the socket closes. */
+  /**
+   * Lines (or `delimiter`-separated strings) from a TCP socket. When the server closes the connection the
+   * source reconnects after 500 ms as Flink's does: maxRetry 0 ends the source at the first close, -1 never,
+   * n > 0 after the n-th connection closed (Flink counts the first connection too).
+   */
   socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): SingleOutputStreamOperator<string> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new UsageError(`socketTextStream: invalid port ${port}; use 1..65535.`);
     }
+    checkSocketTextStreamArgs(hostname, delimiter, maxRetry);
     const t = this.registry.create({
       name: 'Socket Stream',
       operator: 'source:socket',
@@ -188,6 +195,79 @@ export class StreamExecutionEnvironment {
       executeIndex: nextExecuteIndex(),
     });
     return new JobExecutionResult(data);
+  }
+
+  /** Flink's newer name of generateSequence: the numbers from..to, split evenly across the parallel instances. */
+  fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
+    return this.generateSequence(from, to);
+  }
+
+  /**
+   * A stream from a {@link Source} such as {@link DataGeneratorSource}; it runs with the environment's
+   * parallelism unless set on the returned stream.
+   */
+  fromSource<T>(source: Source<T>, watermarkStrategy: WatermarkStrategy<T> | null, sourceName: string): SingleOutputStreamOperator<T> {
+    if (source === null || typeof source !== 'object' || typeof (source as { sourceSpec?: unknown }).sourceSpec !== 'function') {
+      throw new UsageError('fromSource: give a source such as new DataGeneratorSource(fn, count, rateLimiterStrategy).');
+    }
+    if (typeof sourceName !== 'string' || sourceName.length === 0) throw new UsageError('fromSource: give the source a name (the third argument).');
+    const spec = source.sourceSpec();
+    const t = this.registry.create({
+      name: sourceName,
+      operator: spec.operator,
+      params: spec.params,
+      fns: [spec.fn],
+      bounded: spec.bounded,
+      chaining: 'HEAD',
+    });
+    if (watermarkStrategy === null || watermarkStrategy === undefined || watermarkStrategy.isNoOp()) return new SingleOutputStreamOperator<T>(this, t);
+    if (!(watermarkStrategy instanceof WatermarkStrategy)) {
+      throw new UsageError('fromSource: the second argument must be a WatermarkStrategy, e.g. WatermarkStrategy.noWatermarks().');
+    }
+    // Flink generates watermarks inside the source; an assigner chained right behind it (same parallelism,
+    // which follows the source's) is equivalent here.
+    const stamped = this.registry.create({
+      name: `${sourceName}: Timestamps/Watermarks`,
+      operator: 'timestamps-watermarks',
+      fns: [watermarkStrategy],
+      inputs: [t],
+      parallelism: SAME_AS_INPUT,
+    });
+    return new SourceOperator<T>(this, stamped, t);
+  }
+
+  /**
+   * Reads `path` (a file or a directory's files, ignoring names starting with '.' or '_') with `format`:
+   * once (PROCESS_ONCE, then the source ends) or, with PROCESS_CONTINUOUSLY, again every `interval` ms,
+   * reading each new file and each modified file (whole, again) until the job is cancelled. Files are
+   * spread over the parallel instances by name.
+   */
+  readFile(format: TextInputFormat, path: string, watchType: FileProcessingMode = FileProcessingMode.PROCESS_ONCE, interval = -1): SingleOutputStreamOperator<string> {
+    if (!(format instanceof TextInputFormat)) throw new UsageError('readFile: the format must be a TextInputFormat (new TextInputFormat(path)).');
+    checkPath(path, 'readFile');
+    if (watchType !== FileProcessingMode.PROCESS_ONCE && watchType !== FileProcessingMode.PROCESS_CONTINUOUSLY) {
+      throw new UsageError(`readFile: unknown watch type '${String(watchType)}'; use FileProcessingMode.PROCESS_ONCE or FileProcessingMode.PROCESS_CONTINUOUSLY.`);
+    }
+    const continuous = watchType === FileProcessingMode.PROCESS_CONTINUOUSLY;
+    if (continuous && (!Number.isInteger(interval) || interval < 1)) {
+      throw new UsageError(`readFile: PROCESS_CONTINUOUSLY needs a monitoring interval of at least 1 ms (got ${String(interval)}).`);
+    }
+    const t = this.registry.create({
+      name: `Custom File Source`,
+      operator: 'source:file-monitor',
+      params: { path, charset: format.getCharsetName(), continuous, interval: continuous ? interval : -1 },
+      bounded: !continuous,
+      chaining: 'HEAD',
+    });
+    return new SingleOutputStreamOperator<string>(this, t);
+  }
+}
+
+function checkSocketTextStreamArgs(hostname: unknown, delimiter: unknown, maxRetry: unknown): void {
+  if (typeof hostname !== 'string' || hostname.length === 0) throw new UsageError('socketTextStream: the hostname must be a non-empty string.');
+  if (typeof delimiter !== 'string' || delimiter.length === 0) throw new UsageError("socketTextStream: the delimiter must be a non-empty string (the default is '\\n').");
+  if (typeof maxRetry !== 'number' || !Number.isInteger(maxRetry) || maxRetry < -1) {
+    throw new UsageError(`socketTextStream: maxRetry ${String(maxRetry)} is invalid; use 0 (end when the server closes), n > 0 (reconnect until n connections closed) or -1 (reconnect forever).`);
   }
 }
 

@@ -7,6 +7,9 @@
 
 export type PartitionerType = 'forward' | 'rebalance' | 'rescale' | 'shuffle' | 'broadcast' | 'global' | 'hash' | 'custom';
 
+/** Parallelism of an operator that always runs with its (first) input's parallelism, so it chains. */
+export const SAME_AS_INPUT = -2;
+
 export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -85,6 +85,11 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(this.generator, this.assigner, ms, this.description);
   }
 
+  /** @internal whether it neither assigns timestamps nor emits watermarks */
+  isNoOp(): boolean {
+    return this.description === 'no watermarks' && this.assigner === undefined && this.idleTimeout === 0;
+  }
+
   /** @internal */
   createWatermarkGenerator(): WatermarkGenerator<T> {
     return this.generator();

@@ -6,12 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CapturedPipeline } from '../api/context.js';
 import { functionFingerprint } from '../api/functions.js';
-import type { PartitionerType, Transformation } from '../api/transformation.js';
+import { SAME_AS_INPUT, type PartitionerType, type Transformation } from '../api/transformation.js';
 import { FlinkError, UsageError } from '../util/errors.js';
 import { shipStrategy, type ChainedOperator, type JobEdge, type JobGraph, type JobVertex, type PlanNode } from './job-graph.js';
 
-/** Parallelism -2: the same as the (first) input's, used by combiners so they chain. */
-const SAME_AS_INPUT = -2;
 
 interface StreamEdge {
   source: Transformation;

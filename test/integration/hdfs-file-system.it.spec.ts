@@ -12,6 +12,7 @@ import { fileSystemContract } from '../unit/fs/file-system-contract.js';
 import { RawWebHdfs, startHdfs, stopHdfs, type HdfsInfo } from './support/hdfs-cluster.js';
 import { BIN_DIR, DIST_DIR, EXAMPLES_DIR, FLINK_HOME, freePort, runCommand, StandaloneCluster } from './support/standalone-cluster.js';
 import { runSinkMatrix } from './support/sink-matrix.js';
+import { filesToRead, listEligibleFiles } from '../../src/runtime/operators/file-monitor-source.js';
 import { diffCounts, expectedCounts, generateText, parseCountLines } from './support/word-data.js';
 
 const SEED = 20261121;
@@ -180,6 +181,47 @@ describe('hdfs:// on a real HDFS (scripts/hadoop.sh)', function () {
     }
   });
 
+  it('readFile watches an hdfs:// directory: new and rewritten files are picked up, hidden ones skipped; PROCESS_ONCE reads it in a job', async function () {
+    this.timeout(180_000);
+    const dir = `/it-${run}/watched`;
+    const root = `${hdfs.defaultFs}${dir}`;
+    await raw.mkdirs(dir);
+    await raw.put(`${dir}/a.txt`, 'a1\na2\n');
+    await raw.put(`${dir}/_SUCCESS`, '');
+    await raw.put(`${dir}/.a.txt.crc`, 'x');
+    const fs = getFileSystem(root);
+    // What PROCESS_CONTINUOUSLY does on every interval, here step by step.
+    const seen = new Map<string, number>();
+    const names = (files: { path: string }[]): string[] => files.map((f) => f.path);
+    assert.deepEqual(names(filesToRead(await listEligibleFiles(fs, root), seen, 0, 1)), [`${root}/a.txt`]);
+    assert.deepEqual(names(filesToRead(await listEligibleFiles(fs, root), seen, 0, 1)), [], 'nothing changed, nothing to read');
+    await raw.put(`${dir}/b.txt`, 'b1\n');
+    assert.deepEqual(names(filesToRead(await listEligibleFiles(fs, root), seen, 0, 1)), [`${root}/b.txt`]);
+    const before = seen.get(`${root}/a.txt`) as number;
+    await waitForClockTick(before);
+    await raw.put(`${dir}/a.txt`, 'a1\na2\na3\n');
+    assert.deepEqual(names(filesToRead(await listEligibleFiles(fs, root), seen, 0, 1)), [`${root}/a.txt`], 'a rewritten file is read again');
+
+    const program = join(scratch, 'read-file-job.mjs');
+    const output = join(scratch, 'read-file-out');
+    await writeFile(
+      program,
+      [
+        "import { StreamExecutionEnvironment, ParameterTool, TextInputFormat, FileProcessingMode } from 'flink-ts';",
+        'const p = ParameterTool.fromArgs(process.argv.slice(2));',
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
+        "env.readFile(new TextInputFormat(p.get('input')), p.get('input'), FileProcessingMode.PROCESS_ONCE).writeAsText(p.get('output'));",
+        "await env.execute('readFile on hdfs');",
+      ].join('\n'),
+    );
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), FLINK_DIST_DIR: DIST_DIR, HADOOP_CONF_DIR: hdfs.confDir };
+    const r = await runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'local', '-p', '2', program, '--input', root, '--output', output], env, { timeout: 150_000 });
+    assert.equal(r.exitCode, 0, r.describe);
+    const lines: string[] = [];
+    for (const f of ['1', '2']) lines.push(...(await readFile(join(output, f), 'utf8')).split('\n').filter(Boolean));
+    assert.deepEqual(lines.sort(), ['a1', 'a2', 'a3', 'b1']);
+  });
+
   it('a wrong port (the NameNode RPC port instead of its HTTP port) says it is not WebHDFS', async () => {
     const authority = hdfs.defaultFs.replace(/^hdfs:\/\//, '');
     const fs = new HdfsFileSystem({ authority, settings: resolveHdfsSettings(authority, { webhdfsAddress: authority }, { HADOOP_USER_NAME: user }) });
@@ -235,3 +277,8 @@ describe('hdfs:// on a real HDFS (scripts/hadoop.sh)', function () {
     });
   });
 });
+
+/** HDFS keeps modification times in milliseconds: waits until the clock passed `ms` so a rewrite gets a new one. */
+async function waitForClockTick(ms: number): Promise<void> {
+  while (Date.now() <= ms + 1) await new Promise((r) => setImmediate(r));
+}

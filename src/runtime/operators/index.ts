@@ -6,6 +6,10 @@ import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
 import { keyedProcessOperator, processOperator } from './process-operators.js';
 import { timestampsAndWatermarks } from './timestamps-watermarks.js';
+import { socketTextSource } from './socket-source.js';
+import { dataGeneratorSource } from './generator-source.js';
+import { fileMonitorSource } from './file-monitor-source.js';
+import { socketSink } from './socket-sink.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -16,7 +20,7 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:sequence': sources.sequenceSource,
   'source:text-file': sources.textFileSource,
   'source:csv-file': sources.csvFileSource,
-  'source:socket': sources.socketSource,
+  'source:socket': socketTextSource,
   'source:custom': sources.customSource,
   map: stream.map,
   'flat-map': stream.flatMap,
@@ -42,4 +46,7 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'timestamps-watermarks': timestampsAndWatermarks,
   process: processOperator,
   'keyed-process': keyedProcessOperator,
+  'source:data-generator': dataGeneratorSource,
+  'source:file-monitor': fileMonitorSource,
+  'sink:socket': socketSink,
 };

@@ -1,5 +1,4 @@
 /** Source operators. Each `run()` emits through the chain and awaits `ctx.yield()` regularly. */
-import { connect } from 'node:net';
 import type { SourceContext } from '../../api/functions.js';
 import { getFileSystem, childPath, FileNotFoundError, type FileSystem } from '../../fs/index.js';
 import { bindFunction, type OperatorContext, type OperatorFactory } from './operator.js';
@@ -108,7 +107,7 @@ export async function readSplitLines(fs: FileSystem, split: FileSplit, encoding:
   if (!skipping && carry.length > 0 && base < split.end) emit(carry, 0, carry.length);
 }
 
-function encodingOf(charset: unknown): BufferEncoding {
+export function encodingOf(charset: unknown): BufferEncoding {
   const c = String(charset ?? 'UTF-8').toLowerCase().replace(/[-_]/g, '');
   const map: Record<string, BufferEncoding> = { utf8: 'utf8', usascii: 'ascii', ascii: 'ascii', iso88591: 'latin1', latin1: 'latin1', utf16le: 'utf16le' };
   const e = map[c];
@@ -153,34 +152,6 @@ export const csvFileSource: OperatorFactory = (ctx) => ({
         ctx,
       );
     }
-  },
-});
-
-/** Lines from a TCP socket until it closes (Flink's socketTextStream with maxRetry 0). */
-export const socketSource: OperatorFactory = (ctx) => ({
-  run: async () => {
-    const host = ctx.params.hostname as string;
-    const port = ctx.params.port as number;
-    const delimiter = ctx.params.delimiter as string;
-    const socket = connect({ host, port });
-    socket.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', (err) =>
-        reject(new FlinkError('SOCKET_SOURCE_CONNECT', `Socket source could not connect to ${host}:${port}: ${(err as Error).message}. Is a server listening there (e.g. nc -lk ${port})?`, { cause: err })),
-      );
-    });
-    let carry = '';
-    const out = ctx.output;
-    for await (const chunk of socket as AsyncIterable<string>) {
-      const parts = (carry + chunk).split(delimiter);
-      carry = parts.pop() ?? '';
-      for (const p of parts) out.collect(delimiter === '\n' && p.endsWith('\r') ? p.slice(0, -1) : p);
-      await ctx.yield();
-      if (ctx.cancelled) break;
-    }
-    if (carry.length > 0) out.collect(carry);
-    socket.destroy();
   },
 });
 

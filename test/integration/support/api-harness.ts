@@ -50,6 +50,12 @@ export class ApiTestCluster {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
+  /** The JobManager's dispatcher, for tests that watch or cancel a job that runs until cancelled. */
+  get dispatcher(): MiniCluster['jobManager']['gateway'] {
+    if (!this.cluster) throw new Error('the test cluster is not started');
+    return this.cluster.jobManager.gateway;
+  }
+
   /** A fresh directory for one test's inputs and outputs. */
   async scratch(name: string): Promise<string> {
     const d = join(this.dir, `${name}-${++this.programs}`);
