@@ -23,6 +23,8 @@ import type {
   WatermarkStrategy,
 } from './watermark.js';
 import { UsageError } from '../util/errors.js';
+import { BroadcastConnectedStream, BroadcastStream, checkBroadcastDescriptors, ConnectedStreams, IntervalJoin } from './connected-streams.js';
+import type { MapStateDescriptor } from './state.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
 
@@ -112,8 +114,16 @@ export class DataStream<T> {
   shuffle(): DataStream<T> {
     return this.partition('shuffle');
   }
-  broadcast(): DataStream<T> {
-    return this.partition('broadcast');
+  /**
+   * Without arguments: every record goes to every parallel instance downstream. With MapStateDescriptors: a
+   * BroadcastStream to `connect()` to another stream, whose function keeps that broadcast state.
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: Array<MapStateDescriptor<unknown, unknown>>): BroadcastStream<T>;
+  broadcast(...descriptors: unknown[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length === 0) return this.partition('broadcast');
+    checkBroadcastDescriptors(descriptors);
+    return new BroadcastStream<T>(this.env, this.partition('broadcast').transformation, descriptors);
   }
   global(): DataStream<T> {
     return this.partition('global');
@@ -203,6 +213,41 @@ export class DataStream<T> {
     const s = this.sink('Socket Sink', 'sink:socket', { hostName, port });
     (s.transformation.fns as unknown[]).push(schema);
     return s;
+  }
+
+  /**
+   * Connects another stream: a ConnectedStreams for CoMap/CoFlatMap/CoProcess functions, or with a
+   * BroadcastStream a BroadcastConnectedStream for (Keyed)BroadcastProcessFunctions.
+   */
+  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U>;
+  connect<U>(other: DataStream<U> | BroadcastStream<U>): ConnectedStreams<T, U> | BroadcastConnectedStream<T, U> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, U>(this.env, this, other);
+    if (!(other instanceof DataStream)) throw new UsageError('connect(): give a DataStream, or a BroadcastStream made with stream.broadcast(descriptor).');
+    return new ConnectedStreams<T, U>(this.env, this, other);
+  }
+
+  /**
+   * Starts a streaming iteration: close it with `closeWith(feedback)`, whose records come back here. With
+   * `maxWaitTimeMillis` > 0 the iteration head ends once no feedback arrived for that long; without it the
+   * iteration (and the job) runs until cancelled, as in Flink.
+   */
+  iterate(maxWaitTimeMillis = 0): IterativeStream<T> {
+    if (typeof maxWaitTimeMillis !== 'number' || !Number.isFinite(maxWaitTimeMillis) || maxWaitTimeMillis < 0) {
+      throw new UsageError(`iterate(maxWaitTimeMillis): give a number of milliseconds >= 0 (0: wait forever), got ${String(maxWaitTimeMillis)}.`);
+    }
+    const head = this.env.registry.create({
+      name: 'IterationSource',
+      operator: 'iteration-head',
+      params: { maxWaitTime: Math.round(maxWaitTimeMillis) },
+      parallelism: explicitParallelism(this.transformation),
+      bounded: maxWaitTimeMillis > 0,
+    });
+    // Stable on every TaskManager: ids are given in creation order.
+    head.params.iterationId = head.id;
+    head.name = `IterationSource-${head.id}`;
+    const union = this.env.registry.create({ name: 'Iteration', virtual: 'union', inputs: [this.transformation, head] });
+    return new IterativeStream<T>(this.env, union, head);
   }
 }
 
@@ -346,6 +391,15 @@ export class KeyedStream<T, K = unknown> extends DataStream<T> {
     return new SingleOutputStreamOperator<T>(this.env, t);
   }
 
+  /**
+   * Joins with another keyed stream on equal keys and timestamps within bounds (event time):
+   * `.between(lower, upper)[.lowerBoundExclusive()][.upperBoundExclusive()].process(ProcessJoinFunction)`.
+   */
+  intervalJoin<U>(other: KeyedStream<U, K>): IntervalJoin<T, U, K> {
+    if (!(other instanceof KeyedStream)) throw new UsageError('intervalJoin(): the other stream must be keyed too: other.keyBy(...).');
+    return new IntervalJoin<T, U, K>(this, other);
+  }
+
   /** @internal marks K as used */
   protected readonly _key?: K;
 }
@@ -370,4 +424,55 @@ function checkWriteMode(mode: string): void {
   if (mode !== 'OVERWRITE' && mode !== 'NO_OVERWRITE') {
     throw new UsageError(`Unknown write mode '${mode}': use 'OVERWRITE' or 'NO_OVERWRITE'.`);
   }
+}
+
+/**
+ * The start of a streaming iteration (Flink's IterativeStream): operators applied to it read both the
+ * original input and the records fed back with `closeWith`.
+ */
+export class IterativeStream<T> extends DataStream<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    transformation: Transformation,
+    /** @internal the iteration head (a source reading the feedback) */ readonly head: Transformation,
+  ) {
+    super(env, transformation);
+  }
+
+  /**
+   * Sends `feedback`'s records back to the head of this iteration; returns `feedback`. Its parallelism
+   * must equal the iteration's (the head and tail of each parallel instance share a queue in one slot).
+   */
+  closeWith(feedback: DataStream<T>): DataStream<T> {
+    if (!(feedback instanceof DataStream) || feedback.env !== this.env) {
+      throw new UsageError('closeWith(feedback): give a DataStream of the same execution environment, built from this iteration.');
+    }
+    const id = this.head.params.iterationId as number;
+    this.env.registry.create({
+      name: `IterationSink-${id}`,
+      operator: 'iteration-tail',
+      params: { iterationId: id },
+      inputs: [feedback.transformation],
+      parallelism: SAME_AS_INPUT,
+      isSink: true,
+    });
+    return feedback;
+  }
+
+  /** The parallelism of the iteration head (and so of its feedback). */
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism, 'setParallelism');
+    this.head.parallelism = parallelism;
+    return this;
+  }
+}
+
+/** A transformation's parallelism as the user set it (through virtual nodes), or -1 for the default. */
+function explicitParallelism(t: Transformation): number {
+  while ((t.virtual && t.parallelism === -1) || t.parallelism === SAME_AS_INPUT) {
+    const next = t.inputs[0];
+    if (!next) return -1;
+    t = next;
+  }
+  return t.parallelism > 0 ? t.parallelism : -1;
 }

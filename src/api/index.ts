@@ -91,3 +91,24 @@ export {
   type SerializationSchema,
   type Source,
 } from './sources.js';
+export { ConnectedStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin, IntervalJoined } from './connected-streams.js';
+export { IterativeStream } from './datastream.js';
+export {
+  BroadcastProcessFunction,
+  CoFlatMapFunction,
+  CoMapFunction,
+  CoProcessFunction,
+  KeyedBroadcastProcessFunction,
+  KeyedCoProcessFunction,
+  ProcessJoinFunction,
+  type BroadcastContext,
+  type CoOnTimerContext,
+  type CoProcessContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedCoOnTimerContext,
+  type KeyedCoProcessContext,
+  type KeyedReadOnlyBroadcastContext,
+  type ProcessJoinContext,
+  type ReadOnlyBroadcastContext,
+} from './co-functions.js';

@@ -40,6 +40,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
   const all = collect(p.sinks);
   const nodes = all.filter((t) => !t.virtual);
   const parallelism = resolveParallelism(nodes, p.defaultParallelism);
+  checkIterations(nodes, parallelism);
   const edges = streamEdges(nodes, parallelism);
   const inEdges = new Map<Transformation, StreamEdge[]>();
   const outEdges = new Map<Transformation, StreamEdge[]>();
@@ -221,7 +222,7 @@ function topoOrder(nodes: Transformation[], inEdges: Map<Transformation, StreamE
   const visit = (t: Transformation): void => {
     const s = state.get(t);
     if (s === 2) return;
-    if (s === 1) throw new FlinkError('CYCLIC_GRAPH', 'The program built a cyclic graph; streaming iterations are not supported yet.');
+    if (s === 1) throw new FlinkError('CYCLIC_GRAPH', 'The program built a cyclic graph; close loops with stream.iterate() and closeWith(feedback).');
     state.set(t, 1);
     for (const e of inEdges.get(t) as StreamEdge[]) visit(e.source);
     state.set(t, 2);
@@ -272,4 +273,32 @@ function planNodes(order: Transformation[], inEdges: Map<Transformation, StreamE
 /** Flink names sources "Source: x" and sinks "Sink: x"; names that already say so (readTextFile's) stay. */
 function prefixed(prefix: string, name: string): string {
   return name.startsWith(prefix) ? name : `${prefix}${name}`;
+}
+
+/**
+ * Streaming iterations: every head needs a tail (closeWith), and the feedback must have the iteration's
+ * parallelism, because head and tail of subtask i pass records through a queue in slot i (Flink's rule too).
+ */
+function checkIterations(nodes: Transformation[], parallelism: Map<Transformation, number>): void {
+  const heads = new Map<number, Transformation>();
+  const closed = new Set<number>();
+  for (const t of nodes) if (t.operator === 'iteration-head') heads.set(t.params.iterationId as number, t);
+  for (const t of nodes) {
+    if (t.operator !== 'iteration-tail') continue;
+    const id = t.params.iterationId as number;
+    const head = heads.get(id);
+    if (!head) continue;
+    closed.add(id);
+    const ph = parallelism.get(head) as number;
+    const pt = parallelism.get(t) as number;
+    if (ph !== pt) {
+      throw new UsageError(
+        `Parallelism of the feedback stream must match the parallelism of the original stream. Parallelism of original stream: ${ph}; ` +
+          `parallelism of feedback stream: ${pt}. Parallelism can be modified using DataStream#setParallelism() method.`,
+      );
+    }
+  }
+  for (const [id, head] of heads) {
+    if (!closed.has(id)) throw new UsageError(`The iteration ${head.name} was never closed: call closeWith(feedbackStream) on the stream iterate() returned.`);
+  }
 }

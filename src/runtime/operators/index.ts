@@ -10,6 +10,10 @@ import { socketTextSource } from './socket-source.js';
 import { dataGeneratorSource } from './generator-source.js';
 import { fileMonitorSource } from './file-monitor-source.js';
 import { socketSink } from './socket-sink.js';
+import { coFlatMap, coMap, coProcess, keyedCoProcess } from './co-operators.js';
+import { coBroadcast, keyedCoBroadcast } from './broadcast-operators.js';
+import { intervalJoin } from './interval-join.js';
+import { iterationHead, iterationTail } from './iteration.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -49,4 +53,13 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:data-generator': dataGeneratorSource,
   'source:file-monitor': fileMonitorSource,
   'sink:socket': socketSink,
+  'co-map': coMap,
+  'co-flat-map': coFlatMap,
+  'co-process': coProcess,
+  'keyed-co-process': keyedCoProcess,
+  'co-broadcast': coBroadcast,
+  'keyed-co-broadcast': keyedCoBroadcast,
+  'interval-join': intervalJoin,
+  'iteration-head': iterationHead,
+  'iteration-tail': iterationTail,
 };
