@@ -7,7 +7,7 @@
  * selectors as user functions (`fns[1]`, `fns[2]`) and sets the key of its state itself.
  */
 import type { Transformation } from './transformation.js';
-import type { KeySelector } from './functions.js';
+import type { Collector, KeySelector } from './functions.js';
 import type { DataStream } from './datastream.js';
 import { checkFunction, KeyedStream, SingleOutputStreamOperator } from './datastream.js';
 import type { StreamExecutionEnvironment } from './stream-environment.js';
@@ -18,6 +18,7 @@ import {
   KeyedCoProcessFunction,
   type CoFlatMapFunction,
   type CoMapFunction,
+  type ProcessJoinContext,
   type ProcessJoinFunction,
 } from './co-functions.js';
 import { MapStateDescriptor } from './state.js';
@@ -221,7 +222,9 @@ export class IntervalJoined<IN1, IN2, K> {
   }
 
   /** Calls `fn.processElement(left, right, ctx, out)` for every joined pair; results carry the larger timestamp. */
-  process<O>(fn: ProcessJoinFunction<IN1, IN2, O> | { processElement(left: IN1, right: IN2, ctx: never, out: never): unknown }): SingleOutputStreamOperator<O> {
+  process<O>(
+    fn: ProcessJoinFunction<IN1, IN2, O> | ((left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<O>) => unknown) | { processElement(left: IN1, right: IN2, ctx: never, out: never): unknown },
+  ): SingleOutputStreamOperator<O> {
     checkMethods(fn, ['processElement'], 'ProcessJoinFunction');
     const env = this.left.env;
     // Exclusive bounds become inclusive ones one millisecond inside, as Flink's IntervalJoinOperator does.
