@@ -13,6 +13,14 @@
  * than it lets out grows this queue (Flink's bounded queue would dead-lock instead).
  */
 import type { OperatorFactory } from './operator.js';
+import { FlinkError } from '../../util/errors.js';
+
+/** The head and tail of one parallel instance of an iteration must share a worker thread. */
+export class IterationPlacementError extends FlinkError {
+  constructor(task: string) {
+    super('ITERATION_HEAD_NOT_COLOCATED', `${task}: the iteration head of this parallel instance does not run in the same slot, so feedback cannot reach it.`);
+  }
+}
 
 /** Longest pause between checks for cancellation while the head waits for feedback. */
 const WAKE_MS = 100;
@@ -26,6 +34,8 @@ export class FeedbackQueue {
   private wake: (() => void) | undefined;
   /** Set once the head ended: later feedback is dropped, as Flink drops records after the head's wait time. */
   closed = false;
+  /** Set when the head's operator is created (every task of a worker is created before any opens). */
+  hasHead = false;
 
   get size(): number {
     return this.values.length - this.next;
@@ -99,13 +109,11 @@ export function feedbackQueue(jobId: string, iterationId: number, subtask: numbe
 
 export const iterationHead: OperatorFactory = (ctx) => {
   const maxWait = ctx.params.maxWaitTime as number;
-  let queue: FeedbackQueue | undefined;
+  const queue = feedbackQueue(ctx.jobId, ctx.params.iterationId as number, ctx.subtask);
+  queue.hasHead = true;
   return {
-    open: () => {
-      queue = feedbackQueue(ctx.jobId, ctx.params.iterationId as number, ctx.subtask);
-    },
     run: async () => {
-      const q = queue as FeedbackQueue;
+      const q = queue;
       const out = ctx.output;
       const el = ctx.element;
       out.emitWatermark(Number.POSITIVE_INFINITY);
@@ -131,7 +139,7 @@ export const iterationHead: OperatorFactory = (ctx) => {
       }
       q.close();
     },
-    close: () => queue?.close(),
+    close: () => queue.close(),
   };
 };
 
@@ -141,6 +149,8 @@ export const iterationTail: OperatorFactory = (ctx) => {
   return {
     open: () => {
       queue = feedbackQueue(ctx.jobId, ctx.params.iterationId as number, ctx.subtask);
+      // Without its head in this worker the feedback would vanish: fail loudly instead.
+      if (!queue.hasHead) throw new IterationPlacementError(ctx.taskName);
     },
     processElement: (r) => queue.push(r, el.timestamp),
   };

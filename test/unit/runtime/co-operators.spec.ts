@@ -19,7 +19,7 @@ import {
   type ValueState,
 } from '../../../src/api/index.js';
 import { OPERATORS } from '../../../src/runtime/operators/index.js';
-import { feedbackQueue } from '../../../src/runtime/operators/iteration.js';
+import { feedbackQueue, IterationPlacementError } from '../../../src/runtime/operators/iteration.js';
 import { MissingTimestampError } from '../../../src/runtime/operators/interval-join.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { drive, TestingOperatorContext, type Step } from './testing-operator-context.js';
@@ -245,6 +245,12 @@ describe('iteration head and tail', () => {
     // After the head ended, feedback is dropped instead of piling up.
     t.processElement?.('late', 0);
     assert.equal(feedbackQueue(head.ctx.jobId, 7, 0).size, 0);
+  });
+
+  it('a tail whose head is not in the same worker fails instead of losing the feedback', async () => {
+    const tail = new TestingOperatorContext({ params: { iterationId: 9 } });
+    const t = op('iteration-tail')(tail.ctx);
+    await assert.rejects(Promise.resolve().then(() => t.open?.()), IterationPlacementError);
   });
 
   it('a head without maxWaitTime runs until cancelled', async () => {
