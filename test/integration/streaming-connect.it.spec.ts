@@ -3,11 +3,17 @@
  * (two TaskManagers of two slots) at parallelism 1 and 3, compared with results the test computes itself.
  */
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+import { waitFor } from './support/standalone-cluster.js';
 
 const PRELUDE =
   "import { StreamExecutionEnvironment, ParameterTool, WatermarkStrategy, Duration, Time, OutputTag, ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, CoMapFunction, CoFlatMapFunction, CoProcessFunction, KeyedCoProcessFunction, BroadcastProcessFunction, KeyedBroadcastProcessFunction, ProcessJoinFunction } from 'flink-ts';\n" +
+  "import { appendFileSync } from 'node:fs';\n" +
   "const dir = ParameterTool.fromArgs(process.argv.slice(2)).get('dir', '/nonexistent');\n" +
+  // A sink that makes every record visible at once, for jobs that run until cancelled.
+  "const live = () => ({ open(ctx) { this.f = dir + '/live/' + ctx.getIndexOfThisSubtask(); }, invoke(x) { appendFileSync(this.f, String(x) + '\\n'); } });\n" +
   // A deterministic shuffle within a window of 5 positions (bounded disorder).
   'const shuffle = (e, s) => { let seed = s; const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;\n' +
   '  for (let i = 0; i < e.length - 5; i++) { const j = i + Math.floor(rnd() * 5); [e[i], e[j]] = [e[j], e[i]]; } return e; };\n' +
@@ -278,7 +284,8 @@ describe('Connected streams, broadcast state, interval joins and iterations on a
           // [id, remaining, rounds]
           const input = env.fromCollection(Array.from({ length: 300 }, (_, i) => [i, i % 17, 0])).rebalance().map((x) => x);
           const it = input.iterate(3000);
-          const step = it.map((x) => [x[0], x[1] - 1, x[2] + 1]);
+          // keyBy inside the loop: fed-back records cross slots and TaskManagers on their way round.
+          const step = it.keyBy((x) => x[0] % 7).map((x) => [x[0], x[1] - 1, x[2] + 1]);
           it.closeWith(step.filter((x) => x[1] > 0));
           step.filter((x) => x[1] <= 0).map((x) => JSON.stringify(x)).writeAsText(dir + '/out');
           await env.execute('iterate');
@@ -291,4 +298,51 @@ describe('Connected streams, broadcast state, interval joins and iterations on a
       });
     });
   }
+
+  it('iterate() without maxWaitTime keeps the loop going until the job is cancelled', async () => {
+    const d = await c.scratch('iterate-forever');
+    await mkdir(join(d, 'live'));
+    const known = new Set((await c.dispatcher.listJobs()).map((j) => j.jobId));
+    let settled = false;
+    const run = c
+      .run(
+        `
+        const env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setBufferTimeout(5); // a few records go round: each hop waits for the buffer timeout
+        const it = env.fromElements(0, 1, 2, 3, 4, 5).map((x) => [x, 0]).iterate();
+        const round = it.keyBy((x) => x[0]).map((x) => [x[0], x[1] + 1]);
+        it.closeWith(round);
+        round.filter((x) => x[1] % 20 === 0).map((x) => x[0] + ':' + x[1]).addSink(live());
+        await env.execute('iterate forever');
+        `,
+        { parallelism: 3, args: ['--dir', d] },
+      )
+      .then(
+        () => 'finished',
+        (e: unknown) => e,
+      );
+    void run.then(() => (settled = true));
+    const jobId = await waitFor('the iteration job to run', 30_000, async () => {
+      if (settled) throw new Error(`the job ended before it was cancelled: ${String(await run)}`);
+      return (await c.dispatcher.listJobs()).find((j) => !known.has(j.jobId) && j.status === 'RUNNING')?.jobId;
+    });
+    try {
+      // Every record goes round and round: each reaches round 200 while the job runs.
+      await waitFor('every record to pass round 200', 60_000, async () => {
+        const lines = await outputLines(join(d, 'live')).catch(() => [] as string[]);
+        const done = new Set(lines.filter((l) => Number(l.split(':')[1]) >= 200).map((l) => l.split(':')[0]));
+        return done.size === 6 ? true : undefined;
+      });
+    } finally {
+      await c.dispatcher.cancelJob(jobId);
+      await run;
+    }
+    assert.equal((await c.dispatcher.listJobs()).find((j) => j.jobId === jobId)?.status, 'CANCELED');
+    // No record was duplicated or lost on the way: per key, the rounds seen are consecutive multiples of 20.
+    const lines = await outputLines(join(d, 'live'));
+    for (let k = 0; k < 6; k++) {
+      const rounds = lines.filter((l) => l.startsWith(`${k}:`)).map((l) => Number(l.split(':')[1]));
+      assert.deepStrictEqual(rounds, rounds.map((_, i) => (i + 1) * 20));
+    }
+  });
 });
