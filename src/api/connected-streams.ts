@@ -9,7 +9,7 @@
 import type { Transformation } from './transformation.js';
 import type { Collector, KeySelector } from './functions.js';
 import type { DataStream } from './datastream.js';
-import { checkFunction, KeyedStream, SingleOutputStreamOperator } from './datastream.js';
+import { checkFunction, closeIteration, KeyedStream, SingleOutputStreamOperator } from './datastream.js';
 import type { StreamExecutionEnvironment } from './stream-environment.js';
 import {
   BroadcastProcessFunction,
@@ -94,6 +94,27 @@ export class ConnectedStreams<IN1, IN2> {
       ...(keyed ? { params: { keyed: true } } : {}),
     });
     return new SingleOutputStreamOperator<O>(this.env, t);
+  }
+}
+
+/**
+ * An iteration with a feedback type of its own (`iterate().withFeedbackType()`): the first input is the
+ * iteration's input, the second the records fed back with `closeWith`.
+ */
+export class ConnectedIterativeStreams<I, F> extends ConnectedStreams<I, F> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    input: DataStream<I>,
+    feedback: DataStream<F>,
+    /** @internal */ readonly head: Transformation,
+  ) {
+    super(env, input, feedback);
+  }
+
+  /** Sends `feedback`'s records back as the second input of this iteration; returns `feedback`. */
+  closeWith(feedback: DataStream<F>): DataStream<F> {
+    closeIteration(this.env, this.head, feedback);
+    return feedback;
   }
 }
 

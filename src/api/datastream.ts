@@ -23,7 +23,7 @@ import type {
   WatermarkStrategy,
 } from './watermark.js';
 import { UsageError } from '../util/errors.js';
-import { BroadcastConnectedStream, BroadcastStream, checkBroadcastDescriptors, ConnectedStreams, IntervalJoin } from './connected-streams.js';
+import { BroadcastConnectedStream, BroadcastStream, checkBroadcastDescriptors, ConnectedIterativeStreams, ConnectedStreams, IntervalJoin } from './connected-streams.js';
 import type { MapStateDescriptor } from './state.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
@@ -233,21 +233,9 @@ export class DataStream<T> {
    * iteration (and the job) runs until cancelled, as in Flink.
    */
   iterate(maxWaitTimeMillis = 0): IterativeStream<T> {
-    if (typeof maxWaitTimeMillis !== 'number' || !Number.isFinite(maxWaitTimeMillis) || maxWaitTimeMillis < 0) {
-      throw new UsageError(`iterate(maxWaitTimeMillis): give a number of milliseconds >= 0 (0: wait forever), got ${String(maxWaitTimeMillis)}.`);
-    }
-    const head = this.env.registry.create({
-      name: 'IterationSource',
-      operator: 'iteration-head',
-      params: { maxWaitTime: Math.round(maxWaitTimeMillis) },
-      parallelism: explicitParallelism(this.transformation),
-      bounded: maxWaitTimeMillis > 0,
-    });
-    // Stable on every TaskManager: ids are given in creation order.
-    head.params.iterationId = head.id;
-    head.name = `IterationSource-${head.id}`;
+    const head = createIterationHead(this, maxWaitTimeMillis);
     const union = this.env.registry.create({ name: 'Iteration', virtual: 'union', inputs: [this.transformation, head] });
-    return new IterativeStream<T>(this.env, union, head);
+    return new IterativeStream<T>(this.env, union, head, this, maxWaitTimeMillis);
   }
 }
 
@@ -435,6 +423,8 @@ export class IterativeStream<T> extends DataStream<T> {
     env: StreamExecutionEnvironment,
     transformation: Transformation,
     /** @internal the iteration head (a source reading the feedback) */ readonly head: Transformation,
+    private readonly input: DataStream<T>,
+    private readonly maxWaitTimeMillis: number,
   ) {
     super(env, transformation);
   }
@@ -444,19 +434,19 @@ export class IterativeStream<T> extends DataStream<T> {
    * must equal the iteration's (the head and tail of each parallel instance share a queue in one slot).
    */
   closeWith(feedback: DataStream<T>): DataStream<T> {
-    if (!(feedback instanceof DataStream) || feedback.env !== this.env) {
-      throw new UsageError('closeWith(feedback): give a DataStream of the same execution environment, built from this iteration.');
-    }
-    const id = this.head.params.iterationId as number;
-    this.env.registry.create({
-      name: `IterationSink-${id}`,
-      operator: 'iteration-tail',
-      params: { iterationId: id },
-      inputs: [feedback.transformation],
-      parallelism: SAME_AS_INPUT,
-      isSink: true,
-    });
+    closeIteration(this.env, this.head, feedback);
     return feedback;
+  }
+
+  /**
+   * An iteration whose feedback has another type than its input (Flink's ConnectedIterativeStreams): a
+   * co-function gets the input as its first and the feedback as its second input. The type hint from
+   * ported Flink code is ignored.
+   */
+  withFeedbackType<F>(typeHint?: unknown): ConnectedIterativeStreams<T, F> {
+    void typeHint;
+    const head = createIterationHead(this.input, this.maxWaitTimeMillis);
+    return new ConnectedIterativeStreams<T, F>(this.env, this.input, new DataStream<F>(this.env, head), head);
   }
 
   /** The parallelism of the iteration head (and so of its feedback). */
@@ -475,4 +465,38 @@ function explicitParallelism(t: Transformation): number {
     t = next;
   }
   return t.parallelism > 0 ? t.parallelism : -1;
+}
+
+/** @internal The head of a new iteration over `input`: a source reading the feedback queue of its slot. */
+export function createIterationHead<T>(input: DataStream<T>, maxWaitTimeMillis: number): Transformation {
+  if (typeof maxWaitTimeMillis !== 'number' || !Number.isFinite(maxWaitTimeMillis) || maxWaitTimeMillis < 0) {
+    throw new UsageError(`iterate(maxWaitTimeMillis): give a number of milliseconds >= 0 (0: wait forever), got ${String(maxWaitTimeMillis)}.`);
+  }
+  const head = input.env.registry.create({
+    name: 'IterationSource',
+    operator: 'iteration-head',
+    params: { maxWaitTime: Math.round(maxWaitTimeMillis) },
+    parallelism: explicitParallelism(input.transformation),
+    bounded: maxWaitTimeMillis > 0,
+  });
+  // Stable on every TaskManager: ids are given in creation order.
+  head.params.iterationId = head.id;
+  head.name = `IterationSource-${head.id}`;
+  return head;
+}
+
+/** @internal Adds the tail that sends `feedback` to `head`'s queue (one per closeWith call). */
+export function closeIteration<T>(env: StreamExecutionEnvironment, head: Transformation, feedback: DataStream<T>): void {
+  if (!(feedback instanceof DataStream) || feedback.env !== env) {
+    throw new UsageError('closeWith(feedback): give a DataStream of the same execution environment, built from this iteration.');
+  }
+  const id = head.params.iterationId as number;
+  env.registry.create({
+    name: `IterationSink-${id}`,
+    operator: 'iteration-tail',
+    params: { iterationId: id },
+    inputs: [feedback.transformation],
+    parallelism: SAME_AS_INPUT,
+    isSink: true,
+  });
 }

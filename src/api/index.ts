@@ -91,7 +91,7 @@ export {
   type SerializationSchema,
   type Source,
 } from './sources.js';
-export { ConnectedStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin, IntervalJoined } from './connected-streams.js';
+export { ConnectedStreams, ConnectedIterativeStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin, IntervalJoined } from './connected-streams.js';
 export { IterativeStream } from './datastream.js';
 export {
   BroadcastProcessFunction,

@@ -296,6 +296,27 @@ describe('Connected streams, broadcast state, interval joins and iterations on a
         const expected = Array.from({ length: 300 }, (_, i) => [i, Math.min(0, (i % 17) - 1), Math.max(1, i % 17)]);
         assert.deepStrictEqual(sorted(got), sorted(expected));
       });
+
+      it('iterate().withFeedbackType(): a co-function reads the input and a feedback of another type', async () => {
+        const d = await c.scratch(`iterate-typed-p${p}`);
+        await c.run(
+          `
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          const it = env.fromCollection(Array.from({ length: 100 }, (_, i) => i)).rebalance().map((x) => x).iterate(3000).withFeedbackType('String');
+          // Numbers come in, JSON strings [id, left, hops] go round.
+          const step = it.flatMap({
+            flatMap1: (n) => [JSON.stringify([n, n % 5, 0])],
+            flatMap2: (s) => { const [id, left, hops] = JSON.parse(s); return [JSON.stringify([id, left - 1, hops + 1])]; },
+          });
+          it.closeWith(step.filter((s) => JSON.parse(s)[1] > 0));
+          step.filter((s) => JSON.parse(s)[1] <= 0).writeAsText(dir + '/out');
+          await env.execute('iterate typed');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const got = (await outputLines(`${d}/out`)).map((l) => JSON.parse(l) as unknown);
+        assert.deepStrictEqual(sorted(got), sorted(Array.from({ length: 100 }, (_, i) => [i, 0, i % 5])));
+      });
     });
   }
 

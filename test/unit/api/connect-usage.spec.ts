@@ -92,6 +92,24 @@ describe('connected streams, broadcast, interval join and iterate in the job gra
     assert.equal(tailVertex?.parallelism, 2);
     assert.equal(edgesInto(g, 'Map').length, 2, 'the loop body reads the input and the head');
   });
+
+  it('withFeedbackType() gives a two-input operator reading the input (0) and a new iteration head (1)', async () => {
+    const g = await planOf(async () => {
+      const env = streams();
+      const it = env.fromSequence(1, 10).iterate(100).withFeedbackType<string>();
+      const body = it.map({ map1: (n: number) => String(n), map2: (s: string) => s + '!' });
+      it.closeWith(body.filter((s) => s.length < 3));
+      body.print();
+      await env.execute();
+    }, 2);
+    assertWellFormed(g);
+    const heads = g.vertices.filter((v) => v.operators[0]?.operator === 'iteration-head');
+    assert.equal(heads.length, 1, 'only the head of the typed iteration runs');
+    const inputs = edgesInto(g, 'Co-Map');
+    assert.deepEqual(inputs.map((e) => e.targetInput).sort(), [0, 1]);
+    const fromHead = vertexWith(g, 'Co-Map').inputs.map((i) => g.edges[i] as JobGraph['edges'][number]).find((e) => e.source === heads[0]?.index);
+    assert.equal(fromHead?.targetInput, 1);
+  });
 });
 
 describe('usage errors of connect, broadcast, intervalJoin and iterate', () => {
