@@ -197,6 +197,14 @@ export class IntervalJoin<IN1, IN2, K> {
     if (left.env !== right.env) throw new UsageError('intervalJoin(): both streams must come from the same execution environment.');
   }
 
+  /** Interval joins run in event time (the only choice, as in Flink). */
+  inEventTime(): this {
+    return this;
+  }
+  inProcessingTime(): never {
+    throw new UsageError('Time-bounded stream joins are only supported in event time: use inEventTime() and give both inputs timestamps and watermarks.');
+  }
+
   /**
    * Joins right records with `left.timestamp + lower <= right.timestamp <= left.timestamp + upper`. Bounds
    * are Time, Duration or milliseconds (negative bounds as numbers, e.g. `between(-2000, 1000)`).

@@ -84,7 +84,8 @@ export const intervalJoin: OperatorFactory = (ctx) => {
     const relLower = isLeft ? lowerBound : -upperBound;
     const relUpper = isLeft ? upperBound : -lowerBound;
     const bucket = ours.get(ts);
-    if (bucket === null) ours.put(ts, [value]);
+    const newBucket = bucket === null;
+    if (newBucket) ours.put(ts, [value]);
     else {
       bucket.push(value);
       ours.put(ts, bucket);
@@ -98,9 +99,9 @@ export const intervalJoin: OperatorFactory = (ctx) => {
         else emit(e, value, otherTs, ts);
       }
     }
-    // After this time no record of the other side can join this bucket any more.
-    const cleanupTime = relUpper > 0 ? ts + relUpper : ts;
-    timers.registerEventTimeTimer(isLeft ? CLEANUP_LEFT : CLEANUP_RIGHT, cleanupTime);
+    // After this time no record of the other side can join this bucket any more. The cleanup time depends
+    // on the bucket's timestamp only, so a bucket that existed has its timer already.
+    if (newBucket) timers.registerEventTimeTimer(isLeft ? CLEANUP_LEFT : CLEANUP_RIGHT, relUpper > 0 ? ts + relUpper : ts);
   };
 
   return {

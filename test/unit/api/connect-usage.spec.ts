@@ -146,6 +146,8 @@ describe('usage errors of connect, broadcast, intervalJoin and iterate', () => {
       const env = streams();
       const a = env.fromElements(1).keyBy((x) => x);
       usage(() => a.intervalJoin(a).between(10, 5), /lowerBound <= upperBound must be fulfilled/);
+      usage(() => a.intervalJoin(a).inProcessingTime(), /only supported in event time/);
+      assert.doesNotThrow(() => a.intervalJoin(a).inEventTime().between(0, 1));
       usage(() => a.intervalJoin(a).between(Number.NaN, 5), /finite number of milliseconds/);
       usage(() => a.intervalJoin(env.fromElements(2) as never), /must be keyed too/);
       usage(() => env.fromElements(1).iterate(-1), /iterate\(maxWaitTimeMillis\)/);
