@@ -40,7 +40,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
   const all = collect(p.sinks);
   const nodes = all.filter((t) => !t.virtual);
   const parallelism = resolveParallelism(nodes, p.defaultParallelism);
-  checkIterations(nodes, parallelism);
+  checkIterations(nodes, parallelism, p.mode);
   const edges = streamEdges(nodes, parallelism);
   const inEdges = new Map<Transformation, StreamEdge[]>();
   const outEdges = new Map<Transformation, StreamEdge[]>();
@@ -279,10 +279,13 @@ function prefixed(prefix: string, name: string): string {
  * Streaming iterations: every head needs a tail (closeWith), and the feedback must have the iteration's
  * parallelism, because head and tail of subtask i pass records through a queue in slot i (Flink's rule too).
  */
-function checkIterations(nodes: Transformation[], parallelism: Map<Transformation, number>): void {
+function checkIterations(nodes: Transformation[], parallelism: Map<Transformation, number>, mode: string): void {
   const heads = new Map<number, Transformation>();
   const closed = new Set<number>();
   for (const t of nodes) if (t.operator === 'iteration-head') heads.set(t.params.iterationId as number, t);
+  if (heads.size > 0 && mode === 'BATCH') {
+    throw new UsageError("Iterations are not supported in BATCH execution mode. To run this pipeline, set the runtime mode to STREAMING (env.setRuntimeMode('STREAMING')).");
+  }
   for (const t of nodes) {
     if (t.operator !== 'iteration-tail') continue;
     const id = t.params.iterationId as number;

@@ -154,6 +154,19 @@ describe('usage errors of connect, broadcast, intervalJoin and iterate', () => {
     });
   });
 
+  it('iterations in BATCH runtime mode are refused, as in Flink', async () => {
+    await assert.rejects(
+      buildFirst(async () => {
+        const env = streams();
+        env.setRuntimeMode('BATCH');
+        const it = env.fromSequence(1, 3).iterate(10);
+        it.closeWith(it.map((x) => x));
+        await env.execute();
+      }),
+      (e: unknown) => e instanceof UsageError && /Iterations are not supported in BATCH execution mode/.test(e.message),
+    );
+  });
+
   it('an iteration that is never closed, or closed with another parallelism, is refused when the job is built', async () => {
     await assert.rejects(
       buildFirst(async () => {
