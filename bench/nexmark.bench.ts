@@ -17,7 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST_DIR, machine, StandaloneBenchCluster, stats, type JobRun } from './cluster-harness.js';
-import { DEFAULT_CONFIG } from './nexmark/generator.js';
+import { DEFAULT_CONFIG, NexmarkGenerator } from './nexmark/generator.js';
 
 /** Flink 1.13, events/s per core (nexmark/nexmark README, via reference/performance.md). */
 const FLINK_PER_CORE: Record<string, number> = {
@@ -104,6 +104,24 @@ function bidsIn(n: number): number {
   return full * c.bidProportion + Math.max(0, (n % total) - c.personProportion - c.auctionProportion);
 }
 
+/**
+ * The generator alone in this process, events per CPU second (best of 3): the ceiling for the stateless queries,
+ * whose jobs are the generator plus a fused filter/map/sink chain.
+ */
+function generatorAlone(events: number, seed: number): number {
+  const gen = new NexmarkGenerator({ seed });
+  let best = 0;
+  let sink = 0;
+  for (let round = 0; round < 3; round++) {
+    const c0 = process.cpuUsage();
+    for (let n = 0; n < events; n++) sink += gen.event(n).type;
+    const c = process.cpuUsage(c0);
+    best = Math.max(best, events / ((c.user + c.system) / 1e6));
+  }
+  if (sink < 0) console.log(sink);
+  return best;
+}
+
 const fmt = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(0)}K` : String(Math.round(v)));
 
 const tmCpuMs = (r: JobRun): number => r.memory.filter((p) => p.role === 'TaskManager').reduce((s, p) => s + p.cpuMs, 0);
@@ -131,6 +149,7 @@ async function main(): Promise<void> {
   const mc = machine();
   console.log(`${new Date().toISOString()}  ${mc.cpu}, ${mc.cores} cores, ${mc.memGiB.toFixed(1)} GiB, node ${mc.node}, load ${mc.load}`);
   console.log(`Nexmark: ${args.events.toLocaleString('en')} events per run (${bidsIn(args.events).toLocaleString('en')} bids), ${args.runs} runs; 2 TaskManagers x 1 slot`);
+  console.log(`generator alone, in this process: ${fmt(generatorAlone(Math.min(args.events, 2_000_000), args.seed))} events per CPU second`);
   const nodeOpts = args.cpuProf ? `--cpu-prof --cpu-prof-dir=${args.cpuProf}` : undefined;
   const work = await mkdtemp(join(tmpdir(), 'flink-bench-nexmark-'));
   const results: Measurement[] = [];

@@ -116,7 +116,7 @@ function reverseBits32(i: number): number {
 // Tables built once per module from a fixed seed, so every worker thread builds the same ones.
 const tableRandom = new EventRandom();
 tableRandom.reset(0x6e65786d, 0);
-const POOL_SIZE = 1 << 20;
+const POOL_SIZE = 1 << 17;
 /** Lower-case letters with a space one time in 13: random item names, descriptions, e-mail parts. */
 const WORDS_POOL = randomChars(POOL_SIZE, ' ');
 /** Lower-case letters only: the `extra` padding. */
