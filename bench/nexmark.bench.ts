@@ -5,12 +5,13 @@
  * per-core figures (reference/performance.md) and the targets of issue 7.
  *
  *   node dist/bench/nexmark.bench.js [--events 10000000] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3]
- *        [--seed 42] [--cpu-prof <dir>] [--json <file>] [--conf key=value]...
+ *        [--seed 42] [--exchange none|rebalance] [--cpu-prof <dir>] [--json <file>] [--conf key=value]...
  *
  * Layout as in cluster.bench: 2 TaskManagers x 1 slot on 127.0.0.1, a fresh cluster per (query, parallelism).
  * "Events" are all generated events (persons, auctions and bids), as Nexmark counts them. Every run's sink output
  * (count and checksum per subtask) must be the same at every parallelism, and the stateless queries' counts must
- * match the generator's bid count.
+ * match the generator's bid count. `--exchange rebalance` puts a round-robin exchange before each query's sink,
+ * so its results go through the codec (and at p=2 half of them over TCP): the per-record price of a keyBy.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,15 +40,16 @@ interface Args {
   parallelism: number[];
   runs: number;
   seed: number;
+  exchange: string;
   cpuProf: string | undefined;
   json: string | undefined;
   conf: string[];
 }
 
-const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3] [--seed 42] [--cpu-prof dir] [--json file] [--conf key=value]...';
+const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3] [--seed 42] [--exchange none|rebalance] [--cpu-prof dir] [--json file] [--conf key=value]...';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, queries: ['q0', 'q1', 'q2'], parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, cpuProf: undefined, json: undefined, conf: [] };
+  const a: Args = { events: 10_000_000, queries: ['q0', 'q1', 'q2'], parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, exchange: 'none', cpuProf: undefined, json: undefined, conf: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
     const v = argv[i + 1] ?? '';
@@ -57,6 +59,7 @@ function parseArgs(argv: string[]): Args {
       case '--parallelism': a.parallelism = v.split(',').map(Number); break;
       case '--runs': a.runs = Number(v); break;
       case '--seed': a.seed = Number(v); break;
+      case '--exchange': a.exchange = v; break;
       case '--cpu-prof': a.cpuProf = v; break;
       case '--json': a.json = v; break;
       case '--conf': a.conf.push(v.replace('=', ': ')); break;
@@ -66,6 +69,7 @@ function parseArgs(argv: string[]): Args {
   if (!(Number.isInteger(a.events) && a.events > 0) || !(a.runs > 0) || a.parallelism.length === 0 || a.parallelism.some((p) => !(Number.isInteger(p) && p > 0))) {
     throw new Error(`--events, --runs and --parallelism need positive integers. ${USAGE}`);
   }
+  if (a.exchange !== 'none' && a.exchange !== 'rebalance') throw new Error(`--exchange must be none or rebalance. ${USAGE}`);
   for (const q of a.queries) {
     if (!existsSync(programPath(q))) throw new Error(`No program for query ${q} (${programPath(q)}); queries with programs: ${Object.keys(FLINK_PER_CORE).filter((x) => existsSync(programPath(x))).join(', ')}.`);
   }
@@ -78,6 +82,7 @@ interface Measurement {
   query: string;
   parallelism: number;
   events: number;
+  exchange: string;
   runs: JobRun[];
   /** `count checksum` summed over subtasks, per run. */
   outputs: string[];
@@ -133,7 +138,7 @@ function row(m: Measurement): string {
   const flink = FLINK_PER_CORE[m.query] ?? 0;
   const goal = target(m.query);
   return (
-    `| ${m.query} | ${m.parallelism} | ${fmt(rate.median)} (${fmt(rate.min)}..${fmt(rate.max)}) | ${(cpu.median / 1000).toFixed(2)} s | ` +
+    `| ${m.query}${m.exchange === 'none' ? '' : ` + ${m.exchange}`} | ${m.parallelism} | ${fmt(rate.median)} (${fmt(rate.min)}..${fmt(rate.max)}) | ${(cpu.median / 1000).toFixed(2)} s | ` +
     `**${fmt(perCore.median)}** (${fmt(perCore.min)}..${fmt(perCore.max)}) | ${fmt(flink)} | ${(perCore.median / flink).toFixed(1)}× | ` +
     `${fmt(goal)} ${perCore.median >= goal ? 'met' : '**missed**'} |`
   );
@@ -158,12 +163,12 @@ async function main(): Promise<void> {
   try {
     for (const query of args.queries) {
       for (const p of args.parallelism) {
-        const m: Measurement = { query, parallelism: p, events: args.events, runs: [], outputs: [] };
+        const m: Measurement = { query, parallelism: p, events: args.events, exchange: args.exchange, runs: [], outputs: [] };
         const cluster = await StandaloneBenchCluster.start({ taskManagers: 2, slotsPerTaskManager: 1, extraConf: args.conf, ...(nodeOpts ? { nodeOpts } : {}) });
         try {
           for (let r = 0; r < args.runs; r++) {
             const output = join(work, `${query}-p${p}-${r}.txt`);
-            const run = await cluster.runJob(programPath(query), { parallelism: p, args: ['--events', String(args.events), '--seed', String(args.seed), '--output', output] });
+            const run = await cluster.runJob(programPath(query), { parallelism: p, args: ['--events', String(args.events), '--seed', String(args.seed), '--exchange', args.exchange, '--output', output] });
             const out = readOutput(output);
             const key = `${out.count} ${out.checksum}`;
             if (!expected.has(query)) expected.set(query, key);

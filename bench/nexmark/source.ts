@@ -7,7 +7,7 @@
  * event time together (at most one block apart), which keeps windows of stateful queries from waiting on a
  * subtask that is far behind.
  */
-import type { RuntimeContext, SourceContext } from 'flink-ts';
+import type { DataStream, RuntimeContext, SourceContext } from 'flink-ts';
 import { DEFAULT_CONFIG, NexmarkGenerator, type NexmarkConfig } from './generator.js';
 import type { NexmarkEvent } from './model.js';
 
@@ -99,4 +99,16 @@ export class BlackholeSink<T> {
     const { appendFile } = await import('node:fs/promises');
     await appendFile(this.path, `${this.subtask} ${this.count} ${this.sum >>> 0}\n`);
   }
+}
+
+/**
+ * `--exchange rebalance` puts a round-robin exchange before the sink, so every result record goes through the
+ * record writer and codec (and at p > 1 half of them over TCP to the other TaskManager); without it the whole query
+ * is one chain and no record is serialized. Measures what a keyBy will cost the stateful queries per record.
+ */
+export function withExchange<T>(stream: DataStream<T>, args: { get(key: string): string | undefined }): DataStream<T> {
+  const exchange = args.get('exchange') ?? 'none';
+  if (exchange === 'none') return stream;
+  if (exchange === 'rebalance') return stream.rebalance();
+  throw new RangeError(`--exchange must be none or rebalance, got ${exchange}.`);
 }
