@@ -3,7 +3,7 @@
  * The Nexmark stream for the stateful queries: the generator source with Nexmark's watermark (event time =
  * `dateTime`, 4 s bounded out-of-orderness), and the person / auction / bid views of Nexmark's ddl_views.sql.
  */
-import { ParameterTool, StreamExecutionEnvironment, Time, WatermarkStrategy } from 'flink-ts';
+import { ParameterTool, StreamExecutionEnvironment, Time, WatermarkStrategy, type DataStream } from 'flink-ts';
 import { AUCTION, BID, PERSON, eventTime, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
 import { BlackholeSink, NexmarkSource, sourceOptions } from '../source.js';
 

@@ -15,7 +15,7 @@
  *
  * Flink 1.13: 39.7K events/s per core; target 2×: 79.4K.
  */
-import { EventTimeSessionWindows, ProcessWindowFunction, Time, type Collector } from 'flink-ts';
+import { EventTimeSessionWindows, ProcessWindowFunction, Time, type Collector, type TimeWindow } from 'flink-ts';
 import type { Bid } from '../model.js';
 import { BlackholeSink, countAggregate, nexmarkJob } from './common.js';
 

@@ -17,7 +17,7 @@
  *
  * Flink 1.13: 152.1K events/s per core; target 2×: 304K.
  */
-import { KeyedCoProcessFunction, ListStateDescriptor, ValueStateDescriptor, type Collector } from 'flink-ts';
+import { KeyedCoProcessFunction, ListStateDescriptor, ValueStateDescriptor, type Collector, type ListState, type ValueState } from 'flink-ts';
 import type { Auction, Person } from '../model.js';
 import { BlackholeSink, nexmarkJob } from './common.js';
 

@@ -14,7 +14,7 @@
  *
  * Flink 1.13: 22.1K events/s per core; target 2×: 44.2K.
  */
-import { KeyedProcessFunction, ProcessWindowFunction, SlidingEventTimeWindows, Time, ValueStateDescriptor, type Collector } from 'flink-ts';
+import { KeyedProcessFunction, ProcessWindowFunction, SlidingEventTimeWindows, Time, ValueStateDescriptor, type Collector, type KeyedProcessContext, type TimeWindow, type ValueState } from 'flink-ts';
 import type { Bid } from '../model.js';
 import { BlackholeSink, countAggregate, nexmarkJob } from './common.js';
 
