@@ -10,7 +10,7 @@
  * Layout as in cluster.bench: 2 TaskManagers x 1 slot on 127.0.0.1, a fresh cluster per (query, parallelism).
  * "Events" are all generated events (persons, auctions and bids), as Nexmark counts them. Every run's sink output
  * (count and checksum per subtask) must be the same at every parallelism, and the stateless queries' counts must
- * match the generator's bid count. `--exchange rebalance` puts a round-robin exchange before each query's sink,
+ * match what bench/nexmark/reference.ts computes for the query directly from the generator. `--exchange rebalance` puts a round-robin exchange before each query's sink,
  * so its results go through the codec (and at p=2 half of them over TCP): the per-record price of a keyBy.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST_DIR, machine, StandaloneBenchCluster, stats, type JobRun } from './cluster-harness.js';
 import { DEFAULT_CONFIG, NexmarkGenerator } from './nexmark/generator.js';
+import { expectedResult } from './nexmark/reference.js';
 
 /** Flink 1.13, events/s per core (nexmark/nexmark README, via reference/performance.md). */
 const FLINK_PER_CORE: Record<string, number> = {
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
   const expected = new Map<string, string>();
   try {
     for (const query of args.queries) {
+      const reference = expectedResult(query, args.events, { seed: args.seed });
+      if (reference) console.log(`${query}: expecting ${reference.count.toLocaleString('en')} result rows, checksum ${reference.checksum}`);
       for (const p of args.parallelism) {
         const m: Measurement = { query, parallelism: p, events: args.events, exchange: args.exchange, runs: [], outputs: [] };
         const cluster = await StandaloneBenchCluster.start({ taskManagers: 2, slotsPerTaskManager: 1, extraConf: args.conf, ...(nodeOpts ? { nodeOpts } : {}) });
@@ -173,7 +176,9 @@ async function main(): Promise<void> {
             const key = `${out.count} ${out.checksum}`;
             if (!expected.has(query)) expected.set(query, key);
             if (expected.get(query) !== key) throw new Error(`${query} at p=${p}, run ${r + 1}: sink saw count/checksum ${key}, an earlier run saw ${expected.get(query)}`);
-            if ((query === 'q0' || query === 'q1') && out.count !== bidsIn(args.events)) throw new Error(`${query}: the sink saw ${out.count} records, expected every bid (${bidsIn(args.events)})`);
+            if (reference && (reference.count !== out.count || reference.checksum !== out.checksum)) {
+              throw new Error(`${query} at p=${p}, run ${r + 1}: the sink saw ${out.count} rows with checksum ${out.checksum}, the reference computes ${reference.count} rows with checksum ${reference.checksum}`);
+            }
             m.runs.push(run);
             m.outputs.push(key);
             console.log(`  ${query} p=${p} run ${r + 1}: ${run.netRuntimeMs} ms, TaskManager CPU ${tmCpuMs(run)} ms, sink ${out.count.toLocaleString('en')} records`);

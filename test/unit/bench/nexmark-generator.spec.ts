@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { RuntimeContext, SourceContext } from '../../../src/api/index.js';
 import { DEFAULT_CONFIG, FIRST_AUCTION_ID, FIRST_PERSON_ID, NexmarkGenerator } from '../../../bench/nexmark/generator.js';
 import { AUCTION, BID, PERSON, eventTime, type Auction, type Bid, type NexmarkEvent, type Person } from '../../../bench/nexmark/model.js';
+import { expectedResult } from '../../../bench/nexmark/reference.js';
 import { BLOCK, NexmarkSource, subtaskBlocks, subtaskShare } from '../../../bench/nexmark/source.js';
 
 const N = 100_000;
@@ -154,5 +155,30 @@ describe('Nexmark source shares', () => {
     let n = 0;
     await src.run({ collect: () => void n++, yield: async () => src.cancel(), isRunning: () => true });
     assert.equal(n, BLOCK);
+  });
+});
+
+describe('Nexmark reference results', () => {
+  const n = 20_000;
+  const events = stream(new NexmarkGenerator(), n);
+  const bids = events.filter((e) => e.bid).map((e) => e.bid as Bid);
+
+  it('counts every bid for q0 and q1, and the bids on every 123rd auction for q2', () => {
+    assert.equal(expectedResult('q0', n)?.count, n * 0.92);
+    assert.equal(expectedResult('q1', n)?.count, n * 0.92);
+    const q2 = bids.filter((b) => b.auction % 123 === 0);
+    assert.deepEqual(expectedResult('q2', n), { count: q2.length, checksum: q2.reduce((s, b) => (s + b.price) | 0, 0) >>> 0 });
+  });
+
+  it('puts every bid into exactly one q11 session and joins q3 only with local sellers that exist', () => {
+    assert.equal(expectedResult('q11', n)?.checksum, n * 0.92);
+    const local = new Set(events.filter((e) => e.person && ['OR', 'ID', 'CA'].includes(e.person.state)).map((e) => (e.person as Person).id));
+    const matches = events.filter((e) => e.auction && e.auction.category === 10 && local.has(e.auction.seller));
+    assert.equal(expectedResult('q3', n)?.count, matches.length);
+    assert.ok(matches.length > 0);
+  });
+
+  it('has no reference for a query it does not know', () => {
+    assert.equal(expectedResult('q99', n), undefined);
   });
 });
