@@ -5,7 +5,7 @@
  * per-core figures (reference/performance.md) and the targets of issue 7.
  *
  *   node dist/bench/nexmark.bench.js [--events 10000000] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3]
- *        [--seed 42] [--exchange none|rebalance] [--cpu-prof <dir>] [--json <file>] [--conf key=value]...
+ *        [--seed 42] [--rate 10000000] [--exchange none|rebalance] [--cpu-prof <dir>] [--json <file>] [--conf key=value]...
  *
  * Layout as in cluster.bench: 2 TaskManagers x 1 slot on 127.0.0.1, a fresh cluster per (query, parallelism).
  * "Events" are all generated events (persons, auctions and bids), as Nexmark counts them. Every run's sink output
@@ -41,16 +41,18 @@ interface Args {
   parallelism: number[];
   runs: number;
   seed: number;
+  /** Events per second of event time. */
+  rate: number;
   exchange: string;
   cpuProf: string | undefined;
   json: string | undefined;
   conf: string[];
 }
 
-const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3] [--seed 42] [--exchange none|rebalance] [--cpu-prof dir] [--json file] [--conf key=value]...';
+const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3] [--seed 42] [--rate 10000000] [--exchange none|rebalance] [--cpu-prof dir] [--json file] [--conf key=value]...';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, queries: ['q0', 'q1', 'q2'], parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, exchange: 'none', cpuProf: undefined, json: undefined, conf: [] };
+  const a: Args = { events: 10_000_000, queries: ['q0', 'q1', 'q2'], parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, rate: DEFAULT_CONFIG.rate, exchange: 'none', cpuProf: undefined, json: undefined, conf: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
     const v = argv[i + 1] ?? '';
@@ -60,6 +62,7 @@ function parseArgs(argv: string[]): Args {
       case '--parallelism': a.parallelism = v.split(',').map(Number); break;
       case '--runs': a.runs = Number(v); break;
       case '--seed': a.seed = Number(v); break;
+      case '--rate': a.rate = Number(v); break;
       case '--exchange': a.exchange = v; break;
       case '--cpu-prof': a.cpuProf = v; break;
       case '--json': a.json = v; break;
@@ -67,8 +70,8 @@ function parseArgs(argv: string[]): Args {
       default: throw new Error(`Unknown argument ${k}. ${USAGE}`);
     }
   }
-  if (!(Number.isInteger(a.events) && a.events > 0) || !(a.runs > 0) || a.parallelism.length === 0 || a.parallelism.some((p) => !(Number.isInteger(p) && p > 0))) {
-    throw new Error(`--events, --runs and --parallelism need positive integers. ${USAGE}`);
+  if (!(Number.isInteger(a.events) && a.events > 0) || !(Number.isInteger(a.rate) && a.rate > 0) || !Number.isInteger(a.seed) || !(a.runs > 0) || a.parallelism.length === 0 || a.parallelism.some((p) => !(Number.isInteger(p) && p > 0))) {
+    throw new Error(`--events, --rate, --runs and --parallelism need positive integers, --seed an integer. ${USAGE}`);
   }
   if (a.exchange !== 'none' && a.exchange !== 'rebalance') throw new Error(`--exchange must be none or rebalance. ${USAGE}`);
   for (const q of a.queries) {
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   const expected = new Map<string, string>();
   try {
     for (const query of args.queries) {
-      const reference = expectedResult(query, args.events, { seed: args.seed });
+      const reference = expectedResult(query, args.events, { seed: args.seed, rate: args.rate });
       if (reference) console.log(`${query}: expecting ${reference.count.toLocaleString('en')} result rows, checksum ${reference.checksum}`);
       for (const p of args.parallelism) {
         const m: Measurement = { query, parallelism: p, events: args.events, exchange: args.exchange, runs: [], outputs: [] };
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
         try {
           for (let r = 0; r < args.runs; r++) {
             const output = join(work, `${query}-p${p}-${r}.txt`);
-            const run = await cluster.runJob(programPath(query), { parallelism: p, args: ['--events', String(args.events), '--seed', String(args.seed), '--exchange', args.exchange, '--output', output] });
+            const run = await cluster.runJob(programPath(query), { parallelism: p, args: ['--events', String(args.events), '--seed', String(args.seed), '--rate', String(args.rate), '--exchange', args.exchange, '--output', output] });
             const out = readOutput(output);
             const key = `${out.count} ${out.checksum}`;
             if (!expected.has(query)) expected.set(query, key);
