@@ -134,12 +134,15 @@ describe('Nexmark source shares', () => {
     }
   });
 
+  /** The event-time part of a source context, unused by this source. */
+  const NO_TIME = { collectWithTimestamp: () => {}, emitWatermark: () => {}, markAsTemporarilyIdle: () => {} };
+
   it('runs as a parallel source: subtask 1 of 2 emits its blocks in time order and yields after each block', async () => {
     const src = new NexmarkSource(4 * BLOCK + 10);
     src.open({ getIndexOfThisSubtask: () => 1, getNumberOfParallelSubtasks: () => 2 } as RuntimeContext);
     const got: NexmarkEvent[] = [];
     let yields = 0;
-    const ctx: SourceContext<NexmarkEvent> = { collect: (e) => got.push(e), yield: async () => void yields++, isRunning: () => true };
+    const ctx: SourceContext<NexmarkEvent> = { ...NO_TIME, collect: (e) => got.push(e), yield: async () => void yields++, isRunning: () => true };
     await src.run(ctx);
     assert.equal(got.length, 2 * BLOCK);
     assert.equal(yields, 2);
@@ -153,7 +156,7 @@ describe('Nexmark source shares', () => {
     const src = new NexmarkSource(100 * BLOCK);
     src.open({ getIndexOfThisSubtask: () => 0, getNumberOfParallelSubtasks: () => 1 } as RuntimeContext);
     let n = 0;
-    await src.run({ collect: () => void n++, yield: async () => src.cancel(), isRunning: () => true });
+    await src.run({ ...NO_TIME, collect: () => void n++, yield: async () => src.cancel(), isRunning: () => true });
     assert.equal(n, BLOCK);
   });
 });
