@@ -161,7 +161,8 @@ function corrupt(detail: string, cause?: unknown): CodecError {
 
 /** Reads values from one buffer; shape ids are local to it. */
 export class Decoder {
-  private readonly u8: Uint8Array;
+  /** @internal read by RecordReader.next to tell records from other stream elements without a call. */
+  readonly u8: Uint8Array;
   private readonly dv: DataView;
   private readonly buf: Buffer;
   pos = 0;
@@ -187,6 +188,15 @@ export class Decoder {
    */
   readElement(): unknown {
     const t = this.u8[this.pos];
+    if (t === undefined || t < T.TIMESTAMPED || t > T.WATERMARK_STATUS) {
+      this.timestamp = NaN;
+      return this.readRecord();
+    }
+    return this.readTaggedElement(t);
+  }
+
+  /** The rarer elements: a timestamped record, a watermark or a status (the tag at `pos` is one of them). */
+  readTaggedElement(t: number): unknown {
     if (t === T.TIMESTAMPED || t === T.WATERMARK) {
       if (this.pos + 9 > this.end) {
         this.pos = this.end;
@@ -384,7 +394,12 @@ export class RecordReader {
 
   /** The next record, or {@link STREAM_EVENT} for a watermark or status (see `timestamp` and `event`). */
   next(): unknown {
-    return this.decoder.readElement();
+    // Plain records are the hot path: one tag check here, no extra call.
+    const d = this.decoder;
+    const t = d.u8[d.pos] as number;
+    if (t >= T.TIMESTAMPED && t <= T.WATERMARK_STATUS) return d.readTaggedElement(t);
+    d.timestamp = NaN;
+    return d.readRecord();
   }
 
   /** The last record's timestamp (NaN when it had none), or the last watermark. */

@@ -154,12 +154,10 @@ export class BufferBuilder {
    * space (false on an empty builder means the record is larger than the capacity: use {@link encodeRecord}).
    * Throws CodecError (code `UNSERIALIZABLE_RECORD`) for values it cannot encode, naming the type and path.
    */
-  tryWrite(value: unknown, timestamp = NaN): boolean {
+  tryWrite(value: unknown): boolean {
     const start = this.pos;
     const shapeMark = this.shapes.length;
     try {
-      // NaN means "no timestamp"; the comparison is false only for NaN.
-      if (timestamp === timestamp) this.writeFloatTagged(T.TIMESTAMPED, timestamp);
       this.writeValue(value, 0);
     } catch (err) {
       this.rollback(start, shapeMark);
@@ -190,6 +188,20 @@ export class BufferBuilder {
       this.shapeNodes = 0;
     }
     return out;
+  }
+
+  /**
+   * Appends a record with an event-time timestamp, as {@link tryWrite} does (NaN: no timestamp). A separate
+   * method keeps tryWrite, the hot path of jobs without event time, as small as it was.
+   */
+  tryWriteTimestamped(value: unknown, timestamp: number): boolean {
+    if (timestamp !== timestamp) return this.tryWrite(value);
+    if (this.pos + 9 > this.capacity) return false;
+    const start = this.pos;
+    this.writeFloatTagged(T.TIMESTAMPED, timestamp);
+    if (this.tryWrite(value)) return true;
+    this.pos = start;
+    return false;
   }
 
   /** Appends a watermark; false when the buffer has no room for it. */
@@ -556,7 +568,7 @@ export function encodeRecord(value: unknown, timestamp = NaN): Uint8Array<ArrayB
     let builder = first;
     let capacity = SCRATCH_CAPACITY;
     // Rare (records over 64 KiB): try again in a buffer twice as large; the work is at most about doubled.
-    while (!builder.tryWrite(value, timestamp)) {
+    while (!builder.tryWriteTimestamped(value, timestamp)) {
       if (capacity >= MAX_RECORD_BYTES) {
         throw new CodecError('UNSERIALIZABLE_RECORD', 'Cannot serialize record: it is larger than 2 GiB.');
       }

@@ -115,10 +115,22 @@ export class RecordWriter {
   }
 
   private write(c: OutputChannel, record: unknown, timestamp: number): void {
-    if (c.builder.tryWrite(record, timestamp)) return;
+    // NaN (no timestamp) fails the comparison: the plain path, as small as before event time existed.
+    if (timestamp === timestamp) return this.writeTimestamped(c, record, timestamp);
+    if (c.builder.tryWrite(record)) return;
     if (c.builder.size > 0) {
       this.enqueue(c, c.builder.finish());
-      if (c.builder.tryWrite(record, timestamp)) return;
+      if (c.builder.tryWrite(record)) return;
+    }
+    // Larger than a whole buffer: it travels alone.
+    this.enqueue(c, encodeRecord(record));
+  }
+
+  private writeTimestamped(c: OutputChannel, record: unknown, timestamp: number): void {
+    if (c.builder.tryWriteTimestamped(record, timestamp)) return;
+    if (c.builder.size > 0) {
+      this.enqueue(c, c.builder.finish());
+      if (c.builder.tryWriteTimestamped(record, timestamp)) return;
     }
     // Larger than a whole buffer: it travels alone.
     this.enqueue(c, encodeRecord(record, timestamp));

@@ -177,11 +177,11 @@ describe('codec BufferBuilder', () => {
 
   it('carries record timestamps, watermarks and watermark statuses in order with the records', () => {
     const b = new BufferBuilder(1024);
-    assert.ok(b.tryWrite(['a', 1], 1000));
+    assert.ok(b.tryWriteTimestamped(['a', 1], 1000));
     assert.ok(b.tryWrite('plain'));
     assert.ok(b.tryWriteWatermark(999));
     assert.ok(b.tryWriteWatermarkStatus(true));
-    assert.ok(b.tryWrite({ k: 'b' }, -5.5));
+    assert.ok(b.tryWriteTimestamped({ k: 'b' }, -5.5));
     assert.ok(b.tryWriteWatermarkStatus(false));
     assert.ok(b.tryWriteWatermark(Number.POSITIVE_INFINITY));
     const r = new RecordReader(b.finish());
@@ -201,7 +201,7 @@ describe('codec BufferBuilder', () => {
     ]);
     // decodeRecords gives only the records.
     const b2 = new BufferBuilder(64);
-    b2.tryWrite(1, 5);
+    b2.tryWriteTimestamped(1, 5);
     b2.tryWriteWatermark(5);
     b2.tryWrite(2);
     assert.deepStrictEqual(decodeRecords(b2.finish()), [1, 2]);
@@ -214,8 +214,8 @@ describe('codec BufferBuilder', () => {
 
   it('leaves the buffer unchanged when a timestamped record or a watermark does not fit', () => {
     const b = new BufferBuilder(12);
-    assert.ok(b.tryWrite(1, 7)); // 10 bytes
-    assert.equal(b.tryWrite(2, 8), false);
+    assert.ok(b.tryWriteTimestamped(1, 7)); // 10 bytes
+    assert.equal(b.tryWriteTimestamped(2, 8), false);
     assert.equal(b.tryWriteWatermark(3), false);
     assert.equal(b.size, 10);
     assert.ok(b.tryWriteWatermarkStatus(true));
