@@ -207,7 +207,7 @@ export class IntervalJoin<IN1, IN2, K> {
 
   /**
    * Joins right records with `left.timestamp + lower <= right.timestamp <= left.timestamp + upper`. Bounds
-   * are Time, Duration or milliseconds (negative bounds as numbers, e.g. `between(-2000, 1000)`).
+   * are Time, Duration or milliseconds (negative bounds too, e.g. `between(Time.seconds(-2), Time.seconds(1))`).
    */
   between(lowerBound: TimeSpan, upperBound: TimeSpan): IntervalJoined<IN1, IN2, K> {
     const lower = boundMillis(lowerBound, 'between(lowerBound, ...)');
