@@ -11,7 +11,7 @@ import type {
   ValueStateDescriptor,
 } from '../../api/state.js';
 import { assignToKeyGroup } from '../codec/index.js';
-import { stateKey } from './state-key.js';
+import { keyFromStateKey, stateKey } from './state-key.js';
 import { UsageError } from '../../util/errors.js';
 import {
   VOID_NAMESPACE,
@@ -146,7 +146,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       if (m) for (const k of m.keys()) keys.push(k);
     }
     for (const k of keys) {
-      this.setCurrentKey(unStateKey(k));
+      this.setCurrentKey(keyFromStateKey(k));
       fn(this.rawKey);
     }
     this.setCurrentKey(saved);
@@ -161,14 +161,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   close(): void {
     this.states.clear();
   }
-}
-
-/** Composite keys are stored as canonical strings; get the key back for applyToAllKeys. */
-function unStateKey(k: unknown): unknown {
-  if (typeof k !== 'string') return k;
-  if (k.startsWith('K:')) return JSON.parse(k.slice(2)) as unknown;
-  if (k.startsWith('D:')) return new Date(Number(k.slice(2)));
-  return k;
 }
 
 abstract class HeapState implements InternalKvState {
@@ -242,8 +234,12 @@ abstract class SingleValueState extends HeapState {
   protected setValue(v: unknown): void {
     this.store(this.ttl ? { v, t: this.now() } : v);
   }
-  protected unwrap(s: unknown): unknown {
-    return s === undefined || !this.ttl ? s : (s as Stamped<unknown>).v;
+  /** The value stored in a namespace, undefined when there is none or it expired (for merging windows). */
+  protected liveValueNs(ns: Ns): unknown {
+    const s = this.loadNs(ns);
+    if (s === undefined || !this.ttl) return s;
+    const e = s as Stamped<unknown>;
+    return this.expired(e, this.now()) ? undefined : e.v;
   }
 }
 
@@ -277,7 +273,7 @@ class HeapReducingState extends SingleValueState {
   mergeNamespaces(target: Ns, sources: Ns[]): void {
     let acc: unknown = undefined;
     for (const ns of sources) {
-      const v = this.unwrap(this.loadNs(ns));
+      const v = this.liveValueNs(ns);
       if (v !== undefined) acc = acc === undefined ? v : this.reduce(acc, v);
       this.removeNs(ns);
     }
@@ -310,7 +306,7 @@ class HeapAggregatingState extends SingleValueState {
       return this.fn.merge(a, b);
     };
     for (const ns of sources) {
-      const v = this.unwrap(this.loadNs(ns));
+      const v = this.liveValueNs(ns);
       if (v !== undefined) acc = acc === undefined ? v : merge(acc, v);
       this.removeNs(ns);
     }
