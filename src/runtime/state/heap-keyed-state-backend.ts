@@ -23,19 +23,35 @@ import {
 
 type Ns = string | number;
 
-/** One named state's values: key group (within the range) → namespace → key → value. */
+/**
+ * One named state's values: key group (within the range) → namespace → key → value. The void namespace
+ * (state not scoped to a window, the common case) has its own array of maps, so its accesses skip the
+ * namespace lookup: that is one Map lookup less on every state access of most jobs.
+ */
 class StateTable<V> {
+  readonly voidGroups: Array<Map<unknown, V> | undefined>;
   readonly groups: Array<Map<Ns, Map<unknown, V>> | undefined>;
   constructor(size: number) {
+    this.voidGroups = new Array<Map<unknown, V> | undefined>(size);
     this.groups = new Array<Map<Ns, Map<unknown, V>> | undefined>(size);
   }
   get(g: number, ns: Ns, k: unknown): V | undefined {
+    if (ns === VOID_NAMESPACE) {
+      const m = this.voidGroups[g];
+      return m === undefined ? undefined : m.get(k);
+    }
     const byNs = this.groups[g];
     if (byNs === undefined) return undefined;
     const m = byNs.get(ns);
     return m === undefined ? undefined : m.get(k);
   }
   put(g: number, ns: Ns, k: unknown, v: V): void {
+    if (ns === VOID_NAMESPACE) {
+      let m = this.voidGroups[g];
+      if (m === undefined) this.voidGroups[g] = m = new Map();
+      m.set(k, v);
+      return;
+    }
     let byNs = this.groups[g];
     if (byNs === undefined) this.groups[g] = byNs = new Map();
     let m = byNs.get(ns);
@@ -43,11 +59,31 @@ class StateTable<V> {
     m.set(k, v);
   }
   remove(g: number, ns: Ns, k: unknown): void {
+    if (ns === VOID_NAMESPACE) {
+      this.voidGroups[g]?.delete(k);
+      return;
+    }
     const byNs = this.groups[g];
     const m = byNs?.get(ns);
     if (m === undefined) return;
     m.delete(k);
     if (m.size === 0) (byNs as Map<Ns, Map<unknown, V>>).delete(ns);
+  }
+  /** The key → value maps of one namespace, one per key group that has any. */
+  *namespaceMaps(ns: Ns): Generator<Map<unknown, V>> {
+    if (ns === VOID_NAMESPACE) {
+      for (const m of this.voidGroups) if (m !== undefined && m.size > 0) yield m;
+      return;
+    }
+    for (const byNs of this.groups) {
+      const m = byNs?.get(ns);
+      if (m !== undefined) yield m;
+    }
+  }
+  /** Every key → value map of every namespace. */
+  *allMaps(): Generator<Map<unknown, V>> {
+    for (const m of this.voidGroups) if (m !== undefined) yield m;
+    for (const byNs of this.groups) if (byNs !== undefined) yield* byNs.values();
   }
 }
 
@@ -141,10 +177,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (!s) return;
     const saved = this.rawKey;
     const keys: unknown[] = [];
-    for (const byNs of s.table.groups) {
-      const m = byNs?.get(namespace);
-      if (m) for (const k of m.keys()) keys.push(k);
-    }
+    for (const m of s.table.namespaceMaps(namespace)) for (const k of m.keys()) keys.push(k);
     for (const k of keys) {
       this.setCurrentKey(keyFromStateKey(k));
       fn(this.rawKey);
@@ -154,7 +187,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   numKeys(): number {
     const keys = new Set<unknown>();
-    for (const s of this.states.values()) for (const byNs of s.table.groups) if (byNs) for (const m of byNs.values()) for (const k of m.keys()) keys.add(k);
+    for (const s of this.states.values()) for (const m of s.table.allMaps()) for (const k of m.keys()) keys.add(k);
     return keys.size;
   }
 
