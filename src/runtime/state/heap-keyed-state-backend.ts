@@ -375,11 +375,16 @@ class HeapListState extends HeapState {
     arr.push(this.ttl ? { v, t: this.now() } : v);
   }
   addAll(vs: Iterable<unknown>): void {
-    for (const v of vs) this.add(v);
+    // Checked first, so a null in the middle leaves the list as it was.
+    const all = [...vs];
+    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.addAll: null and undefined cannot be added to a list state.');
+    for (const v of all) this.add(v);
   }
   update(vs: Iterable<unknown>): void {
+    const all = [...vs];
+    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.update: null and undefined cannot be added to a list state.');
     this.clear();
-    this.addAll(vs);
+    for (const v of all) this.add(v);
   }
   mergeNamespaces(target: Ns, sources: Ns[]): void {
     const merged: unknown[] = [];

@@ -100,6 +100,10 @@ export function stateBackendContract(implementation: string, create: () => State
         s.update([]);
         assert.deepEqual([...s.get()], []);
         assert.throws(() => s.add(null as unknown as string), /null and undefined cannot be added/);
+        s.update(['kept']);
+        assert.throws(() => s.addAll(['x', null as unknown as string]), /null and undefined cannot be added/);
+        assert.throws(() => s.update(['y', undefined as unknown as string]), /null and undefined cannot be added/);
+        assert.deepEqual([...s.get()], ['kept'], 'a refused addAll or update changes nothing');
       });
 
       it('MapState: user keys (also composite ones) compare by value and come back as given', () => {
@@ -495,6 +499,36 @@ export function stateBackendContract(implementation: string, create: () => State
         v.update(1);
         clock.now += 1_000_000;
         assert.equal(v.value(), 1);
+      });
+    });
+  
+    describe('operator state', () => {
+      it('list state: named lists per operator instance; add, addAll, update, clear; null is refused without changing the list', () => {
+        const ops = create().createOperatorStateBackend('Op');
+        const l = ops.getListState<number>('offsets', false);
+        l.add(1);
+        l.addAll([2, 3]);
+        assert.deepEqual([...ops.getListState<number>('offsets', false).get()], [1, 2, 3], 'the same name is the same list');
+        assert.throws(() => l.add(null as unknown as number), /null and undefined cannot be added/);
+        assert.throws(() => l.addAll([4, undefined as unknown as number]), /null and undefined cannot be added/);
+        assert.throws(() => l.update([5, null as unknown as number]), /null and undefined cannot be added/);
+        assert.deepEqual([...l.get()], [1, 2, 3]);
+        l.update([9]);
+        assert.deepEqual([...l.get()], [9]);
+        l.clear();
+        assert.deepEqual([...l.get()], []);
+        assert.deepEqual([...ops.getListState<number>('other', true).get()], []);
+        assert.throws(() => ops.getListState('other', false), /was created as union list state/);
+        ops.close();
+        ops.close();
+      });
+
+      it('broadcast state: one map per name', () => {
+        const ops = create().createOperatorStateBackend('Op');
+        ops.getBroadcastState<string, number>('rules').set('r1', 1);
+        assert.equal(ops.getBroadcastState<string, number>('rules').get('r1'), 1);
+        assert.equal(ops.getBroadcastState<string, number>('other').size, 0);
+        ops.close();
       });
     });
   });
