@@ -173,6 +173,13 @@ export interface Metric {
   value?: string;
 }
 
+/**
+ * `GET /jobs/:jobid/vertices/:vertexid/watermarks`: a bare array with `<subtask>.currentInputWatermark` per
+ * subtask that has an input (sources have none and are left out), values in milliseconds as strings; Java's
+ * Long.MIN_VALUE before the first watermark, Long.MAX_VALUE after the end of input.
+ */
+export type JobVertexWatermarksInfo = Metric[];
+
 /** `GET /jobs/:jobid/accumulators`. */
 export interface JobAccumulatorsInfo {
   'job-accumulators': never[];

@@ -55,6 +55,11 @@ export interface SubtaskDetails {
   /** -1 until it ended. */
   endTime: number;
   metrics: IOMetrics;
+  /**
+   * The last input watermark it reported, clamped to Java's long range; undefined for sources (no input) and
+   * for subtasks that have not reported yet.
+   */
+  inputWatermark?: number;
 }
 
 export interface VertexSubtasks {

@@ -361,6 +361,7 @@ export class JobMaster {
       addMetrics(metrics, e.metrics);
       const out: SubtaskDetails = { subtask, status: e.state, attempt: 0, startTime: e.startTime, endTime: e.endTime, metrics };
       if (e.location) out.taskManager = { ...e.location };
+      if (e.metrics?.inputWatermark !== undefined) out.inputWatermark = e.metrics.inputWatermark;
       return out;
     });
     return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks };

@@ -13,6 +13,7 @@ import {
   jobExceptionsJson,
   jobOverviewJson,
   jobVertexDetailsJson,
+  jobVertexWatermarksJson,
 } from './json-format.js';
 import { receiveMultipart, type UploadedFile } from './multipart.js';
 import { RestHandlerError, badRequest, notFound, toRestFailure } from './rest-errors.js';
@@ -130,8 +131,7 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
         const vertexId = vertexIdParam(req);
         const vertex = await forJob(jobId, () => gateway.jobVertexDetails(jobId, vertexId));
         if (!vertex) throw notFound(`Job ${jobId} has no vertex ${vertexId}.`);
-        // flink-ts has no event time yet, so no subtask has a watermark to report.
-        return { status: 200, body: [] };
+        return { status: 200, body: jobVertexWatermarksJson(vertex) };
       },
     },
     { method: 'PATCH', path: '/jobs/:jobid', handler: cancel },

@@ -115,6 +115,25 @@ export function jobDetailsJson(job: JobDetails, now: number): rest.JobDetailsInf
 
 const UNASSIGNED = '(unassigned)';
 
+const LONG_MIN = '-9223372036854775808';
+const LONG_MAX = '9223372036854775807';
+
+/** A watermark as Flink prints a Java long; the bounds stand for "no watermark yet" and "end of input". */
+export function watermarkString(ms: number): string {
+  if (ms <= -(2 ** 63)) return LONG_MIN;
+  if (ms >= 2 ** 63) return LONG_MAX;
+  return String(Math.trunc(ms));
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid/watermarks`. */
+export function jobVertexWatermarksJson(v: VertexSubtasks): rest.JobVertexWatermarksInfo {
+  const out: rest.JobVertexWatermarksInfo = [];
+  for (const t of v.subtasks) {
+    if (t.inputWatermark !== undefined) out.push({ id: `${t.subtask}.currentInputWatermark`, value: watermarkString(t.inputWatermark) });
+  }
+  return out;
+}
+
 /** `GET /jobs/:jobid/vertices/:vertexid`. */
 export function jobVertexDetailsJson(v: VertexSubtasks, now: number): rest.JobVertexDetailsInfo {
   return {

@@ -11,7 +11,7 @@ import type {
   ValueStateDescriptor,
 } from '../../api/state.js';
 import { assignToKeyGroup } from '../codec/index.js';
-import { stateKey } from './state-key.js';
+import { keyFromStateKey, stateKey } from './state-key.js';
 import { UsageError } from '../../util/errors.js';
 import {
   VOID_NAMESPACE,
@@ -23,19 +23,35 @@ import {
 
 type Ns = string | number;
 
-/** One named state's values: key group (within the range) → namespace → key → value. */
+/**
+ * One named state's values: key group (within the range) → namespace → key → value. The void namespace
+ * (state not scoped to a window, the common case) has its own array of maps, so its accesses skip the
+ * namespace lookup: that is one Map lookup less on every state access of most jobs.
+ */
 class StateTable<V> {
+  readonly voidGroups: Array<Map<unknown, V> | undefined>;
   readonly groups: Array<Map<Ns, Map<unknown, V>> | undefined>;
   constructor(size: number) {
+    this.voidGroups = new Array<Map<unknown, V> | undefined>(size);
     this.groups = new Array<Map<Ns, Map<unknown, V>> | undefined>(size);
   }
   get(g: number, ns: Ns, k: unknown): V | undefined {
+    if (ns === VOID_NAMESPACE) {
+      const m = this.voidGroups[g];
+      return m === undefined ? undefined : m.get(k);
+    }
     const byNs = this.groups[g];
     if (byNs === undefined) return undefined;
     const m = byNs.get(ns);
     return m === undefined ? undefined : m.get(k);
   }
   put(g: number, ns: Ns, k: unknown, v: V): void {
+    if (ns === VOID_NAMESPACE) {
+      let m = this.voidGroups[g];
+      if (m === undefined) this.voidGroups[g] = m = new Map();
+      m.set(k, v);
+      return;
+    }
     let byNs = this.groups[g];
     if (byNs === undefined) this.groups[g] = byNs = new Map();
     let m = byNs.get(ns);
@@ -43,11 +59,31 @@ class StateTable<V> {
     m.set(k, v);
   }
   remove(g: number, ns: Ns, k: unknown): void {
+    if (ns === VOID_NAMESPACE) {
+      this.voidGroups[g]?.delete(k);
+      return;
+    }
     const byNs = this.groups[g];
     const m = byNs?.get(ns);
     if (m === undefined) return;
     m.delete(k);
     if (m.size === 0) (byNs as Map<Ns, Map<unknown, V>>).delete(ns);
+  }
+  /** The key → value maps of one namespace, one per key group that has any. */
+  *namespaceMaps(ns: Ns): Generator<Map<unknown, V>> {
+    if (ns === VOID_NAMESPACE) {
+      for (const m of this.voidGroups) if (m !== undefined && m.size > 0) yield m;
+      return;
+    }
+    for (const byNs of this.groups) {
+      const m = byNs?.get(ns);
+      if (m !== undefined) yield m;
+    }
+  }
+  /** Every key → value map of every namespace. */
+  *allMaps(): Generator<Map<unknown, V>> {
+    for (const m of this.voidGroups) if (m !== undefined) yield m;
+    for (const byNs of this.groups) if (byNs !== undefined) yield* byNs.values();
   }
 }
 
@@ -141,12 +177,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (!s) return;
     const saved = this.rawKey;
     const keys: unknown[] = [];
-    for (const byNs of s.table.groups) {
-      const m = byNs?.get(namespace);
-      if (m) for (const k of m.keys()) keys.push(k);
-    }
+    for (const m of s.table.namespaceMaps(namespace)) for (const k of m.keys()) keys.push(k);
     for (const k of keys) {
-      this.setCurrentKey(unStateKey(k));
+      this.setCurrentKey(keyFromStateKey(k));
       fn(this.rawKey);
     }
     this.setCurrentKey(saved);
@@ -154,21 +187,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   numKeys(): number {
     const keys = new Set<unknown>();
-    for (const s of this.states.values()) for (const byNs of s.table.groups) if (byNs) for (const m of byNs.values()) for (const k of m.keys()) keys.add(k);
+    for (const s of this.states.values()) for (const m of s.table.allMaps()) for (const k of m.keys()) keys.add(k);
     return keys.size;
   }
 
   close(): void {
     this.states.clear();
   }
-}
-
-/** Composite keys are stored as canonical strings; get the key back for applyToAllKeys. */
-function unStateKey(k: unknown): unknown {
-  if (typeof k !== 'string') return k;
-  if (k.startsWith('K:')) return JSON.parse(k.slice(2)) as unknown;
-  if (k.startsWith('D:')) return new Date(Number(k.slice(2)));
-  return k;
 }
 
 abstract class HeapState implements InternalKvState {
@@ -242,8 +267,12 @@ abstract class SingleValueState extends HeapState {
   protected setValue(v: unknown): void {
     this.store(this.ttl ? { v, t: this.now() } : v);
   }
-  protected unwrap(s: unknown): unknown {
-    return s === undefined || !this.ttl ? s : (s as Stamped<unknown>).v;
+  /** The value stored in a namespace, undefined when there is none or it expired (for merging windows). */
+  protected liveValueNs(ns: Ns): unknown {
+    const s = this.loadNs(ns);
+    if (s === undefined || !this.ttl) return s;
+    const e = s as Stamped<unknown>;
+    return this.expired(e, this.now()) ? undefined : e.v;
   }
 }
 
@@ -277,7 +306,7 @@ class HeapReducingState extends SingleValueState {
   mergeNamespaces(target: Ns, sources: Ns[]): void {
     let acc: unknown = undefined;
     for (const ns of sources) {
-      const v = this.unwrap(this.loadNs(ns));
+      const v = this.liveValueNs(ns);
       if (v !== undefined) acc = acc === undefined ? v : this.reduce(acc, v);
       this.removeNs(ns);
     }
@@ -310,7 +339,7 @@ class HeapAggregatingState extends SingleValueState {
       return this.fn.merge(a, b);
     };
     for (const ns of sources) {
-      const v = this.unwrap(this.loadNs(ns));
+      const v = this.liveValueNs(ns);
       if (v !== undefined) acc = acc === undefined ? v : merge(acc, v);
       this.removeNs(ns);
     }
@@ -346,11 +375,16 @@ class HeapListState extends HeapState {
     arr.push(this.ttl ? { v, t: this.now() } : v);
   }
   addAll(vs: Iterable<unknown>): void {
-    for (const v of vs) this.add(v);
+    // Checked first, so a null in the middle leaves the list as it was.
+    const all = [...vs];
+    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.addAll: null and undefined cannot be added to a list state.');
+    for (const v of all) this.add(v);
   }
   update(vs: Iterable<unknown>): void {
+    const all = [...vs];
+    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.update: null and undefined cannot be added to a list state.');
     this.clear();
-    this.addAll(vs);
+    for (const v of all) this.add(v);
   }
   mergeNamespaces(target: Ns, sources: Ns[]): void {
     const merged: unknown[] = [];

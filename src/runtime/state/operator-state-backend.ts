@@ -18,14 +18,15 @@ export class HeapOperatorStateBackend implements OperatorStateBackend {
     return {
       get: () => list.items as T[],
       add: (v: unknown) => {
-        if (v === null || v === undefined) throw new UsageError('ListState.add: null and undefined cannot be added to a list state.');
-        list.items.push(v);
+        list.items.push(checkElement(v, 'add'));
       },
       addAll: (vs: Iterable<unknown>) => {
-        for (const v of vs) list.items.push(v);
+        // Checked first, so a null in the middle leaves the list as it was.
+        const checked = [...vs].map((v) => checkElement(v, 'addAll'));
+        for (const v of checked) list.items.push(v);
       },
       update: (vs: Iterable<unknown>) => {
-        list.items = [...vs];
+        list.items = [...vs].map((v) => checkElement(v, 'update'));
       },
       clear: () => {
         list.items = [];
@@ -43,4 +44,9 @@ export class HeapOperatorStateBackend implements OperatorStateBackend {
     this.lists.clear();
     this.broadcast.clear();
   }
+}
+
+function checkElement(v: unknown, method: string): unknown {
+  if (v === null || v === undefined) throw new UsageError(`ListState.${method}: null and undefined cannot be added to a list state.`);
+  return v;
 }

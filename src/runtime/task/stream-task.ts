@@ -37,7 +37,17 @@ export interface TaskMetrics {
   readBytes: number;
   writeRecords: number;
   writeBytes: number;
+  /**
+   * The watermark the task last handed to its head operator (Flink's `currentInputWatermark`), clamped to
+   * Java's long range so it survives JSON (±Infinity would become null). Absent for sources, which have no
+   * input, as Flink registers no such metric for them.
+   */
+  inputWatermark?: number;
 }
+
+/** Java's Long.MIN_VALUE and (rounded up to the next double) Long.MAX_VALUE: Flink's watermark bounds. */
+const LONG_MIN_DOUBLE = -(2 ** 63);
+const LONG_MAX_DOUBLE = 2 ** 63;
 
 export interface TaskResult {
   accumulators: Record<string, { kind: AccumulatorKind; data: string }>;
@@ -365,7 +375,9 @@ export class StreamTask {
       writeRecords += w.recordsOut;
       writeBytes += w.bytesOut;
     }
-    return { readRecords: this.recordsIn, readBytes: this.gate?.bytesIn ?? 0, writeRecords, writeBytes };
+    const m: TaskMetrics = { readRecords: this.recordsIn, readBytes: this.gate?.bytesIn ?? 0, writeRecords, writeBytes };
+    if (this.gate) m.inputWatermark = Math.min(LONG_MAX_DOUBLE, Math.max(LONG_MIN_DOUBLE, this.inputWatermark));
+    return m;
   }
 
   private waitDrained(): Promise<void> {

@@ -94,7 +94,27 @@ describe("REST endpoint: what Flink's Java client reads", () => {
     assert.equal(waiting?.duration, -1);
   });
 
-  it('answers GET /jobs/:jobid/vertices/:vertexid/watermarks with an empty list (no event time yet)', async () => {
+  it("answers GET /jobs/:jobid/vertices/:vertexid/watermarks with each subtask's input watermark as a Java long string", async () => {
+    const job = server.gateway.addJob(jobDetails({ jobId: newJobId() }));
+    const io = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
+    const subtask = (i: number, inputWatermark?: number) => ({
+      subtask: i, status: 'RUNNING' as const, attempt: 0, startTime: NOW, endTime: -1, metrics: io, ...(inputWatermark === undefined ? {} : { inputWatermark }),
+    });
+    server.gateway.vertexSubtasks.set(`${job.jobId}/${VERTEX}`, {
+      id: VERTEX, name: 'v', parallelism: 4, maxParallelism: 128,
+      // No watermark yet, a real one, the end of input, and one that has not reported.
+      subtasks: [subtask(0, -(2 ** 63)), subtask(1, 1_700_000_000_123), subtask(2, 2 ** 63), subtask(3)],
+    });
+    const res = await call(server, 'GET', `/jobs/${job.jobId}/vertices/${VERTEX}/watermarks`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json, [
+      { id: '0.currentInputWatermark', value: '-9223372036854775808' },
+      { id: '1.currentInputWatermark', value: '1700000000123' },
+      { id: '2.currentInputWatermark', value: '9223372036854775807' },
+    ]);
+  });
+
+  it('answers GET /jobs/:jobid/vertices/:vertexid/watermarks of a source vertex with an empty list, as Flink does', async () => {
     const job = server.gateway.addJob(jobDetails({ jobId: newJobId() }));
     server.gateway.vertexSubtasks.set(`${job.jobId}/${VERTEX}`, { id: VERTEX, name: 'v', parallelism: 1, maxParallelism: 128, subtasks: [] });
     const res = await call(server, 'GET', `/jobs/${job.jobId}/vertices/${VERTEX}/watermarks`);
