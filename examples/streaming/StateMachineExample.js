@@ -136,8 +136,9 @@ function wholeNumber(name, fallback) {
 }
 
 function usage(problem) {
-  throw new Error(
-    `StateMachineExample: ${problem}. Usage: StateMachineExample.js [--events <n>] [--error-rate <0..1>] [--seed <n>] ` +
+  console.error(
+    `StateMachineExample: ${problem}.\nUsage: StateMachineExample.js [--events <n>] [--error-rate <0..1>] [--seed <n>] ` +
       '[--output <path>] [--sessions-output <path>] [--events-output <path>]',
   );
+  process.exit(1);
 }
