@@ -10,6 +10,7 @@ import { socketTextSource } from './socket-source.js';
 import { dataGeneratorSource } from './generator-source.js';
 import { fileMonitorSource } from './file-monitor-source.js';
 import { socketSink } from './socket-sink.js';
+import { windowOperator } from './window/index.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -49,4 +50,5 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:data-generator': dataGeneratorSource,
   'source:file-monitor': fileMonitorSource,
   'sink:socket': socketSink,
+  window: windowOperator,
 };
