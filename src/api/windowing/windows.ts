@@ -190,7 +190,7 @@ export class TumblingEventTimeWindows<T = unknown> extends FixedSizeTimeWindows<
     const [s, o] = tumblingArgs(size, offset, 'TumblingEventTimeWindows');
     return new TumblingEventTimeWindows<T>(s, o);
   }
-  assignWindows(_e: T, timestamp: number): TimeWindow[] {
+  assignWindows(_e: T, timestamp: number, _context?: WindowAssignerContext): TimeWindow[] {
     if (timestamp !== timestamp) noTimestamp();
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
     return [new TimeWindow(start, start + this.size)];
@@ -248,7 +248,7 @@ export class SlidingEventTimeWindows<T = unknown> extends FixedSizeTimeWindows<T
   getSlide(): number {
     return this.slide;
   }
-  assignWindows(_e: T, timestamp: number): TimeWindow[] {
+  assignWindows(_e: T, timestamp: number, _context?: WindowAssignerContext): TimeWindow[] {
     if (timestamp !== timestamp) noTimestamp();
     return slidingWindows(timestamp, this.size, this.slide, this.offset);
   }
@@ -330,7 +330,7 @@ export class EventTimeSessionWindows<T = unknown> extends SessionWindows<T> {
   static withDynamicGap<T = unknown>(extractor: SessionWindowTimeGapExtractor<T>): EventTimeSessionWindows<T> {
     return new EventTimeSessionWindows<T>(0, gapOf(extractor, 'EventTimeSessionWindows'));
   }
-  assignWindows(e: T, timestamp: number): TimeWindow[] {
+  assignWindows(e: T, timestamp: number, _context?: WindowAssignerContext): TimeWindow[] {
     if (timestamp !== timestamp) noTimestamp();
     return sessionWindow(timestamp, this.gapFor(e));
   }
@@ -375,7 +375,7 @@ export class GlobalWindows<T = unknown> extends WindowAssigner<T, GlobalWindow> 
   static create<T = unknown>(): GlobalWindows<T> {
     return new GlobalWindows<T>();
   }
-  assignWindows(): GlobalWindow[] {
+  assignWindows(_e?: T, _timestamp?: number, _context?: WindowAssignerContext): GlobalWindow[] {
     return GlobalWindows.LIST;
   }
   getDefaultTrigger(): Trigger<T, GlobalWindow> {
