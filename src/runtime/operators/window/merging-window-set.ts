@@ -34,28 +34,44 @@ export class MergingWindowSet {
    * contents of each merge. Returns the window the new one ended up in.
    */
   addWindow(newWindow: Window, merge: MergeFunction): Window {
+    // The in-flight windows and their namespaces side by side (a key has few), so that no namespace is
+    // computed twice per element.
     const windows: Window[] = [];
-    for (const [w] of this.mapping.values()) windows.push(w);
+    const keys: Namespace[] = [];
+    for (const [k, e] of this.mapping) {
+      windows.push(e[0]);
+      keys.push(k);
+    }
     windows.push(newWindow);
     const results: Array<[Window, Window[]]> = [];
     this.assigner.mergeWindows(windows, (toBeMerged, mergeResult) => void results.push([mergeResult, [...toBeMerged]]));
+    if (results.length === 0) {
+      this.mapping.set(this.ns.of(newWindow), [newWindow, newWindow]);
+      return newWindow;
+    }
 
-    const newNs = this.ns.of(newWindow);
     let resultWindow = newWindow;
     let mergedNewWindow = false;
     for (const [mergeResult, merged] of results) {
-      const i = merged.findIndex((w) => this.ns.of(w) === newNs);
+      // Assigners report the windows they were given; compare by namespace for one that reports copies.
+      let i = merged.indexOf(newWindow);
+      if (i < 0) {
+        const newNs = this.ns.of(newWindow);
+        i = merged.findIndex((w) => this.ns.of(w) === newNs);
+      }
       if (i >= 0) {
         merged.splice(i, 1);
         mergedNewWindow = true;
         resultWindow = mergeResult;
       }
       // The merge result keeps the state window of one of the merged windows; the others' contents move into it.
-      const first = merged[0] as Window;
-      const target = (this.mapping.get(this.ns.of(first)) as [Window, Window])[1];
+      const mergedKeys = merged.map((w) => {
+        const j = windows.indexOf(w);
+        return j >= 0 ? (keys[j] as Namespace) : this.ns.of(w);
+      });
+      const target = (this.mapping.get(mergedKeys[0] as Namespace) as [Window, Window])[1];
       const mergedStateWindows: Window[] = [];
-      for (const w of merged) {
-        const k = this.ns.of(w);
+      for (const k of mergedKeys) {
         const e = this.mapping.get(k);
         if (e !== undefined) {
           this.mapping.delete(k);
@@ -65,9 +81,9 @@ export class MergingWindowSet {
       const resultNs = this.ns.of(mergeResult);
       this.mapping.set(resultNs, [mergeResult, target]);
       // An existing window that only absorbed the new one (without growing) has nothing to merge.
-      if (!(merged.length === 1 && this.ns.of(merged[0] as Window) === resultNs)) merge(mergeResult, merged, target, mergedStateWindows);
+      if (!(merged.length === 1 && mergedKeys[0] === resultNs)) merge(mergeResult, merged, target, mergedStateWindows);
     }
-    if (results.length === 0 || (this.ns.of(resultWindow) === newNs && !mergedNewWindow)) this.mapping.set(newNs, [resultWindow, resultWindow]);
+    if (resultWindow === newWindow && !mergedNewWindow) this.mapping.set(this.ns.of(newWindow), [newWindow, newWindow]);
     return resultWindow;
   }
 }

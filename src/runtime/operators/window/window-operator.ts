@@ -10,7 +10,7 @@ import { toKeyExtractor } from '../../../api/keys.js';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type AggregateFunction, type KeyedStateStore, type StateDescriptor } from '../../../api/state.js';
 import type { KeySpec } from '../../../api/transformation.js';
 import { TimestampedValue, type Evictor, type EvictorContext } from '../../../api/windowing/evictors.js';
-import type { OnMergeContext, Trigger, TriggerResult } from '../../../api/windowing/triggers.js';
+import { EventTimeTrigger, ProcessingTimeTrigger, type OnMergeContext, type Trigger, type TriggerResult } from '../../../api/windowing/triggers.js';
 import { WINDOW_FNS, type WindowFunctionKind, type WindowStateKind } from '../../../api/windowing/windowed-stream.js';
 import type { ProcessWindowContext } from '../../../api/windowing/window-functions.js';
 import { isMergingAssigner, MAX_TIMESTAMP, type MergingWindowAssigner, type Window, type WindowAssigner } from '../../../api/windowing/windows.js';
@@ -85,6 +85,7 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
   let contents: ContentsState;
   let mergingSets: InternalKvState & { value(): unknown; update(v: unknown): void };
   let numLateRecordsDropped = 0;
+  let peek: ((ns: Namespace) => unknown) | undefined;
 
   // ---- trigger context: one object, pointed at the current window ----
   let curWindow: Window;
@@ -256,6 +257,11 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
       setWindow(w);
       const ns = curNs;
       contents.setCurrentNamespace(ns);
+      if (peek !== undefined && peek.call(contents, ns) !== undefined && (!eventTime || w.maxTimestamp() > timers.getCurrentWatermark())) {
+        // The default trigger would register the timers this window already has and continue.
+        contents.add(stored(value, ts));
+        continue;
+      }
       contents.add(stored(value, ts));
       const r = resultFlags(trigger.onElement(value, ts, w, tctx), 'onElement');
       if (r & 1) fire(w);
@@ -341,6 +347,12 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
         onProcessingTime: (t) => onTimer(t, false),
       });
       contents = backend.getPartitionedState<ContentsState>(contentsDescriptor(stateKind, evictor !== null, reduce, aggFn));
+      // With the default time triggers a window's timers (trigger and cleanup) are registered by its first
+      // element and deleted only with its contents: later elements need not register them again, which
+      // saves most of the per-record cost. Needs a backend that can tell whether a window has contents.
+      const load = (contents as Partial<{ loadNs(ns: Namespace): unknown }>).loadNs;
+      const defaultTrigger = trigger === (eventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create());
+      if (!merging && defaultTrigger && typeof load === 'function') peek = load;
       mergingSets = backend.getPartitionedState(new ValueStateDescriptor<WindowMapping>('merging-window-set'));
       await reduceBound?.open(ctx.runtime);
       await windowFn?.open(ctx.runtime);
