@@ -237,6 +237,43 @@ describe('Windows on a MiniCluster', function () {
         assert.deepEqual(sorted(await lines(`${d}/late`)), sorted([['a', 60], ['b', 99]]));
       });
 
+      it('processing-time windows fire on the wall clock; at the end of input they do not fire (as in Flink)', async () => {
+        const d = await c.scratch(`processing-p${p}`);
+        await c.run(
+          `
+          const fs = await import('node:fs');
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          const words = ['a', 'b', 'a', 'c', 'a', 'b', 'd', 'a'];
+          // The source stays up until the windows have reported every word (a condition, not a pause): in
+          // Flink, processing-time windows that are still open when the input ends never fire.
+          const source = {
+            running: true,
+            async run(ctx) {
+              for (const w of words) ctx.collect([w, 1]);
+              const counted = () => (fs.existsSync(dir + '/progress') ? fs.readFileSync(dir + '/progress', 'utf8').split('\\n').filter((l) => l).reduce((s, l) => s + Number(l), 0) : 0);
+              while (this.running && ctx.isRunning() && counted() < words.length) await new Promise((r) => setTimeout(r, 20));
+            },
+            cancel() { this.running = false; },
+          };
+          env.addSource(source).keyBy((e) => e[0]).timeWindow(Time.milliseconds(300)).sum(1)
+            .process({ processElement(e, ctx, o) { fs.appendFileSync(dir + '/progress', e[1] + '\\n'); o.collect([e[0], e[1], (ctx.timestamp() + 1) % 300]); } })
+            .map((x) => JSON.stringify(x)).writeAsText(dir + '/counts');
+          // A bounded input whose windows are still open at its end: nothing fires.
+          env.fromElements(['x', 1], ['y', 1]).keyBy((e) => e[0]).timeWindow(Time.minutes(10)).sum(1).map((x) => JSON.stringify(x)).writeAsText(dir + '/never');
+          await env.execute('processing time');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const counts = (await lines(`${d}/counts`)) as Array<[string, number, number]>;
+        const totals = new Map<string, number>();
+        for (const [w, n, aligned] of counts) {
+          totals.set(w, (totals.get(w) ?? 0) + n);
+          assert.equal(aligned, 0, 'results carry the end of a 300 ms window (minus 1 ms) as timestamp');
+        }
+        assert.deepEqual([...totals].sort(), [['a', 4], ['b', 2], ['c', 1], ['d', 1]]);
+        assert.deepEqual(await outputLines(`${d}/never`).catch(() => []), []);
+      });
+
       it('window join and coGroup', async () => {
         const d = await c.scratch(`join-p${p}`);
         await c.run(
