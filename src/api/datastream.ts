@@ -28,6 +28,7 @@ import { GlobalWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows, T
 import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
 import { CountEvictor } from './windowing/evictors.js';
 import { CoGroupedStreams, JoinedStreams } from './windowing/joins.js';
+import { IntervalJoin } from './windowing/interval-join.js';
 import type { TimeSpan } from './time.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
@@ -390,6 +391,11 @@ export class KeyedStream<T, K = unknown> extends DataStream<T> {
   /** Windows of `size` elements per key; with `slide`, fired every `slide` elements over the last `size`. */
   countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
     return countWindowOf(this.window(GlobalWindows.create<T>()), size, slide);
+  }
+  /** Joins each element with the other stream's elements of the same key within a time interval around it. */
+  intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
+    if (!(other instanceof KeyedStream)) throw new UsageError('intervalJoin(): give a keyed stream, e.g. other.keyBy((e) => e.id).');
+    return new IntervalJoin<T, R, K>(this, other);
   }
 }
 

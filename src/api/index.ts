@@ -133,3 +133,4 @@ export {
 } from './windowing/window-functions.js';
 export { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
 export { CoGroupedStreams, CoGroupWithWindow, JoinedStreams, JoinWithWindow } from './windowing/joins.js';
+export { IntervalJoin, IntervalJoined, ProcessJoinFunction, type ProcessJoinContext } from './windowing/interval-join.js';

@@ -274,7 +274,7 @@ describe('Windows on a MiniCluster', function () {
         assert.deepEqual(await outputLines(`${d}/never`).catch(() => []), []);
       });
 
-      it('window join and coGroup', async () => {
+      it('window join, coGroup and interval join', async () => {
         const d = await c.scratch(`join-p${p}`);
         await c.run(
           `
@@ -285,10 +285,16 @@ describe('Windows on a MiniCluster', function () {
           out(orders.join(payments).where((o) => o[0]).equalTo((x) => x[0]).window(TumblingEventTimeWindows.of(Time.milliseconds(100))).apply((o, x) => [o[0], o[1], x[1]]), 'join');
           out(orders.coGroup(payments).where((o) => o[0]).equalTo((x) => x[0]).window(TumblingEventTimeWindows.of(Time.milliseconds(100)))
             .apply({ coGroup(os, xs, o) { o.collect([[...os].map((e) => e[1]).sort((a, b) => a - b), [...xs].map((e) => e[1]).sort((a, b) => a - b)]); } }), 'cogroup');
+          out(orders.keyBy((o) => o[0]).intervalJoin(payments.keyBy((x) => x[0])).between(Time.milliseconds(-20), Time.milliseconds(30))
+            .process({ processElement(o, x, ctx, c) { c.collect([o[0], o[1], x[1], ctx.getTimestamp()]); } }), 'interval');
           await env.execute('join');
           `,
           { parallelism: p, args: ['--dir', d] },
         );
+        const interval: unknown[] = [];
+        for (const o of ORDERS) for (const x of PAYMENTS) if (o[0] === x[0] && x[1] >= o[1] - 20 && x[1] <= o[1] + 30) interval.push([o[0], o[1], x[1], Math.max(o[1], x[1])]);
+        assert.ok(interval.length > 50);
+        assert.deepEqual(sorted(await lines(`${d}/interval`)), sorted(interval));
         const joined: unknown[] = [];
         for (const o of ORDERS) for (const x of PAYMENTS) if (o[0] === x[0] && Math.floor(o[1] / 100) === Math.floor(x[1] / 100)) joined.push([o[0], o[1], x[1]]);
         assert.ok(joined.length > 50);

@@ -127,6 +127,9 @@ abstract class WindowSettings<T, W extends Window> {
 
   protected aggregateImpl<O>(fn: AggregateFunction<T, unknown, unknown>, windowFunction: unknown): SingleOutputStreamOperator<O> {
     checkAggregateFunction(fn, 'aggregate');
+    if (isMergingAssigner(this.assigner) && typeof fn.merge !== 'function') {
+      throw new UsageError('aggregate on merging (session) windows needs an AggregateFunction with merge(a, b): merged windows combine their accumulators.');
+    }
     if (windowFunction === undefined) return this.build<O>('aggregate', 'pass', fn, null, {}, 'aggregate');
     return this.build<O>('aggregate', WindowSettings.functionKind(windowFunction, 'aggregate'), fn, windowFunction, {}, 'aggregate');
   }

@@ -8,7 +8,7 @@
  * keyed.window(EventTimeSessionWindows.withGap(Time.minutes(5)))             // merged while gaps are < 5 min
  * ```
  */
-import { spanMillis, type TimeSpan } from '../time.js';
+import { signedSpanMillis, spanMillis, type TimeSpan } from '../time.js';
 import { UsageError } from '../../util/errors.js';
 import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger } from './triggers.js';
 
@@ -159,7 +159,7 @@ function noTimestamp(): never {
 
 function tumblingArgs(size: TimeSpan, offset: TimeSpan | undefined, what: string): [number, number] {
   const s = spanMillis(size, `${what}.of`);
-  const o = offset === undefined ? 0 : signedSpan(offset, `${what}.of`);
+  const o = offset === undefined ? 0 : signedSpanMillis(offset, `${what}.of`);
   if (s <= 0 || Math.abs(o) >= s) throw new UsageError(`${what} parameters must satisfy abs(offset) < size (size ${s} ms, offset ${o} ms).`);
   return [s, o];
 }
@@ -167,19 +167,11 @@ function tumblingArgs(size: TimeSpan, offset: TimeSpan | undefined, what: string
 function slidingArgs(size: TimeSpan, slide: TimeSpan, offset: TimeSpan | undefined, what: string): [number, number, number] {
   const s = spanMillis(size, `${what}.of`);
   const sl = spanMillis(slide, `${what}.of`);
-  const o = offset === undefined ? 0 : signedSpan(offset, `${what}.of`);
+  const o = offset === undefined ? 0 : signedSpanMillis(offset, `${what}.of`);
   if (Math.abs(o) >= sl || s <= 0) throw new UsageError(`${what} parameters must satisfy abs(offset) < slide and size > 0 (size ${s} ms, slide ${sl} ms, offset ${o} ms).`);
   return [s, sl, o];
 }
 
-/** Offsets may be negative (e.g. Time.hours(-8) for a time zone), so they are read without the >= 0 check. */
-function signedSpan(span: TimeSpan, where: string): number {
-  if (typeof span === 'number') {
-    if (!Number.isFinite(span)) throw new UsageError(`${where}: the offset must be a finite number of milliseconds.`);
-    return Math.round(span);
-  }
-  return spanMillis(span, where);
-}
 
 export class TumblingEventTimeWindows<T = unknown> extends FixedSizeTimeWindows<T> {
   private constructor(size: number, offset: number) {

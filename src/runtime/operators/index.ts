@@ -10,7 +10,7 @@ import { socketTextSource } from './socket-source.js';
 import { dataGeneratorSource } from './generator-source.js';
 import { fileMonitorSource } from './file-monitor-source.js';
 import { socketSink } from './socket-sink.js';
-import { windowOperator } from './window/index.js';
+import { intervalJoinOperator, windowOperator } from './window/index.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -51,4 +51,5 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:file-monitor': fileMonitorSource,
   'sink:socket': socketSink,
   window: windowOperator,
+  'interval-join': intervalJoinOperator,
 };

@@ -47,6 +47,8 @@ describe('windowing API: assigners', () => {
     assert.deepEqual(spans(a.assignWindows(null, -1, at(0))), [[-1000, 0]]);
     assert.deepEqual(spans(TumblingEventTimeWindows.of(Duration.ofHours(1), Time.minutes(15)).assignWindows(null, 0, at(0))), [[-2_700_000, 900_000]]);
     assert.deepEqual(spans(TumblingEventTimeWindows.of(1000, -300).assignWindows(null, 800, at(0))), [[700, 1700]]);
+    // Flink's time-zone example: days starting at 16:00 UTC (midnight in UTC+8).
+    assert.deepEqual(spans(TumblingEventTimeWindows.of(Time.days(1), Time.hours(-8)).assignWindows(null, 86_400_000 + 3_600_000, at(0))), [[57_600_000, 144_000_000]]);
     assert.deepEqual(spans(TumblingProcessingTimeWindows.of(Time.seconds(5)).assignWindows(null, Number.NaN, at(12_345))), [[10_000, 15_000]]);
     assert.equal(a.isEventTime(), true);
     assert.equal(TumblingProcessingTimeWindows.of(5).isEventTime(), false);
@@ -94,6 +96,7 @@ describe('windowing API: assigners', () => {
     assert.throws(() => TumblingEventTimeWindows.of(0), /abs\(offset\) < size/);
     assert.throws(() => SlidingEventTimeWindows.of(10, 5, 5), /abs\(offset\) < slide/);
     assert.throws(() => EventTimeSessionWindows.withGap(0), /0 < size/);
+    assert.throws(() => TumblingEventTimeWindows.of(Time.seconds(-5)), />= 0/);
     assert.throws(() => CountTrigger.of(0), /integer >= 1/);
     assert.throws(() => CountEvictor.of(-1), /integer >= 0/);
   });
@@ -137,5 +140,6 @@ describe('windowing API: windowed streams', () => {
     assert.throws(() => ws.trigger(new NoMerge()), /merging window assigner/);
     assert.throws(() => env().fromElements(1).keyBy((x) => x).window({} as never), /window assigner/);
     assert.throws(() => ws.allowedLateness(-1), />= 0/);
+    assert.throws(() => ws.aggregate({ createAccumulator: () => 0, add: (_e, a) => a + 1, getResult: (a) => a }), /needs an AggregateFunction with merge/);
   });
 });
