@@ -25,6 +25,8 @@ import {
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
   ValueStateDescriptor,
+  WindowAssigner,
+  EventTimeTrigger,
   type Collector,
   type KeyedStream,
   type ProcessWindowContext,
@@ -244,6 +246,27 @@ describe('window operator', () => {
     // Evicting after the function: the firing sees everything, the next one what was kept.
     const after = await run(windowOf((k) => k.window(GlobalWindows.create()).trigger(CountTrigger.of(2)).evictor(CountEvictor.of(1, true)).apply(values)), [1, 2, 3, 4].map((v) => rec('a', v, 0)));
     assert.deepEqual(after.h.output, ['1,2', '2,3,4']);
+  });
+
+  it('a custom assigner with windows of different sizes', async () => {
+    class BucketAndTotal extends WindowAssigner<E, TimeWindow> {
+      assignWindows(_e: E, ts: number): TimeWindow[] {
+        const start = Math.floor(ts / 10) * 10;
+        return [new TimeWindow(start, start + 10), new TimeWindow(0, 100)];
+      }
+      getDefaultTrigger(): Trigger<E, TimeWindow> {
+        return EventTimeTrigger.create() as unknown as Trigger<E, TimeWindow>;
+      }
+      isEventTime(): boolean {
+        return true;
+      }
+    }
+    const { out } = await run(windowOf((k) => k.window(new BucketAndTotal()).reduce(sum)), [rec('a', 1, 3), rec('a', 2, 12), rec('a', 4, 15), { watermark: 20 }, { watermark: Infinity }]);
+    assert.deepEqual(out, [
+      [['a', 1], 9],
+      [['a', 6], 19],
+      [['a', 7], 99],
+    ]);
   });
 
   it('processing-time windows fire on the wall clock, and not at the end of input (as in Flink)', async () => {
