@@ -1,16 +1,17 @@
 /**
  * The in-flight windows of one key for a merging assigner (Flink's MergingWindowSet). Each window maps to
  * the "state window": the namespace its contents are kept under. When windows merge, the contents of all
- * but one state window are merged into that one, so merging never copies the surviving contents.
+ * but one state window are merged into that one, so merging never copies the surviving contents. The
+ * mapping holds namespaces only (primitives), so it can be snapshotted like any other keyed state.
  */
 import type { MergingWindowAssigner, Window } from '../../../api/windowing/windows.js';
 import { OperatorError } from '../operator.js';
 import type { Namespace, WindowNamespaces } from './window-namespaces.js';
 
-/** Window namespace → [window, state window]; kept per key in keyed state. */
-export type WindowMapping = Map<Namespace, [Window, Window]>;
+/** Window namespace → state window namespace; kept per key in keyed state. */
+export type WindowMapping = Map<Namespace, Namespace>;
 
-export type MergeFunction = (mergeResult: Window, mergedWindows: Window[], stateWindowResult: Window, mergedStateWindows: Window[]) => void;
+export type MergeFunction = (mergeResult: Window, mergedWindows: Window[], stateWindowResult: Namespace, mergedStateWindows: Namespace[]) => void;
 
 export class MergingWindowSet {
   constructor(
@@ -20,8 +21,9 @@ export class MergingWindowSet {
     readonly mapping: WindowMapping,
   ) {}
 
-  getStateWindow(window: Window): Window | undefined {
-    return this.mapping.get(this.ns.of(window))?.[1];
+  /** The namespace the window's contents are kept under, or undefined if the window is not in flight. */
+  getStateNamespace(window: Window): Namespace | undefined {
+    return this.mapping.get(this.ns.of(window));
   }
 
   /** Forgets a window whose state was cleaned up (or that was late on arrival). */
@@ -34,19 +36,18 @@ export class MergingWindowSet {
    * contents of each merge. Returns the window the new one ended up in.
    */
   addWindow(newWindow: Window, merge: MergeFunction): Window {
-    // The in-flight windows and their namespaces side by side (a key has few), so that no namespace is
-    // computed twice per element.
+    // The in-flight windows and their namespaces side by side (a key has few).
     const windows: Window[] = [];
     const keys: Namespace[] = [];
-    for (const [k, e] of this.mapping) {
-      windows.push(e[0]);
+    for (const k of this.mapping.keys()) {
+      windows.push(this.ns.window(k));
       keys.push(k);
     }
     windows.push(newWindow);
     const results: Array<[Window, Window[]]> = [];
     this.assigner.mergeWindows(windows, (toBeMerged, mergeResult) => void results.push([mergeResult, [...toBeMerged]]));
     if (results.length === 0) {
-      this.mapping.set(this.ns.of(newWindow), [newWindow, newWindow]);
+      this.mapping.set(this.ns.of(newWindow), this.ns.of(newWindow));
       return newWindow;
     }
 
@@ -64,26 +65,26 @@ export class MergingWindowSet {
         mergedNewWindow = true;
         resultWindow = mergeResult;
       }
-      // The merge result keeps the state window of one of the merged windows; the others' contents move into it.
       const mergedKeys = merged.map((w) => {
         const j = windows.indexOf(w);
         return j >= 0 ? (keys[j] as Namespace) : this.ns.of(w);
       });
-      const target = (this.mapping.get(mergedKeys[0] as Namespace) as [Window, Window])[1];
-      const mergedStateWindows: Window[] = [];
+      // The merge result keeps the state window of one of the merged windows; the others' contents move into it.
+      const target = this.mapping.get(mergedKeys[0] as Namespace) as Namespace;
+      const mergedStateWindows: Namespace[] = [];
       for (const k of mergedKeys) {
-        const e = this.mapping.get(k);
-        if (e !== undefined) {
+        const s = this.mapping.get(k);
+        if (s !== undefined) {
           this.mapping.delete(k);
-          if (e[1] !== target) mergedStateWindows.push(e[1]);
+          if (s !== target) mergedStateWindows.push(s);
         }
       }
       const resultNs = this.ns.of(mergeResult);
-      this.mapping.set(resultNs, [mergeResult, target]);
+      this.mapping.set(resultNs, target);
       // An existing window that only absorbed the new one (without growing) has nothing to merge.
       if (!(merged.length === 1 && mergedKeys[0] === resultNs)) merge(mergeResult, merged, target, mergedStateWindows);
     }
-    if (resultWindow === newWindow && !mergedNewWindow) this.mapping.set(this.ns.of(newWindow), [newWindow, newWindow]);
+    if (resultWindow === newWindow && !mergedNewWindow) this.mapping.set(this.ns.of(newWindow), this.ns.of(newWindow));
     return resultWindow;
   }
 }

@@ -26,7 +26,8 @@ export function windowNamespaces(assigner: WindowAssigner<unknown, Window>): Win
   }
   return {
     of: (w) => {
-      if (w instanceof TimeWindow) return `${w.start}:${w.end}`;
+      // By shape, so that a TimeWindow from another copy of the API works too.
+      if (w instanceof TimeWindow || (typeof (w as Partial<TimeWindow>).start === 'number' && typeof (w as Partial<TimeWindow>).end === 'number')) return `${(w as TimeWindow).start}:${(w as TimeWindow).end}`;
       if (w instanceof GlobalWindow) return 'G';
       throw new UsageError(`The window assigner ${String(assigner)} returned ${String(w)}: window assigners must return TimeWindow or GlobalWindow objects.`);
     },

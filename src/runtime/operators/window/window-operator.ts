@@ -292,16 +292,16 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
           trigger.clear(m, tctx);
           deleteCleanupTimer(m, curNs);
         }
-        if (mergedStateWindows.length > 0) contents.mergeNamespaces(names.of(stateResult), mergedStateWindows.map((m) => names.of(m)));
+        if (mergedStateWindows.length > 0) contents.mergeNamespaces(stateResult, mergedStateWindows);
       });
       if (isWindowLate(actual)) {
         set.retireWindow(actual);
         continue;
       }
       skipped = false;
-      const stateWindow = set.getStateWindow(actual);
-      if (stateWindow === undefined) throw new OperatorError(`Window ${String(actual)} is not in the in-flight window set.`);
-      contents.setCurrentNamespace(names.of(stateWindow));
+      const stateNs = set.getStateNamespace(actual);
+      if (stateNs === undefined) throw new OperatorError(`Window ${String(actual)} is not in the in-flight window set.`);
+      contents.setCurrentNamespace(stateNs);
       contents.add(stored(value, ts));
       setWindow(actual);
       const r = resultFlags(trigger.onElement(value, ts, actual, tctx), 'onElement');
@@ -318,10 +318,10 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
     let set: MergingWindowSet | undefined;
     if (merging) {
       set = mergingSet();
-      const sw = set.getStateWindow(w);
+      const stateNs = set.getStateNamespace(w);
       // The timer of a window that was merged away (its timers are deleted, but be safe) does nothing.
-      if (sw === undefined) return;
-      contents.setCurrentNamespace(names.of(sw));
+      if (stateNs === undefined) return;
+      contents.setCurrentNamespace(stateNs);
     } else contents.setCurrentNamespace(t.namespace);
     setWindow(w);
     const r = eventTimer
