@@ -71,6 +71,25 @@ describe('Windows on a MiniCluster', function () {
     await c.close();
   });
 
+  it('event-time windows on records without timestamps fail the job with advice', async () => {
+    await assert.rejects(
+      c.run(
+        `
+        const env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.fromCollection(EVENTS).keyBy((e) => e[0]).window(TumblingEventTimeWindows.of(Time.seconds(1))).sum(2).writeAsText(dir + '/never');
+        await env.execute('no timestamps');
+        `,
+        { parallelism: 2, args: ['--dir', await c.scratch('no-timestamps')] },
+      ),
+      (e: unknown) => {
+        const messages: string[] = [];
+        for (let cur: unknown = e; cur instanceof Error && messages.length < 20; cur = cur.cause) messages.push(cur.message);
+        assert.match(messages.join('\n'), /Record has no timestamp.*assignTimestampsAndWatermarks/s);
+        return true;
+      },
+    );
+  });
+
   for (const p of PARALLELISMS) {
     describe(`parallelism ${p}`, () => {
       it('tumbling event-time windows: reduce, aggregate, process, apply, incremental + process, timeWindow, all fire at the end of input', async () => {
