@@ -25,6 +25,12 @@ import type {
 import { UsageError } from '../util/errors.js';
 import { BroadcastConnectedStream, BroadcastStream, checkBroadcastDescriptors, ConnectedIterativeStreams, ConnectedStreams, IntervalJoin } from './connected-streams.js';
 import type { MapStateDescriptor } from './state.js';
+import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
+import { GlobalWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TumblingEventTimeWindows, TumblingProcessingTimeWindows, type GlobalWindow, type TimeWindow, type Window, type WindowAssigner } from './windowing/windows.js';
+import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
+import { CountEvictor } from './windowing/evictors.js';
+import { CoGroupedStreams, JoinedStreams } from './windowing/joins.js';
+import type { TimeSpan } from './time.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
 
@@ -237,6 +243,27 @@ export class DataStream<T> {
     const union = this.env.registry.create({ name: 'Iteration', virtual: 'union', inputs: [this.transformation, head] });
     return new IterativeStream<T>(this.env, union, head, this, maxWaitTimeMillis);
   }
+
+  /** Windows over the whole stream, evaluated by one parallel instance (Flink's windowAll). */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this.keyBy(ALL_KEY) as KeyedStream<T, unknown>, assigner);
+  }
+  /** Flink 1.9: tumbling (or, with `slide`, sliding) windows in the environment's time characteristic. */
+  timeWindowAll(size: TimeSpan, slide?: TimeSpan): AllWindowedStream<T, TimeWindow> {
+    return this.windowAll(timeWindowAssigner<T>(this.env, size, slide));
+  }
+  /** Windows of `size` elements (sliding by `slide` elements) over the whole stream. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    return countWindowOf(this.windowAll(GlobalWindows.create<T>()), size, slide);
+  }
+  /** A window join: `a.join(b).where(keyA).equalTo(keyB).window(assigner).apply((x, y) => ...)`. */
+  join<B>(other: DataStream<B>): JoinedStreams<T, B> {
+    return new JoinedStreams<T, B>(this, other);
+  }
+  /** A window coGroup: per key and window, the elements of both streams. */
+  coGroup<B>(other: DataStream<B>): CoGroupedStreams<T, B> {
+    return new CoGroupedStreams<T, B>(this, other);
+  }
 }
 
 /** Settings that apply to the operator just created (Flink's SingleOutputStreamOperator). */
@@ -390,6 +417,22 @@ export class KeyedStream<T, K = unknown> extends DataStream<T> {
 
   /** @internal marks K as used */
   protected readonly _key?: K;
+
+  /** Groups each key's elements into windows: `keyed.window(TumblingEventTimeWindows.of(Time.seconds(5)))`. */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+  /**
+   * Flink 1.9: tumbling (or, with `slide`, sliding) windows; processing time unless the environment's time
+   * characteristic is EventTime or IngestionTime.
+   */
+  timeWindow(size: TimeSpan, slide?: TimeSpan): WindowedStream<T, K, TimeWindow> {
+    return this.window(timeWindowAssigner<T>(this.env, size, slide));
+  }
+  /** Windows of `size` elements per key; with `slide`, fired every `slide` elements over the last `size`. */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    return countWindowOf(this.window(GlobalWindows.create<T>()), size, slide);
+  }
 }
 
 export function checkFunction(fn: unknown, what: string): void {
@@ -499,4 +542,18 @@ export function closeIteration<T>(env: StreamExecutionEnvironment, head: Transfo
     parallelism: SAME_AS_INPUT,
     isSink: true,
   });
+}
+
+/** windowAll's key (Flink's NullByteKeySelector): every element in one key, so one window operator sees all. */
+const ALL_KEY = (): number => 0;
+
+function timeWindowAssigner<T>(env: StreamExecutionEnvironment, size: TimeSpan, slide: TimeSpan | undefined): WindowAssigner<T, TimeWindow> {
+  const processing = env.getStreamTimeCharacteristic() === 'ProcessingTime';
+  if (slide === undefined) return processing ? TumblingProcessingTimeWindows.of<T>(size) : TumblingEventTimeWindows.of<T>(size);
+  return processing ? SlidingProcessingTimeWindows.of<T>(size, slide) : SlidingEventTimeWindows.of<T>(size, slide);
+}
+
+function countWindowOf<S extends { trigger(t: never): S; evictor(e: never): S }>(ws: S, size: number, slide: number | undefined): S {
+  if (slide === undefined) return ws.trigger(PurgingTrigger.of(CountTrigger.of(size)) as never);
+  return ws.evictor(CountEvictor.of(size) as never).trigger(CountTrigger.of(slide) as never);
 }

@@ -112,3 +112,45 @@ export {
   type ProcessJoinContext,
   type ReadOnlyBroadcastContext,
 } from './co-functions.js';
+export {
+  EventTimeSessionWindows,
+  GlobalWindow,
+  GlobalWindows,
+  MergingWindowAssigner,
+  ProcessingTimeSessionWindows,
+  SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
+  TimeWindow,
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  Window,
+  WindowAssigner,
+  type MergeCallback,
+  type SessionWindowTimeGapExtractor,
+  type WindowAssignerContext,
+} from './windowing/windows.js';
+export {
+  ContinuousEventTimeTrigger,
+  ContinuousProcessingTimeTrigger,
+  CountTrigger,
+  EventTimeTrigger,
+  NeverTrigger,
+  ProcessingTimeTrigger,
+  PurgingTrigger,
+  Trigger,
+  TriggerResult,
+  type OnMergeContext,
+  type TriggerContext,
+} from './windowing/triggers.js';
+export { CountEvictor, DeltaEvictor, TimeEvictor, TimestampedValue, type DeltaFunction, type Evictor, type EvictorContext } from './windowing/evictors.js';
+export {
+  ProcessAllWindowFunction,
+  ProcessWindowFunction,
+  RichAllWindowFunction,
+  RichWindowFunction,
+  type AllWindowFunction,
+  type ProcessWindowContext,
+  type WindowFunction,
+} from './windowing/window-functions.js';
+export { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
+export { CoGroupedStreams, CoGroupWithWindow, JoinedStreams, JoinWithWindow } from './windowing/joins.js';

@@ -14,6 +14,7 @@ import { coFlatMap, coMap, coProcess, keyedCoProcess } from './co-operators.js';
 import { coBroadcast, keyedCoBroadcast } from './broadcast-operators.js';
 import { intervalJoin } from './interval-join.js';
 import { iterationHead, iterationTail } from './iteration.js';
+import { windowOperator } from './window/index.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -62,4 +63,5 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'interval-join': intervalJoin,
   'iteration-head': iterationHead,
   'iteration-tail': iterationTail,
+  window: windowOperator,
 };

@@ -27,21 +27,32 @@ export interface Triggerable {
 }
 
 interface QueuedTimer extends InternalTimer {
-  readonly id: string;
+  /** The key as state maps hold it (composite keys as canonical strings). */
+  readonly mapKey: unknown;
   readonly seq: number;
 }
 
-/** A binary min-heap of timers by time, then registration order; deleted timers are skipped lazily. */
+/**
+ * A binary min-heap of timers by time, then registration order; deleted timers are skipped lazily. The
+ * live timers are indexed time → namespace → key: many timers share a time and namespace (all keys of one
+ * window), so a registration costs three map lookups and no string building.
+ */
 class TimerQueue {
   private readonly heap: QueuedTimer[] = [];
-  readonly live = new Map<string, QueuedTimer>();
+  private readonly live = new Map<number, Map<Ns, Map<unknown, QueuedTimer>>>();
+  private count = 0;
   private seq = 0;
 
   add(key: unknown, namespace: Ns, timestamp: number): boolean {
-    const id = timerId(key, namespace, timestamp);
-    if (this.live.has(id)) return false;
-    const t: QueuedTimer = { key, namespace, timestamp, id, seq: this.seq++ };
-    this.live.set(id, t);
+    const mapKey = stateKey(key);
+    let byNs = this.live.get(timestamp);
+    if (byNs === undefined) this.live.set(timestamp, (byNs = new Map()));
+    let byKey = byNs.get(namespace);
+    if (byKey === undefined) byNs.set(namespace, (byKey = new Map()));
+    if (byKey.has(mapKey)) return false;
+    const t: QueuedTimer = { key, namespace, timestamp, mapKey, seq: this.seq++ };
+    byKey.set(mapKey, t);
+    this.count++;
     const h = this.heap;
     h.push(t);
     let i = h.length - 1;
@@ -56,7 +67,21 @@ class TimerQueue {
   }
 
   delete(key: unknown, namespace: Ns, timestamp: number): void {
-    this.live.delete(timerId(key, namespace, timestamp));
+    this.remove(stateKey(key), namespace, timestamp);
+  }
+
+  private remove(mapKey: unknown, namespace: Ns, timestamp: number): void {
+    const byNs = this.live.get(timestamp);
+    const byKey = byNs?.get(namespace);
+    if (byKey === undefined || !byKey.delete(mapKey)) return;
+    this.count--;
+    if (byKey.size > 0) return;
+    (byNs as Map<Ns, Map<unknown, QueuedTimer>>).delete(namespace);
+    if ((byNs as Map<Ns, Map<unknown, QueuedTimer>>).size === 0) this.live.delete(timestamp);
+  }
+
+  private isLive(t: QueuedTimer): boolean {
+    return this.live.get(t.timestamp)?.get(t.namespace)?.get(t.mapKey) === t;
   }
 
   /** The earliest live timer, or undefined. */
@@ -64,7 +89,7 @@ class TimerQueue {
     const h = this.heap;
     while (h.length > 0) {
       const top = h[0] as QueuedTimer;
-      if (this.live.get(top.id) === top) return top;
+      if (this.isLive(top)) return top;
       this.popTop();
     }
     return undefined;
@@ -75,12 +100,12 @@ class TimerQueue {
     const top = this.peek();
     if (top === undefined || top.timestamp > time) return undefined;
     this.popTop();
-    this.live.delete(top.id);
+    this.remove(top.mapKey, top.namespace, top.timestamp);
     return top;
   }
 
   get size(): number {
-    return this.live.size;
+    return this.count;
   }
 
   private popTop(): void {
@@ -106,10 +131,6 @@ function before(a: QueuedTimer, b: QueuedTimer): boolean {
   return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
 }
 
-function timerId(key: unknown, namespace: Ns, timestamp: number): string {
-  const k = stateKey(key);
-  return `${typeof k}:${String(k)}\u0000${typeof namespace}:${namespace}\u0000${timestamp}`;
-}
 
 export class InternalTimerService {
   private readonly eventTimers = new TimerQueue();

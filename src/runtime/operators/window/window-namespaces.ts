@@ -1,0 +1,41 @@
+/**
+ * Windows as state namespaces. Keyed state and timers take a primitive namespace, so each window becomes
+ * one: fixed-size time windows (tumbling, sliding) by their start, a number, which costs nothing per
+ * record; the global window by 0; other time windows (sessions, custom assigners) by "start:end".
+ */
+import { FixedSizeTimeWindows, GlobalWindow, GlobalWindows, TimeWindow, type Window, type WindowAssigner } from '../../../api/windowing/windows.js';
+import { UsageError } from '../../../util/errors.js';
+
+export type Namespace = string | number;
+
+export interface WindowNamespaces {
+  of(window: Window): Namespace;
+  window(ns: Namespace): Window;
+}
+
+export function windowNamespaces(assigner: WindowAssigner<unknown, Window>): WindowNamespaces {
+  if (assigner instanceof FixedSizeTimeWindows) {
+    const size = assigner.getSize();
+    return {
+      of: (w) => (w as TimeWindow).start,
+      window: (ns) => new TimeWindow(ns as number, (ns as number) + size),
+    };
+  }
+  if (assigner instanceof GlobalWindows) {
+    return { of: () => 0, window: () => GlobalWindow.get() };
+  }
+  return {
+    of: (w) => {
+      // By shape, so that a TimeWindow from another copy of the API works too.
+      if (w instanceof TimeWindow || (typeof (w as Partial<TimeWindow>).start === 'number' && typeof (w as Partial<TimeWindow>).end === 'number')) return `${(w as TimeWindow).start}:${(w as TimeWindow).end}`;
+      if (w instanceof GlobalWindow) return 'G';
+      throw new UsageError(`The window assigner ${String(assigner)} returned ${String(w)}: window assigners must return TimeWindow or GlobalWindow objects.`);
+    },
+    window: (ns) => {
+      if (ns === 'G') return GlobalWindow.get();
+      const s = ns as string;
+      const i = s.indexOf(':', 1);
+      return new TimeWindow(Number(s.slice(0, i)), Number(s.slice(i + 1)));
+    },
+  };
+}
