@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 
 const PRELUDE =
-  "import { StreamExecutionEnvironment, ParameterTool, WatermarkStrategy, Duration, Time, KeyedProcessFunction, ProcessFunction, OutputTag, ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, RichFlatMapFunction, TimeCharacteristic, BoundedOutOfOrdernessTimestampExtractor } from 'flink-ts';\n" +
+  "import { StreamExecutionEnvironment, ParameterTool, WatermarkStrategy, Duration, Time, KeyedProcessFunction, ProcessFunction, OutputTag, ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, RichFlatMapFunction, TimeCharacteristic, BoundedOutOfOrdernessTimestampExtractor, TumblingEventTimeWindows } from 'flink-ts';\n" +
   "const dir = ParameterTool.fromArgs(process.argv.slice(2)).get('dir', '/nonexistent');\n" +
   // Events [key, time] for keys k0..k4 at times 0..N*10, shuffled within a window of 5 positions (bounded disorder).
   'const N = 600;\n' +
@@ -70,6 +70,46 @@ describe('Streaming time, state and timers on a MiniCluster', function () {
           const times = got.filter((r) => r[0] === `k${k}`).map((r) => r[1]);
           assert.deepStrictEqual(times, [...times].sort((a, b) => a - b));
         }
+      });
+
+      it('an idle source instance (withIdleness) does not hold back event time: windows fire while it still runs', async () => {
+        const d = await c.scratch(`idle-p${p}`);
+        await c.run(
+          `
+          const { existsSync, writeFileSync, appendFileSync } = await import('node:fs');
+          const marker = dir + '/first-window-fired';
+          const waitForMarker = async (ctx) => {
+            // Bounded: without idleness the marker never appears and the job fails here.
+            for (let i = 0; i < 600 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
+            if (!existsSync(marker)) throw new Error('no window fired while a source instance was idle');
+          };
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          env.getConfig().setAutoWatermarkInterval(50);
+          env.addSource({
+            open(ctx) { this.subtask = ctx.getIndexOfThisSubtask(); },
+            async run(ctx) {
+              // Instance 0 has all the data; instance 1 has none and stays running until a window fired.
+              if (this.subtask === 0) for (let t = 0; t < 5000; t += 100) ctx.collect(['k' + (t % 300), t]);
+              await waitForMarker(ctx);
+            },
+          }, 'Two instances', { parallel: true }).setParallelism(2)
+            .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps().withTimestampAssigner((e) => e[1]).withIdleness(Duration.ofMillis(150)))
+            .keyBy((e) => e[0])
+            .window(TumblingEventTimeWindows.of(Time.seconds(1)))
+            .process({ process(key, ctx, elements, out) { out.collect(JSON.stringify([key, ctx.window().getStart(), [...elements].length])); } })
+            .addSink({ invoke(v) { appendFileSync(dir + '/windows-' + process.pid + '-' + Math.random().toString(36).slice(2), v + '\\n'); if (!existsSync(marker)) writeFileSync(marker, v); } });
+          await env.execute('idleness');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const { readdir, readFile } = await import('node:fs/promises');
+        const rows: unknown[] = [];
+        for (const f of (await readdir(d)).filter((n) => n.startsWith('windows-'))) {
+          for (const l of (await readFile(`${d}/${f}`, 'utf8')).split('\n').filter((x) => x.length > 0)) rows.push(JSON.parse(l) as unknown);
+        }
+        const expected: unknown[] = [];
+        for (const k of ['k0', 'k100', 'k200']) for (let w = 0; w < 5000; w += 1000) expected.push([k, w, [...Array(50).keys()].map((i) => i * 100).filter((t) => `k${t % 300}` === k && t >= w && t < w + 1000).length]);
+        assert.deepStrictEqual(sorted(rows), sorted(expected.filter((e) => (e as number[])[2] !== 0)));
       });
 
       it('keyed state is isolated per key in rich functions after keyBy, side outputs reach getSideOutput', async () => {

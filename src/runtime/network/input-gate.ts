@@ -17,6 +17,8 @@ export interface InputChannel {
   watermark: number;
   /** The producer declared itself idle: its watermark does not hold the others back. */
   idle: boolean;
+  /** Whether the channel's watermark takes part in the task's minimum (see WatermarkValve). */
+  aligned: boolean;
 }
 
 export interface GateItem {
@@ -48,7 +50,7 @@ export class InputGate {
   }
 
   addChannel(id: ChannelId, input: number): void {
-    this.channels.set(channelKey(id.edge, id.producer, id.consumer), { id, input, ended: false, owed: 0, watermark: Number.NEGATIVE_INFINITY, idle: false });
+    this.channels.set(channelKey(id.edge, id.producer, id.consumer), { id, input, ended: false, owed: 0, watermark: Number.NEGATIVE_INFINITY, idle: false, aligned: true });
     this.openPerInput.set(input, (this.openPerInput.get(input) ?? 0) + 1);
   }
 
@@ -109,24 +111,9 @@ export class InputGate {
     return left === 0;
   }
 
-  /**
-   * The task's input watermark: the minimum over channels that are neither idle nor ended (an ended channel
-   * counts as +Infinity, as its producer sent its final watermark), or undefined when every open channel is
-   * idle, so the task is idle too.
-   */
-  combinedWatermark(): number | undefined {
-    let min = Number.POSITIVE_INFINITY;
-    let active = false;
-    for (const c of this.channels.values()) {
-      if (c.ended) {
-        active = true;
-        continue;
-      }
-      if (c.idle) continue;
-      active = true;
-      if (c.watermark < min) min = c.watermark;
-    }
-    return active ? min : undefined;
+  /** Every channel, for the task's watermark valve. */
+  allChannels(): Iterable<InputChannel> {
+    return this.channels.values();
   }
 
   allEnded(): boolean {

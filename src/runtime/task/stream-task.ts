@@ -10,6 +10,7 @@ import type { JobGraph, JobVertex } from '../../graph/index.js';
 import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT } from '../codec/index.js';
 import { consumersOf, producersOf } from '../network/connectivity.js';
 import { InputGate, type InputChannel } from '../network/input-gate.js';
+import { WatermarkValve } from '../network/watermark-valve.js';
 import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
 import { OPERATORS, type AccumulatorKind, type ElementTime, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
@@ -66,9 +67,8 @@ export class StreamTask {
   private readonly operatorBackends = new Map<number, OperatorStateBackend>();
   private readonly stateBackend: StateBackend = new HashMapStateBackend();
   private readonly clockTimers = new Set<NodeJS.Timeout>();
-  /** The last watermark handed to the head operator, and whether all inputs are idle. */
-  private inputWatermark = Number.NEGATIVE_INFINITY;
-  private inputIdle = false;
+  /** Combines the input channels' watermarks and idle statuses for the head operator. */
+  private valve: WatermarkValve | undefined;
   private readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
   private readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
@@ -135,6 +135,18 @@ export class StreamTask {
         }
       }
       this.gate = gate;
+      this.valve = new WatermarkValve(() => gate.allChannels(), {
+        watermark: (wm) => {
+          const head = this.operators[0] as StreamOperator;
+          if (head.processWatermark) head.processWatermark(wm);
+          else (this.outputs[0] as Output).emitWatermark(wm);
+        },
+        status: (idle) => {
+          const head = this.operators[0] as StreamOperator;
+          if (head.processWatermarkStatus) head.processWatermarkStatus(idle);
+          else (this.outputs[0] as Output).emitWatermarkStatus(idle);
+        },
+      });
     }
 
     // Build the chain back to front so each operator's output exists when it is created.
@@ -270,7 +282,7 @@ export class StreamTask {
         if (!it) break;
         if (it.item === 'end') {
           const last = gate.channelEnded(it.channel);
-          this.advanceInputWatermark();
+          (this.valve as WatermarkValve).channelEnded(it.channel);
           if (last) {
             this.endingInput = true;
             const input = it.channel.input;
@@ -305,38 +317,9 @@ export class StreamTask {
 
   /** A watermark or watermark status arrived on a channel. */
   private onChannelEvent(channel: InputChannel, event: 'watermark' | 'idle' | 'active', value: number): void {
-    if (event === 'watermark') {
-      if (value <= channel.watermark) return;
-      channel.watermark = value;
-    } else {
-      channel.idle = event === 'idle';
-    }
-    this.advanceInputWatermark();
-  }
-
-  /** Hands the head operator the minimum watermark over its active inputs, when it advanced. */
-  private advanceInputWatermark(): void {
-    const gate = this.gate as InputGate;
-    const wm = gate.combinedWatermark();
-    const head = this.operators[0] as StreamOperator;
-    const out = this.outputs[0] as Output;
-    if (wm === undefined) {
-      if (!this.inputIdle) {
-        this.inputIdle = true;
-        if (head.processWatermarkStatus) head.processWatermarkStatus(true);
-        else out.emitWatermarkStatus(true);
-      }
-      return;
-    }
-    if (this.inputIdle) {
-      this.inputIdle = false;
-      if (head.processWatermarkStatus) head.processWatermarkStatus(false);
-      else out.emitWatermarkStatus(false);
-    }
-    if (wm <= this.inputWatermark) return;
-    this.inputWatermark = wm;
-    if (head.processWatermark) head.processWatermark(wm);
-    else out.emitWatermark(wm);
+    const valve = this.valve as WatermarkValve;
+    if (event === 'watermark') valve.inputWatermark(channel, value);
+    else valve.inputStatus(channel, event === 'idle');
   }
 
   private async endInput(input: number): Promise<void> {
@@ -376,7 +359,7 @@ export class StreamTask {
       writeBytes += w.bytesOut;
     }
     const m: TaskMetrics = { readRecords: this.recordsIn, readBytes: this.gate?.bytesIn ?? 0, writeRecords, writeBytes };
-    if (this.gate) m.inputWatermark = Math.min(LONG_MAX_DOUBLE, Math.max(LONG_MIN_DOUBLE, this.inputWatermark));
+    if (this.valve) m.inputWatermark = Math.min(LONG_MAX_DOUBLE, Math.max(LONG_MIN_DOUBLE, this.valve.lastWatermark));
     return m;
   }
 
