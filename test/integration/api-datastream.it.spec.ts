@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+import { useApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 
 /** What every job file of this spec starts with. */
 const PRELUDE =
@@ -49,13 +49,7 @@ function ofKey<T extends unknown[] | { name: string }>(rows: T[], key: string): 
 
 describe('DataStream API on a MiniCluster', function () {
   this.timeout(120_000);
-  const c = new ApiTestCluster(PRELUDE);
-  before(async () => {
-    await c.start();
-  });
-  after(async () => {
-    await c.close();
-  });
+  const c = useApiTestCluster(PRELUDE);
 
   for (const p of PARALLELISMS) {
     describe(`parallelism ${p}`, () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+import { useApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 import { waitFor } from './support/standalone-cluster.js';
 
 const PRELUDE =
@@ -50,13 +50,7 @@ function expectedJoin(lower: number, upper: number, lowerInclusive: boolean, upp
 
 describe('Connected streams, broadcast state, interval joins and iterations on a MiniCluster', function () {
   this.timeout(120_000);
-  const c = new ApiTestCluster(PRELUDE);
-  before(async () => {
-    await c.start();
-  });
-  after(async () => {
-    await c.close();
-  });
+  const c = useApiTestCluster(PRELUDE);
 
   for (const p of PARALLELISMS) {
     describe(`parallelism ${p}`, () => {

@@ -4,7 +4,7 @@
  * the test computes on its own.
  */
 import assert from 'node:assert/strict';
-import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+import { useApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 
 const PRELUDE =
   "import { StreamExecutionEnvironment, ParameterTool, WatermarkStrategy, Duration, Time, KeyedProcessFunction, ProcessFunction, OutputTag, ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, RichFlatMapFunction, TimeCharacteristic, BoundedOutOfOrdernessTimestampExtractor, TumblingEventTimeWindows } from 'flink-ts';\n" +
@@ -20,13 +20,7 @@ const EVENTS: Array<[string, number]> = Array.from({ length: N }, (_, i) => [`k$
 
 describe('Streaming time, state and timers on a MiniCluster', function () {
   this.timeout(120_000);
-  const c = new ApiTestCluster(PRELUDE);
-  before(async () => {
-    await c.start();
-  });
-  after(async () => {
-    await c.close();
-  });
+  const c = useApiTestCluster(PRELUDE);
 
   for (const p of PARALLELISMS) {
     describe(`parallelism ${p}`, () => {

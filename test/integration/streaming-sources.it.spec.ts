@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { ApiTestCluster, outputLines } from './support/api-harness.js';
+import { useApiTestCluster, outputLines } from './support/api-harness.js';
 import { waitFor } from './support/standalone-cluster.js';
 
 const PRELUDE =
@@ -67,13 +67,7 @@ class TestServer {
 
 describe('streaming sources and sinks on a MiniCluster', function () {
   this.timeout(120_000);
-  const c = new ApiTestCluster(PRELUDE);
-  before(async () => {
-    await c.start();
-  });
-  after(async () => {
-    await c.close();
-  });
+  const c = useApiTestCluster(PRELUDE);
 
   /** Starts a job that runs until cancelled; `whileRunning` gets its id, then the test cancels it. */
   async function runUntilCancelled(body: string, o: { parallelism: number; args: string[] }, whileRunning: (jobId: string) => Promise<void>): Promise<void> {

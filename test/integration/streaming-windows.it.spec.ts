@@ -4,7 +4,7 @@
  * on its own from the same events.
  */
 import assert from 'node:assert/strict';
-import { ApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
+import { useApiTestCluster, outputLines, PARALLELISMS, sorted } from './support/api-harness.js';
 
 type Ev = [string, number, number];
 
@@ -63,13 +63,7 @@ async function lines(path: string): Promise<unknown[]> {
 
 describe('Windows on a MiniCluster', function () {
   this.timeout(180_000);
-  const c = new ApiTestCluster(PRELUDE);
-  before(async () => {
-    await c.start();
-  });
-  after(async () => {
-    await c.close();
-  });
+  const c = useApiTestCluster(PRELUDE);
 
   it('event-time windows on records without timestamps fail the job with advice', async () => {
     await assert.rejects(

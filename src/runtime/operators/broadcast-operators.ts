@@ -7,12 +7,11 @@
  */
 import type { Collector } from '../../api/functions.js';
 import { toKeyExtractor } from '../../api/keys.js';
-import type { TimeDomain } from '../../api/process-functions.js';
 import { MapStateDescriptor, StateDescriptor, type BroadcastState, type ReadOnlyBroadcastState } from '../../api/state.js';
 import type { KeySpec } from '../../api/transformation.js';
-import { broadcastState, InternalTimerService, VOID_NAMESPACE, type InternalTimer, type KeyedStateBackend } from '../state/index.js';
+import { broadcastState, VOID_NAMESPACE } from '../state/index.js';
 import { bindFunction, emitReturned, type OperatorContext, type OperatorFactory } from './operator.js';
-import { sideOutput, userTimerService, userTimestamp } from './process-operators.js';
+import { KeyedTimers, sideOutput, userTimestamp } from './process-operators.js';
 import { method, optionalMethod } from './co-operators.js';
 import { UsageError } from '../../util/errors.js';
 
@@ -88,59 +87,43 @@ export const keyedCoBroadcast: OperatorFactory = (ctx) => {
   const out: Collector<unknown> = { collect: (r) => ctx.output.collect(r) };
   const el = ctx.element;
   const states = broadcastStates(ctx);
-  let backend: KeyedStateBackend;
-  let timers: InternalTimerService;
-  let domain: TimeDomain = 'EVENT_TIME';
-  const services = userTimerService(() => timers, ctx, () => timers.getCurrentWatermark());
+  const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, timerCtx, out), out) : undefined);
   const base = {
     timestamp: () => userTimestamp(el.timestamp),
     currentProcessingTime: () => ctx.processingTime.getCurrentProcessingTime(),
-    currentWatermark: () => timers.getCurrentWatermark(),
+    currentWatermark: () => kt.timers.getCurrentWatermark(),
     output: sideOutput(ctx.output),
   };
-  const readOnlyCtx = { ...base, getBroadcastState: states.readOnly, timerService: () => services, getCurrentKey: () => backend.getCurrentKey() };
-  const timerCtx = { ...readOnlyCtx, timeDomain: () => domain };
+  const readOnlyCtx = { ...base, getBroadcastState: states.readOnly, timerService: () => kt.services, getCurrentKey: () => kt.getCurrentKey() };
+  const timerCtx = { ...readOnlyCtx, timeDomain: () => kt.domain };
   const broadcastCtx = {
     ...base,
     getBroadcastState: states.writable,
     applyToKeyedState: (d: unknown, apply: (key: unknown, state: unknown) => void) => {
       if (!(d instanceof StateDescriptor)) throw new UsageError("applyToKeyedState(descriptor, fn): give a state descriptor, e.g. new ValueStateDescriptor('count').");
       if (typeof apply !== 'function') throw new UsageError('applyToKeyedState(descriptor, fn): fn must be a function (key, state) => void.');
-      const state = backend.getPartitionedState<object>(d);
+      const state = kt.backend.getPartitionedState<object>(d);
       state.setCurrentNamespace(VOID_NAMESPACE);
-      backend.applyToAllKeys(d.name, VOID_NAMESPACE, (k) => apply(k, state));
+      kt.backend.applyToAllKeys(d.name, VOID_NAMESPACE, (k) => apply(k, state));
     },
-  };
-  const fire = (t: InternalTimer, d: TimeDomain): void => {
-    if (!onTimer) return;
-    domain = d;
-    el.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
-    emitReturned(onTimer(t.timestamp, timerCtx, out), out);
   };
   return {
     setsKeyContext: true,
     open: async () => {
-      backend = ctx.keyedStateBackend();
-      timers = new InternalTimerService(backend, ctx.processingTime, {
-        onEventTime: (t) => fire(t, 'EVENT_TIME'),
-        onProcessingTime: (t) => fire(t, 'PROCESSING_TIME'),
-      });
+      kt.open();
       await f.open(ctx.runtime);
     },
     processElement: (r, input) => {
       if (input === 0) {
-        backend.setCurrentKey(key(r));
+        kt.backend.setCurrentKey(key(r));
         emitReturned(processElement(r, readOnlyCtx, out), out);
       } else {
         emitReturned(processBroadcast(r, broadcastCtx, out), out);
       }
     },
-    processWatermark: (wm) => {
-      timers.advanceWatermark(wm);
-      ctx.output.emitWatermark(wm);
-    },
+    processWatermark: kt.processWatermark,
     close: async () => {
-      timers?.close();
+      kt.close();
       await f.close();
     },
   };

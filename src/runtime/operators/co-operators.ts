@@ -6,11 +6,10 @@
  */
 import type { Collector } from '../../api/functions.js';
 import { toKeyExtractor, type KeyExtractor } from '../../api/keys.js';
-import type { TimeDomain } from '../../api/process-functions.js';
 import type { KeySpec } from '../../api/transformation.js';
-import { InternalTimerService, type InternalTimer, type KeyedStateBackend } from '../state/index.js';
+import type { InternalTimerService, KeyedStateBackend } from '../state/index.js';
 import { bindFunction, emitReturned, type OperatorContext, type OperatorFactory } from './operator.js';
-import { sideOutput, userTimerService, userTimestamp } from './process-operators.js';
+import { KeyedTimers, sideOutput, userTimerService, userTimestamp } from './process-operators.js';
 import { UsageError } from '../../util/errors.js';
 
 type Fn2 = (value: unknown, ctx: unknown, out: Collector<unknown>) => unknown;
@@ -128,48 +127,32 @@ export const keyedCoProcess: OperatorFactory = (ctx) => {
   const [k1, k2] = twoInputKeys(ctx) as [KeyExtractor, KeyExtractor];
   const out = collector(ctx);
   const el = ctx.element;
-  let backend: KeyedStateBackend;
-  let timers: InternalTimerService;
-  let domain: TimeDomain = 'EVENT_TIME';
-  const services = userTimerService(() => timers, ctx, () => timers.getCurrentWatermark());
+  const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
   const pctx = {
     timestamp: () => userTimestamp(el.timestamp),
-    timerService: () => services,
+    timerService: () => kt.services,
     output: sideOutput(ctx.output),
-    getCurrentKey: () => backend.getCurrentKey(),
+    getCurrentKey: () => kt.getCurrentKey(),
   };
-  const tctx = { ...pctx, timeDomain: () => domain };
-  const fire = (t: InternalTimer, d: TimeDomain): void => {
-    if (!onTimer) return;
-    domain = d;
-    el.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
-    emitReturned(onTimer(t.timestamp, tctx, out), out);
-  };
+  const tctx = { ...pctx, timeDomain: () => kt.domain };
   return {
     setsKeyContext: true,
     open: async () => {
-      backend = ctx.keyedStateBackend();
-      timers = new InternalTimerService(backend, ctx.processingTime, {
-        onEventTime: (t) => fire(t, 'EVENT_TIME'),
-        onProcessingTime: (t) => fire(t, 'PROCESSING_TIME'),
-      });
+      kt.open();
       await f1.open(ctx.runtime);
     },
     processElement: (r, input) => {
       if (input === 0) {
-        backend.setCurrentKey(k1(r));
+        kt.backend.setCurrentKey(k1(r));
         emitReturned(p1(r, pctx, out), out);
       } else {
-        backend.setCurrentKey(k2(r));
+        kt.backend.setCurrentKey(k2(r));
         emitReturned(p2(r, pctx, out), out);
       }
     },
-    processWatermark: (wm) => {
-      timers.advanceWatermark(wm);
-      ctx.output.emitWatermark(wm);
-    },
+    processWatermark: kt.processWatermark,
     close: async () => {
-      timers?.close();
+      kt.close();
       await f1.close();
     },
   };

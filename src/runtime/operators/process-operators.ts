@@ -78,6 +78,53 @@ export const processOperator: OperatorFactory = (ctx) => {
   };
 };
 
+/**
+ * The keyed half of a process-style operator: its keyed state backend and timers. A firing timer has its key
+ * set, the record timestamp of an event-time timer (none for a processing-time one) and its time domain in
+ * `domain` when `onTimer` runs; watermarks advance the event-time timers and are then passed on.
+ */
+export class KeyedTimers {
+  backend!: KeyedStateBackend;
+  timers!: InternalTimerService;
+  domain: TimeDomain = 'EVENT_TIME';
+  readonly services: TimerService;
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    private readonly onTimer: ((timestamp: number) => void) | undefined,
+  ) {
+    this.services = userTimerService(() => this.timers, ctx, () => this.timers.getCurrentWatermark());
+  }
+
+  open(): void {
+    this.backend = this.ctx.keyedStateBackend();
+    this.timers = new InternalTimerService(this.backend, this.ctx.processingTime, {
+      onEventTime: (t) => this.fire(t, 'EVENT_TIME'),
+      onProcessingTime: (t) => this.fire(t, 'PROCESSING_TIME'),
+    });
+  }
+
+  readonly processWatermark = (wm: number): void => {
+    this.timers.advanceWatermark(wm);
+    this.ctx.output.emitWatermark(wm);
+  };
+
+  getCurrentKey(): unknown {
+    return this.backend.getCurrentKey();
+  }
+
+  close(): void {
+    this.timers?.close();
+  }
+
+  private fire(t: InternalTimer, d: TimeDomain): void {
+    if (!this.onTimer) return;
+    this.domain = d;
+    this.ctx.element.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
+    this.onTimer(t.timestamp);
+  }
+}
+
 export const keyedProcessOperator: OperatorFactory = (ctx) => {
   const f = bindFunction<ProcessFn>(ctx.transformation.fns[0], 'processElement', 'process function');
   const fnObj = ctx.transformation.fns[0] as { onTimer?: OnTimerFn } | null;
@@ -85,45 +132,28 @@ export const keyedProcessOperator: OperatorFactory = (ctx) => {
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
   const out = collectorOf(ctx.output);
   const el = ctx.element;
-  let backend: KeyedStateBackend;
-  let timers: InternalTimerService;
-  let domain: TimeDomain = 'EVENT_TIME';
-
-  const fire = (t: InternalTimer, d: TimeDomain): void => {
-    if (!onTimer) return;
-    domain = d;
-    el.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
-    emitReturned(onTimer(t.timestamp, tctx, out), out);
-  };
-  const services = userTimerService(() => timers, ctx, () => timers.getCurrentWatermark());
+  const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
   const pctx = {
     timestamp: () => userTimestamp(el.timestamp),
-    timerService: () => services,
+    timerService: () => kt.services,
     output: sideOutput(ctx.output),
-    getCurrentKey: () => backend.getCurrentKey(),
+    getCurrentKey: () => kt.getCurrentKey(),
   };
-  const tctx: OnTimerContext & { getCurrentKey(): unknown } = { ...pctx, timeDomain: () => domain };
+  const tctx: OnTimerContext & { getCurrentKey(): unknown } = { ...pctx, timeDomain: () => kt.domain };
 
   return {
     setsKeyContext: true,
     open: async () => {
-      backend = ctx.keyedStateBackend();
-      timers = new InternalTimerService(backend, ctx.processingTime, {
-        onEventTime: (t) => fire(t, 'EVENT_TIME'),
-        onProcessingTime: (t) => fire(t, 'PROCESSING_TIME'),
-      });
+      kt.open();
       await f.open(ctx.runtime);
     },
     processElement: (r) => {
-      backend.setCurrentKey(key(r));
+      kt.backend.setCurrentKey(key(r));
       emitReturned(f.call(r, pctx, out), out);
     },
-    processWatermark: (wm) => {
-      timers.advanceWatermark(wm);
-      ctx.output.emitWatermark(wm);
-    },
+    processWatermark: kt.processWatermark,
     close: async () => {
-      timers?.close();
+      kt.close();
       await f.close();
     },
   };

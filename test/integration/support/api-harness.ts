@@ -116,3 +116,15 @@ export async function outputLines(path: string): Promise<string[]> {
 
 export const sorted = <T>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 export const PARALLELISMS = [1, 3] as const;
+
+/** An ApiTestCluster started before the tests of the enclosing `describe` and closed after them. */
+export function useApiTestCluster(prelude: string): ApiTestCluster {
+  const c = new ApiTestCluster(prelude);
+  before(async () => {
+    await c.start();
+  });
+  after(async () => {
+    await c.close();
+  });
+  return c;
+}
