@@ -259,13 +259,67 @@ function interval(span: TimeSpan, where: string): number {
 }
 
 /**
- * Fires every `interval` of event time (aligned to the epoch) while the window is open, and at its end. The
- * next firing is kept in reducing state (the minimum wins when windows merge).
+ * What the two continuous triggers share: the next firing time kept in reducing state (the minimum wins
+ * when windows merge), re-armed `interval` later at each firing, never past the window's end.
  */
-export class ContinuousEventTimeTrigger<W extends Window = Window> extends Trigger<unknown, W> {
-  private readonly stateDesc = new ReducingStateDescriptor<number>('fire-time', min);
-  private constructor(private readonly interval: number) {
+abstract class ContinuousTrigger<W extends Window> extends Trigger<unknown, W> {
+  protected readonly stateDesc = new ReducingStateDescriptor<number>('fire-time', min);
+  protected constructor(
+    protected readonly interval: number,
+    private readonly name: string,
+  ) {
     super();
+  }
+  /** Sets or removes a timer in this trigger's time domain. */
+  protected abstract setTimer(ctx: TriggerContext, time: number): void;
+  protected abstract deleteTimer(ctx: TriggerContext, time: number): void;
+
+  protected fireState(ctx: TriggerContext): ReducingState<number> {
+    return ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
+  }
+  /** Arms the first firing at the interval after `alignedStart`, unless one is armed already. */
+  protected armFirst(alignedStart: number, w: W, ctx: TriggerContext): void {
+    const fire = this.fireState(ctx);
+    if (fire.get() === null) this.registerNext(alignedStart, w, ctx, fire);
+  }
+  /** FIRE (and re-arm) when `time` is the armed firing time. */
+  protected fireIfDue(time: number, w: W, ctx: TriggerContext): TriggerResult {
+    const fire = this.fireState(ctx);
+    if (fire.get() !== time) return TriggerResult.CONTINUE;
+    fire.clear();
+    this.registerNext(time, w, ctx, fire);
+    return TriggerResult.FIRE;
+  }
+  clear(_w: W, ctx: TriggerContext): void {
+    const fire = this.fireState(ctx);
+    const t = fire.get();
+    if (t !== null) {
+      this.deleteTimer(ctx, t);
+      fire.clear();
+    }
+  }
+  override canMerge(): boolean {
+    return true;
+  }
+  override onMerge(_w: W, ctx: OnMergeContext): void {
+    ctx.mergePartitionedState(this.stateDesc);
+    const t = this.fireState(ctx).get();
+    if (t !== null) this.setTimer(ctx, t);
+  }
+  private registerNext(time: number, w: W, ctx: TriggerContext, fire: ReducingState<number>): void {
+    const next = Math.min(time + this.interval, w.maxTimestamp());
+    fire.add(next);
+    this.setTimer(ctx, next);
+  }
+  override toString(): string {
+    return `${this.name}(${this.interval})`;
+  }
+}
+
+/** Fires every `interval` of event time (aligned to the epoch) while the window is open, and at its end. */
+export class ContinuousEventTimeTrigger<W extends Window = Window> extends ContinuousTrigger<W> {
+  private constructor(ms: number) {
+    super(ms, 'ContinuousEventTimeTrigger');
   }
   static of<W extends Window = Window>(interval_: TimeSpan): ContinuousEventTimeTrigger<W> {
     return new ContinuousEventTimeTrigger<W>(interval(interval_, 'ContinuousEventTimeTrigger.of'));
@@ -273,101 +327,48 @@ export class ContinuousEventTimeTrigger<W extends Window = Window> extends Trigg
   onElement(_e: unknown, timestamp: number, w: W, ctx: TriggerContext): TriggerResult {
     if (w.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
     ctx.registerEventTimeTimer(w.maxTimestamp());
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    if (fire.get() === null) this.registerNext(timestamp - (timestamp % this.interval), w, ctx, fire);
+    this.armFirst(timestamp - (timestamp % this.interval), w, ctx);
     return TriggerResult.CONTINUE;
   }
   onEventTime(time: number, w: W, ctx: TriggerContext): TriggerResult {
     if (time === w.maxTimestamp()) return TriggerResult.FIRE;
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    if (fire.get() === time) {
-      fire.clear();
-      this.registerNext(time, w, ctx, fire);
-      return TriggerResult.FIRE;
-    }
-    return TriggerResult.CONTINUE;
+    return this.fireIfDue(time, w, ctx);
   }
   onProcessingTime(): TriggerResult {
     return TriggerResult.CONTINUE;
   }
-  clear(_w: W, ctx: TriggerContext): void {
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    const t = fire.get();
-    if (t !== null) {
-      ctx.deleteEventTimeTimer(t);
-      fire.clear();
-    }
+  protected setTimer(ctx: TriggerContext, time: number): void {
+    ctx.registerEventTimeTimer(time);
   }
-  override canMerge(): boolean {
-    return true;
-  }
-  override onMerge(_w: W, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.stateDesc);
-    const t = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc).get();
-    if (t !== null) ctx.registerEventTimeTimer(t);
-  }
-  private registerNext(time: number, w: W, ctx: TriggerContext, fire: ReducingState<number>): void {
-    const next = Math.min(time + this.interval, w.maxTimestamp());
-    fire.add(next);
-    ctx.registerEventTimeTimer(next);
-  }
-  override toString(): string {
-    return `ContinuousEventTimeTrigger(${this.interval})`;
+  protected deleteTimer(ctx: TriggerContext, time: number): void {
+    ctx.deleteEventTimeTimer(time);
   }
 }
 
 /** Fires every `interval` of wall-clock time (aligned to the epoch) while elements arrive. */
-export class ContinuousProcessingTimeTrigger<W extends Window = Window> extends Trigger<unknown, W> {
-  private readonly stateDesc = new ReducingStateDescriptor<number>('fire-time', min);
-  private constructor(private readonly interval: number) {
-    super();
+export class ContinuousProcessingTimeTrigger<W extends Window = Window> extends ContinuousTrigger<W> {
+  private constructor(ms: number) {
+    super(ms, 'ContinuousProcessingTimeTrigger');
   }
   static of<W extends Window = Window>(interval_: TimeSpan): ContinuousProcessingTimeTrigger<W> {
     return new ContinuousProcessingTimeTrigger<W>(interval(interval_, 'ContinuousProcessingTimeTrigger.of'));
   }
   onElement(_e: unknown, _ts: number, w: W, ctx: TriggerContext): TriggerResult {
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    if (fire.get() === null) {
-      const now = ctx.getCurrentProcessingTime();
-      this.registerNext(now - (now % this.interval), w, ctx, fire);
-    }
+    const now = ctx.getCurrentProcessingTime();
+    this.armFirst(now - (now % this.interval), w, ctx);
     return TriggerResult.CONTINUE;
   }
   onEventTime(): TriggerResult {
     return TriggerResult.CONTINUE;
   }
   onProcessingTime(time: number, w: W, ctx: TriggerContext): TriggerResult {
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    if (fire.get() === time) {
-      fire.clear();
-      this.registerNext(time, w, ctx, fire);
-      return TriggerResult.FIRE;
-    }
-    return TriggerResult.CONTINUE;
+    return this.fireIfDue(time, w, ctx);
   }
-  clear(_w: W, ctx: TriggerContext): void {
-    const fire = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc);
-    const t = fire.get();
-    if (t !== null) {
-      ctx.deleteProcessingTimeTimer(t);
-      fire.clear();
-    }
+  protected setTimer(ctx: TriggerContext, time: number): void {
+    ctx.registerProcessingTimeTimer(time);
   }
-  override canMerge(): boolean {
-    return true;
-  }
-  override onMerge(_w: W, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.stateDesc);
-    const t = ctx.getPartitionedState<ReducingState<number>>(this.stateDesc).get();
-    if (t !== null) ctx.registerProcessingTimeTimer(t);
-  }
-  private registerNext(time: number, w: W, ctx: TriggerContext, fire: ReducingState<number>): void {
-    const next = Math.min(time + this.interval, w.maxTimestamp());
-    fire.add(next);
-    ctx.registerProcessingTimeTimer(next);
-  }
-  override toString(): string {
-    return `ContinuousProcessingTimeTrigger(${this.interval})`;
+  protected deleteTimer(ctx: TriggerContext, time: number): void {
+    ctx.deleteProcessingTimeTimer(time);
   }
 }
 
