@@ -49,6 +49,8 @@ export const keyedReduce: OperatorFactory = (ctx) => {
   const out = ctx.output;
   const call = f.call;
   return withLifecycle(ctx, f, {
+    // Keeps its own per-key map: the task need not set a key for it.
+    setsKeyContext: true,
     processElement: (r) => {
       const k = stateKey(key(r));
       const prev = state.get(k);
@@ -70,6 +72,8 @@ export const keyedAggregate: OperatorFactory = (ctx) => {
   const state = new Map<unknown, unknown>();
   const out = ctx.output;
   return {
+    // Keeps its own per-key map: the task need not set a key for it.
+    setsKeyContext: true,
     processElement: (r) => {
       const k = stateKey(key(r));
       let acc = state.get(k);

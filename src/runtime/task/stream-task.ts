@@ -190,9 +190,9 @@ export class StreamTask {
         // Functions on a keyed stream (a rich map with ValueState, say) see the state of the record's key.
         const inner = op.processElement;
         const key = toKeyExtractor(t.keySpec);
-        const backend = (): KeyedStateBackend => this.keyedBackend(t, maxParallelism(vertex));
+        let backend: KeyedStateBackend | undefined;
         op.processElement = (r, input) => {
-          backend().setCurrentKey(key(r));
+          (backend ??= this.keyedBackend(t, maxParallelism(vertex))).setCurrentKey(key(r));
           inner(r, input);
         };
       }
