@@ -1,4 +1,3 @@
-// @ts-nocheck -- draft: session windows come with issue 7's streaming core; see README.md.
 /**
  * Nexmark q11, user sessions: how many bids each bidder makes per session of activity.
  *
@@ -16,7 +15,7 @@
  * Flink 1.13: 39.7K events/s per core; target 2×: 79.4K.
  */
 import { EventTimeSessionWindows, ProcessWindowFunction, Time, type Collector, type TimeWindow } from 'flink-ts';
-import type { Bid } from '../model.js';
+import type { Bid } from './model.js';
 import { BlackholeSink, countAggregate, nexmarkJob } from './common.js';
 
 interface Session {

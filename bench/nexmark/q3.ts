@@ -1,4 +1,3 @@
-// @ts-nocheck -- draft: connect/KeyedCoProcessFunction and keyed state come with issue 7's streaming core; see README.md.
 /**
  * Nexmark q3, local item suggestion: who sells in category 10 in Oregon, Idaho or California.
  *
@@ -18,7 +17,7 @@
  * Flink 1.13: 152.1K events/s per core; target 2×: 304K.
  */
 import { KeyedCoProcessFunction, ListStateDescriptor, ValueStateDescriptor, type Collector, type ListState, type ValueState } from 'flink-ts';
-import type { Auction, Person } from '../model.js';
+import type { Auction, Person } from './model.js';
 import { BlackholeSink, nexmarkJob } from './common.js';
 
 interface Q3Row {
@@ -32,7 +31,7 @@ class PersonAuctionJoin extends KeyedCoProcessFunction<number, Auction, Person, 
   private person!: ValueState<Person>;
   private waiting!: ListState<Auction>;
 
-  open(): void {
+  override open(): void {
     this.person = this.getRuntimeContext().getState(new ValueStateDescriptor<Person>('person'));
     this.waiting = this.getRuntimeContext().getListState(new ListStateDescriptor<Auction>('auctions-without-seller'));
   }

@@ -1,4 +1,3 @@
-// @ts-nocheck -- draft: sliding windows come with issue 7's streaming core; see README.md.
 /**
  * Nexmark q5, hot items: the auctions with the most bids in each sliding window.
  *
@@ -15,7 +14,7 @@
  * Flink 1.13: 22.1K events/s per core; target 2×: 44.2K.
  */
 import { KeyedProcessFunction, ProcessWindowFunction, SlidingEventTimeWindows, Time, ValueStateDescriptor, type Collector, type KeyedProcessContext, type TimeWindow, type ValueState } from 'flink-ts';
-import type { Bid } from '../model.js';
+import type { Bid } from './model.js';
 import { BlackholeSink, countAggregate, nexmarkJob } from './common.js';
 
 interface AuctionCount {
@@ -34,7 +33,7 @@ class WithWindow extends ProcessWindowFunction<number, AuctionCount, number, Tim
 class HottestPerWindow extends KeyedProcessFunction<number, AuctionCount, { auction: number; num: number }> {
   private best!: ValueState<{ num: number; auctions: number[] }>;
 
-  open(): void {
+  override open(): void {
     this.best = this.getRuntimeContext().getState(new ValueStateDescriptor('best'));
   }
 
@@ -51,7 +50,7 @@ class HottestPerWindow extends KeyedProcessFunction<number, AuctionCount, { auct
     }
   }
 
-  onTimer(_time: number, _ctx: unknown, out: Collector<{ auction: number; num: number }>): void {
+  override onTimer(_time: number, _ctx: unknown, out: Collector<{ auction: number; num: number }>): void {
     const b = this.best.value();
     if (b) for (const auction of b.auctions) out.collect({ auction, num: b.num });
     this.best.clear();

@@ -1,4 +1,3 @@
-// @ts-nocheck -- draft: tumbling windows come with issue 7's streaming core; see README.md.
 /**
  * Nexmark q7, highest bid: the bids with the highest price in each 10 s window.
  *
@@ -18,7 +17,7 @@
  * Flink 1.13: 12.3K events/s per core; target 2×: 24.6K.
  */
 import { Time, TumblingEventTimeWindows } from 'flink-ts';
-import type { Bid } from '../model.js';
+import type { Bid } from './model.js';
 import { BlackholeSink, nexmarkJob } from './common.js';
 
 /** AggregateFunction: the highest price so far and the bids that have it. */

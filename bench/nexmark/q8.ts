@@ -1,4 +1,3 @@
-// @ts-nocheck -- draft: window coGroup comes with issue 7's streaming core; see README.md.
 /**
  * Nexmark q8, monitor new users: people who opened an auction in the same 10 s window in which they registered.
  *
@@ -19,7 +18,7 @@
  * Flink 1.13: 146.1K events/s per core; target 2×: 292.2K.
  */
 import { Time, TumblingEventTimeWindows, type Collector } from 'flink-ts';
-import type { Auction, Person } from '../model.js';
+import type { Auction, Person } from './model.js';
 import { BlackholeSink, nexmarkJob, windowStart } from './common.js';
 
 const WINDOW_MS = 10_000;
