@@ -12,6 +12,9 @@
  * the watermark passes its end: {bidder, bid_count, starttime, endtime}. Count incrementally (AggregateFunction; it
  * must support merge for merging windows) and take the bounds from a ProcessWindowFunction.
  *
+ * The inputs are projected to the fields the query uses before the exchange, as Flink's planner does (a Calc
+ * before the shuffle), so only those fields go through the codec.
+ *
  * Flink 1.13: 39.7K events/s per core; target 2×: 79.4K.
  */
 import { EventTimeSessionWindows, ProcessWindowFunction, Time, type Collector, type TimeWindow } from 'flink-ts';
@@ -33,7 +36,8 @@ class SessionBounds extends ProcessWindowFunction<number, Session, number, TimeW
 
 const { env, params, bids } = nexmarkJob();
 bids
-  .keyBy((b: Bid) => b.bidder)
+  .map((b: Bid) => b.bidder)
+  .keyBy((bidder: number) => bidder)
   .window(EventTimeSessionWindows.withGap(Time.seconds(10)))
   .aggregate(countAggregate, new SessionBounds())
   .addSink(new BlackholeSink(params.get('output'), (r: Session) => r.bid_count));
