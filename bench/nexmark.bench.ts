@@ -4,13 +4,14 @@
  * per core (events ÷ CPU seconds the TaskManager processes used during the run), next to Flink 1.13's published
  * per-core figures (reference/performance.md) and the targets of issue 7.
  *
- *   node dist/bench/nexmark.bench.js [--events 10000000] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3]
+ *   node dist/bench/nexmark.bench.js [--events 10000000] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--parallelism 1,2] [--runs 3]
  *        [--seed 42] [--rate 10000000] [--exchange none|rebalance] [--cpu-prof <dir>] [--json <file>] [--conf key=value]...
  *
  * Layout as in cluster.bench: 2 TaskManagers x 1 slot on 127.0.0.1, a fresh cluster per (query, parallelism).
  * "Events" are all generated events (persons, auctions and bids), as Nexmark counts them. Every run's sink output
- * (count and checksum per subtask) must be the same at every parallelism, and the stateless queries' counts must
- * match what bench/nexmark/reference.ts computes for the query directly from the generator. `--exchange rebalance` puts a round-robin exchange before each query's sink,
+ * (count and checksum per subtask) must be the same at every parallelism and match what bench/nexmark/reference.ts
+ * computes for the query directly from the generator. A low `--rate` (e.g. 10000 events per second of event time)
+ * spreads the events over more event time, so the stateful queries fire many windows. `--exchange rebalance` puts a round-robin exchange before each query's sink,
  * so its results go through the codec (and at p=2 half of them over TCP): the per-record price of a keyBy.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,10 +50,10 @@ interface Args {
   conf: string[];
 }
 
-const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2] [--parallelism 1,2] [--runs 3] [--seed 42] [--rate 10000000] [--exchange none|rebalance] [--cpu-prof dir] [--json file] [--conf key=value]...';
+const USAGE = 'Usage: nexmark.bench.js [--events N] [--queries q0,q1,q2,q3,q5,q7,q8,q11] [--parallelism 1,2] [--runs 3] [--seed 42] [--rate 10000000] [--exchange none|rebalance] [--cpu-prof dir] [--json file] [--conf key=value]...';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, queries: ['q0', 'q1', 'q2'], parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, rate: DEFAULT_CONFIG.rate, exchange: 'none', cpuProf: undefined, json: undefined, conf: [] };
+  const a: Args = { events: 10_000_000, queries: Object.keys(FLINK_PER_CORE), parallelism: [1, 2], runs: 3, seed: DEFAULT_CONFIG.seed, rate: DEFAULT_CONFIG.rate, exchange: 'none', cpuProf: undefined, json: undefined, conf: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
     const v = argv[i + 1] ?? '';

@@ -30,17 +30,20 @@ interface QueuedTimer extends InternalTimer {
   /** The key as state maps hold it (composite keys as canonical strings). */
   readonly mapKey: unknown;
   readonly seq: number;
+  /** Where the timer is in the heap, so that deleting it removes it at once. */
+  index: number;
 }
 
 /**
- * A binary min-heap of timers by time, then registration order; deleted timers are skipped lazily. The
- * live timers are indexed time → namespace → key: many timers share a time and namespace (all keys of one
- * window), so a registration costs three map lookups and no string building.
+ * A binary min-heap of timers by time, then registration order, indexed time → namespace → key: many timers
+ * share a time and namespace (all keys of one window), so a registration costs three map lookups and no
+ * string building. A deleted timer leaves the heap at once (as in Flink's HeapPriorityQueueSet): merging
+ * windows delete and register a timer per element, and lazily skipped timers would pile up until the
+ * watermark passes them.
  */
 class TimerQueue {
   private readonly heap: QueuedTimer[] = [];
   private readonly live = new Map<number, Map<Ns, Map<unknown, QueuedTimer>>>();
-  private count = 0;
   private seq = 0;
 
   add(key: unknown, namespace: Ns, timestamp: number): boolean {
@@ -50,80 +53,93 @@ class TimerQueue {
     let byKey = byNs.get(namespace);
     if (byKey === undefined) byNs.set(namespace, (byKey = new Map()));
     if (byKey.has(mapKey)) return false;
-    const t: QueuedTimer = { key, namespace, timestamp, mapKey, seq: this.seq++ };
+    const t: QueuedTimer = { key, namespace, timestamp, mapKey, seq: this.seq++, index: this.heap.length };
     byKey.set(mapKey, t);
-    this.count++;
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(t, h[p] as QueuedTimer)) break;
-      h[i] = h[p] as QueuedTimer;
-      i = p;
-    }
-    h[i] = t;
+    this.heap.push(t);
+    this.siftUp(t.index);
     return true;
   }
 
   delete(key: unknown, namespace: Ns, timestamp: number): void {
-    this.remove(stateKey(key), namespace, timestamp);
+    const t = this.unindex(stateKey(key), namespace, timestamp);
+    if (t !== undefined) this.removeAt(t.index);
   }
 
-  private remove(mapKey: unknown, namespace: Ns, timestamp: number): void {
+  /** Drops the timer from the time → namespace → key index and returns it, or undefined if there is none. */
+  private unindex(mapKey: unknown, namespace: Ns, timestamp: number): QueuedTimer | undefined {
     const byNs = this.live.get(timestamp);
     const byKey = byNs?.get(namespace);
-    if (byKey === undefined || !byKey.delete(mapKey)) return;
-    this.count--;
-    if (byKey.size > 0) return;
+    const t = byKey?.get(mapKey);
+    if (t === undefined) return undefined;
+    (byKey as Map<unknown, QueuedTimer>).delete(mapKey);
+    if ((byKey as Map<unknown, QueuedTimer>).size > 0) return t;
     (byNs as Map<Ns, Map<unknown, QueuedTimer>>).delete(namespace);
     if ((byNs as Map<Ns, Map<unknown, QueuedTimer>>).size === 0) this.live.delete(timestamp);
+    return t;
   }
 
-  private isLive(t: QueuedTimer): boolean {
-    return this.live.get(t.timestamp)?.get(t.namespace)?.get(t.mapKey) === t;
-  }
-
-  /** The earliest live timer, or undefined. */
+  /** The earliest timer, or undefined. */
   peek(): QueuedTimer | undefined {
-    const h = this.heap;
-    while (h.length > 0) {
-      const top = h[0] as QueuedTimer;
-      if (this.isLive(top)) return top;
-      this.popTop();
-    }
-    return undefined;
+    return this.heap[0];
   }
 
-  /** Removes and returns the earliest live timer if it is due at `time`. */
+  /** Removes and returns the earliest timer if it is due at `time`. */
   pollDue(time: number): QueuedTimer | undefined {
-    const top = this.peek();
+    const top = this.heap[0];
     if (top === undefined || top.timestamp > time) return undefined;
-    this.popTop();
-    this.remove(top.mapKey, top.namespace, top.timestamp);
+    this.unindex(top.mapKey, top.namespace, top.timestamp);
+    this.removeAt(0);
     return top;
   }
 
   get size(): number {
-    return this.count;
+    return this.heap.length;
   }
 
-  private popTop(): void {
+  private removeAt(i: number): void {
     const h = this.heap;
     const last = h.pop() as QueuedTimer;
-    if (h.length === 0) return;
-    let i = 0;
+    if (i === h.length) return;
+    h[i] = last;
+    last.index = i;
+    if (i > 0 && before(last, h[(i - 1) >> 1] as QueuedTimer)) this.siftUp(i);
+    else this.siftDown(i);
+  }
+
+  private siftUp(start: number): void {
+    const h = this.heap;
+    const t = h[start] as QueuedTimer;
+    let i = start;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p] as QueuedTimer;
+      if (!before(t, parent)) break;
+      h[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    h[i] = t;
+    t.index = i;
+  }
+
+  private siftDown(start: number): void {
+    const h = this.heap;
     const n = h.length;
+    const t = h[start] as QueuedTimer;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && before(h[r] as QueuedTimer, h[l] as QueuedTimer) ? r : l;
-      if (!before(h[c] as QueuedTimer, last)) break;
-      h[i] = h[c] as QueuedTimer;
+      const child = h[c] as QueuedTimer;
+      if (!before(child, t)) break;
+      h[i] = child;
+      child.index = i;
       i = c;
     }
-    h[i] = last;
+    h[i] = t;
+    t.index = i;
   }
 }
 

@@ -141,6 +141,42 @@ describe('InternalTimerService', () => {
     assert.deepEqual(short(fired), ['b/@20', 'a/@10']);
   });
 
+  it('after many registrations and deletions in any order, the remaining timers fire in time and registration order and the counts agree', () => {
+    // A fixed pseudo-random sequence (deterministic), checked against a plain list of the live timers: deleted
+    // timers leave the heap from any position, which moves others up and down.
+    let seed = 12345;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const live: Array<{ key: string; time: number; order: number }> = [];
+    let order = 0;
+    for (let i = 0; i < 3000; i++) {
+      const key = `k${next(40)}`;
+      const time = next(200);
+      const existing = live.findIndex((t) => t.key === key && t.time === time);
+      if (next(3) === 0) {
+        backend.setCurrentKey(key);
+        timers.deleteEventTimeTimer('', time);
+        if (existing >= 0) live.splice(existing, 1);
+      } else {
+        register(key, '', time);
+        if (existing < 0) live.push({ key, time, order: order++ });
+      }
+      assert.equal(timers.numEventTimeTimers(), live.length);
+    }
+    timers.advanceWatermark(99);
+    const expected = live
+      .slice()
+      .sort((a, b) => a.time - b.time || a.order - b.order)
+      .map((t) => `${t.key}/@${t.time}`);
+    const due = expected.filter((s) => Number(s.slice(s.indexOf('@') + 1)) <= 99);
+    assert.deepEqual(short(fired), due);
+    timers.advanceWatermark(1000);
+    assert.deepEqual(short(fired), expected);
+    assert.equal(timers.numEventTimeTimers(), 0);
+  });
+
   describe('processing time', () => {
     it('fires when the clock reaches the time, in time order, and not before', () => {
       register('a', '', 1_300, 'processing');

@@ -1,11 +1,10 @@
-// @ts-nocheck -- draft: WatermarkStrategy/Time come with issue 7's streaming core; see README.md.
 /**
  * The Nexmark stream for the stateful queries: the generator source with Nexmark's watermark (event time =
  * `dateTime`, 4 s bounded out-of-orderness), and the person / auction / bid views of Nexmark's ddl_views.sql.
  */
 import { ParameterTool, StreamExecutionEnvironment, Time, WatermarkStrategy, type DataStream } from 'flink-ts';
-import { AUCTION, BID, PERSON, eventTime, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
-import { BlackholeSink, NexmarkSource, sourceOptions } from '../source.js';
+import { AUCTION, BID, PERSON, eventTime, type Auction, type Bid, type NexmarkEvent, type Person } from './model.js';
+import { BlackholeSink, NexmarkSource, sourceOptions } from './source.js';
 
 export { BlackholeSink };
 
