@@ -291,21 +291,7 @@ export class StreamTask {
           }
           continue;
         }
-        const reader = new RecordReader(it.item);
-        const input = it.channel.input;
-        const el = this.element;
-        let n = 0;
-        while (reader.hasNext()) {
-          const r = reader.next();
-          if (r === STREAM_EVENT) {
-            this.onChannelEvent(it.channel, reader.event, reader.timestamp);
-            continue;
-          }
-          el.timestamp = reader.timestamp;
-          process(r, input);
-          n++;
-        }
-        this.recordsIn += n;
+        this.recordsIn += this.consumeBuffer(it.item, it.channel, process);
         gate.consumed(it.channel);
       }
     } catch (err) {
@@ -313,6 +299,28 @@ export class StreamTask {
       return;
     }
     if (gate.hasPending() && this.isAvailable()) this.schedule();
+  }
+
+  /**
+   * Hands every record of a buffer to the head operator, with its timestamp in the element time; returns the
+   * record count. Its own small function, so V8 inlines the operator's processElement into this loop.
+   */
+  private consumeBuffer(bytes: Uint8Array, channel: InputChannel, process: (r: unknown, input: number) => void): number {
+    const reader = new RecordReader(bytes);
+    const input = channel.input;
+    const el = this.element;
+    let n = 0;
+    while (reader.hasNext()) {
+      const r = reader.next();
+      if (r === STREAM_EVENT) {
+        this.onChannelEvent(channel, reader.event, reader.timestamp);
+        continue;
+      }
+      el.timestamp = reader.timestamp;
+      process(r, input);
+      n++;
+    }
+    return n;
   }
 
   /** A watermark or watermark status arrived on a channel. */
