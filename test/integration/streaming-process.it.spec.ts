@@ -106,6 +106,32 @@ describe('Streaming time, state and timers on a MiniCluster', function () {
         assert.deepStrictEqual(sorted(rows), sorted(expected.filter((e) => (e as number[])[2] !== 0)));
       });
 
+      it('operator state through initializeState (CheckpointedFunction) belongs to one parallel instance', async () => {
+        const d = await c.scratch(`opstate-p${p}`);
+        await c.run(
+          `
+          const env = StreamExecutionEnvironment.getExecutionEnvironment();
+          env.fromSequence(1, 300).rebalance().map({
+            initializeState(ctx) { this.seen = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('seen')); this.restored = ctx.isRestored(); },
+            open(rc) { this.subtask = rc.getIndexOfThisSubtask(); },
+            map(v) { this.seen.add(v); return JSON.stringify([this.subtask, [...this.seen.get()].length, this.restored]); },
+          }).writeAsText(dir + '/out');
+          await env.execute('operator state');
+          `,
+          { parallelism: p, args: ['--dir', d] },
+        );
+        const rows = (await outputLines(`${d}/out`)).map((l) => JSON.parse(l) as [number, number, boolean]);
+        assert.equal(rows.length, 300);
+        const bySubtask = new Map<number, number[]>();
+        for (const [s, n, restored] of rows) {
+          assert.equal(restored, false);
+          bySubtask.set(s, [...(bySubtask.get(s) ?? []), n]);
+        }
+        assert.equal(bySubtask.size, p);
+        // Each instance's list grows by one per record it saw, independently of the others.
+        for (const lengths of bySubtask.values()) assert.deepStrictEqual(lengths, lengths.map((_, i) => i + 1));
+      });
+
       it('keyed state is isolated per key in rich functions after keyBy, side outputs reach getSideOutput', async () => {
         const d = await c.scratch(`state-p${p}`);
         await c.run(

@@ -5,6 +5,7 @@
  * pressure and cancellation can act.
  */
 import type { Collector, RuntimeContext } from '../../api/functions.js';
+import type { FunctionInitializationContext } from '../../api/state.js';
 import type { KeyedStateBackend, OperatorStateBackend, ProcessingTimeService } from '../state/index.js';
 import type { Json, Transformation } from '../../api/transformation.js';
 import { FlinkError, UsageError } from '../../util/errors.js';
@@ -111,6 +112,17 @@ export function bindFunction<F extends (...args: never[]) => unknown>(fn: unknow
       open: async (ctx) => {
         const setContext = obj.setRuntimeContext;
         if (typeof setContext === 'function') (setContext as (c: RuntimeContext) => void).call(obj, ctx);
+        // Flink's CheckpointedFunction: operator (and keyed) state is handed over before open(). Nothing is
+        // restored yet: checkpoints come with the checkpoint work.
+        const initializeState = obj.initializeState;
+        if (typeof initializeState === 'function') {
+          const init: FunctionInitializationContext = {
+            getOperatorStateStore: () => ctx.getOperatorStateStore(),
+            getKeyedStateStore: () => ctx,
+            isRestored: () => false,
+          };
+          await (initializeState as (c: FunctionInitializationContext) => unknown).call(obj, init);
+        }
         if (typeof open === 'function') await (open as (c: RuntimeContext) => unknown).call(obj, ctx);
       },
       close: async () => {
