@@ -8,7 +8,7 @@ import type { Collector } from '../../api/functions.js';
 import { toKeyExtractor, type KeyExtractor } from '../../api/keys.js';
 import type { KeySpec } from '../../api/transformation.js';
 import type { InternalTimerService, KeyedStateBackend } from '../state/index.js';
-import { bindFunction, emitReturned, type OperatorContext, type OperatorFactory } from './operator.js';
+import { bindFunction, emitReturned, type BoundFunction, type OperatorContext, type OperatorFactory, type StreamOperator } from './operator.js';
 import { KeyedTimers, sideOutput, userTimerService, userTimestamp } from './process-operators.js';
 import { UsageError } from '../../util/errors.js';
 
@@ -56,13 +56,9 @@ function keyedCall(ctx: OperatorContext, call: (r: unknown, input: number) => vo
   };
 }
 
-export const coMap: OperatorFactory = (ctx) => {
-  const fn = ctx.transformation.fns[0];
-  const f1 = bindFunction<(v: unknown) => unknown>(fn, 'map1', 'CoMapFunction');
-  const map2 = method<(v: unknown) => unknown>(fn, 'map2', 'CoMapFunction');
-  const map1 = f1.call;
-  const out = ctx.output;
-  const k = keyedCall(ctx, (r, input) => out.collect(input === 0 ? map1(r) : map2(r)));
+/** CoMap and CoFlatMap: the function object's lifecycle (bound with its first method) around `call`. */
+function coFunctionOperator(ctx: OperatorContext, f1: Pick<BoundFunction<unknown>, 'open' | 'close'>, call: (r: unknown, input: number) => void): StreamOperator {
+  const k = keyedCall(ctx, call);
   return {
     setsKeyContext: true,
     open: async () => {
@@ -72,6 +68,15 @@ export const coMap: OperatorFactory = (ctx) => {
     processElement: k.processElement,
     close: () => f1.close(),
   };
+}
+
+export const coMap: OperatorFactory = (ctx) => {
+  const fn = ctx.transformation.fns[0];
+  const f1 = bindFunction<(v: unknown) => unknown>(fn, 'map1', 'CoMapFunction');
+  const map2 = method<(v: unknown) => unknown>(fn, 'map2', 'CoMapFunction');
+  const map1 = f1.call;
+  const out = ctx.output;
+  return coFunctionOperator(ctx, f1, (r, input) => out.collect(input === 0 ? map1(r) : map2(r)));
 };
 
 export const coFlatMap: OperatorFactory = (ctx) => {
@@ -80,16 +85,7 @@ export const coFlatMap: OperatorFactory = (ctx) => {
   const flatMap2 = method<(v: unknown, out: Collector<unknown>) => unknown>(fn, 'flatMap2', 'CoFlatMapFunction');
   const flatMap1 = f1.call;
   const out = collector(ctx);
-  const k = keyedCall(ctx, (r, input) => emitReturned(input === 0 ? flatMap1(r, out) : flatMap2(r, out), out));
-  return {
-    setsKeyContext: true,
-    open: async () => {
-      k.open();
-      await f1.open(ctx.runtime);
-    },
-    processElement: k.processElement,
-    close: () => f1.close(),
-  };
+  return coFunctionOperator(ctx, f1, (r, input) => emitReturned(input === 0 ? flatMap1(r, out) : flatMap2(r, out), out));
 };
 
 /** A CoProcessFunction on non-keyed connected streams: timestamps, side outputs, no timers (as in Flink). */
