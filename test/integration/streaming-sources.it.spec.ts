@@ -69,6 +69,18 @@ describe('streaming sources and sinks on a MiniCluster', function () {
   this.timeout(120_000);
   const c = useApiTestCluster(PRELUDE);
 
+  /** Runs `program` (with `port` in scope) against a port nothing listens on: the job must fail as `expected` says. */
+  async function failsWithoutServer(program: string, expected: (port: number) => RegExp): Promise<void> {
+    const server = new TestServer();
+    await server.listen();
+    const port = server.port;
+    await server.close();
+    await assert.rejects(c.run(program, { parallelism: 1, args: ['--port', String(port)] }), (e: unknown) => {
+      assert.match(causes(e), expected(port));
+      return true;
+    });
+  }
+
   /** Starts a job that runs until cancelled; `whileRunning` gets its id, then the test cancels it. */
   async function runUntilCancelled(body: string, o: { parallelism: number; args: string[] }, whileRunning: (jobId: string) => Promise<void>): Promise<void> {
     const known = new Set((await c.dispatcher.listJobs()).map((j) => j.jobId));
@@ -156,20 +168,7 @@ describe('streaming sources and sinks on a MiniCluster', function () {
   });
 
   it('socketTextStream fails the job with what to do when nothing listens', async () => {
-    const server = new TestServer();
-    await server.listen();
-    const port = server.port;
-    await server.close();
-    await assert.rejects(
-      c.run(
-        "const env = StreamExecutionEnvironment.getExecutionEnvironment();\nenv.socketTextStream('127.0.0.1', port, '\\n', -1).print();\nawait env.execute('no server');",
-        { parallelism: 1, args: ['--port', String(port)] },
-      ),
-      (e: unknown) => {
-        assert.match(causes(e), new RegExp(`could not connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\. Start a server there first \\(for example: nc -lk ${port}\\)`));
-        return true;
-      },
-    );
+    await failsWithoutServer("const env = StreamExecutionEnvironment.getExecutionEnvironment();\nenv.socketTextStream('127.0.0.1', port, '\\n', -1).print();\nawait env.execute('no server');", (port) => new RegExp(`could not connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\. Start a server there first \\(for example: nc -lk ${port}\\)`));
   });
 
   it('DataGeneratorSource splits its count over the subtasks with a rate limit; fromSequence counts from..to', async () => {
@@ -280,20 +279,7 @@ describe('streaming sources and sinks on a MiniCluster', function () {
   });
 
   it('writeToSocket fails the job with what to do when nothing listens', async () => {
-    const server = new TestServer();
-    await server.listen();
-    const port = server.port;
-    await server.close();
-    await assert.rejects(
-      c.run(
-        "const env = StreamExecutionEnvironment.getExecutionEnvironment();\nenv.fromElements('x').writeToSocket('127.0.0.1', port, (s) => s + '\\n');\nawait env.execute('no sink server');",
-        { parallelism: 1, args: ['--port', String(port)] },
-      ),
-      (e: unknown) => {
-        assert.match(causes(e), new RegExp(`Socket sink could not connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\. Start a server there before the job`));
-        return true;
-      },
-    );
+    await failsWithoutServer("const env = StreamExecutionEnvironment.getExecutionEnvironment();\nenv.fromElements('x').writeToSocket('127.0.0.1', port, (s) => s + '\\n');\nawait env.execute('no sink server');", (port) => new RegExp(`Socket sink could not connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED\\. Start a server there before the job`));
   });
 });
 
