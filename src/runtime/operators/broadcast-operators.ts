@@ -9,7 +9,7 @@ import type { Collector } from '../../api/functions.js';
 import { toKeyExtractor } from '../../api/keys.js';
 import { MapStateDescriptor, StateDescriptor, type BroadcastState, type ReadOnlyBroadcastState } from '../../api/state.js';
 import type { KeySpec } from '../../api/transformation.js';
-import { broadcastState, VOID_NAMESPACE } from '../state/index.js';
+import { broadcastState, NO_KEY, VOID_NAMESPACE } from '../state/index.js';
 import { bindFunction, emitReturned, type OperatorContext, type OperatorFactory } from './operator.js';
 import { KeyedTimers, sideOutput, userTimestamp } from './process-operators.js';
 import { method, optionalMethod } from './co-operators.js';
@@ -118,6 +118,8 @@ export const keyedCoBroadcast: OperatorFactory = (ctx) => {
         kt.backend.setCurrentKey(key(r));
         emitReturned(processElement(r, readOnlyCtx, out), out);
       } else {
+        // A broadcast element belongs to no key: keyed state is reached through applyToKeyedState only.
+        kt.backend.setCurrentKey(NO_KEY);
         emitReturned(processBroadcast(r, broadcastCtx, out), out);
       }
     },

@@ -14,6 +14,7 @@ import { assignToKeyGroup } from '../codec/index.js';
 import { keyFromStateKey, stateKey } from './state-key.js';
 import { UsageError } from '../../util/errors.js';
 import {
+  NO_KEY,
   VOID_NAMESPACE,
   type InternalKvState,
   type KeyGroupRange,
@@ -116,6 +117,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   /** @internal the current key's group index within the range, computed once per key. */
   currentGroup(): number {
     if (this.group < 0) {
+      if (this.rawKey === NO_KEY) {
+        throw new UsageError(
+          `Keyed state of ${this.options.operatorName} was used where there is no current key (processBroadcastElement): ` +
+            'use ctx.applyToKeyedState(descriptor, (key, state) => ...) to reach the keyed state there.',
+        );
+      }
       const kg = assignToKeyGroup(this.rawKey, this.options.maxParallelism);
       const r = this.keyGroupRange;
       if (kg < r.start || kg > r.end) {

@@ -12,6 +12,7 @@
 export {
   keyGroupRangeForSubtask,
   KeyedStateNotAvailableError,
+  NO_KEY,
   VOID_NAMESPACE,
   type InternalKvState,
   type KeyGroupRange,

@@ -20,6 +20,12 @@ export function keyGroupRangeForSubtask(maxParallelism: number, parallelism: num
   };
 }
 
+/**
+ * The current key while an operator processes something that has no key (a broadcast element): keyed state
+ * used then is a usage mistake, reported as such instead of touching the last record's key.
+ */
+export const NO_KEY: unique symbol = Symbol('no current key');
+
 /** The namespace of state that is not scoped to a window. */
 export const VOID_NAMESPACE = '';
 

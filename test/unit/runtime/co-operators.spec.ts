@@ -162,6 +162,26 @@ describe('broadcast state operators', () => {
     assert.deepEqual(h.output, ['a x1 = 1', 'b x1 = 2', 'rule factor: a=1,b=2', 'a x3 = 9', 'c x3 = 15']);
   });
 
+  it('keyed: keyed state used directly in processBroadcastElement is refused (no current key), as in Flink', async () => {
+    const sumDesc = new ValueStateDescriptor<number>('sum');
+    class Misuse extends KeyedBroadcastProcessFunction<string, [string, number], [string, number], string> {
+      private sum!: ValueState<number>;
+      override open(): void {
+        this.sum = this.getRuntimeContext().getState(sumDesc);
+      }
+      processElement(e: [string, number]): void {
+        this.sum.update(e[1]);
+      }
+      processBroadcastElement(): void {
+        this.sum.value();
+      }
+    }
+    await assert.rejects(
+      drive(op('keyed-co-broadcast'), { fns: [new Misuse(), first], params: { keyed: true, broadcastStates: ['rules'] } }, [r1(['a', 1]), r2(['factor', 3])], { keyed: true, inputs: 2 }),
+      (e: unknown) => e instanceof UsageError && /no current key/.test(e.message) && /applyToKeyedState/.test(e.message),
+    );
+  });
+
   it('a descriptor not given to broadcast(...) is refused with what to do', async () => {
     const other = new MapStateDescriptor<string, number>('other');
     await assert.rejects(
