@@ -87,6 +87,7 @@ export const keyedCoBroadcast: OperatorFactory = (ctx) => {
   const out: Collector<unknown> = { collect: (r) => ctx.output.collect(r) };
   const el = ctx.element;
   const states = broadcastStates(ctx);
+  // Its onTimer also reads broadcast state: it gets this operator's own timer context.
   const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, timerCtx, out), out) : undefined);
   const base = {
     timestamp: () => userTimestamp(el.timestamp),

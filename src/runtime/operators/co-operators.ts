@@ -122,15 +122,8 @@ export const keyedCoProcess: OperatorFactory = (ctx) => {
   const onTimer = optionalMethod<OnTimerFn>(fn, 'onTimer');
   const [k1, k2] = twoInputKeys(ctx) as [KeyExtractor, KeyExtractor];
   const out = collector(ctx);
-  const el = ctx.element;
-  const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
-  const pctx = {
-    timestamp: () => userTimestamp(el.timestamp),
-    timerService: () => kt.services,
-    output: sideOutput(ctx.output),
-    getCurrentKey: () => kt.getCurrentKey(),
-  };
-  const tctx = { ...pctx, timeDomain: () => kt.domain };
+  const kt = new KeyedTimers(ctx, onTimer ? (ts, tctx) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
+  const pctx = kt.processContext;
   return {
     setsKeyContext: true,
     open: async () => {

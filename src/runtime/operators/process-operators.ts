@@ -4,7 +4,7 @@
  */
 import type { Collector } from '../../api/functions.js';
 import type { OutputTag } from '../../api/output-tag.js';
-import type { OnTimerContext, ProcessContext, TimeDomain, TimerService } from '../../api/process-functions.js';
+import type { KeyedOnTimerContext, KeyedProcessContext, ProcessContext, TimeDomain, TimerService } from '../../api/process-functions.js';
 import { toKeyExtractor } from '../../api/keys.js';
 import type { KeySpec } from '../../api/transformation.js';
 import { InternalTimerService, VOID_NAMESPACE, type InternalTimer, type KeyedStateBackend } from '../state/index.js';
@@ -88,12 +88,24 @@ export class KeyedTimers {
   timers!: InternalTimerService;
   domain: TimeDomain = 'EVENT_TIME';
   readonly services: TimerService;
+  /** What a keyed process function's processElement sees: timestamp, timers, side outputs, the key. */
+  readonly processContext: KeyedProcessContext<unknown>;
+  /** The same in onTimer, plus the time domain of the firing timer. */
+  readonly timerContext: KeyedOnTimerContext<unknown>;
 
   constructor(
     private readonly ctx: OperatorContext,
-    private readonly onTimer: ((timestamp: number) => void) | undefined,
+    private readonly onTimer: ((timestamp: number, timerContext: KeyedOnTimerContext<unknown>) => void) | undefined,
   ) {
     this.services = userTimerService(() => this.timers, ctx, () => this.timers.getCurrentWatermark());
+    const el = ctx.element;
+    this.processContext = {
+      timestamp: () => userTimestamp(el.timestamp),
+      timerService: () => this.services,
+      output: sideOutput(ctx.output),
+      getCurrentKey: () => this.getCurrentKey(),
+    };
+    this.timerContext = { ...this.processContext, timeDomain: () => this.domain };
   }
 
   open(): void {
@@ -121,7 +133,7 @@ export class KeyedTimers {
     if (!this.onTimer) return;
     this.domain = d;
     this.ctx.element.timestamp = d === 'EVENT_TIME' ? t.timestamp : Number.NaN;
-    this.onTimer(t.timestamp);
+    this.onTimer(t.timestamp, this.timerContext);
   }
 }
 
@@ -131,15 +143,8 @@ export const keyedProcessOperator: OperatorFactory = (ctx) => {
   const onTimer = typeof fnObj === 'object' && fnObj !== null && typeof fnObj.onTimer === 'function' ? fnObj.onTimer.bind(fnObj) : undefined;
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
   const out = collectorOf(ctx.output);
-  const el = ctx.element;
-  const kt: KeyedTimers = new KeyedTimers(ctx, onTimer ? (ts) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
-  const pctx = {
-    timestamp: () => userTimestamp(el.timestamp),
-    timerService: () => kt.services,
-    output: sideOutput(ctx.output),
-    getCurrentKey: () => kt.getCurrentKey(),
-  };
-  const tctx: OnTimerContext & { getCurrentKey(): unknown } = { ...pctx, timeDomain: () => kt.domain };
+  const kt = new KeyedTimers(ctx, onTimer ? (ts, tctx) => emitReturned(onTimer(ts, tctx, out), out) : undefined);
+  const pctx = kt.processContext;
 
   return {
     setsKeyContext: true,
