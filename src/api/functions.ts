@@ -18,7 +18,16 @@ export interface RuntimeContext extends KeyedStateStore {
   getJobParameters(): readonly string[];
   /** State of this parallel instance (not per key). */
   getOperatorStateStore(): OperatorStateStore;
+  /**
+   * The records of the broadcast set registered under `name` with `withBroadcastSet(dataSet, name)`: all of them,
+   * complete when open() is called (in an iteration: the ones of the current superstep).
+   */
+  getBroadcastVariable<T>(name: string): T[];
+  /** The broadcast set turned into another value once per task and superstep (Flink's BroadcastVariableInitializer). */
+  getBroadcastVariableWithInitializer<T, R>(name: string, initializer: BroadcastVariableInitializer<T, R>): R;
 }
+
+export type BroadcastVariableInitializer<T, R> = ((values: T[]) => R) | { initializeBroadcastVariable(values: T[]): R };
 
 export interface Collector<T> {
   collect(record: T): void;

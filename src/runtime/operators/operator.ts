@@ -66,6 +66,21 @@ export interface OperatorContext {
   /** The operator's keyed state; throws a usage error on a stream that is not keyed. */
   keyedStateBackend(): KeyedStateBackend;
   operatorStateBackend(): OperatorStateBackend;
+  /** Set for the operators inside a batch iteration (between `iterate()` and `closeWith()`). */
+  readonly iteration?: IterationOperatorContext;
+}
+
+/**
+ * What an operator inside a batch iteration knows about the loop. Each superstep its dynamic inputs (those fed
+ * from inside the loop) deliver a fresh round of records and end; its static inputs (fed from outside the loop,
+ * such as the link table PageRank joins every round) deliver their records once, in the first superstep.
+ */
+export interface IterationOperatorContext {
+  readonly iterationId: number;
+  /** The logical inputs fed from outside the loop. */
+  readonly staticInputs: ReadonlySet<number>;
+  /** The superstep being computed, from 1. */
+  superstep(): number;
 }
 
 export interface StreamOperator {
@@ -84,6 +99,18 @@ export interface StreamOperator {
   processWatermarkStatus?(idle: boolean): void;
   /** The operator sets the key of its keyed state itself; otherwise the task sets it before each record. */
   readonly setsKeyContext?: boolean;
+  /**
+   * Iterations: the end of a superstep was handled (every input's `endInput` was called) and the next superstep
+   * begins; the operator clears its per-superstep state and keeps what it cached of its static inputs. Operators
+   * without this method are closed and created anew for every superstep (so rich functions see open() and close()
+   * once per superstep, as in Flink).
+   */
+  nextSuperstep?(): void | Promise<void>;
+  /**
+   * Iterations: the operator keeps the records of its static inputs across supersteps itself (a join's hash table
+   * of the link table). Without it the task keeps them and replays them every superstep.
+   */
+  readonly cachesStaticInputs?: boolean;
 }
 
 export type OperatorFactory = (ctx: OperatorContext) => StreamOperator;
