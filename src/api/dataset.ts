@@ -289,6 +289,23 @@ export class Operator<T> extends DataSet<T> {
     this.transformation.name = name;
     return this;
   }
+  /**
+   * Makes every record of `set` available to this operator's function as `getRuntimeContext().getBroadcastVariable(name)`,
+   * complete before the function's open() (in an iteration: that superstep's records, before each superstep).
+   */
+  withBroadcastSet(set: DataSet<unknown>, name: string): this {
+    if (!(set instanceof DataSet) || set.env !== this.env) throw new UsageError('withBroadcastSet(set, name): the set must be a data set of the same execution environment.');
+    if (typeof name !== 'string' || name === '') throw new UsageError('withBroadcastSet(set, name): give the broadcast variable a name.');
+    const t = this.transformation;
+    const params = t.params as { broadcastSets?: string[]; broadcastFrom?: number };
+    const names = (params.broadcastSets ??= []);
+    if (names.includes(name)) throw new UsageError(`${t.name} already has a broadcast set named '${name}'.`);
+    if (names.length === 0) params.broadcastFrom = t.inputs.length;
+    names.push(name);
+    const bc = this.env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [set.transformation] });
+    (t.inputs as Transformation[]).push(bc);
+    return this;
+  }
 }
 
 export class DataSource<T> extends Operator<T> {}
@@ -421,6 +438,8 @@ export class JoinWhere<A, B> {
       equalTo: (...rightKeys: Keys<B>[]) => {
         const rightKey = normalizeKeys(rightKeys, 'equalTo');
         const env = this.left.env;
+        const withSolutionSet = solutionSetOperator('join', this.left, this.right, leftKey, rightKey, null);
+        if (withSolutionSet) return new JoinOperator<A, B, [A, B]>(env, withSolutionSet);
         const l = hashPartition(env, this.left.transformation, leftKey);
         const r = hashPartition(env, this.right.transformation, rightKey);
         const t = env.create({ name: 'Join', operator: this.kind, fns: [null, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
@@ -461,6 +480,8 @@ export class CoGroupWhere<A, B> {
           checkFunction(fn, 'coGroup');
           const rightKey = normalizeKeys(rightKeys, 'equalTo');
           const env = this.left.env;
+          const withSolutionSet = solutionSetOperator('co-group', this.left, this.right, leftKey, rightKey, fn);
+          if (withSolutionSet) return new Operator<O>(env, withSolutionSet);
           const l = hashPartition(env, this.left.transformation, leftKey);
           const r = hashPartition(env, this.right.transformation, rightKey);
           const t = env.create({ name: 'CoGroup', operator: 'co-group', fns: [fn, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
@@ -469,6 +490,33 @@ export class CoGroupWhere<A, B> {
       }),
     };
   }
+}
+
+/**
+ * A join or coGroup with a delta iteration's solution set: the other side is partitioned like the solution set and
+ * each record is matched against the slot's own solution-set partition (no shuffle of the solution set).
+ */
+function solutionSetOperator<A, B>(kind: 'join' | 'co-group', left: DataSet<A>, right: DataSet<B>, leftKey: KeySpec, rightKey: KeySpec, fn: unknown): Transformation | undefined {
+  const isSolutionSet = (d: { transformation: Transformation }): boolean => d.transformation.operator === 'iteration:solution-set';
+  const ssLeft = isSolutionSet(left);
+  if (!ssLeft && !isSolutionSet(right)) return undefined;
+  if (ssLeft && isSolutionSet(right)) throw new UsageError(`A ${kind} of the solution set with itself is not supported: join the workset (or another data set) with it.`);
+  const [ss, other, ssKey, otherKey] = ssLeft ? [left.transformation, right, leftKey, rightKey] : [right.transformation, left, rightKey, leftKey];
+  const key = ss.fns[0] as KeySpec;
+  if ((typeof ssKey !== 'function' || typeof key !== 'function') && JSON.stringify(ssKey) !== JSON.stringify(key)) {
+    throw new UsageError(
+      `The solution set must be ${kind === 'join' ? 'joined' : 'co-grouped'} on its key: iterateDelta() keyed it by ${JSON.stringify(key)}, but this ${kind} uses ${JSON.stringify(ssKey)}.`,
+    );
+  }
+  const env = other.env;
+  const part = hashPartition(env, other.transformation, otherKey);
+  return env.create({
+    name: kind === 'join' ? 'Join (Solution Set)' : 'CoGroup (Solution Set)',
+    operator: `iteration:solution-set-${kind}`,
+    fns: [fn, otherKey, key],
+    params: { iterationId: ss.params.iterationId as number, solutionSetSide: ssLeft ? 0 : 1 },
+    inputs: [part],
+  });
 }
 
 function hashPartition(env: ExecutionEnvironment, input: Transformation, key: KeySpec): Transformation {

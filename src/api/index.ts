@@ -26,6 +26,17 @@ export {
   type Order,
 } from './dataset.js';
 export { JobExecutionResult } from './context.js';
+export {
+  DeltaIteration,
+  DoubleSumAggregator,
+  DoubleZeroConvergence,
+  IterativeDataSet,
+  LongSumAggregator,
+  LongZeroConvergence,
+  type Aggregator,
+  type ConvergenceCriterion,
+  type IterationRuntimeContext,
+} from './iterations.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
 export { formatRecord } from './format.js';
@@ -48,9 +59,14 @@ export {
   AbstractRichFunction,
   KeyedProcessFunction,
   ProcessFunction,
+  RichCoGroupFunction,
+  RichCrossFunction,
   RichFilterFunction,
   RichFlatMapFunction,
+  RichGroupReduceFunction,
+  RichJoinFunction,
   RichMapFunction,
+  RichMapPartitionFunction,
   RichReduceFunction,
   RichSinkFunction,
   type KeyedOnTimerContext,

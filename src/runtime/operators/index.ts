@@ -15,6 +15,7 @@ import { coBroadcast, keyedCoBroadcast } from './broadcast-operators.js';
 import { intervalJoin } from './interval-join.js';
 import { iterationHead, iterationTail } from './iteration.js';
 import { windowOperator } from './window/index.js';
+import * as batchIteration from './batch-iteration.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -64,4 +65,12 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'iteration-head': iterationHead,
   'iteration-tail': iterationTail,
   window: windowOperator,
+  'iteration:bulk-head': batchIteration.bulkIterationHead,
+  'iteration:delta-head': batchIteration.deltaIterationHead,
+  'iteration:bulk-tail': batchIteration.feedbackTail,
+  'iteration:workset-tail': batchIteration.feedbackTail,
+  'iteration:criterion': batchIteration.terminationCriterion,
+  'iteration:solution-set-delta': batchIteration.solutionSetDelta,
+  'iteration:solution-set-join': batchIteration.solutionSetJoin,
+  'iteration:solution-set-co-group': batchIteration.solutionSetCoGroup,
 };

@@ -81,6 +81,13 @@ export interface IterationOperatorContext {
   readonly staticInputs: ReadonlySet<number>;
   /** The superstep being computed, from 1. */
   superstep(): number;
+  /** How many tasks (vertices) the loop has; each has one parallel instance in this slot. */
+  readonly loopTasks: number;
+  /**
+   * For the iteration head only: ends the current superstep in the head's own task — the chained operators of the
+   * loop finish it and the end-of-superstep marker goes out on every edge into the loop.
+   */
+  endSuperstep?(): Promise<void>;
 }
 
 export interface StreamOperator {
