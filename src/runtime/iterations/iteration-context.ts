@@ -35,6 +35,7 @@ export function iterationOperatorContext(
   subtask: number,
   iterationId: number,
   endSuperstep: () => Promise<void>,
+  startSuperstep: () => Promise<void>,
 ): IterationOperatorContext {
   const ch = iterationChannel(job.jobId, iterationId, subtask);
   const loopTasks = job.vertices.filter((v) => v.operators.some((o) => o.iteration === iterationId)).length;
@@ -43,7 +44,7 @@ export function iterationOperatorContext(
     staticInputs: staticInputs(job, vertex),
     superstep: () => ch.superstep,
     loopTasks,
-    ...(vertex.operators[0]?.operator.endsWith('-head') ? { endSuperstep } : {}),
+    ...(vertex.operators[0]?.operator.endsWith('-head') ? { endSuperstep, startSuperstep } : {}),
   };
 }
 

@@ -41,6 +41,7 @@ async function runLoop(ctx: OperatorContext, ch: IterationChannel, kind: 'bulk' 
     const end = await ch.finishSuperstep(kind, max, hasCriterion);
     if (ctx.cancelled) return;
     if (end) break;
+    await (it.startSuperstep as () => Promise<void>)();
     await feed(ch.takeFeedback());
   }
   await result();

@@ -505,6 +505,11 @@ export class StreamTask {
     return Promise.reject(new FlinkError('NOT_AN_ITERATION_HEAD', `${this.name} does not run an iteration head.`));
   }
 
+  /** Iterations: the next superstep begins in the task of an iteration head (see SuperstepTask). */
+  protected startSuperstepFromHead(): Promise<void> {
+    return this.endSuperstepFromHead();
+  }
+
   private operatorContext(t: Transformation, output: Output, taskRuntime: TaskInfo, maxParallelism: number, keyed: boolean, loop: number | undefined): OperatorContext {
     const task = this;
     const keyedStateBackend = (): KeyedStateBackend => {
@@ -519,7 +524,10 @@ export class StreamTask {
       },
     };
     let runtime: RuntimeContext = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.operatorBackend(t), broadcast);
-    const iteration = loop === undefined ? undefined : iterationOperatorContext(this.job, this.vertex, this.subtask, loop, () => task.endSuperstepFromHead());
+    const iteration =
+      loop === undefined
+        ? undefined
+        : iterationOperatorContext(this.job, this.vertex, this.subtask, loop, () => task.endSuperstepFromHead(), () => task.startSuperstepFromHead());
     if (loop !== undefined) runtime = iterationRuntimeContext(runtime, iterationChannel(this.job.jobId, loop, this.subtask));
     return {
       ...(iteration ? { iteration } : {}),

@@ -42,6 +42,13 @@ export class SuperstepTask extends StreamTask {
   private readonly staticCache = new Map<number, unknown[]>();
   private cacheStatic = new Set<number>();
   private readonly mainInputs: number[];
+  /**
+   * Operators readied at the end of a superstep that still wait for the next one to begin: recreated ones to open,
+   * others for `nextSuperstep()`. The next superstep begins with the first item that is not the end of input.
+   */
+  private readonly startPending: Array<{ index: number; recreated: boolean }> = [];
+  /** Whether the head operator instance has been opened (it opens late when it reads broadcast sets). */
+  private headOpened = false;
 
   constructor(job: JobGraph, vertex: JobVertex, subtask: number, transformations: Map<number, Transformation>, router: ChannelRouter, settings: TaskSettings) {
     super(job, vertex, subtask, transformations, router, settings);
@@ -80,6 +87,12 @@ export class SuperstepTask extends StreamTask {
         const it = gate.poll();
         if (!it) break;
         const ch = it.channel;
+        if (this.startPending.length > 0 && it.item !== 'end') {
+          // A new superstep's first item: its number and the last aggregates are known now; ready the chain.
+          gate.requeue([it]);
+          this.runStep(() => this.startSuperstep());
+          return;
+        }
         const bc = this.broadcastEdges.get(ch.id.edge);
         if (!bc && !this.broadcastReady) {
           this.held.push(it);
@@ -111,9 +124,25 @@ export class SuperstepTask extends StreamTask {
     const gate = this.gate as InputGate;
     let step: (() => Promise<void>) | undefined;
     if (!this.broadcastReady && this.broadcastComplete()) step = () => this.onBroadcastReady();
-    else if (this.loop && gate.allEnded()) step = () => this.endChain(1, true);
+    else if (this.loop && gate.allEnded()) step = () => this.endChain(1);
     else if (this.loop && this.broadcastReady && this.superstepComplete()) step = () => this.endSuperstepFromInput();
     if (!step) return false;
+    this.runStep(step);
+    return true;
+  }
+
+  /**
+   * The iteration ended: the loop's operators already finished their last superstep, and those made for a
+   * superstep that never came are dropped without open() or close().
+   */
+  protected override endChain(from: number, skipLoop = false): Promise<void> {
+    if (!this.loop) return super.endChain(from, skipLoop);
+    for (const { index, recreated } of this.startPending.splice(0)) if (recreated) this.operators[index] = {};
+    return super.endChain(from, true);
+  }
+
+  /** Runs a step while input processing pauses, then resumes it. */
+  private runStep(step: () => Promise<void>): void {
     this.endingInput = true;
     void step().then(
       () => {
@@ -123,7 +152,26 @@ export class SuperstepTask extends StreamTask {
       },
       (err) => this.fail(err),
     );
-    return true;
+  }
+
+  /** The next superstep begins: operators readied at the end of the last one open (or take nextSuperstep). */
+  private async startSuperstep(): Promise<void> {
+    const ops = this.operators;
+    for (const { index: i, recreated } of this.startPending.splice(0).reverse()) {
+      const op = ops[i] as StreamOperator;
+      if (!recreated) await op.nextSuperstep?.();
+      // A head reading broadcast sets opens once the superstep's sets are complete.
+      else if (!(i === 0 && !this.broadcastReady)) await this.open(i);
+    }
+  }
+
+  private async open(i: number): Promise<void> {
+    await this.operators[i]?.open?.();
+    if (i === 0) this.headOpened = true;
+  }
+
+  protected override startSuperstepFromHead(): Promise<void> {
+    return this.startSuperstep();
   }
 
   private isDynamic(ch: InputChannel): boolean {
@@ -183,7 +231,7 @@ export class SuperstepTask extends StreamTask {
     for (const [name, values] of this.collecting) this.broadcastValues.set(name, values);
     for (const { name } of this.broadcastEdges.values()) if (!this.broadcastValues.has(name)) this.broadcastValues.set(name, []);
     this.collecting.clear();
-    await this.operators[0]?.open?.();
+    if (!this.headOpened) await this.open(0);
     this.broadcastReady = true;
     (this.gate as InputGate).requeue(this.held.splice(0));
     if (this.loop && this.loop.superstep > 1) await this.replayStatic();
@@ -228,14 +276,13 @@ export class SuperstepTask extends StreamTask {
     for (let i = resetFrom; i < ops.length; i++) {
       if (this.vertex.operators[i]?.iteration === undefined) continue;
       const op = ops[i] as StreamOperator;
-      if (op.nextSuperstep) {
-        await op.nextSuperstep();
-        continue;
+      const recreated = !op.nextSuperstep;
+      if (recreated) {
+        await op.close?.();
+        ops[i] = this.createOperator(i);
+        if (i === 0) this.headOpened = false;
       }
-      await op.close?.();
-      ops[i] = this.createOperator(i);
-      // A head reading broadcast sets opens once the next superstep's sets are complete.
-      if (!(i === 0 && !this.broadcastReady)) await ops[i]?.open?.();
+      this.startPending.push({ index: i, recreated });
     }
     (this.loop as IterationChannel).taskDone();
   }
