@@ -18,13 +18,16 @@ export {
   DataSource,
   ExecutionEnvironment,
   JoinOperator,
+  JoinWhere,
   Operator,
+  OuterJoinWhere,
   SortPartitionOperator,
   UnsortedGrouping,
   type AggregationKind,
   type CsvReaderOptions,
   type Order,
 } from './dataset.js';
+export { Aggregations, InvalidJoinHintError, JoinHint } from './join-hints.js';
 export { JobExecutionResult } from './context.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
