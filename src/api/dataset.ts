@@ -31,6 +31,7 @@ import { checkFunction, type WriteMode } from './datastream.js';
 import { UsageError } from '../util/errors.js';
 import { checkJoinHint, planJoin, type JoinHint, type JoinType } from './join-hints.js';
 import { fieldExtractor } from './keys.js';
+import { rangePartitioned } from './dataset-utils.js';
 
 export type Order = 'ASCENDING' | 'DESCENDING';
 export type AggregationKind = 'SUM' | 'MIN' | 'MAX';
@@ -334,6 +335,13 @@ export class DataSet<T> {
   /** The record with the largest values in these fields (compared in order; the first one wins ties). */
   maxBy(...fields: Field[]): Operator<T> {
     return this.reduce(selectBy<T>(fields, 1, 'maxBy')).name('MaxBy');
+  }
+  /**
+   * Repartitions by ranges of the key: partition i holds smaller keys than partition i+1, with about as many
+   * records each (the ranges come from a sample of the keys, broadcast to the partitioning step).
+   */
+  partitionByRange(...keys: Keys<T>[]): Operator<T> {
+    return new Operator<T>(this.env, rangePartitioned(this, normalizeKeys(keys, 'partitionByRange')));
   }
 }
 

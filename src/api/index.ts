@@ -28,6 +28,7 @@ export {
   type Order,
 } from './dataset.js';
 export { Aggregations, InvalidJoinHintError, JoinHint } from './join-hints.js';
+export { DataSetUtils } from './dataset-utils.js';
 export { JobExecutionResult } from './context.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
