@@ -29,9 +29,9 @@ import { checkParallelism, checkPath } from './stream-environment.js';
 import { TransformationRegistry, type Json, type KeySpec, type Transformation, type TransformationInit } from './transformation.js';
 import { checkFunction, type WriteMode } from './datastream.js';
 import { UsageError } from '../util/errors.js';
-import { checkJoinHint, planJoin, type JoinHint, type JoinType } from './join-hints.js';
-import { fieldExtractor } from './keys.js';
+import { checkJoinHint, type JoinHint, type JoinType } from './join-hints.js';
 import { rangePartitioned } from './dataset-utils.js';
+import { crossTransformation, hashPartition, joinTransformation, selectBy } from './dataset-plans.js';
 
 export type Order = 'ASCENDING' | 'DESCENDING';
 export type AggregationKind = 'SUM' | 'MIN' | 'MAX';
@@ -542,46 +542,6 @@ export class OuterJoinWhere<A, B> {
   }
 }
 
-const JOIN_NAMES: Record<JoinType, string> = { INNER: 'Join', LEFT_OUTER: 'LeftOuterJoin', RIGHT_OUTER: 'RightOuterJoin', FULL_OUTER: 'FullOuterJoin' };
-
-function joinTransformation<A, B>(left: DataSet<A>, right: DataSet<B>, leftKey: KeySpec, rightKey: KeySpec, type: JoinType, hint: JoinHint, fn: unknown): Transformation {
-  const env = left.env;
-  if (right.env !== env) throw new UsageError(`${JOIN_NAMES[type]}: both data sets must come from the same execution environment.`);
-  const plan = planJoin(type, hint);
-  const ship = (input: Transformation, how: string, key: KeySpec): Transformation =>
-    how === 'hash' ? hashPartition(env, input, key) : how === 'broadcast' ? env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [input] }) : input;
-  const inputs = [ship(left.transformation, plan.shipping[0], leftKey), ship(right.transformation, plan.shipping[1], rightKey)];
-  const params = { joinType: type, strategy: plan.strategy, hint };
-  return env.create({ name: JOIN_NAMES[type], operator: 'join', fns: [fn, leftKey, rightKey], params, inputs, inputSides: [0, 1] });
-}
-
-/** A cross product with one input broadcast (0: the first, 1: the second) and buffered by every instance. */
-function crossWith<A, B>(left: DataSet<A>, right: DataSet<B>, broadcast: 0 | 1): CrossOperator<A, B, [A, B]> {
-  const env = left.env;
-  const bc = (t: Transformation): Transformation => env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [t] });
-  const inputs = broadcast === 1 ? [left.transformation, bc(right.transformation)] : [bc(left.transformation), right.transformation];
-  const t = env.create({ name: 'Cross', operator: 'cross', fns: [null], params: { buffered: broadcast }, inputs, inputSides: [0, 1] });
-  return new CrossOperator<A, B, [A, B]>(env, t);
-}
-
-/** Flink's SelectByMinFunction / SelectByMaxFunction as a reduce function: fields compared in order, ties keep the first. */
-function selectBy<T>(fields: Field[], sign: 1 | -1, where: string): (a: T, b: T) => T {
-  if (fields.length === 0) throw new UsageError(`${where}(): give at least one field (a tuple position or a field name).`);
-  for (const f of fields) if (typeof f !== 'number' && typeof f !== 'string') throw new UsageError(`${where}(): fields must be tuple positions or field names.`);
-  const getters = fields.map((f) => fieldExtractor(f));
-  return (a, b) => {
-    for (const get of getters) {
-      const x = get(a) as number | string;
-      const y = get(b) as number | string;
-      if (x !== y) {
-        if (x < y) return sign < 0 ? a : b;
-        if (x > y) return sign < 0 ? b : a;
-      }
-    }
-    return a;
-  };
-}
-
 /** A join; `with(fn)` sets what each matching pair becomes (default: `[a, b]`). */
 export class JoinOperator<A, B, O> extends Operator<O> {
   with<R>(fn: JoinFunction<A, B, R>): Operator<R> {
@@ -603,6 +563,11 @@ export class CrossOperator<A, B, O> extends Operator<O> {
   protected readonly _sides?: [A, B];
 }
 
+/** A cross product with one input broadcast (0: the first, 1: the second) and buffered by every instance. */
+function crossWith<A, B>(left: DataSet<A>, right: DataSet<B>, broadcast: 0 | 1): CrossOperator<A, B, [A, B]> {
+  return new CrossOperator<A, B, [A, B]>(left.env, crossTransformation(left, right, broadcast));
+}
+
 export class CoGroupWhere<A, B> {
   constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>) {}
   where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): { with<O>(fn: CoGroupFunction<A, B, O>): Operator<O> } } {
@@ -621,10 +586,6 @@ export class CoGroupWhere<A, B> {
       }),
     };
   }
-}
-
-function hashPartition(env: ExecutionEnvironment, input: Transformation, key: KeySpec): Transformation {
-  return env.create({ name: 'Hash Partition', virtual: 'partition', partitioner: 'hash', keySpec: key, inputs: [input] });
 }
 
 function normalizeKeys(keys: ReadonlyArray<unknown>, where: string): KeySpec {
