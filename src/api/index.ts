@@ -18,13 +18,17 @@ export {
   DataSource,
   ExecutionEnvironment,
   JoinOperator,
+  JoinWhere,
   Operator,
+  OuterJoinWhere,
   SortPartitionOperator,
   UnsortedGrouping,
   type AggregationKind,
   type CsvReaderOptions,
   type Order,
 } from './dataset.js';
+export { Aggregations, InvalidJoinHintError, JoinHint } from './join-hints.js';
+export { DataSetUtils } from './dataset-utils.js';
 export { JobExecutionResult } from './context.js';
 export {
   DeltaIteration,

@@ -1,6 +1,7 @@
 /** The operator registry: JobGraph operator names → factories. */
 import type { OperatorFactory } from './operator.js';
 import * as batch from './batch-operators.js';
+import * as joins from './batch-joins.js';
 import * as sinks from './sinks.js';
 import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
@@ -41,9 +42,9 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   distinct: batch.distinct,
   'first-n': batch.firstN,
   'sort-partition': batch.sortPartition,
-  join: batch.join,
-  'co-group': batch.coGroup,
-  cross: batch.cross,
+  join: joins.join,
+  'co-group': joins.coGroup,
+  cross: joins.cross,
   'sink:print': sinks.printSink,
   'sink:text': sinks.textSink,
   'sink:custom': sinks.customSink,
