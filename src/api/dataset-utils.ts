@@ -77,7 +77,7 @@ export class DataSetUtils {
         for (const v of values) out.collect([i++, v]);
       },
     };
-    return withBroadcastSet(input.op<[number, T]>('Zip With Index', 'map-partition', [zip], { parallelism: SAME_AS_INPUT }), counts, 'counts');
+    return input.op<[number, T]>('Zip With Index', 'map-partition', [zip], { parallelism: SAME_AS_INPUT }).withBroadcastSet(counts, 'counts');
   }
 }
 
@@ -123,7 +123,7 @@ export function rangePartitioned<T>(input: DataSet<T>, key: KeySpec): Transforma
       }
     },
   };
-  const tagged = withBroadcastSet(input.op<[number, T]>('RangePartition: Tag', 'map-partition', [tag], { parallelism: SAME_AS_INPUT }), sample, 'RangeBoundaries');
+  const tagged = input.op<[number, T]>('RangePartition: Tag', 'map-partition', [tag], { parallelism: SAME_AS_INPUT }).withBroadcastSet(sample, 'RangeBoundaries');
   const env = input.env;
   const partitioner = (share: number, n: number): number => Math.min(n - 1, Math.floor(share * n));
   const part = env.create({ name: 'RangePartition', virtual: 'partition', partitioner: 'custom', keySpec: 0, fns: [partitioner], inputs: [tagged.transformation] });
@@ -146,9 +146,3 @@ export function compareValues(a: unknown, b: unknown): number {
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
-/** `op.withBroadcastSet(set, name)`, which comes with the broadcast-variable work in the DataSet API. */
-function withBroadcastSet<O, B>(op: Operator<O>, set: DataSet<B>, name: string): Operator<O> {
-  const m = (op as unknown as { withBroadcastSet?: (s: DataSet<B>, n: string) => Operator<O> }).withBroadcastSet;
-  if (typeof m !== 'function') throw new UsageError(`${op.transformation.name} needs broadcast sets (withBroadcastSet), which this build does not have yet.`);
-  return m.call(op, set, name);
-}

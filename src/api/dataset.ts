@@ -363,7 +363,7 @@ export class Operator<T> extends DataSet<T> {
    * Makes every record of `set` available to this operator's function as `getRuntimeContext().getBroadcastVariable(name)`,
    * complete before the function's open() (in an iteration: that superstep's records, before each superstep).
    */
-  withBroadcastSet(set: DataSet<unknown>, name: string): this {
+  withBroadcastSet<B>(set: DataSet<B>, name: string): this {
     if (!(set instanceof DataSet) || set.env !== this.env) throw new UsageError('withBroadcastSet(set, name): the set must be a data set of the same execution environment.');
     if (typeof name !== 'string' || name === '') throw new UsageError('withBroadcastSet(set, name): give the broadcast variable a name.');
     const t = this.transformation;

@@ -123,7 +123,7 @@ async function supersteps(
 ): Promise<{ outputs: unknown[][]; operator: StreamOperator }> {
   const h = new TestingOperatorContext(init);
   let superstep = 1;
-  const ctx: OperatorContext = { ...h.ctx, iteration: { iterationId: 1, staticInputs: new Set(staticInputs), superstep: () => superstep } };
+  const ctx: OperatorContext = { ...h.ctx, iteration: { iterationId: 1, staticInputs: new Set(staticInputs), superstep: () => superstep, loopTasks: 1 } };
   const operator = factory(ctx);
   await operator.open?.();
   const outputs: unknown[][] = [];
