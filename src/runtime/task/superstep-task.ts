@@ -123,8 +123,9 @@ export class SuperstepTask extends StreamTask {
   private advance(): boolean {
     const gate = this.gate as InputGate;
     let step: (() => Promise<void>) | undefined;
-    if (!this.broadcastReady && this.broadcastComplete()) step = () => this.onBroadcastReady();
-    else if (this.loop && gate.allEnded()) step = () => this.endChain(1);
+    // At the end of an iteration every channel ends, the broadcast ones too: that starts no superstep.
+    if (this.loop && gate.allEnded()) step = () => this.endChain(1);
+    else if (!this.broadcastReady && this.broadcastComplete()) step = () => this.onBroadcastReady();
     else if (this.loop && this.broadcastReady && this.superstepComplete()) step = () => this.endSuperstepFromInput();
     if (!step) return false;
     this.runStep(step);
@@ -148,7 +149,9 @@ export class SuperstepTask extends StreamTask {
       () => {
         if (this.finished || this.failed) return;
         this.endingInput = false;
-        this.schedule();
+        // The step may have completed what the next one waits for (the cached records of a superstep whose
+        // markers all came before its broadcast sets were complete): check before waiting for more input.
+        if (this.opened && !this.advance()) this.schedule();
       },
       (err) => this.fail(err),
     );
