@@ -26,6 +26,7 @@ import {
   type StateBackend,
 } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
+import { slotMemory } from '../memory/index.js';
 
 export interface TaskSettings {
   bufferSize: number;
@@ -503,6 +504,7 @@ export class StreamTask {
       fail: (err) => task.fail(err),
       signalAvailable: () => task.signalAvailable(),
       resolvePath: (p) => resolveJobPath(this.job, p),
+      memory: slotMemory().forOperator(`${t.name} (${this.subtask + 1}/${this.vertex.parallelism})`),
     };
   }
 }
