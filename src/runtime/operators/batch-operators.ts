@@ -74,14 +74,17 @@ export const groupedReduce: OperatorFactory = (ctx) => {
   const call = f.call;
   const spill = spillingTable(ctx, table, call);
   const account = spill.account;
+  const newKey = (k: unknown, r: unknown): void => {
+    table.set(k, r);
+    if ((account.bytes += account.sizer.size(r) + ENTRY_BYTES) > account.reserved) spill.full();
+  };
   return {
     open: () => f.open(ctx.runtime),
     processElement: (r) => {
       const k = stateKey(key(r));
       const prev = table.get(k);
       if (prev === undefined && !table.has(k)) {
-        table.set(k, r);
-        if ((account.bytes += account.sizer.size(r) + ENTRY_BYTES) > account.reserved) spill.full();
+        newKey(k, r);
       } else {
         table.set(k, call(prev, r));
       }
@@ -103,13 +106,17 @@ export const groupedAggregate: OperatorFactory = (ctx) => {
   // Partial aggregates combine by the same steps: a partial is a record whose fields hold the aggregates so far.
   const spill = spillingTable(ctx, table, step);
   const account = spill.account;
+  // Kept out of processElement so that stays small enough for V8 to inline into the task's record loop.
+  const newKey = (k: unknown, r: unknown): void => {
+    table.set(k, initialAggregate(r));
+    if ((account.bytes += account.sizer.size(r) + ENTRY_BYTES) > account.reserved) spill.full();
+  };
   return {
     processElement: (r) => {
       const k = stateKey(key(r));
       const prev = table.get(k);
       if (prev === undefined) {
-        table.set(k, initialAggregate(r));
-        if ((account.bytes += account.sizer.size(r) + ENTRY_BYTES) > account.reserved) spill.full();
+        newKey(k, r);
       } else {
         const next = step(prev, r);
         if (next !== prev) table.set(k, next);
