@@ -22,9 +22,12 @@ describe('batch operators under a tiny managed-memory budget', () => {
     manager = new MemoryManager({ budgetBytes: 16 * 1024, key: 'taskmanager.memory.managed.size', description: 'test', spillDirs: [join(root, 'a'), join(root, 'b')] });
   });
   afterEach(() => {
-    assert.deepEqual(spillFiles(), [], 'no spill file left');
-    assert.equal(manager.reserved, 0, 'all memory given back');
-    rmSync(root, { recursive: true, force: true });
+    try {
+      assert.deepEqual(spillFiles(), [], 'no spill file left');
+      assert.equal(manager.reserved, 0, 'all memory given back');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   const words = Array.from({ length: 20_000 }, (_, i) => [`w${(i * 7919) % 3000}`, 1] as [string, number]);
