@@ -185,7 +185,7 @@ export class DataSet<T> {
   /** Removes duplicates: whole records, or records with equal keys (the first one stays). */
   distinct(...keys: Keys<T>[]): Operator<T> {
     const key = keys.length === 0 ? '*' : normalizeKeys(keys, 'distinct');
-    const combined = this.env.create({ name: 'Combine (Distinct)', operator: 'distinct', keySpec: key, inputs: [this.transformation], parallelism: SAME_AS_INPUT });
+    const combined = this.env.create({ name: 'Combine (Distinct)', operator: 'distinct', keySpec: key, params: { combiner: true }, inputs: [this.transformation], parallelism: SAME_AS_INPUT });
     const part = hashPartition(this.env, combined, key);
     return new Operator<T>(this.env, this.env.create({ name: 'Distinct', operator: 'distinct', keySpec: key, inputs: [part] }));
   }

@@ -5,7 +5,9 @@
 import os from 'node:os';
 import {
   atLeast,
+  between,
   booleanOption,
+  doubleOption,
   durationOption,
   intOption,
   listOption,
@@ -119,6 +121,25 @@ export const TaskManagerOptions = Object.freeze({
     description: 'How long a TaskManager tries to register at the resource manager before it shuts down.',
     deprecatedKeys: ['taskmanager.maxRegistrationDuration'],
     validate: positiveDuration,
+  }),
+  MANAGED_MEMORY_SIZE: memoryOption('taskmanager.memory.managed.size', undefined, {
+    description:
+      'The managed memory of a TaskManager: the part of its heap that sorts, hash tables, grouped state and cached ' +
+      'inputs of batch operators may fill before they spill to io.tmp.dirs. Each slot (a worker thread with a heap ' +
+      'of its own) gets an equal share, which the tasks running in that slot draw from; sizes are estimated from a ' +
+      'sample of the records. When set, it takes precedence over taskmanager.memory.managed.fraction. It must be ' +
+      "smaller than the TaskManager's heap (taskmanager.heap.size or taskmanager.memory.process.size). A job that " +
+      'cannot finish in its share (one group handed to reduceGroup that does not fit, say) fails with a message ' +
+      'naming this key.',
+    validate: positiveBytes,
+  }),
+  MANAGED_MEMORY_FRACTION: doubleOption('taskmanager.memory.managed.fraction', 0.4, {
+    description:
+      "The managed memory as a fraction of the TaskManager's heap (taskmanager.heap.size or " +
+      'taskmanager.memory.process.size), used when taskmanager.memory.managed.size is not set. Each slot gets an ' +
+      'equal share. Unlike Flink, where managed memory lies outside the JVM heap, it is part of the heap here: the ' +
+      'rest of the heap holds the records in flight, user objects and the runtime, so the fraction is capped at 0.9.',
+    validate: (v) => (v > 0 ? between(0, 0.9)(v) : `${v} is out of range. Use a fraction greater than 0 and at most 0.9`),
   }),
 });
 

@@ -45,5 +45,5 @@ export { YarnConfigOptions } from './yarn-config-options.js';
 export { Configuration, ignoredKeyWarning, type IgnoredFlinkKey } from './configuration.js';
 export { ConfigurationError } from './configuration-error.js';
 export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
-export { daemonHeap, describeHeapSetting, slotHeap, MIN_SLOT_HEAP_BYTES, type HeapSetting, type SlotHeap } from './memory.js';
+export { daemonHeap, describeHeapSetting, managedMemory, slotHeap, MIN_SLOT_HEAP_BYTES, type HeapSetting, type ManagedMemory, type SlotHeap } from './memory.js';
 export { parseDuration, parseMemorySize } from './units.js';

@@ -57,3 +57,36 @@ export function slotHeap(conf: Configuration): SlotHeap {
   }
   return { megabytes: Math.floor(share / MIB), slots, setting };
 }
+
+/** The managed memory of a TaskManager, each slot's share, and the key it comes from (the one to raise). */
+export interface ManagedMemory {
+  readonly totalBytes: number;
+  readonly perSlotBytes: number;
+  /** The key a user changes to give jobs more: taskmanager.memory.managed.size or .fraction. */
+  readonly key: string;
+  /** For messages: "taskmanager.memory.managed.size: 64mb shared by 2 slot(s)". */
+  readonly description: string;
+}
+
+/**
+ * The managed memory: taskmanager.memory.managed.size when set, else the fraction of the TaskManager's heap. It is
+ * part of the heap (Node.js has no off-heap store for records), so a size at or above the heap is refused.
+ */
+export function managedMemory(conf: Configuration): ManagedMemory {
+  const heap = daemonHeap(conf, 'taskmanager');
+  const slots = conf.get(TaskManagerOptions.NUM_TASK_SLOTS);
+  const size = conf.getOptional(TaskManagerOptions.MANAGED_MEMORY_SIZE);
+  const sizeKey = TaskManagerOptions.MANAGED_MEMORY_SIZE.key;
+  if (size !== undefined && size >= heap.bytes) {
+    throw new ConfigurationError(
+      `Invalid configuration: ${sizeKey}: ${formatMemorySize(size)} is not smaller than the TaskManager's heap ` +
+        `(${describeHeapSetting(heap)}); managed memory is part of that heap. Lower ${sizeKey} or raise ${heap.key}`,
+      { key: sizeKey },
+    );
+  }
+  const fraction = conf.get(TaskManagerOptions.MANAGED_MEMORY_FRACTION);
+  const totalBytes = size ?? Math.floor(heap.bytes * fraction);
+  const key = size !== undefined ? sizeKey : TaskManagerOptions.MANAGED_MEMORY_FRACTION.key;
+  const setting = size !== undefined ? `${sizeKey}: ${formatMemorySize(size)}` : `${key}: ${fraction} of ${describeHeapSetting(heap)}`;
+  return { totalBytes, perSlotBytes: Math.max(1, Math.floor(totalBytes / slots)), key, description: `${setting} shared by ${slots} slot(s)` };
+}

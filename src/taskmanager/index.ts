@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, describeHeapSetting, slotHeap, type Configuration } from '../config/index.js';
+import { CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, describeHeapSetting, managedMemory, slotHeap, type Configuration } from '../config/index.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { fileSystemOptionsOf } from '../fs/index.js';
 
@@ -36,6 +36,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     // Each slot's worker thread gets an equal share of the TaskManager's heap as its limit, unless the caller
     // says otherwise (the MiniCluster runs inside another program, whose heap the configuration does not set).
     ...('slotHeap' in overrides ? {} : { slotHeap: slotHeapOf(conf) }),
+    managedMemory: { ...managedMemory(conf), spillRoots: conf.get(CoreOptions.TMP_DIRS) },
     ...overrides,
   });
 }

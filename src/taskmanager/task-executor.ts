@@ -50,6 +50,11 @@ export interface TaskExecutorOptions {
    */
   slotHeap?: { megabytes: number; description: string };
   /**
+   * Managed memory: each slot's budget, the key that sets it and how it came about (for messages), and the
+   * io.tmp.dirs directories spill files go to. Unset: workers use the defaults of runtime/memory.
+   */
+  managedMemory?: { totalBytes: number; perSlotBytes: number; key: string; description: string; spillRoots: readonly string[] };
+  /**
    * Set when something outside this process (the termination watchdog) reports to the JobManager how this
    * process ended; the resource manager then waits briefly for that report before failing jobs.
    */
@@ -138,7 +143,7 @@ export class TaskExecutor {
             dataPort: this.data.port,
             slots: this.o.slots,
             // Flink's freeMemory is the process's maximum heap, not the host's free RAM.
-            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: 0 },
+            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: this.o.managedMemory?.totalBytes ?? 0 },
             ...(this.o.reportsTermination ? { reportsTermination: true } : {}),
           },
           this.o.rpcTimeoutMs,
@@ -254,6 +259,11 @@ export class TaskExecutor {
       settings: this.o.settings,
       fileSystemOptions: this.o.fileSystemOptions,
     };
+    const managed = this.o.managedMemory;
+    // The worker's spill directories are private to it, so whatever it leaves (it may be terminated mid-spill by a
+    // cancellation) is removed when it exits.
+    const spillDirs = managed ? managed.spillRoots.map((d) => join(d, `flink-ts-spill-${this.tmId.slice(0, 8)}-${job.jobId}-${slot}`)) : [];
+    if (managed) init.memory = { budgetBytes: managed.perSlotBytes, key: managed.key, description: managed.description, spillDirs };
     const slotHeap = this.o.slotHeap;
     const worker = new Worker(WORKER_MAIN, {
       workerData: init,
@@ -267,6 +277,7 @@ export class TaskExecutor {
     worker.on('message', (m: FromWorker) => this.onWorkerMessage(job, handle, m));
     worker.on('error', (err) => this.failOpenTasks(job, handle, this.workerError(job, handle, err)));
     worker.on('exit', () => {
+      for (const d of spillDirs) void rm(d, { recursive: true, force: true }).catch(() => {});
       job.workers.delete(slot);
       if (handle.open.size > 0 && !job.ended) {
         this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_EXITED', `The task thread of slot ${slot} exited unexpectedly.`));

@@ -7,6 +7,7 @@
 import type { Collector, RuntimeContext } from '../../api/functions.js';
 import type { FunctionInitializationContext } from '../../api/state.js';
 import type { KeyedStateBackend, OperatorStateBackend, ProcessingTimeService } from '../state/index.js';
+import type { OperatorMemory } from '../memory/index.js';
 import type { Json, Transformation } from '../../api/transformation.js';
 import { FlinkError, UsageError } from '../../util/errors.js';
 export { stateKey } from '../state/index.js';
@@ -68,6 +69,11 @@ export interface OperatorContext {
   operatorStateBackend(): OperatorStateBackend;
   /** Set for the operators inside a batch iteration (between `iterate()` and `closeWith()`). */
   readonly iteration?: IterationOperatorContext;
+  /**
+   * The slot's managed memory, for operators that hold many records (sorts, hash tables, cached inputs): they
+   * reserve from it and spill to io.tmp.dirs when it refuses. Close it in `close()` (memory back, files removed).
+   */
+  readonly memory: OperatorMemory;
 }
 
 /**

@@ -31,6 +31,7 @@ import { FlinkError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
 export { resolveJobPath } from './chain-output.js';
+import { slotMemory } from '../memory/index.js';
 
 export interface TaskSettings {
   bufferSize: number;
@@ -555,6 +556,7 @@ export class StreamTask {
       fail: (err) => task.fail(err),
       signalAvailable: () => task.signalAvailable(),
       resolvePath: (p) => resolveJobPath(this.job, p),
+      memory: slotMemory().forOperator(`${t.name} (${this.subtask + 1}/${this.vertex.parallelism})`),
     };
   }
 }

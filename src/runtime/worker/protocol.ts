@@ -6,6 +6,7 @@ import type { JobGraph } from '../../graph/index.js';
 import type { HdfsFileSystemOptions } from '../../fs/index.js';
 import type { SerializedError } from '../../util/errors.js';
 import type { SuperstepReport } from '../iterations/iteration-channel.js';
+import type { SlotMemorySettings } from '../memory/index.js';
 import type { TaskMetrics, TaskResult, TaskSettings } from '../task/stream-task.js';
 
 /** Where each subtask of each vertex runs: placement[vertex][subtask]. */
@@ -21,6 +22,8 @@ export interface WorkerInit {
   settings: TaskSettings;
   /** The TaskManager's file system settings (e.g. the WebHDFS address), so `-D` overrides reach tasks. */
   fileSystemOptions: HdfsFileSystemOptions;
+  /** The slot's managed memory and its spill directories (unset: the defaults of runtime/memory). */
+  memory?: SlotMemorySettings;
 }
 
 /** Channel coordinates: edge, producer subtask, consumer subtask. */

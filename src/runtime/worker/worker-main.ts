@@ -11,6 +11,7 @@ import { configureFileSystems } from '../../fs/index.js';
 import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } from '../network/channel-router.js';
 import { StreamTask } from '../task/stream-task.js';
 import { createTask } from '../task/superstep-task.js';
+import { configureSlotMemory } from '../memory/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { FlinkError, serializeError } from '../../util/errors.js';
 import type { Transformation } from '../../api/transformation.js';
@@ -176,6 +177,7 @@ port.on('message', (msg: ToWorker) => {
 async function main(): Promise<void> {
   const g = init.jobGraph;
   configureFileSystems(init.fileSystemOptions);
+  if (init.memory) configureSlotMemory(init.memory);
   let transformations: Map<number, Transformation>;
   try {
     transformations = await capturePipeline(g);

@@ -23,14 +23,20 @@ export class ApiTestCluster {
   private config: Configuration | undefined;
   private programs = 0;
 
-  /** @param prelude what every job file starts with: imports and the helpers the test bodies use. */
-  constructor(private readonly prelude: string) {}
+  /**
+   * @param prelude what every job file starts with: imports and the helpers the test bodies use.
+   * @param conf flink-conf.yaml lines for the cluster, given the cluster's directory (default: none).
+   */
+  constructor(
+    private readonly prelude: string,
+    private readonly conf: (dir: string) => string = () => '',
+  ) {}
 
   async start(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'api-it-'));
     const confDir = join(this.dir, 'conf');
     await mkdir(confDir);
-    await writeFile(join(confDir, 'flink-conf.yaml'), '# api integration tests: defaults\n');
+    await writeFile(join(confDir, 'flink-conf.yaml'), `# api integration tests\n${this.conf(this.dir)}`);
     setLogSink(undefined);
     this.config = loadConfiguration({ confDir, env: {} });
     this.cluster = new MiniCluster({ config: this.config, taskManagers: 2, slotsPerTaskManager: 2 });
@@ -118,8 +124,8 @@ export const sorted = <T>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (JSON
 export const PARALLELISMS = [1, 3] as const;
 
 /** An ApiTestCluster started before the tests of the enclosing `describe` and closed after them. */
-export function useApiTestCluster(prelude: string): ApiTestCluster {
-  const c = new ApiTestCluster(prelude);
+export function useApiTestCluster(prelude: string, conf?: (dir: string) => string): ApiTestCluster {
+  const c = new ApiTestCluster(prelude, conf);
   before(async () => {
     await c.start();
   });

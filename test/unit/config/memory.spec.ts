@@ -41,3 +41,20 @@ describe('daemon heap sizes', () => {
     );
   });
 });
+
+describe('managed memory', () => {
+  it('is a fraction (0.4) of the TaskManager heap by default, or taskmanager.memory.managed.size, shared by the slots', async () => {
+    const { managedMemory } = await import('../../../src/config/index.js');
+    const byFraction = managedMemory(Configuration.fromMap({ 'taskmanager.numberOfTaskSlots': '2' }));
+    assert.equal(byFraction.totalBytes, Math.floor(1024 ** 3 * 0.4));
+    assert.equal(byFraction.perSlotBytes, Math.floor(byFraction.totalBytes / 2));
+    assert.equal(byFraction.key, 'taskmanager.memory.managed.fraction');
+    const bySize = managedMemory(Configuration.fromMap({ 'taskmanager.memory.managed.size': '64m', 'taskmanager.numberOfTaskSlots': '4' }));
+    assert.deepEqual([bySize.perSlotBytes, bySize.key], [16 * 1024 * 1024, 'taskmanager.memory.managed.size']);
+    assert.throws(
+      () => managedMemory(Configuration.fromMap({ 'taskmanager.memory.managed.size': '2g' })),
+      configError(/taskmanager\.memory\.managed\.size: 2gb is not smaller than the TaskManager's heap \(taskmanager\.heap\.size: 1gb\).*Lower taskmanager\.memory\.managed\.size or raise taskmanager\.heap\.size$/),
+    );
+    assert.throws(() => Configuration.fromMap({ 'taskmanager.memory.managed.fraction': '0.95' }, '-D'), ConfigurationError);
+  });
+});

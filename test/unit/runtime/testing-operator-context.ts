@@ -2,6 +2,7 @@
  * A tiny harness for runtime operators: a fake OperatorContext that collects the output, and helpers that
  * drive an operator through open → records → end of input → close as a task would.
  */
+import { tmpdir } from 'node:os';
 import { TransformationRegistry, type TransformationInit } from '../../../src/api/transformation.js';
 import type { AccumulatorKind, ElementTime, OperatorContext, OperatorFactory, StreamOperator } from '../../../src/runtime/operators/index.js';
 import {
@@ -14,6 +15,7 @@ import {
   type ProcessingTimeService,
   type TaskInfo,
 } from '../../../src/runtime/state/index.js';
+import { MemoryManager, type OperatorMemory } from '../../../src/runtime/memory/index.js';
 
 /** A wall clock the test moves by hand; due callbacks run when it is advanced. */
 export class ManualClock implements ProcessingTimeService {
@@ -50,6 +52,8 @@ export interface TestingContextOptions {
   keyed?: boolean;
   clock?: ManualClock;
   autoWatermarkInterval?: number;
+  /** The operator's managed memory (tests of spilling give one with a tiny budget); default: 64 MiB in the temp dir. */
+  memory?: OperatorMemory;
 }
 
 export class TestingOperatorContext {
@@ -133,6 +137,7 @@ export class TestingOperatorContext {
       keyed: o.keyed ?? false,
       keyedStateBackend,
       operatorStateBackend,
+      memory: o.memory ?? new MemoryManager({ budgetBytes: 64 * 1024 * 1024, key: 'taskmanager.memory.managed.size', description: 'test', spillDirs: [tmpdir()] }).forOperator(t.name),
     };
   }
 }
