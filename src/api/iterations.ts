@@ -233,7 +233,7 @@ export class DeltaIteration<ST, WT> {
     const tailOf = this.base.tail.bind(this.base);
     // A delta record must reach the slot that holds its key's solution-set entry.
     const part = this.env.create({ name: 'Hash Partition', virtual: 'partition', partitioner: 'hash', keySpec: key, inputs: [solutionSetDelta.transformation] });
-    const delta = this.env.create({ name: 'Solution Set Delta', operator: 'iteration:solution-set-delta', inputs: [part], params: { iterationId: head.id }, fns: [key] });
+    const delta = this.env.create({ name: 'Solution Set Delta', operator: 'iteration:solution-set-delta', inputs: [part], params: { iterationId: head.id }, fns: [key, head] });
     const companions = [delta, tailOf(this.env, 'Workset Tail', 'iteration:workset-tail', newWorkset as DataSet<unknown>)];
     const result = this.env.create({ name: 'Iteration Result', virtual: 'side-output', sideOutputTag: resultTag(head.id), inputs: [head], companions });
     return new DataSet<ST>(this.env, result);

@@ -128,6 +128,66 @@ describe('batch iterations on a MiniCluster', function () {
         assert.ok(Math.abs((out[0] as [number, number])[1] - 2.45) < 1e-9, JSON.stringify(out));
         assert.ok(Math.abs((out[1] as [number, number])[1] - 102.45) < 1e-9, JSON.stringify(out));
       });
+
+      it('the REST details show the supersteps and their times', async () => {
+        const { results: r } = await c.run(`
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          const it = env.generateSequence(1, 100).iterate(4).name('Counting loop');
+          it.closeWith(it.map((x) => x + 1)).writeAsText(${JSON.stringify('/dev/null')}, 'OVERWRITE').setParallelism(1);
+          R.jobId = (await env.execute('iterations rest')).getJobID();
+        `, { parallelism: p });
+        const res = await fetch(`${c.restUrl}/jobs/${r.jobId as string}`);
+        const details = (await res.json()) as { iterations: Array<{ name: string; kind: string; superstep: number; status: string; supersteps: Array<{ superstep: number; 'duration-ms': number; 'next-count': number }> }> };
+        const [info] = details.iterations;
+        assert.ok(info, JSON.stringify(details.iterations));
+        assert.equal(info.name, 'Counting loop');
+        assert.equal(info.kind, 'bulk');
+        assert.equal(info.status, 'FINISHED');
+        assert.equal(info.superstep, 4);
+        assert.deepEqual(info.supersteps.map((s) => s.superstep), [1, 2, 3, 4]);
+        for (const s of info.supersteps) {
+          assert.equal(s['next-count'], 100);
+          assert.ok(s['duration-ms'] >= 0);
+        }
+        const again = (await (await fetch(`${c.restUrl}/jobs/${r.jobId as string}/iterations`)).json()) as { iterations: unknown[] };
+        assert.equal(again.iterations.length, 1);
+      });
     });
   }
+
+  it('refuses an iteration that is not closed, and the solution set used other than in a join', async () => {
+    await assert.rejects(
+      c.run(`
+        const env = ExecutionEnvironment.getExecutionEnvironment();
+        const it = env.generateSequence(1, 10).iterate(3);
+        R.out = await it.map((x) => x + 1).collect();
+      `, { parallelism: 2 }),
+      /was never closed: call closeWith/,
+    );
+    await assert.rejects(
+      c.run(`
+        const env = ExecutionEnvironment.getExecutionEnvironment();
+        const d = env.fromElements([1, 1]).iterateDelta(env.fromElements([1, 1]), 3, 0);
+        R.out = await d.closeWith(d.getSolutionSet().map((x) => x), d.getWorkset()).collect();
+      `, { parallelism: 2 }),
+      /solution set of a delta iteration can only be joined or co-grouped/,
+    );
+  });
+
+  it('zipWithIndex numbers every record once, and partitionByRange orders the partitions', async () => {
+    const { results: r } = await c.run(`
+      const { DataSetUtils } = await import('flink-ts');
+      const env = ExecutionEnvironment.getExecutionEnvironment();
+      R.zipped = await DataSetUtils.zipWithIndex(env.generateSequence(1, 1000).rebalance()).collect();
+      R.ranges = await env.generateSequence(1, 2000).map((x) => [(x * 7919) % 2000, x]).partitionByRange(0)
+        .mapPartition((values, out) => { if (values.length) out.collect([Math.min(...values.map((v) => v[0])), Math.max(...values.map((v) => v[0])), values.length]); })
+        .collect();
+    `, { parallelism: 4 });
+    const idx = (r.zipped as Array<[number, number]>).map(([i]) => i).sort((a, b) => a - b);
+    assert.deepEqual(idx, Array.from({ length: 1000 }, (_, i) => i));
+    const ranges = (r.ranges as Array<[number, number, number]>).sort((a, b) => a[0] - b[0]);
+    assert.equal(ranges.reduce((n, x) => n + x[2], 0), 2000);
+    for (let i = 1; i < ranges.length; i++) assert.ok((ranges[i - 1] as number[])[1] as number < ((ranges[i] as number[])[0] as number), JSON.stringify(ranges));
+    for (const x of ranges) assert.ok(x[2] > 200, `unbalanced: ${JSON.stringify(ranges)}`);
+  });
 });

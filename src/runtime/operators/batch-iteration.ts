@@ -10,6 +10,7 @@ import type { KeySpec } from '../../api/transformation.js';
 import { iterationChannel, type IterationChannel } from '../iterations/iteration-channel.js';
 import { bindFunction, emitReturned, stateKey, type OperatorContext, type OperatorFactory, type Output } from './operator.js';
 import { FlinkError } from '../../util/errors.js';
+import { ManagedMemoryExhaustedError } from '../memory/index.js';
 
 /** Records emitted between two `ctx.yield()` calls. */
 const BATCH = 256;
@@ -72,13 +73,19 @@ export const deltaIterationHead: OperatorFactory = (ctx) => {
   ch.configure((ctx.iteration as NonNullable<OperatorContext['iteration']>).loopTasks, aggregatorsOf(ctx));
   const key = toKeyExtractor(ctx.transformation.fns[2] as KeySpec);
   const solutionSet = ch.solutionSet;
+  const charge = solutionSetCharge(ctx);
   const out = ctx.output;
   const tag = resultTag(ch.iterationId);
   const ended = new Set<number>();
   return {
     processElement: (r, input) => {
-      if (input === 0) solutionSet.set(stateKey(key(r)), r);
-      else out.collect(r);
+      if (input !== 0) {
+        out.collect(r);
+        return;
+      }
+      const k = stateKey(key(r));
+      if (charge && !solutionSet.has(k)) charge(r);
+      solutionSet.set(k, r);
     },
     endInput: async (input) => {
       ended.add(input);
@@ -92,9 +99,32 @@ export const deltaIterationHead: OperatorFactory = (ctx) => {
         () => emitEach(ctx, solutionSet.values(), (r) => out.collectSide(tag, r)),
       );
     },
-    close: () => ch.close(),
+    close: () => {
+      ch.close();
+      ctx.memory.close();
+    },
   };
 };
+
+/**
+ * The solution set is managed memory unless the program said otherwise (setSolutionSetUnManaged): each new key is
+ * charged to the slot's budget, and a solution set that outgrows it fails the job with what to change. (Flink's
+ * managed solution set cannot spill either.)
+ */
+function solutionSetCharge(ctx: OperatorContext): ((record: unknown) => void) | undefined {
+  if (ctx.params.unmanaged === true) return undefined;
+  const sizer = ctx.memory.sizer();
+  const memory = ctx.memory;
+  return (record) => {
+    if (memory.tryReserve(sizer.size(record))) return;
+    const mib = (memory.budget / 1048576).toFixed(1);
+    throw new ManagedMemoryExhaustedError(
+      `The solution set of the delta iteration in ${ctx.taskName} does not fit in the slot's managed memory (${mib} MiB). ` +
+        'Raise taskmanager.memory.managed.size (or taskmanager.memory.managed.fraction), run the iteration with a higher parallelism, ' +
+        'or keep the solution set on the heap with setSolutionSetUnManaged(true).',
+    );
+  };
+}
 
 /** The next partial solution (bulk) or next workset (delta) goes back to the head of this slot. */
 export const feedbackTail: OperatorFactory = (ctx) => {
@@ -118,9 +148,16 @@ export const solutionSetDelta: OperatorFactory = (ctx) => {
   const ch = channelOf(ctx);
   const key = toKeyExtractor(ctx.transformation.fns[0] as KeySpec);
   const solutionSet = ch.solutionSet;
+  const head = ctx.transformation.fns[1] as { params: { unmanaged?: boolean } } | undefined;
+  const charge = head?.params.unmanaged === true ? undefined : solutionSetCharge({ ...ctx, params: { unmanaged: false } } as OperatorContext);
   return {
-    processElement: (r) => void solutionSet.set(stateKey(key(r)), r),
+    processElement: (r) => {
+      const k = stateKey(key(r));
+      if (charge && !solutionSet.has(k)) charge(r);
+      solutionSet.set(k, r);
+    },
     nextSuperstep: () => {},
+    close: () => ctx.memory.close(),
   };
 };
 

@@ -18,6 +18,7 @@ import type { GateItem, InputChannel, InputGate } from '../network/input-gate.js
 import type { StreamOperator } from '../operators/index.js';
 import { iterationChannel, needsSuperstepTask, taskIteration, type IterationChannel } from '../iterations/iteration-context.js';
 import { StreamTask, type TaskSettings } from './stream-task.js';
+import { slotMemory, type OperatorMemory, type SpillableRecordList } from '../memory/index.js';
 
 /** Records handed on between two checks for back pressure while replaying cached input. */
 const REPLAY_BATCH = 256;
@@ -39,7 +40,9 @@ export class SuperstepTask extends StreamTask {
   /** Main-input items that arrived before the broadcast sets were complete (not consumed: no credit went back). */
   private readonly held: GateItem[] = [];
   /** Records of static inputs the task hands to its head again every superstep, by logical input. */
-  private readonly staticCache = new Map<number, unknown[]>();
+  private readonly staticCache = new Map<number, SpillableRecordList<unknown>>();
+  /** Managed memory for the cached static records (they spill to io.tmp.dirs past the slot's budget). */
+  private cacheMemory: OperatorMemory | undefined;
   private cacheStatic = new Set<number>();
   private readonly mainInputs: number[];
   /**
@@ -114,6 +117,11 @@ export class SuperstepTask extends StreamTask {
     if (gate.hasPending() && this.isAvailable()) this.schedule();
   }
 
+  override fail(err: unknown): void {
+    this.cacheMemory?.close();
+    super.fail(err);
+  }
+
   protected override onChannelEvent(channel: InputChannel, event: StreamEventKind, value: number): void {
     if (event === 'superstep') this.marked.add(channel);
     else if (!this.loop) super.onChannelEvent(channel, event, value);
@@ -136,7 +144,8 @@ export class SuperstepTask extends StreamTask {
    * The iteration ended: the loop's operators already finished their last superstep, and those made for a
    * superstep that never came are dropped without open() or close().
    */
-  protected override endChain(from: number, skipLoop = false): Promise<void> {
+  protected override async endChain(from: number, skipLoop = false): Promise<void> {
+    this.cacheMemory?.close();
     if (!this.loop) return super.endChain(from, skipLoop);
     for (const { index, recreated } of this.startPending.splice(0)) if (recreated) this.operators[index] = {};
     return super.endChain(from, true);
@@ -221,10 +230,13 @@ export class SuperstepTask extends StreamTask {
     const head = this.operators[0] as Required<StreamOperator>;
     if (!this.cacheStatic.has(ch.input) || this.isDynamic(ch)) return head.processElement;
     let cache = this.staticCache.get(ch.input);
-    if (!cache) this.staticCache.set(ch.input, (cache = []));
+    if (!cache) {
+      this.cacheMemory ??= slotMemory().forOperator(`${this.name}: cached loop input`);
+      this.staticCache.set(ch.input, (cache = this.cacheMemory.list()));
+    }
     const keep = cache;
     return (r, input) => {
-      keep.push(r);
+      keep.add(r);
       head.processElement(r, input);
     };
   }

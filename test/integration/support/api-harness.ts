@@ -56,6 +56,12 @@ export class ApiTestCluster {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
+  /** The cluster's REST address (http://127.0.0.1:port). */
+  get restUrl(): string {
+    if (!this.cluster) throw new Error('the test cluster is not started');
+    return this.cluster.restUrl;
+  }
+
   /** The JobManager's dispatcher, for tests that watch or cancel a job that runs until cancelled. */
   get dispatcher(): MiniCluster['jobManager']['gateway'] {
     if (!this.cluster) throw new Error('the test cluster is not started');
