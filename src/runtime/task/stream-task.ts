@@ -52,6 +52,9 @@ export interface TaskMetrics {
   inputWatermark?: number;
 }
 
+/** DataSet operators whose key spec groups records; the DataSet API has no keyed state for them to see. */
+const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped-group-reduce', 'distinct']);
+
 /** Java's Long.MIN_VALUE and (rounded up to the next double) Long.MAX_VALUE: Flink's watermark bounds. */
 const LONG_MIN_DOUBLE = -(2 ** 63);
 const LONG_MAX_DOUBLE = 2 ** 63;
@@ -211,7 +214,8 @@ export class StreamTask {
     const ctx = this.contexts[i] as OperatorContext;
     const t = ctx.transformation;
     const op = (OPERATORS[t.operator as string] as (c: OperatorContext) => StreamOperator)(ctx);
-    if (ctx.keyed && t.keySpec !== undefined && !op.setsKeyContext && op.processElement) {
+    // DataSet groupings carry a key spec too, but batch functions have no keyed state: no key to set there.
+    if (ctx.keyed && t.keySpec !== undefined && !op.setsKeyContext && op.processElement && !BATCH_GROUPINGS.has(t.operator as string)) {
       // Functions on a keyed stream (a rich map with ValueState, say) see the state of the record's key.
       const inner = op.processElement;
       const key = toKeyExtractor(t.keySpec);
