@@ -4,6 +4,7 @@
  */
 import type { Transformation } from '../api/transformation.js';
 import { resultTag } from '../api/iterations.js';
+import { SAME_AS_INPUT } from '../api/transformation.js';
 import { UsageError } from '../util/errors.js';
 
 const HEADS = new Set(['iteration:bulk-head', 'iteration:delta-head']);
@@ -108,16 +109,32 @@ function consumersOf(nodes: readonly Transformation[]): Map<Transformation, Cons
   return out;
 }
 
-/** Operators inside a loop run with the iteration's parallelism: subtask i of each meets the head's slot i. */
+/**
+ * Operators inside a loop run with the iteration's parallelism unless they ask for less (a parallelism-1 reduce):
+ * subtask i of each runs in slot i, where instance i of the head waits for it at the end of every superstep. The
+ * tails always have the iteration's parallelism, so every instance gets its share of the next superstep's data.
+ */
 export function loopParallelism(member: LoopMembership, parallelism: Map<Transformation, number>, nodes: readonly Transformation[]): void {
   const heads = new Map(nodes.filter(isIterationHead).map((h) => [h.id, h]));
-  for (const [t, id] of member) {
+  // In creation order, so an operator that takes its input's parallelism (a combiner) sees the input's final one.
+  for (const [t, id] of [...member].sort((a, b) => a[0].id - b[0].id)) {
     const head = heads.get(id) as Transformation;
     if (t === head) continue;
     const p = parallelism.get(head) as number;
-    if (t.parallelism > 0 && t.parallelism !== p) {
-      throw new UsageError(`${t.name} runs inside the iteration ${head.name}, whose parallelism is ${p}: operators of a step function run with the iteration's parallelism (remove setParallelism(${t.parallelism}) or set it on the iteration).`);
+    if (t.parallelism === SAME_AS_INPUT) {
+      let input = t.inputs[0] as Transformation;
+      while (input.virtual) input = input.inputs[0] as Transformation;
+      parallelism.set(t, parallelism.get(input) as number);
+      continue;
     }
-    parallelism.set(t, p);
+    const own = parallelism.get(t) as number;
+    const chosen = t.parallelism > 0 || t.nonParallel;
+    if (t.operator !== undefined && TAILS.has(t.operator)) {
+      parallelism.set(t, p);
+    } else if (chosen && own > p) {
+      throw new UsageError(`${t.name} runs inside the iteration ${head.name}, whose parallelism is ${p}: an operator of a step function cannot run with more (${own}); lower it or raise the iteration's.`);
+    } else if (!chosen) {
+      parallelism.set(t, p);
+    }
   }
 }

@@ -152,6 +152,23 @@ describe('batch iterations on a MiniCluster', function () {
         const again = (await (await fetch(`${c.restUrl}/jobs/${r.jobId as string}/iterations`)).json()) as { iterations: unknown[] };
         assert.equal(again.iterations.length, 1);
       });
+
+      it('an operator of the step function may run with less parallelism (a global reduce)', async () => {
+        const { results: r } = await c.run(`
+          const env = ExecutionEnvironment.getExecutionEnvironment();
+          const it = env.generateSequence(1, 10).map((x) => [x, 0]).iterate(3);
+          // Every superstep adds the total of the partial solution to each value.
+          const total = it.reduce((a, b) => [a[0] + b[0], 0]);
+          const next = it.cross(total).with((x, t) => [x[0] + t[0], 0]);
+          R.out = await it.closeWith(next).collect();
+        `, { parallelism: p });
+        let xs = Array.from({ length: 10 }, (_, i) => i + 1);
+        for (let s = 0; s < 3; s++) {
+          const t = xs.reduce((a, b) => a + b, 0);
+          xs = xs.map((x) => x + t);
+        }
+        assert.deepEqual(sorted((r.out as number[][]).map((x) => x[0] as number)), sorted(xs));
+      });
     });
   }
 

@@ -38,7 +38,8 @@ export function iterationOperatorContext(
   startSuperstep: () => Promise<void>,
 ): IterationOperatorContext {
   const ch = iterationChannel(job.jobId, iterationId, subtask);
-  const loopTasks = job.vertices.filter((v) => v.operators.some((o) => o.iteration === iterationId)).length;
+  // The loop's tasks with an instance in this slot (a parallelism-1 operator has one in slot 0 only).
+  const loopTasks = job.vertices.filter((v) => v.parallelism > subtask && v.operators.some((o) => o.iteration === iterationId)).length;
   return {
     iterationId,
     staticInputs: staticInputs(job, vertex),
