@@ -1,7 +1,8 @@
 /**
  * Managed memory: throughput of a grouped aggregation (the final step of WordCount: groupBy(0).sum(1)) and of a
- * sort (sortPartition), each with the whole budget in memory and with a budget so small that it spills sorted
- * runs to the temp dir and merges them. In-process, on the operators themselves (no cluster, no network).
+ * sort (sortPartition), of joins (hash and sort-merge) and of a coGroup, each with the whole budget in memory and
+ * with a budget so small that it spills sorted runs to the temp dir and merges them. In-process, on the operators
+ * themselves (no cluster, no network). Two-input cases feed the first input whole, then the second.
  *
  *   node dist/bench/spill.bench.js [--records 2000000] [--keys 200000] [--runs 3] [--tiny 1mb]
  */
@@ -34,8 +35,11 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** The records of each input, fed one input after the other. */
+type Inputs = ReadonlyArray<readonly unknown[]>;
+
 /** Runs one operator over the records with the given budget; returns records/s. */
-async function measure(operator: string, init: ConstructorParameters<typeof TestingOperatorContext>[0], records: unknown[], budget: number): Promise<{ rate: number; out: number }> {
+async function measure(operator: string, init: ConstructorParameters<typeof TestingOperatorContext>[0], inputs: Inputs, budget: number): Promise<{ rate: number; out: number }> {
   const root = mkdtempSync(join(tmpdir(), 'spill-bench-'));
   try {
     const manager = new MemoryManager({ budgetBytes: budget, key: 'taskmanager.memory.managed.size', description: 'bench', spillDirs: [root] });
@@ -46,11 +50,15 @@ async function measure(operator: string, init: ConstructorParameters<typeof Test
     const t0 = process.hrtime.bigint();
     await op.open?.();
     const process_ = op.processElement as (r: unknown, i: number) => void;
-    for (const r of records) process_(r, 0);
-    await op.endInput?.(0);
+    let total = 0;
+    for (const [input, records] of inputs.entries()) {
+      for (const r of records) process_(r, input);
+      await op.endInput?.(input);
+      total += records.length;
+    }
     await op.close?.();
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { rate: records.length / s, out };
+    return { rate: total / s, out };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -66,9 +74,17 @@ async function main(): Promise<void> {
   console.log(`${a.records.toLocaleString('en')} records, ${a.keys.toLocaleString('en')} keys, tiny budget ${(a.tiny / 1024).toFixed(0)} KiB, ${a.runs} runs (median)`);
   const words = Array.from({ length: a.records }, (_, i) => [`word${(i * 7919) % a.keys}`, 1]);
   const rows = Array.from({ length: a.records }, (_, i) => [(i * 7919) % 1_000_003, `row${i}`]);
-  const cases: Array<[string, string, ConstructorParameters<typeof TestingOperatorContext>[0], unknown[]]> = [
-    ['grouped aggregation (sum)', 'grouped-aggregate', { keySpec: 0, params: { aggregations: [['SUM', 1]], combiner: false } }, words],
-    ['sort (sortPartition)', 'sort-partition', { fns: [0], params: { orders: ['ASCENDING'] } }, rows],
+  // A join's build side: one record per key of a tenth of the rows' keys; every row probes it.
+  const dims = Array.from({ length: Math.ceil(a.records / 10) }, (_, i) => [i * 10, `dim${i}`]);
+  const joinFn = (x: unknown, y: unknown): unknown => (x === null ? y : x);
+  const coGroupFn = (x: unknown[], y: unknown[], out: { collect(r: unknown): void }): void => out.collect(x.length + y.length);
+  const cases: Array<[string, string, ConstructorParameters<typeof TestingOperatorContext>[0], Inputs]> = [
+    ['grouped aggregation (sum)', 'grouped-aggregate', { keySpec: 0, params: { aggregations: [['SUM', 1]], combiner: false } }, [words]],
+    ['sort (sortPartition)', 'sort-partition', { fns: [0], params: { orders: ['ASCENDING'] } }, [rows]],
+    ['hash join (build first)', 'join', { fns: [joinFn, 0, 0], params: { joinType: 'INNER', strategy: 'HASH_FIRST' } }, [dims, rows]],
+    ['left outer hash join', 'join', { fns: [joinFn, 0, 0], params: { joinType: 'LEFT_OUTER', strategy: 'HASH_SECOND' } }, [rows, dims]],
+    ['sort-merge join', 'join', { fns: [joinFn, 0, 0], params: { joinType: 'INNER', strategy: 'SORT_MERGE' } }, [dims, rows]],
+    ['coGroup', 'co-group', { fns: [coGroupFn, 0, 0] }, [dims, rows]],
   ];
   for (const [name, operator, init, records] of cases) {
     const inMemory: number[] = [];

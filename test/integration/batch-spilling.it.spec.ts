@@ -1,8 +1,8 @@
 /**
  * Managed memory on a real cluster: a MiniCluster whose slots get a few KiB of managed memory
  * (taskmanager.memory.managed.size) and spill to two io.tmp.dirs the test owns. Batch jobs give the results a
- * plain computation in the test gives, their spill directories are gone when they end, and a group that cannot
- * fit fails the job with a message naming the key to raise.
+ * plain computation in the test gives (grouping, sorting, joins, coGroup), their spill directories are gone when
+ * they end, and a group that cannot fit fails the job with a message naming the key to raise.
  */
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
@@ -95,6 +95,32 @@ describe('batch jobs under a tiny managed-memory budget', function () {
     const keysInOrder = (one.sorted as Array<[number, string]>).map((r) => r[0]);
     assert.equal(keysInOrder.length, WORDS.length);
     assert.deepEqual(keysInOrder, WORDS.map((w) => Number(w.slice(4))).sort((x, y) => x - y));
+  });
+
+  it('joins (inner and right outer) and a coGroup larger than the memory give the nested-loop results', async () => {
+    const { results } = await c.run(
+      `const env = ExecutionEnvironment.getExecutionEnvironment();
+       const words = env.fromCollection(${WORDS_JS}).map((w) => [Number(w.slice(4)) % 1500, w]);
+       const names = env.generateSequence(0, 2999).map((n) => [n, 'name' + n]);
+       R.inner = await words.join(names).where(0).equalTo(0).with((w, n) => [w[1], n[1]]).collect();
+       R.right = await words.rightOuterJoin(names).where(0).equalTo(0).with((w, n) => [w ? w[1] : null, n[1]]).collect();
+       R.cogroup = await words.coGroup(names).where(0).equalTo(0)
+         .with((ws, ns, out) => out.collect([(ws[0] ?? ns[0])[0], ws.length, ws.map((w) => w[1]).sort()[0] ?? null, ns.length])).collect();`,
+      { parallelism: 2 },
+    );
+    const word = WORDS.map((w): [number, string] => [Number(w.slice(4)) % 1500, w]);
+    const inner = word.map(([k, w]) => [w, `name${k}`]);
+    assert.equal((results.inner as unknown[]).length, WORDS.length);
+    assert.deepEqual(sorted(results.inner as unknown[]), sorted(inner));
+    const unmatched = Array.from({ length: 1500 }, (_, i) => [null, `name${i + 1500}`]);
+    assert.deepEqual(sorted(results.right as unknown[]), sorted([...inner, ...unmatched]));
+    const groups = new Map<number, string[]>();
+    for (const [k, w] of word) groups.set(k, [...(groups.get(k) ?? []), w]);
+    const cogroup = Array.from({ length: 3000 }, (_, k) => {
+      const ws = (groups.get(k) ?? []).sort();
+      return [k, ws.length, ws[0] ?? null, 1];
+    });
+    assert.deepEqual(sorted(results.cogroup as unknown[]), sorted(cogroup));
   });
 
   it('a job whose single group does not fit fails with a message naming taskmanager.memory.managed.size', async () => {

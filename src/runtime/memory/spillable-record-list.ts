@@ -45,6 +45,38 @@ export class SpillableRecordList<T> implements Iterable<T> {
     yield* readSpillFile(w.path) as Iterable<T>;
   }
 
+  /**
+   * Moves the records held in memory to disk and gives their memory back, for a structure with a better claim on
+   * it (a hash join's build side, while this list holds the probe records that came early). Later records go to
+   * disk too; the order of reading stays the order of adding. True when memory was given back.
+   */
+  spillAll(): boolean {
+    if (this.memoryPart.length === 0) return false;
+    const old = this.writer;
+    const w = new SpillWriter(this.memory.newSpillFile());
+    try {
+      for (const r of this.memoryPart) w.write(r);
+      if (old) {
+        old.finish();
+        for (const r of readSpillFile(old.path)) w.write(r);
+      }
+    } catch (err) {
+      try {
+        w.finish();
+      } finally {
+        this.memory.removeSpillFile(w.path);
+      }
+      throw err;
+    }
+    if (old) this.memory.removeSpillFile(old.path);
+    this.writer = w;
+    this.memoryPart = [];
+    this.bytes = 0;
+    this.memory.release(this.reserved);
+    this.reserved = 0;
+    return true;
+  }
+
   /** Empties the list (keeps it usable), giving back its memory and removing its file. */
   clear(): void {
     this.memoryPart = [];

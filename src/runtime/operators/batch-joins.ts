@@ -1,24 +1,30 @@
 /**
  * Two-input batch operators: join (inner and outer; hash join on either side, or sort-merge), coGroup and cross.
  *
- * The join algorithms ({@link HashJoinTable}, {@link sortMergeJoin}) know nothing about tasks: they take keyed
- * records and hand out pairs. The operator shells below feed them and decide which side is built or buffered: the
- * side the plan's hint names, or, inside a batch iteration, the static (loop-invariant) side, which is then kept
- * across supersteps while the dynamic side is dropped after each one. Everything is held in memory; a spilling
- * sorter or hash table can replace the buffers without touching the shells' per-record paths.
+ * The join algorithms ({@link HashJoinTable}, the memory module's sortMergeJoin) know nothing about tasks: they take
+ * keyed records and hand out pairs. The operator shells below feed them and decide which side is built or buffered:
+ * the side the plan's hint names, or, inside a batch iteration, the static (loop-invariant) side, which is then kept
+ * across supersteps while the dynamic side is dropped after each one.
+ *
+ * join and coGroup draw from the slot's managed memory (`ctx.memory`): each record they hold is charged its
+ * estimated size, and when a reservation is refused they move what they hold into two external sorters (one per
+ * input), send every later record to its input's sorter, and finish by merging the sorted inputs key by key, so
+ * data larger than the budget still joins, spilled to io.tmp.dirs. Inside an iteration the static side's sorter
+ * is kept (it can be read again every superstep) like its hash table. cross still holds its buffered side in memory.
  */
 import { toKeyExtractor, type KeyExtractor } from '../../api/keys.js';
 import type { KeySpec } from '../../api/transformation.js';
+import { compareStateKeys, type JoinKind, type SpillableRecordList } from '../memory/index.js';
 import { bindFunction, emitReturned, stateKey, type OperatorContext, type OperatorFactory, type Output, type StreamOperator } from './operator.js';
-import { bufferedOutput, emitAll } from './batch-operators.js';
+import { bufferedOutput, closeAll, emitAll } from './batch-operators.js';
+import { Draining, SortedInputs } from './batch-join-memory.js';
+import { ENTRY_BYTES, MemoryAccount, type Entry } from './batch-memory.js';
 
 export type JoinType = 'INNER' | 'LEFT_OUTER' | 'RIGHT_OUTER' | 'FULL_OUTER';
 /** How the runtime joins: a hash table built from the first or the second input, or both inputs sorted and merged. */
 export type JoinStrategy = 'HASH_FIRST' | 'HASH_SECOND' | 'SORT_MERGE';
 /** Receives one joined pair in (first input, second input) order; the missing side of an outer match is null. */
 export type PairSink = (first: unknown, second: unknown) => void;
-/** A record with its (normalized, see stateKey) join key. */
-export type KeyedRecord = readonly [key: unknown, record: unknown];
 
 type Side = 0 | 1;
 type Fn2 = (a: unknown, b: unknown) => unknown;
@@ -47,10 +53,15 @@ export class HashJoinTable {
     this.probeOuter = outer[buildSide === 0 ? 1 : 0];
   }
 
-  insert(key: unknown, record: unknown): void {
+  /** Adds a build-side record; true when its key is new to the table (the caller charges the entry). */
+  insert(key: unknown, record: unknown): boolean {
     const list = this.table.get(key);
-    if (list) list.push(record);
-    else this.table.set(key, [record]);
+    if (list) {
+      list.push(record);
+      return false;
+    }
+    this.table.set(key, [record]);
+    return true;
   }
 
   /** Joins one probe-side record with every build-side record of its key (or with null, for an outer probe side). */
@@ -77,6 +88,11 @@ export class HashJoinTable {
     }
   }
 
+  /** The build records as `[key, record]` in key order (see compareStateKeys): the table as one sorted run. */
+  *entriesInKeyOrder(): Generator<Entry> {
+    for (const k of [...this.table.keys()].sort(compareStateKeys)) for (const r of this.table.get(k) as unknown[]) yield [k, r];
+  }
+
   /** Forgets which keys were matched (a new probe pass over the same table). */
   resetMatches(): void {
     this.matched.clear();
@@ -86,53 +102,6 @@ export class HashJoinTable {
     this.table.clear();
     this.matched.clear();
   }
-}
-
-/**
- * Orders normalized keys (see stateKey: primitives only). Keys of different types order by type name; equal
- * keys compare 0 exactly when a Map would treat them as the same key.
- */
-export function compareKeys(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  const ta = typeof a;
-  const tb = typeof b;
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-}
-
-const byKey = (x: KeyedRecord, y: KeyedRecord): number => compareKeys(x[0], y[0]);
-
-/** Sorts both inputs by key (in place) and merges them, yielding the joined pairs in key order. */
-export function* sortMergeJoin(first: KeyedRecord[], second: KeyedRecord[], type: JoinType): Generator<[unknown, unknown]> {
-  const [firstOuter, secondOuter] = outerSides(type);
-  first.sort(byKey);
-  second.sort(byKey);
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < second.length) {
-    const a = first[i] as KeyedRecord;
-    const b = second[j] as KeyedRecord;
-    const c = compareKeys(a[0], b[0]);
-    if (c < 0) {
-      if (firstOuter) yield [a[1], null];
-      i++;
-    } else if (c > 0) {
-      if (secondOuter) yield [null, b[1]];
-      j++;
-    } else {
-      let ie = i + 1;
-      while (ie < first.length && compareKeys((first[ie] as KeyedRecord)[0], a[0]) === 0) ie++;
-      let je = j + 1;
-      while (je < second.length && compareKeys((second[je] as KeyedRecord)[0], a[0]) === 0) je++;
-      for (let x = i; x < ie; x++) for (let y = j; y < je; y++) yield [(first[x] as KeyedRecord)[1], (second[y] as KeyedRecord)[1]];
-      i = ie;
-      j = je;
-    }
-  }
-  if (firstOuter) for (; i < first.length; i++) yield [(first[i] as KeyedRecord)[1], null];
-  if (secondOuter) for (; j < second.length; j++) yield [null, (second[j] as KeyedRecord)[1]];
 }
 
 /** The one input fed from outside the enclosing iteration, if exactly one of the two is. */
@@ -199,16 +168,20 @@ export const join: OperatorFactory = (ctx) => {
   // Inside an iteration the loop-invariant side is the one worth building once.
   const strategy: JoinStrategy =
     staticSide !== undefined ? (staticSide === 0 ? 'HASH_FIRST' : 'HASH_SECOND') : ((ctx.params.strategy as JoinStrategy | undefined) ?? defaultStrategy(type));
-  const shell = strategy === 'SORT_MERGE' ? sortMergeShell(ctx, type, sink) : hashShell(ctx, type, strategy === 'HASH_FIRST' ? 0 : 1, staticSide, sink);
+  const shell = joinShell(ctx, type, strategy, staticSide, sink);
   return {
-    ...shell,
+    processElement: shell.processElement,
+    endInput: shell.endInput,
     cachesStaticInputs: staticSide !== undefined,
     open: () => f?.open(ctx.runtime),
     nextSuperstep: async () => {
       shell.nextSuperstep();
       await reopen(ctx, f);
     },
-    close: () => f?.close(),
+    close: async () => {
+      shell.draining.stop();
+      await closeAll(ctx, f);
+    },
   };
 };
 
@@ -217,69 +190,98 @@ export function defaultStrategy(type: JoinType): JoinStrategy {
   return type === 'LEFT_OUTER' ? 'HASH_SECOND' : 'HASH_FIRST';
 }
 
-type Shell = Required<Pick<StreamOperator, 'processElement' | 'endInput'>> & { nextSuperstep(): void };
+const JOIN_KINDS: Record<JoinType, JoinKind> = { INNER: 'inner', LEFT_OUTER: 'left', RIGHT_OUTER: 'right', FULL_OUTER: 'full' };
 
-function hashShell(ctx: OperatorContext, type: JoinType, build: Side, staticSide: Side | undefined, sink: PairSink): Shell {
+type Shell = Required<Pick<StreamOperator, 'processElement' | 'endInput'>> & { nextSuperstep(): void; readonly draining: Draining };
+
+/**
+ * A hash join (strategy HASH_*) while its build side fits the managed memory, a sort-merge join over external
+ * sorters otherwise or from the start (SORT_MERGE). Before the switch no pair was emitted: probing starts when
+ * the build side has ended, and the build side stops growing then.
+ */
+function joinShell(ctx: OperatorContext, type: JoinType, strategy: JoinStrategy, staticSide: Side | undefined, sink: PairSink): Shell {
+  const build: Side = strategy === 'HASH_SECOND' ? 1 : 0;
   const probeSide: Side = build === 0 ? 1 : 0;
   const keys = keyExtractors(ctx);
   const buildKey = keys[build];
   const probeKey = keys[probeSide];
   const table = new HashJoinTable(build, type);
+  const account = new MemoryAccount(ctx.memory);
   const ends = new InputEnds(staticSide);
-  let pending: unknown[] = [];
-  let draining = false;
+  const draining = new Draining();
+  // Probe records that come before the build side has ended wait here (a list that spills on its own).
+  let pending: SpillableRecordList<unknown> | undefined;
+  let sorted: SortedInputs | undefined = strategy === 'SORT_MERGE' ? new SortedInputs(ctx.memory) : undefined;
+  let probingPending = false;
+
+  const toSorters = (): void => {
+    const s = (sorted = new SortedInputs(ctx.memory));
+    s.addSortedRun(build, table.entriesInKeyOrder());
+    table.clear();
+    account.reset();
+    if (pending) {
+      for (const r of pending) s.add(probeSide, stateKey(probeKey(r)), r);
+      pending.clear();
+    }
+  };
+  const full = (): void => {
+    // The build side has the first claim on the memory: early probe records make room for it on disk.
+    if (pending?.spillAll() === true && account.grow()) return;
+    toSorters();
+  };
   const finish = async (): Promise<void> => {
-    if (!draining && ends.takeFinish()) await drainPairs(ctx, table.unmatchedBuild(), sink);
+    if (probingPending || !ends.takeFinish()) return;
+    const pairs = sorted ? sorted.joinPairs(JOIN_KINDS[type]) : table.unmatchedBuild();
+    await drainPairs(ctx, draining.of(pairs), sink);
   };
   return {
+    draining,
     processElement: (r, input) => {
-      if (input === build) table.insert(stateKey(buildKey(r)), r);
-      else if (ends.has(build)) table.probe(stateKey(probeKey(r)), r, sink);
-      else pending.push(r);
+      if (sorted) {
+        const side = input === 0 ? 0 : 1;
+        sorted.add(side, stateKey(keys[side](r)), r);
+      } else if (input === build) {
+        // The record's estimated size, plus a map entry for a new key or an array slot for a repeated one.
+        const extra = table.insert(stateKey(buildKey(r)), r) ? ENTRY_BYTES : 8;
+        if ((account.bytes += account.sizer.size(r) + extra) > account.reserved && !account.grow()) full();
+      } else if (ends.has(build)) {
+        table.probe(stateKey(probeKey(r)), r, sink);
+      } else {
+        (pending ??= ctx.memory.list<unknown>()).add(r);
+      }
     },
     endInput: async (input) => {
-      if (input === build && !ends.has(build)) {
+      if (!sorted && input === build && !ends.has(build)) {
         ends.end(build);
         // Probe records that came in while the table was being built; later ones are probed as they come.
-        draining = true;
-        let n = 0;
-        for (const r of pending.splice(0)) {
-          table.probe(stateKey(probeKey(r)), r, sink);
-          if ((++n & 255) === 0) await ctx.yield();
+        if (pending) {
+          probingPending = true;
+          let n = 0;
+          for (const r of draining.of(pending)) {
+            table.probe(stateKey(probeKey(r)), r, sink);
+            if ((++n & 255) === 0) await ctx.yield();
+          }
+          pending.clear();
+          probingPending = false;
         }
-        draining = false;
       } else {
         ends.end(input);
       }
       await finish();
     },
     nextSuperstep: () => {
-      pending = [];
+      pending?.clear();
       table.resetMatches();
-      if (build !== staticSide) table.clear();
       ends.nextSuperstep();
-    },
-  };
-}
-
-function sortMergeShell(ctx: OperatorContext, type: JoinType, sink: PairSink): Shell {
-  const [k0, k1] = keyExtractors(ctx);
-  let first: KeyedRecord[] = [];
-  let second: KeyedRecord[] = [];
-  const ends = new InputEnds(undefined);
-  return {
-    processElement: (r, input) => {
-      if (input === 0) first.push([stateKey(k0(r)), r]);
-      else second.push([stateKey(k1(r)), r]);
-    },
-    endInput: async (input) => {
-      ends.end(input);
-      if (ends.takeFinish()) await drainPairs(ctx, sortMergeJoin(first, second, type), sink);
-    },
-    nextSuperstep: () => {
-      first = [];
-      second = [];
-      ends.nextSuperstep();
+      if (build === staticSide) {
+        // The static side stays: in the table, or (if it outgrew the memory) in its sorter, read again next time.
+        sorted?.reset(probeSide);
+      } else {
+        table.clear();
+        account.reset();
+        sorted?.close();
+        sorted = strategy === 'SORT_MERGE' ? new SortedInputs(ctx.memory) : undefined;
+      }
     },
   };
 }
@@ -293,29 +295,51 @@ async function reopen(ctx: OperatorContext, f: { open(c: OperatorContext['runtim
 
 /**
  * coGroup: one call per key present on either side. Inside an iteration the static side's groups are kept, so
- * keys found only on the static side still get their call (with an empty dynamic group) every superstep.
+ * keys found only on the static side still get their call (with an empty dynamic group) every superstep. Groups
+ * are hashed while the managed memory grants room, then both inputs are sorted (spilling) and merged by key.
  */
 export const coGroup: OperatorFactory = (ctx) => {
   const f = bindFunction<(a: unknown[], b: unknown[], out: Output) => unknown>(ctx.transformation.fns[0], 'coGroup', 'coGroup');
   const keys = keyExtractors(ctx);
   const staticSide = staticSideOf(ctx);
   const groups = new Map<unknown, [unknown[], unknown[]]>();
+  // One account per side, so the dynamic side's memory can be given back after a superstep.
+  const accounts = [new MemoryAccount(ctx.memory), new MemoryAccount(ctx.memory)] as const;
   const ends = new InputEnds(staticSide);
+  const draining = new Draining();
+  let sorted: SortedInputs | undefined;
+  const toSorters = (): void => {
+    const s = (sorted = new SortedInputs(ctx.memory));
+    const inKeyOrder = [...groups.keys()].sort(compareStateKeys);
+    for (const side of [0, 1] as const) s.addSortedRun(side, groupSideEntries(groups, inKeyOrder, side));
+    groups.clear();
+    for (const a of accounts) a.reset();
+  };
   return {
     cachesStaticInputs: staticSide !== undefined,
     open: () => f.open(ctx.runtime),
     processElement: (r, input) => {
       const side = input === 0 ? 0 : 1;
       const k = stateKey(keys[side](r));
+      if (sorted) {
+        sorted.add(side, k, r);
+        return;
+      }
       let g = groups.get(k);
-      if (!g) groups.set(k, (g = [[], []]));
+      let extra = 8;
+      if (!g) {
+        groups.set(k, (g = [[], []]));
+        extra += ENTRY_BYTES + 64;
+      }
       g[side].push(r);
+      const a = accounts[side];
+      if ((a.bytes += a.sizer.size(r) + extra) > a.reserved && !a.grow()) toSorters();
     },
     endInput: async (input) => {
       ends.end(input);
       if (!ends.takeFinish()) return;
       const buffered = bufferedOutput(ctx);
-      for (const [a, b] of groups.values()) {
+      for (const [a, b] of draining.of(sorted ? sorted.coGroups() : groups.values())) {
         emitReturned(f.call(a, b, buffered), buffered);
         if (buffered.records.length >= 256) await emitAll(ctx, buffered.records.splice(0));
       }
@@ -324,19 +348,32 @@ export const coGroup: OperatorFactory = (ctx) => {
     nextSuperstep: async () => {
       if (staticSide === undefined) {
         groups.clear();
+        for (const a of accounts) a.reset();
+        sorted?.close();
+        sorted = undefined;
       } else {
         const dynamicSide = staticSide === 0 ? 1 : 0;
         for (const [k, g] of groups) {
           if (g[staticSide].length === 0) groups.delete(k);
           else g[dynamicSide] = [];
         }
+        accounts[dynamicSide].reset();
+        sorted?.reset(dynamicSide);
       }
       ends.nextSuperstep();
       await reopen(ctx, f);
     },
-    close: () => f.close(),
+    close: async () => {
+      draining.stop();
+      await closeAll(ctx, f);
+    },
   };
 };
+
+/** One side of hashed coGroup groups as `[key, record]`, keys in the given (sorted) order. */
+function* groupSideEntries(groups: Map<unknown, [unknown[], unknown[]]>, keysInOrder: unknown[], side: Side): Generator<Entry> {
+  for (const k of keysInOrder) for (const r of (groups.get(k) as [unknown[], unknown[]])[side]) yield [k, r];
+}
 
 /**
  * Cross: one input is buffered (the broadcast one, param `buffered`, default the second; inside an iteration the

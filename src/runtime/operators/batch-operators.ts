@@ -306,7 +306,7 @@ function spillingTable(ctx: OperatorContext, table: Map<unknown, unknown>, combi
 }
 
 /** Closes the user function and then the operator's managed memory (its spill files), whatever the first did. */
-async function closeAll(ctx: OperatorContext, f: { close(): Promise<void> } | undefined): Promise<void> {
+export async function closeAll(ctx: OperatorContext, f: { close(): Promise<void> } | undefined): Promise<void> {
   try {
     await f?.close();
   } finally {

@@ -3,23 +3,56 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Collector } from '../../../../src/api/functions.js';
+import type { TransformationInit } from '../../../../src/api/transformation.js';
 import { ManagedMemoryExhaustedError, MemoryManager } from '../../../../src/runtime/memory/index.js';
-import { OPERATORS, type OperatorFactory } from '../../../../src/runtime/operators/index.js';
-import { drive, runOneInput, type Step } from '../testing-operator-context.js';
+import type { JoinStrategy, JoinType } from '../../../../src/runtime/operators/batch-joins.js';
+import { OPERATORS, type OperatorContext, type OperatorFactory } from '../../../../src/runtime/operators/index.js';
+import { drive, runOneInput, TestingOperatorContext, type Step } from '../testing-operator-context.js';
 
 const op = (name: string): OperatorFactory => OPERATORS[name] as OperatorFactory;
 const sortJson = (xs: unknown[]): unknown[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+const canon = (xs: unknown[]): string[] => xs.map((x) => JSON.stringify(x)).sort();
+
+type R = [number, string];
+const JOIN_TYPES: JoinType[] = ['INNER', 'LEFT_OUTER', 'RIGHT_OUTER', 'FULL_OUTER'];
+const STRATEGIES: JoinStrategy[] = ['HASH_FIRST', 'HASH_SECOND', 'SORT_MERGE'];
+
+/** The join as a nested loop over both inputs: what the operator must give, in some order. */
+function nestedLoopJoin(a: R[], b: R[], type: JoinType): Array<[R | null, R | null]> {
+  const out: Array<[R | null, R | null]> = [];
+  for (const x of a) {
+    const m = b.filter((y) => y[0] === x[0]);
+    for (const y of m) out.push([x, y]);
+    if (m.length === 0 && (type === 'LEFT_OUTER' || type === 'FULL_OUTER')) out.push([x, null]);
+  }
+  if (type === 'RIGHT_OUTER' || type === 'FULL_OUTER') for (const y of b) if (!a.some((x) => x[0] === y[0])) out.push([null, y]);
+  return out;
+}
+
+/** coGroup as a nested loop: `[key, first records, second records]` for each key on either side. */
+function nestedLoopCoGroup(a: R[], b: R[]): Array<[number, string[], string[]]> {
+  const keys = new Set([...a, ...b].map((r) => r[0]));
+  return [...keys].map((k) => [k, a.filter((r) => r[0] === k).map((r) => r[1]).sort(), b.filter((r) => r[0] === k).map((r) => r[1]).sort()]);
+}
 
 /** Runs every test's operators twice: with plenty of memory and with a few KiB (many spills). */
 describe('batch operators under a tiny managed-memory budget', () => {
   let root: string;
   let manager: MemoryManager;
   const tiny = () => ({ memory: manager.forOperator('Tiny (1/1)') });
+  /** Spill files created so far (to check that a test did spill). */
+  let spills = 0;
   const spillFiles = (): string[] => readdirSync(root, { recursive: true }).filter((f) => String(f).endsWith('.spill')).map(String);
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'batch-spill-spec-'));
     manager = new MemoryManager({ budgetBytes: 16 * 1024, key: 'taskmanager.memory.managed.size', description: 'test', spillDirs: [join(root, 'a'), join(root, 'b')] });
+    spills = 0;
+    const newSpillPath = manager.newSpillPath.bind(manager);
+    manager.newSpillPath = (owner) => {
+      spills++;
+      return newSpillPath(owner);
+    };
   });
   afterEach(() => {
     try {
@@ -97,5 +130,129 @@ describe('batch operators under a tiny managed-memory budget', () => {
     );
     // A failed task closes its operators (this harness stops at the error), which closes their memory.
     memory.memory.close();
+  });
+  describe('join and coGroup', () => {
+    /** Many records per key on both sides (so pairs multiply), and keys found on one side only. */
+    const recs = (n: number, keys: number, offset: number, tag: string): R[] => Array.from({ length: n }, (_, i) => [((i * 7919) % keys) + offset, `${tag}${i} padding to make the records bigger`]);
+    const a = recs(1500, 300, 0, 'a');
+    const b = recs(1200, 400, 150, 'b');
+    const arrivals: Array<[string, Step[]]> = [
+      ['first input first', [...a.map((record) => ({ record, input: 0 })), { end: 0 }, ...b.map((record) => ({ record, input: 1 })), { end: 1 }]],
+      ['second input first', [...b.map((record) => ({ record, input: 1 })), { end: 1 }, ...a.map((record) => ({ record, input: 0 })), { end: 0 }]],
+      ['interleaved', [...a.flatMap((r, i) => [{ record: r, input: 0 }, ...(b[i] ? [{ record: b[i], input: 1 }] : [])]), { end: 0 }, { end: 1 }]],
+    ];
+
+    for (const type of JOIN_TYPES) {
+      for (const strategy of STRATEGIES) {
+        it(`${type} join by ${strategy} spills and gives the nested-loop result for every arrival order`, async () => {
+          const expected = canon(nestedLoopJoin(a, b, type));
+          for (const [order, steps] of arrivals) {
+            const before = spills;
+            const h = await drive(op('join'), { fns: [null, 0, 0], params: { joinType: type, strategy } }, steps, { inputs: 2, ...tiny() });
+            assert.ok(spills > before, `${order}: spilled`);
+            assert.deepEqual(canon(h.output), expected, order);
+            assert.deepEqual(spillFiles(), [], `${order}: no spill file left after close`);
+          }
+        });
+      }
+    }
+
+    it('a join function is applied to every pair, nulls included, after the switch to sorting', async () => {
+      const fn = (x: R | null, y: R | null): string => `${x?.[1] ?? '-'}|${y?.[1] ?? '-'}`;
+      const steps = arrivals[0]?.[1] as Step[];
+      const h = await drive(op('join'), { fns: [fn, 0, 0], params: { joinType: 'FULL_OUTER' } }, steps, { inputs: 2, ...tiny() });
+      assert.deepEqual(h.output.sort(), nestedLoopJoin(a, b, 'FULL_OUTER').map(([x, y]) => fn(x, y)).sort());
+    });
+
+    it('a hash join whose build side fits keeps hashing while the early probe records spill', async () => {
+      const small = recs(40, 40, 100, 's');
+      const steps: Step[] = [...a.map((record) => ({ record, input: 1 })), ...small.map((record) => ({ record, input: 0 })), { end: 0 }, { end: 1 }];
+      for (const type of JOIN_TYPES) {
+        const before = spills;
+        const h = await drive(op('join'), { fns: [null, 0, 0], params: { joinType: type, strategy: 'HASH_FIRST' } }, steps, { inputs: 2, ...tiny() });
+        // One file for the probe records, one more when they all moved to disk to make room for the table; no sorted runs.
+        assert.ok(spills > before && spills <= before + 2, `${type}: only the waiting probe records were spilled (${spills - before} files)`);
+        assert.deepEqual(canon(h.output), canon(nestedLoopJoin(small, a, type)), type);
+      }
+    });
+
+    it('coGroup spills and gives each key both groups, for every arrival order', async () => {
+      const f = (x: R[], y: R[], out: Collector<unknown>): void => out.collect([(x[0] ?? y[0])?.[0], x.map((r) => r[1]).sort(), y.map((r) => r[1]).sort()]);
+      for (const [order, steps] of arrivals) {
+        const before = spills;
+        const h = await drive(op('co-group'), { fns: [f, 0, 0] }, steps, { inputs: 2, ...tiny() });
+        assert.ok(spills > before, `${order}: spilled`);
+        assert.deepEqual(canon(h.output), canon(nestedLoopCoGroup(a, b)), order);
+      }
+    });
+
+    /** Drives a two-input operator through supersteps of an iteration whose second input is static (sent in superstep 1). */
+    async function iterate(name: string, init: Partial<TransformationInit>, staticRecords: R[], rounds: R[][]): Promise<unknown[][]> {
+      const h = new TestingOperatorContext(init, tiny());
+      let superstep = 1;
+      const ctx: OperatorContext = { ...h.ctx, iteration: { iterationId: 1, staticInputs: new Set([1]), superstep: () => superstep, loopTasks: 1 } };
+      const operator = op(name)(ctx);
+      await operator.open?.();
+      const outputs: unknown[][] = [];
+      try {
+        for (const [i, round] of rounds.entries()) {
+          if (i === 0) for (const r of staticRecords) operator.processElement?.(r, 1);
+          for (const r of round) operator.processElement?.(r, 0);
+          for (const input of [0, 1]) await operator.endInput?.(input);
+          outputs.push(h.output.splice(0));
+          if (i < rounds.length - 1) {
+            superstep++;
+            await operator.nextSuperstep?.();
+          }
+        }
+      } finally {
+        await operator.close?.();
+      }
+      return outputs;
+    }
+
+    it('inside an iteration a static side larger than the memory is spilled once and joined every superstep', async () => {
+      const rounds = [a.slice(0, 200), a.slice(200, 900), [], a.slice(900)];
+      for (const type of ['INNER', 'RIGHT_OUTER'] as const) {
+        const outputs = await iterate('join', { fns: [null, 0, 0], params: { joinType: type } }, b, rounds);
+        outputs.forEach((out, i) => assert.deepEqual(canon(out), canon(nestedLoopJoin(rounds[i] as R[], b, type)), `${type}, superstep ${i + 1}`));
+      }
+      const f = (x: R[], y: R[], out: Collector<unknown>): void => out.collect([(x[0] ?? y[0])?.[0], x.map((r) => r[1]).sort(), y.map((r) => r[1]).sort()]);
+      const outputs = await iterate('co-group', { fns: [f, 0, 0] }, b, rounds);
+      outputs.forEach((out, i) => assert.deepEqual(canon(out), canon(nestedLoopCoGroup(rounds[i] as R[], b)), `coGroup, superstep ${i + 1}`));
+      assert.ok(spills > 0, 'spilled');
+    });
+
+    it('a join that fails or is closed while it drains leaves no spill file', async () => {
+      for (const name of ['join', 'co-group'] as const) {
+        const fn = name === 'join' ? null : (x: R[], y: R[], out: Collector<unknown>): void => out.collect([x.length, y.length]);
+        // Fails downstream after 300 records.
+        const failing = new TestingOperatorContext({ fns: [fn, 0, 0], params: { joinType: 'FULL_OUTER' } }, tiny());
+        let n = 0;
+        (failing.ctx.output as { collect(r: unknown): void }).collect = () => {
+          if (++n > 300) throw new Error('downstream failed');
+        };
+        const broken = op(name)(failing.ctx);
+        for (const r of a) broken.processElement?.(r, 0);
+        for (const r of b) broken.processElement?.(r, 1);
+        await broken.endInput?.(0);
+        await assert.rejects(Promise.resolve(broken.endInput?.(1)), /downstream failed/);
+        await broken.close?.();
+        assert.deepEqual(spillFiles(), [], `${name}: no file after a failure`);
+
+        // Closed (cancelled) while it waits for back pressure in the middle of its output.
+        const h = new TestingOperatorContext({ fns: [fn, 0, 0], params: { joinType: 'FULL_OUTER' } }, tiny());
+        const cancelled = op(name)(h.ctx);
+        for (const r of a) cancelled.processElement?.(r, 0);
+        for (const r of b) cancelled.processElement?.(r, 1);
+        await cancelled.endInput?.(0);
+        const ending = Promise.resolve(cancelled.endInput?.(1));
+        await cancelled.close?.();
+        await ending;
+        assert.ok(h.output.length < (name === 'join' ? nestedLoopJoin(a, b, 'FULL_OUTER').length : 550), `${name}: stopped early (${h.output.length})`);
+        assert.deepEqual(spillFiles(), [], `${name}: no file after close`);
+      }
+      assert.equal(manager.reserved, 0);
+    });
   });
 });

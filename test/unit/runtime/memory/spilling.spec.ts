@@ -181,6 +181,32 @@ describe('managed memory: spillable record list', () => {
     }
   });
 
+  it('spillAll gives its memory back and keeps the order of adding, spilled or not before', () => {
+    for (const n of [50, 10_000]) {
+      const s = slot(4096);
+      try {
+        const list = s.memory.list<[number, string]>();
+        const expected: Array<[number, string]> = [];
+        const add = (i: number): void => {
+          list.add([i, `v${i % 7}`]);
+          expected.push([i, `v${i % 7}`]);
+        };
+        for (let i = 0; i < n; i++) add(i);
+        assert.equal(list.spillAll(), true);
+        assert.equal(s.memory.reserved, 0, 'memory given back');
+        assert.equal(list.spillAll(), false, 'nothing left in memory');
+        add(n);
+        assert.equal(s.memory.reserved, 0, 'later records go to disk');
+        assert.deepEqual([...list], expected);
+        assert.equal(s.files().length, 1);
+        list.close();
+        assert.deepEqual(s.files(), []);
+      } finally {
+        s.cleanup();
+      }
+    }
+  });
+
   it('an empty list reads as empty', () => {
     const s = slot(4096);
     try {
