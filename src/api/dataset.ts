@@ -17,6 +17,7 @@ import type {
   CrossFunction,
   FilterFunction,
   FlatMapFunction,
+  GroupCombineFunction,
   GroupReduceFunction,
   JoinFunction,
   KeySelector,
@@ -28,6 +29,9 @@ import { checkParallelism, checkPath } from './stream-environment.js';
 import { TransformationRegistry, type Json, type KeySpec, type Transformation, type TransformationInit } from './transformation.js';
 import { checkFunction, type WriteMode } from './datastream.js';
 import { UsageError } from '../util/errors.js';
+import { checkJoinHint, type JoinHint, type JoinType } from './join-hints.js';
+import { rangePartitioned } from './dataset-utils.js';
+import { crossTransformation, hashPartition, joinTransformation, selectBy, solutionSetOperator } from './dataset-plans.js';
 
 export type Order = 'ASCENDING' | 'DESCENDING';
 export type AggregationKind = 'SUM' | 'MIN' | 'MAX';
@@ -206,17 +210,16 @@ export class DataSet<T> {
     if (other.env !== this.env) throw new UsageError('union(): both data sets must come from the same execution environment.');
     return new DataSet<T>(this.env, this.env.create({ name: 'Union', virtual: 'union', inputs: [this.transformation, other.transformation] }));
   }
-  join<U>(other: DataSet<U>): JoinWhere<T, U> {
-    return new JoinWhere<T, U>(this, other, 'join');
+  /** An inner join; the hint says how to ship the inputs and which side to build the hash table on. */
+  join<U>(other: DataSet<U>, hint: JoinHint = 'OPTIMIZER_CHOOSES'): JoinWhere<T, U> {
+    return new JoinWhere<T, U>(this, other, checkJoinHint('INNER', hint));
   }
   coGroup<U>(other: DataSet<U>): CoGroupWhere<T, U> {
     return new CoGroupWhere<T, U>(this, other);
   }
   /** Every pair of records of the two data sets: `[a, b]`, or what `with(fn)` makes of them. */
   cross<U>(other: DataSet<U>): CrossOperator<T, U, [T, U]> {
-    const right = this.env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [other.transformation] });
-    const t = this.env.create({ name: 'Cross', operator: 'cross', fns: [null], inputs: [this.transformation, right], inputSides: [0, 1] });
-    return new CrossOperator<T, U, [T, U]>(this.env, t);
+    return crossWith(this, other, 1);
   }
   partitionByHash(...keys: Keys<T>[]): Operator<T> {
     const part = hashPartition(this.env, this.transformation, normalizeKeys(keys, 'partitionByHash'));
@@ -273,6 +276,73 @@ export class DataSet<T> {
     }
     return new DataSink<T>(this.env.create({ name, operator, params, inputs: [this.transformation], isSink: true }));
   }
+
+  /** An inner join that broadcasts `other` (it is small) and builds the hash table from it. */
+  joinWithTiny<U>(other: DataSet<U>): JoinWhere<T, U> {
+    return this.join(other, 'BROADCAST_HASH_SECOND');
+  }
+  /** An inner join that broadcasts this data set (`other` is large) and builds the hash table from it. */
+  joinWithHuge<U>(other: DataSet<U>): JoinWhere<T, U> {
+    return this.join(other, 'BROADCAST_HASH_FIRST');
+  }
+  /** Every record of this data set, joined with its matches in `other` or with null. Needs `with(fn)`. */
+  leftOuterJoin<U>(other: DataSet<U>, hint: JoinHint = 'OPTIMIZER_CHOOSES'): OuterJoinWhere<T, U> {
+    return new OuterJoinWhere<T, U>(this, other, 'LEFT_OUTER', checkJoinHint('LEFT_OUTER', hint));
+  }
+  /** Every record of `other`, joined with its matches in this data set or with null. Needs `with(fn)`. */
+  rightOuterJoin<U>(other: DataSet<U>, hint: JoinHint = 'OPTIMIZER_CHOOSES'): OuterJoinWhere<T, U> {
+    return new OuterJoinWhere<T, U>(this, other, 'RIGHT_OUTER', checkJoinHint('RIGHT_OUTER', hint));
+  }
+  /** Every record of both data sets, joined with its matches or with null. Needs `with(fn)`. */
+  fullOuterJoin<U>(other: DataSet<U>, hint: JoinHint = 'OPTIMIZER_CHOOSES'): OuterJoinWhere<T, U> {
+    return new OuterJoinWhere<T, U>(this, other, 'FULL_OUTER', checkJoinHint('FULL_OUTER', hint));
+  }
+  /** A cross product that broadcasts `other` (it is small). */
+  crossWithTiny<U>(other: DataSet<U>): CrossOperator<T, U, [T, U]> {
+    return crossWith(this, other, 1);
+  }
+  /** A cross product that broadcasts this data set (`other` is large). */
+  crossWithHuge<U>(other: DataSet<U>): CrossOperator<T, U, [T, U]> {
+    return crossWith(this, other, 0);
+  }
+  /** Calls `fn` with all records of each parallel partition, where they are (no shuffle): a partial reduction. */
+  combineGroup<O>(fn: GroupCombineFunction<T, O>): Operator<O> {
+    checkFunction(fn, 'combineGroup');
+    const t = this.env.create({ name: 'GroupCombine', operator: 'map-partition', fns: [fn], inputs: [this.transformation], params: { method: 'combine' }, parallelism: SAME_AS_INPUT });
+    return new Operator<O>(this.env, t);
+  }
+  /** Aggregates the whole data set to one record; `.and(...)` adds more fields. */
+  aggregate(kind: AggregationKind, field: Field): AggregateOperator<T> {
+    checkAggregation(kind, field);
+    const params = (): { [k: string]: Json } => ({ aggregations: [[kind, field]] });
+    const combiner = this.env.create({ name: 'Combine (Aggregate)', operator: 'grouped-aggregate', params: { ...params(), combiner: true }, inputs: [this.transformation], parallelism: SAME_AS_INPUT });
+    const t = this.env.create({ name: 'Aggregate', operator: 'grouped-aggregate', params: { ...params(), combiner: false }, inputs: [combiner], nonParallel: true });
+    return new AggregateOperator<T>(this.env, t, combiner);
+  }
+  sum(field: Field): AggregateOperator<T> {
+    return this.aggregate('SUM', field);
+  }
+  min(field: Field): AggregateOperator<T> {
+    return this.aggregate('MIN', field);
+  }
+  max(field: Field): AggregateOperator<T> {
+    return this.aggregate('MAX', field);
+  }
+  /** The record with the smallest values in these fields (compared in order; the first one wins ties). */
+  minBy(...fields: Field[]): Operator<T> {
+    return this.reduce(selectBy<T>(fields, -1, 'minBy')).name('MinBy');
+  }
+  /** The record with the largest values in these fields (compared in order; the first one wins ties). */
+  maxBy(...fields: Field[]): Operator<T> {
+    return this.reduce(selectBy<T>(fields, 1, 'maxBy')).name('MaxBy');
+  }
+  /**
+   * Repartitions by ranges of the key: partition i holds smaller keys than partition i+1, with about as many
+   * records each (the ranges come from a sample of the keys, broadcast to the partitioning step).
+   */
+  partitionByRange(...keys: Keys<T>[]): Operator<T> {
+    return new Operator<T>(this.env, rangePartitioned(this, normalizeKeys(keys, 'partitionByRange')));
+  }
 }
 
 /** An operator's settings (Flink's SingleInputUdfOperator). */
@@ -287,6 +357,23 @@ export class Operator<T> extends DataSet<T> {
   }
   name(name: string): this {
     this.transformation.name = name;
+    return this;
+  }
+  /**
+   * Makes every record of `set` available to this operator's function as `getRuntimeContext().getBroadcastVariable(name)`,
+   * complete before the function's open() (in an iteration: that superstep's records, before each superstep).
+   */
+  withBroadcastSet<B>(set: DataSet<B>, name: string): this {
+    if (!(set instanceof DataSet) || set.env !== this.env) throw new UsageError('withBroadcastSet(set, name): the set must be a data set of the same execution environment.');
+    if (typeof name !== 'string' || name === '') throw new UsageError('withBroadcastSet(set, name): give the broadcast variable a name.');
+    const t = this.transformation;
+    const params = t.params as { broadcastSets?: string[]; broadcastFrom?: number };
+    const names = (params.broadcastSets ??= []);
+    if (names.includes(name)) throw new UsageError(`${t.name} already has a broadcast set named '${name}'.`);
+    if (names.length === 0) params.broadcastFrom = t.inputs.length;
+    names.push(name);
+    const bc = this.env.create({ name: 'Broadcast', virtual: 'partition', partitioner: 'broadcast', inputs: [set.transformation] });
+    (t.inputs as Transformation[]).push(bc);
     return this;
   }
 }
@@ -385,6 +472,30 @@ export class UnsortedGrouping<T> {
     return new Operator<T>(env, env.create({ name, operator, keySpec: this.keys, fns, params: { ...structuredClone(params), combiner: false }, inputs: [part] }));
   }
 
+  /** Calls `fn` per key with that key's records of each partition, where they are (no shuffle): a partial reduction. */
+  combineGroup<O>(fn: GroupCombineFunction<T, O>): Operator<O> {
+    checkFunction(fn, 'combineGroup');
+    const env = this.input.env;
+    const t = env.create({
+      name: 'GroupCombine',
+      operator: 'grouped-group-reduce',
+      keySpec: this.keys,
+      fns: [fn, ...this.sort.fields],
+      params: { orders: [...this.sort.orders], method: 'combine' },
+      inputs: [this.input.transformation],
+      parallelism: SAME_AS_INPUT,
+    });
+    return new Operator<O>(env, t);
+  }
+  /** Per key, the record with the smallest values in these fields (the first one wins ties). */
+  minBy(...fields: Field[]): Operator<T> {
+    return this.reduce(selectBy<T>(fields, -1, 'minBy')).name('MinBy');
+  }
+  /** Per key, the record with the largest values in these fields (the first one wins ties). */
+  maxBy(...fields: Field[]): Operator<T> {
+    return this.reduce(selectBy<T>(fields, 1, 'maxBy')).name('MaxBy');
+  }
+
   private combinerOf(final: Transformation): Transformation {
     return (final.inputs[0] as Transformation).inputs[0] as Transformation;
   }
@@ -411,20 +522,39 @@ export class AggregateOperator<T> extends Operator<T> {
   }
 }
 
-type JoinKind = 'join';
-
 export class JoinWhere<A, B> {
-  constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>, private readonly kind: JoinKind) {}
+  constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>, private readonly hint: JoinHint) {}
   where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): JoinOperator<A, B, [A, B]> } {
     const leftKey = normalizeKeys(keys, 'where');
     return {
       equalTo: (...rightKeys: Keys<B>[]) => {
         const rightKey = normalizeKeys(rightKeys, 'equalTo');
-        const env = this.left.env;
-        const l = hashPartition(env, this.left.transformation, leftKey);
-        const r = hashPartition(env, this.right.transformation, rightKey);
-        const t = env.create({ name: 'Join', operator: this.kind, fns: [null, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
-        return new JoinOperator<A, B, [A, B]>(env, t);
+        const t = solutionSetOperator('join', this.left, this.right, leftKey, rightKey, null) ?? joinTransformation(this.left, this.right, leftKey, rightKey, 'INNER', this.hint, null);
+        return new JoinOperator<A, B, [A, B]>(this.left.env, t);
+      },
+    };
+  }
+}
+
+/** An outer join being defined: as in Flink, it needs a join function (`with`), which gets null for a missing side. */
+export class OuterJoinWhere<A, B> {
+  constructor(
+    private readonly left: DataSet<A>,
+    private readonly right: DataSet<B>,
+    private readonly type: JoinType,
+    private readonly hint: JoinHint,
+  ) {}
+  where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): { with<R>(fn: JoinFunction<A | null, B | null, R>): Operator<R> } } {
+    const leftKey = normalizeKeys(keys, 'where');
+    return {
+      equalTo: (...rightKeys: Keys<B>[]) => {
+        const rightKey = normalizeKeys(rightKeys, 'equalTo');
+        return {
+          with: <R>(fn: JoinFunction<A | null, B | null, R>): Operator<R> => {
+            checkFunction(fn, 'join');
+            return new Operator<R>(this.left.env, joinTransformation(this.left, this.right, leftKey, rightKey, this.type, this.hint, fn));
+          },
+        };
       },
     };
   }
@@ -451,6 +581,11 @@ export class CrossOperator<A, B, O> extends Operator<O> {
   protected readonly _sides?: [A, B];
 }
 
+/** A cross product with one input broadcast (0: the first, 1: the second) and buffered by every instance. */
+function crossWith<A, B>(left: DataSet<A>, right: DataSet<B>, broadcast: 0 | 1): CrossOperator<A, B, [A, B]> {
+  return new CrossOperator<A, B, [A, B]>(left.env, crossTransformation(left, right, broadcast));
+}
+
 export class CoGroupWhere<A, B> {
   constructor(private readonly left: DataSet<A>, private readonly right: DataSet<B>) {}
   where(...keys: Keys<A>[]): { equalTo(...keys: Keys<B>[]): { with<O>(fn: CoGroupFunction<A, B, O>): Operator<O> } } {
@@ -461,6 +596,8 @@ export class CoGroupWhere<A, B> {
           checkFunction(fn, 'coGroup');
           const rightKey = normalizeKeys(rightKeys, 'equalTo');
           const env = this.left.env;
+          const withSolutionSet = solutionSetOperator('co-group', this.left, this.right, leftKey, rightKey, fn);
+          if (withSolutionSet) return new Operator<O>(env, withSolutionSet);
           const l = hashPartition(env, this.left.transformation, leftKey);
           const r = hashPartition(env, this.right.transformation, rightKey);
           const t = env.create({ name: 'CoGroup', operator: 'co-group', fns: [fn, leftKey, rightKey], inputs: [l, r], inputSides: [0, 1] });
@@ -469,10 +606,6 @@ export class CoGroupWhere<A, B> {
       }),
     };
   }
-}
-
-function hashPartition(env: ExecutionEnvironment, input: Transformation, key: KeySpec): Transformation {
-  return env.create({ name: 'Hash Partition', virtual: 'partition', partitioner: 'hash', keySpec: key, inputs: [input] });
 }
 
 function normalizeKeys(keys: ReadonlyArray<unknown>, where: string): KeySpec {

@@ -46,6 +46,8 @@ export type FlatMapFunction<I, O> = Fn<'flatMap', (value: I, out: Collector<O>) 
 export type FilterFunction<T> = Fn<'filter', (value: T) => boolean>;
 export type ReduceFunction<T> = Fn<'reduce', (a: T, b: T) => T>;
 export type GroupReduceFunction<I, O> = Fn<'reduce', (values: I[], out: Collector<O>) => Iterable<O> | void>;
+/** Flink's GroupCombineFunction: a partial reduction over the records one partition holds (of one key, when grouped). */
+export type GroupCombineFunction<I, O> = Fn<'combine', (values: I[], out: Collector<O>) => Iterable<O> | void>;
 export type MapPartitionFunction<I, O> = Fn<'mapPartition', (values: I[], out: Collector<O>) => Iterable<O> | void>;
 export type JoinFunction<A, B, O> = Fn<'join', (a: A, b: B) => O>;
 export type CoGroupFunction<A, B, O> = Fn<'coGroup', (a: A[], b: B[], out: Collector<O>) => Iterable<O> | void>;

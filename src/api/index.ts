@@ -18,14 +18,29 @@ export {
   DataSource,
   ExecutionEnvironment,
   JoinOperator,
+  JoinWhere,
   Operator,
+  OuterJoinWhere,
   SortPartitionOperator,
   UnsortedGrouping,
   type AggregationKind,
   type CsvReaderOptions,
   type Order,
 } from './dataset.js';
+export { Aggregations, InvalidJoinHintError, JoinHint } from './join-hints.js';
+export { DataSetUtils } from './dataset-utils.js';
 export { JobExecutionResult } from './context.js';
+export {
+  DeltaIteration,
+  DoubleSumAggregator,
+  DoubleZeroConvergence,
+  IterativeDataSet,
+  LongSumAggregator,
+  LongZeroConvergence,
+  type Aggregator,
+  type ConvergenceCriterion,
+  type IterationRuntimeContext,
+} from './iterations.js';
 export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
 export { formatRecord } from './format.js';
@@ -48,9 +63,14 @@ export {
   AbstractRichFunction,
   KeyedProcessFunction,
   ProcessFunction,
+  RichCoGroupFunction,
+  RichCrossFunction,
   RichFilterFunction,
   RichFlatMapFunction,
+  RichGroupReduceFunction,
+  RichJoinFunction,
   RichMapFunction,
+  RichMapPartitionFunction,
   RichReduceFunction,
   RichSinkFunction,
   type KeyedOnTimerContext,

@@ -16,7 +16,8 @@
  */
 import type { Collector, RuntimeContext } from './functions.js';
 import type { OutputTag } from './output-tag.js';
-import { FlinkError } from '../util/errors.js';
+import { FlinkError, UsageError } from '../util/errors.js';
+import type { IterationRuntimeContext } from './iterations.js';
 
 /** Base of every rich function: holds the runtime context the runtime gives it before open(). */
 export abstract class AbstractRichFunction {
@@ -30,6 +31,14 @@ export abstract class AbstractRichFunction {
       throw new FlinkError('NO_RUNTIME_CONTEXT', 'The runtime context is not available yet: use getRuntimeContext() in open() or later, not in the constructor.');
     }
     return this.runtimeContext;
+  }
+  /** Inside a batch iteration: the runtime context with the superstep number and the aggregators. */
+  getIterationRuntimeContext(): IterationRuntimeContext {
+    const ctx = this.getRuntimeContext() as Partial<IterationRuntimeContext>;
+    if (typeof ctx.getSuperstepNumber !== 'function') {
+      throw new UsageError('getIterationRuntimeContext() is only available in functions inside an iteration (between iterate() and closeWith()).');
+    }
+    return ctx as IterationRuntimeContext;
   }
   open?(ctx?: unknown): void | Promise<void>;
   close?(): void | Promise<void>;
@@ -46,6 +55,21 @@ export abstract class RichFilterFunction<T> extends AbstractRichFunction {
 }
 export abstract class RichReduceFunction<T> extends AbstractRichFunction {
   abstract reduce(a: T, b: T): T;
+}
+export abstract class RichGroupReduceFunction<I, O> extends AbstractRichFunction {
+  abstract reduce(values: I[], out: Collector<O>): Iterable<O> | void;
+}
+export abstract class RichMapPartitionFunction<I, O> extends AbstractRichFunction {
+  abstract mapPartition(values: I[], out: Collector<O>): Iterable<O> | void;
+}
+export abstract class RichJoinFunction<A, B, O> extends AbstractRichFunction {
+  abstract join(first: A, second: B): O;
+}
+export abstract class RichCoGroupFunction<A, B, O> extends AbstractRichFunction {
+  abstract coGroup(first: A[], second: B[], out: Collector<O>): Iterable<O> | void;
+}
+export abstract class RichCrossFunction<A, B, O> extends AbstractRichFunction {
+  abstract cross(first: A, second: B): O;
 }
 export abstract class RichSinkFunction<T> extends AbstractRichFunction {
   abstract invoke(value: T): void | Promise<void>;

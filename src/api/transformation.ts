@@ -48,6 +48,11 @@ export interface Transformation {
   readonly isSink: boolean;
   /** Index of the logical input of a two-input operator that each input feeds (defaults to input order). */
   readonly inputSides?: readonly number[];
+  /**
+   * Operators that belong to the job whenever this one does, though no edge leads from them to it: the tails
+   * of a batch iteration, which only the loop's result (a side output of its head) stands for.
+   */
+  readonly companions?: Transformation[];
 }
 
 export interface TransformationInit {
@@ -66,6 +71,7 @@ export interface TransformationInit {
   nonParallel?: boolean;
   isSink?: boolean;
   inputSides?: readonly number[];
+  companions?: Transformation[];
 }
 
 /** Collects the transformations of one environment and numbers them in creation order. */
@@ -94,6 +100,7 @@ export class TransformationRegistry {
       isSink: init.isSink ?? false,
       ...(init.inputSides ? { inputSides: init.inputSides } : {}),
       ...(init.sideOutputTag !== undefined ? { sideOutputTag: init.sideOutputTag } : {}),
+      ...(init.companions ? { companions: init.companions } : {}),
     };
     this.all.push(t);
     if (t.isSink) this.sinks.push(t);

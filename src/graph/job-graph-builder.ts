@@ -8,6 +8,7 @@ import type { CapturedPipeline } from '../api/context.js';
 import { functionFingerprint } from '../api/functions.js';
 import { SAME_AS_INPUT, type PartitionerType, type Transformation } from '../api/transformation.js';
 import { FlinkError, UsageError } from '../util/errors.js';
+import { findLoops, isIterationHead, loopParallelism } from './batch-iterations.js';
 import { shipStrategy, type ChainedOperator, type JobEdge, type JobGraph, type JobVertex, type PlanNode } from './job-graph.js';
 
 
@@ -41,6 +42,8 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
   const nodes = all.filter((t) => !t.virtual);
   const parallelism = resolveParallelism(nodes, p.defaultParallelism);
   checkIterations(nodes, parallelism, p.mode);
+  const loops = findLoops(nodes);
+  loopParallelism(loops, parallelism, nodes);
   const edges = streamEdges(nodes, parallelism);
   const inEdges = new Map<Transformation, StreamEdge[]>();
   const outEdges = new Map<Transformation, StreamEdge[]>();
@@ -92,6 +95,7 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
         uid: t.uid ?? null,
         params: t.params,
         outputs: [],
+        ...(loops.has(t) ? { iteration: loops.get(t) as number } : {}),
       })),
       inputs: [],
       outputs: [],
@@ -117,6 +121,10 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
       partitioner: e.partitioner as PartitionerType,
       partitionRef: e.partitionNode?.id ?? null,
     };
+    const loop = loops.get(e.target);
+    if (loop !== undefined && loops.get(e.source) === loop && !(isIterationHead(e.source) && e.tag !== undefined)) edge.dynamic = true;
+    const bc = broadcastName(e.target, e.side);
+    if (bc !== undefined) edge.broadcast = bc;
     jobEdges.push(edge);
     srcOp.outputs.push({ edge: edge.index, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
     sv.outputs.push(edge.index);
@@ -146,12 +154,20 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
   return { graph, transformations };
 }
 
+/** The broadcast variable an input of an operator carries (withBroadcastSet), if it is one. */
+function broadcastName(t: Transformation, side: number): string | undefined {
+  const from = t.params.broadcastFrom;
+  if (typeof from !== 'number' || side < from) return undefined;
+  return (t.params.broadcastSets as string[])[side - from];
+}
+
 function collect(sinks: readonly Transformation[]): Transformation[] {
   const seen = new Set<Transformation>();
   const visit = (t: Transformation): void => {
     if (seen.has(t)) return;
     seen.add(t);
     for (const i of t.inputs) visit(i);
+    for (const c of t.companions ?? []) visit(c);
   };
   for (const s of sinks) visit(s);
   return [...seen].sort((a, b) => a.id - b.id);

@@ -67,6 +67,8 @@ export interface ChainedOperator {
    * receive only that side output (OutputTag id); the others the main output.
    */
   outputs: Array<({ chained: number } | { edge: number }) & { tag?: string }>;
+  /** Set for the operators inside a batch iteration's loop: the iteration's id. */
+  iteration?: number;
 }
 
 export interface JobEdge {
@@ -80,6 +82,10 @@ export interface JobEdge {
   partitioner: PartitionerType;
   /** Transformation id whose key spec / partitioner function drives hash and custom partitioning. */
   partitionRef: number | null;
+  /** Inside a batch iteration's loop: the edge carries a new round of records every superstep. */
+  dynamic?: boolean;
+  /** The edge feeds the broadcast variable of this name (withBroadcastSet) rather than the operator's input. */
+  broadcast?: string;
 }
 
 export interface PlanNode {

@@ -87,6 +87,7 @@ export class JobManagerProcess implements LeaderContender {
         onTaskManagerLost: (tmId, err) => this.dispatcher?.allJobMasters().forEach((jm) => jm.onTaskManagerLost(tmId, err)),
         onTaskStateUpdate: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskState(u, tmId),
         onTaskMetrics: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskMetrics(u, tmId),
+        onSuperstepReport: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onSuperstepReport(u, tmId),
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
       });
       const rmRef = this.rm;

@@ -132,6 +132,22 @@ export interface JobDetailsInfo {
   vertices: JobDetailsVertexInfo[];
   'status-counts': Record<ExecutionState, number>;
   plan: unknown;
+  /** flink-ts: the job's batch iterations (absent when it has none); also at `/jobs/:jobid/iterations`. */
+  iterations?: IterationInfo[];
+}
+
+/** A batch iteration's progress: the current superstep and the time each finished superstep took. */
+export interface IterationInfo {
+  id: number;
+  name: string;
+  kind: 'bulk' | 'delta';
+  parallelism: number;
+  'max-iterations': number;
+  /** The superstep running now, or the last one once the job ended. */
+  superstep: number;
+  status: 'RUNNING' | 'FINISHED';
+  /** `next-count`: the records of the next workset (delta) or next partial solution (bulk) it produced. */
+  supersteps: Array<{ superstep: number; 'start-time': number; 'duration-ms': number; 'next-count': number }>;
 }
 
 /** `GET /jobs/:jobid/status`. */

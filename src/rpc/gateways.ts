@@ -6,6 +6,7 @@ import type { JobGraph } from '../graph/index.js';
 import type { Placement } from '../runtime/worker/protocol.js';
 import type { TaskMetrics, TaskResult } from '../runtime/task/stream-task.js';
 import type { SerializedError } from '../util/errors.js';
+import type { SuperstepReport } from '../runtime/iterations/iteration-channel.js';
 
 export interface HardwareDescription {
   cpuCores: number;
@@ -54,6 +55,21 @@ export interface TaskMetricsUpdate {
   tasks: Array<{ vertex: number; subtask: number; metrics: TaskMetrics }>;
 }
 
+/** A batch iteration's instance finished a superstep (TaskManager → JobManager). */
+export interface SuperstepReportUpdate {
+  jobId: string;
+  iteration: number;
+  report: SuperstepReport;
+}
+
+/** Every instance of a batch iteration finished the superstep (JobManager → the TaskManagers of its heads). */
+export interface SuperstepComplete {
+  jobId: string;
+  iteration: number;
+  superstep: number;
+  reports: SuperstepReport[];
+}
+
 /** How a TaskManager process ended, sent by its watchdog after the process is gone. */
 export interface TaskManagerTerminationReport {
   tmId: string;
@@ -78,6 +94,7 @@ export const ResourceManagerGateway = {
   /** A TaskManager shuts down on purpose: it is gone at once, no report follows. */
   disconnectTaskManager: 'rm.disconnectTaskManager',
   reportTaskManagerTermination: 'rm.reportTaskManagerTermination',
+  reportSuperstep: 'rm.reportSuperstep',
 } as const;
 
 export const TaskExecutorGateway = {
@@ -85,4 +102,5 @@ export const TaskExecutorGateway = {
   cancelJob: 'tm.cancelJob',
   heartbeatFromResourceManager: 'tm.heartbeat',
   disconnect: 'tm.disconnect',
+  superstepComplete: 'tm.superstepComplete',
 } as const;

@@ -17,6 +17,8 @@ import { connectRpc, type RpcConnection } from '../rpc/rpc-connection.js';
 import {
   ResourceManagerGateway,
   TaskExecutorGateway,
+  type SuperstepComplete,
+  type SuperstepReportUpdate,
   type RegistrationSuccess,
   type SubmitTasks,
   type TaskMetricsUpdate,
@@ -168,6 +170,12 @@ export class TaskExecutor {
   private wire(conn: RpcConnection): void {
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
     conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string }) => this.cancelJob(req.jobId));
+    conn.handle(TaskExecutorGateway.superstepComplete, (req: SuperstepComplete) => {
+      const job = this.jobs.get(req.jobId);
+      if (!job) return;
+      // The heads of this iteration run in some of this job's workers; the others ignore the message.
+      for (const slot of job.workers.keys()) this.toWorker(job, slot, { t: 'superstep', iteration: req.iteration, superstep: req.superstep, reports: req.reports });
+    });
     conn.handle(TaskExecutorGateway.heartbeatFromResourceManager, () => {
       this.lastHeartbeatFromRm = Date.now();
     });
@@ -308,6 +316,9 @@ export class TaskExecutor {
           jobId: job.jobId,
           tasks: m.tasks.map((t) => ({ vertex: t.v, subtask: t.s, metrics: t.m })),
         } satisfies TaskMetricsUpdate);
+        return;
+      case 'superstep':
+        this.conn?.notify(ResourceManagerGateway.reportSuperstep, { jobId: job.jobId, iteration: m.iteration, report: m.report } satisfies SuperstepReportUpdate);
         return;
       case 'init-failed':
         this.failOpenTasks(job, handle, m.error);

@@ -13,6 +13,7 @@ import type {
   ProgramRunRequest,
 } from '../../rest/index.js';
 import type { HardwareDescription } from '../../rpc/gateways.js';
+import type { IterationInfo } from '../../rest/index.js';
 
 // The shared vocabulary lives in the REST contract; the gateway speaks it too.
 export type { ApplicationStatus, ExecutionConfigInfo, ExecutionState, JobStatus, JobType, ProgramRunRequest };
@@ -98,6 +99,8 @@ export interface JobDetails {
   /** The job's plan in Flink's REST `plan` format. */
   plan: unknown;
   isStoppable: boolean;
+  /** Batch iterations: the current superstep and each finished superstep's time (flink-ts only; absent without). */
+  iterations?: IterationInfo[];
 }
 
 export interface JobExceptionEntry {

@@ -9,7 +9,7 @@ import { restPlan } from '../../graph/index.js';
 import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
 import type { Placement } from '../../runtime/worker/protocol.js';
 import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
-import type { SubmitTasks, TaskMetricsUpdate, TaskStateUpdate } from '../../rpc/gateways.js';
+import type { SubmitTasks, SuperstepReportUpdate, TaskMetricsUpdate, TaskStateUpdate } from '../../rpc/gateways.js';
 import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
 import type {
   AccumulatorInfo,
@@ -28,6 +28,7 @@ import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError, formatErrorChain, serializeError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
 import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
+import { SuperstepBarrier } from './superstep-barrier.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
@@ -62,6 +63,7 @@ export class JobMaster {
   private readonly abort = new AbortController();
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
+  private readonly supersteps: SuperstepBarrier;
 
   constructor(
     readonly graph: JobGraph,
@@ -73,6 +75,7 @@ export class JobMaster {
       Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined })),
     );
     this.terminated = new Promise((r) => (this.resolveTerminated = r));
+    this.supersteps = new SuperstepBarrier(graph, (v, s) => this.executions[v]?.[s]?.tmId, (tm, msg) => this.rm.completeSuperstep(tm, msg));
     this.timestamps.INITIALIZING = this.startTime;
   }
 
@@ -133,6 +136,7 @@ export class JobMaster {
       if (e.tmId !== undefined && tm) e.location = { id: e.tmId, host: tm.host, dataPort: tm.dataPort };
     });
     this.touch();
+    this.supersteps.deployed();
     await Promise.all(
       [...byTm].map(([tmId, tasks]) => this.rm.submitTasks(tmId, { jobId: this.jobId, jobGraph: this.graph, placement, tasks, taskManagers })),
     );
@@ -168,6 +172,15 @@ export class JobMaster {
         return;
       }
     }
+  }
+
+  /** A batch iteration's instance finished a superstep. */
+  onSuperstepReport(u: SuperstepReportUpdate, fromTm: string): void {
+    if (this.status !== 'RUNNING') return;
+    const head = this.graph.vertices.find((v) => v.operators[0]?.iteration === u.iteration && v.operators[0].operator.endsWith('-head'));
+    if (!head || this.executions[head.index]?.[u.report.subtask]?.tmId !== fromTm) return;
+    this.supersteps.onReport(u);
+    this.touch();
   }
 
   /** Progress of running tasks; the final figures come with FINISHED. */
@@ -264,6 +277,7 @@ export class JobMaster {
 
   private transition(status: JobStatus): void {
     this.status = status;
+    if (isTerminal(status)) this.supersteps.jobEnded();
     this.timestamps[status] ??= Date.now();
     this.touch();
     this.onStatusChange(this);
@@ -348,6 +362,7 @@ export class JobMaster {
       vertices,
       plan: restPlan(this.graph),
       isStoppable: false,
+      ...(this.supersteps.hasIterations ? { iterations: this.supersteps.info() } : {}),
     };
   }
 

@@ -10,6 +10,8 @@ import { WithBinary } from '../../rpc/rpc-connection.js';
 import {
   ResourceManagerGateway,
   TaskExecutorGateway,
+  type SuperstepComplete,
+  type SuperstepReportUpdate,
   type HardwareDescription,
   type RegistrationSuccess,
   type SubmitTasks,
@@ -79,6 +81,7 @@ export interface ResourceManagerOptions {
   onTaskManagerLost(tmId: string, error: FlinkError): void;
   onTaskStateUpdate(update: TaskStateUpdate, tmId: string): void;
   onTaskMetrics(update: TaskMetricsUpdate, tmId: string): void;
+  onSuperstepReport(update: SuperstepReportUpdate, tmId: string): void;
   readJobBundle(jobId: string): Promise<Uint8Array>;
 }
 
@@ -122,6 +125,9 @@ export class ResourceManager {
     });
     conn.handle(ResourceManagerGateway.updateTaskMetrics, (u: TaskMetricsUpdate) => {
       if (tmId) this.o.onTaskMetrics(u, tmId);
+    });
+    conn.handle(ResourceManagerGateway.reportSuperstep, (u: SuperstepReportUpdate) => {
+      if (tmId) this.o.onSuperstepReport(u, tmId);
     });
     conn.handle(ResourceManagerGateway.requestJobBundle, async (req: { jobId: string }) => new WithBinary(null, await this.o.readJobBundle(req.jobId)));
     conn.handle(ResourceManagerGateway.disconnectTaskManager, (req: { tmId: string }) => {
@@ -305,6 +311,11 @@ export class ResourceManager {
     const tm = this.taskManagers.get(tmId);
     if (!tm) return Promise.reject(new TaskManagerLostError(`TaskManager ${tmId} is not registered anymore.`));
     return tm.conn.call<void>(TaskExecutorGateway.submitTasks, req, this.o.rpcTimeoutMs);
+  }
+
+  /** Tells a TaskManager that every instance of a batch iteration finished a superstep. */
+  completeSuperstep(tmId: string, msg: SuperstepComplete): void {
+    this.taskManagers.get(tmId)?.conn.notify(TaskExecutorGateway.superstepComplete, msg);
   }
 
   cancelJob(tmId: string, jobId: string): Promise<void> {

@@ -167,6 +167,15 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
     },
     {
       method: 'GET',
+      path: '/jobs/:jobid/iterations',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const job: JobDetails = await forJob(jobId, () => gateway.jobDetails(jobId));
+        return { status: 200, body: { iterations: job.iterations ?? [] } };
+      },
+    },
+    {
+      method: 'GET',
       path: '/jobs/:jobid/config',
       handler: async (req) => {
         const jobId = jobIdParam(req);

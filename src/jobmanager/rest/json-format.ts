@@ -110,6 +110,7 @@ export function jobDetailsJson(job: JobDetails, now: number): rest.JobDetailsInf
     vertices: job.vertices.map((v) => vertexJson(v, now)),
     'status-counts': countStates(statusCounts),
     plan: job.plan,
+    ...(job.iterations ? { iterations: job.iterations } : {}),
   };
 }
 

@@ -180,7 +180,7 @@ export class Decoder {
   /** After {@link readElement}: the record's timestamp (NaN when it has none) or the watermark. */
   timestamp = NaN;
   /** After {@link readElement} returned {@link STREAM_EVENT}: which event it was; for a status, idle or not. */
-  event: 'watermark' | 'idle' | 'active' = 'watermark';
+  event: StreamEventKind = 'watermark';
 
   /**
    * Reads the next stream element: a record (returned, with its timestamp in `timestamp`), or a watermark
@@ -215,7 +215,8 @@ export class Decoder {
         this.pos = this.end;
         throw corrupt('a watermark status runs past the end of the buffer');
       }
-      this.event = this.u8[this.pos + 1] === 1 ? 'idle' : 'active';
+      const status = this.u8[this.pos + 1];
+      this.event = status === 1 ? 'idle' : status === 2 ? 'superstep' : 'active';
       this.pos += 2;
       return STREAM_EVENT;
     }
@@ -379,6 +380,9 @@ export class Decoder {
 
 /** Iterates the records in a buffer written by a BufferBuilder (or by encodeRecord). */
 /** What {@link RecordReader.next} returns for a watermark or a watermark status instead of a record. */
+/** The elements that are not records: a watermark, an idle or active status, the end of an iteration superstep. */
+export type StreamEventKind = 'watermark' | 'idle' | 'active' | 'superstep';
+
 export const STREAM_EVENT: unique symbol = Symbol('flink-ts stream event');
 
 export class RecordReader {
@@ -407,7 +411,7 @@ export class RecordReader {
     return this.decoder.timestamp;
   }
 
-  get event(): 'watermark' | 'idle' | 'active' {
+  get event(): StreamEventKind {
     return this.decoder.event;
   }
 }

@@ -220,6 +220,18 @@ export class BufferBuilder {
     return true;
   }
 
+  /**
+   * Appends the end of a superstep of a batch iteration (a status byte of 2); false when the buffer has no room.
+   * It travels in order with the records, as watermarks do.
+   */
+  tryWriteEndOfSuperstep(): boolean {
+    if (this.pos + 2 > this.capacity) return false;
+    this.u8[this.pos] = T.WATERMARK_STATUS;
+    this.u8[this.pos + 1] = 2;
+    this.pos += 2;
+    return true;
+  }
+
   private writeFloatTagged(tag: number, v: number): void {
     const p = this.pos;
     if (p + 9 > this.capacity) throw FULL;

@@ -93,6 +93,13 @@ export class InputGate {
     return it;
   }
 
+  /** Puts items taken with `poll` but not processed back in front of the queue, in their order. */
+  requeue(items: GateItem[]): void {
+    if (items.length === 0) return;
+    this.queue.splice(this.head, 0, ...items);
+    this.onData();
+  }
+
   /** The caller processed a buffer of `channel`: its credit goes back, in batches of `creditBatch`. */
   consumed(channel: InputChannel): void {
     const owed = ++channel.owed;

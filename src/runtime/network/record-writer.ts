@@ -87,6 +87,17 @@ export class RecordWriter {
     }
   }
 
+  /** Marks the end of an iteration superstep on every channel and sends it at once. */
+  emitEndOfSuperstep(): void {
+    for (const c of this.channels) {
+      if (!c.builder.tryWriteEndOfSuperstep()) {
+        this.enqueue(c, c.builder.finish());
+        c.builder.tryWriteEndOfSuperstep();
+      }
+      this.enqueue(c, c.builder.finish());
+    }
+  }
+
   /** Sends every partly filled buffer (buffer timeout, end of input). */
   flushAll(): void {
     for (const c of this.channels) if (c.builder.size > 0) this.enqueue(c, c.builder.finish());

@@ -22,7 +22,8 @@ export async function emitAll(ctx: OperatorContext, records: Iterable<unknown>):
 /** mapPartition (and non-grouped reduceGroup at parallelism 1): all records in one call. */
 export const mapPartition: OperatorFactory = (ctx) => {
   const method = (ctx.params.method as string | undefined) ?? 'mapPartition';
-  const f = bindFunction<GroupFn>(ctx.transformation.fns[0], method, method === 'reduce' ? 'reduceGroup' : 'mapPartition');
+  const what = method === 'reduce' ? 'reduceGroup' : method === 'combine' ? 'combineGroup' : 'mapPartition';
+  const f = bindFunction<GroupFn>(ctx.transformation.fns[0], method, what);
   const values: unknown[] = [];
   return {
     open: () => f.open(ctx.runtime),
@@ -72,9 +73,10 @@ export const groupedReduce: OperatorFactory = (ctx) => {
   };
 };
 
-/** groupBy(...).sum/min/max(...).and(...): several field aggregations per key; combinable. */
+/** groupBy(...).sum/min/max(...).and(...): several field aggregations per key; combinable. Without a key: one group. */
 export const groupedAggregate: OperatorFactory = (ctx) => {
-  const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
+  const keySpec = ctx.transformation.keySpec;
+  const key = keySpec === undefined ? () => 0 : toKeyExtractor(keySpec);
   // The table's accumulators are private until end of input, so the steps update them in place.
   const aggs = (ctx.params.aggregations as Array<[string, string | number]>).map(([kind, field]) =>
     aggregationStep(kind.toLowerCase() as AggKind, field, true, true),
@@ -99,7 +101,9 @@ export const groupedAggregate: OperatorFactory = (ctx) => {
 /** groupBy(...).reduceGroup(fn) and groupBy(...).first(n), with optional sortGroup orders. */
 export const groupedGroupReduce: OperatorFactory = (ctx) => {
   const firstN = ctx.params.first as number | undefined;
-  const f = firstN === undefined ? bindFunction<GroupFn>(ctx.transformation.fns[0], 'reduce', 'reduceGroup') : undefined;
+  // combineGroup runs the same way (per partition, without a shuffle before it) with the combine() method.
+  const method = (ctx.params.method as string | undefined) ?? 'reduce';
+  const f = firstN === undefined ? bindFunction<GroupFn>(ctx.transformation.fns[0], method, method === 'combine' ? 'combineGroup' : 'reduceGroup') : undefined;
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
   const sorter = recordComparator(ctx.transformation.fns.slice(1) as KeySpec[], ctx.params.orders as string[]);
   const groups = new Map<unknown, unknown[]>();
@@ -166,105 +170,8 @@ export const sortPartition: OperatorFactory = (ctx) => {
   };
 };
 
-/** Hash join: builds a table from the first input, probes it with the second. */
-export const join: OperatorFactory = (ctx) => {
-  const fn = ctx.transformation.fns[0];
-  const f = fn === null || fn === undefined ? undefined : bindFunction<Fn2>(fn, 'join', 'join');
-  const k1 = toKeyExtractor(ctx.transformation.fns[1] as KeySpec);
-  const k2 = toKeyExtractor(ctx.transformation.fns[2] as KeySpec);
-  const build = new Map<unknown, unknown[]>();
-  const pending: unknown[] = [];
-  let built = false;
-  const out = ctx.output;
-  const probe = (r: unknown): void => {
-    const matches = build.get(stateKey(k2(r)));
-    if (!matches) return;
-    for (const l of matches) out.collect(f ? f.call(l, r) : [l, r]);
-  };
-  return {
-    open: () => f?.open(ctx.runtime),
-    processElement: (r, input) => {
-      if (input === 0) {
-        const k = stateKey(k1(r));
-        const list = build.get(k);
-        if (list) list.push(r);
-        else build.set(k, [r]);
-      } else if (built) {
-        probe(r);
-      } else {
-        pending.push(r);
-      }
-    },
-    endInput: async (input) => {
-      if (input !== 0) return;
-      built = true;
-      let n = 0;
-      for (const r of pending.splice(0)) {
-        probe(r);
-        if ((++n & 255) === 0) await ctx.yield();
-      }
-    },
-    close: () => f?.close(),
-  };
-};
-
-export const coGroup: OperatorFactory = (ctx) => {
-  const f = bindFunction<(a: unknown[], b: unknown[], out: Output) => unknown>(ctx.transformation.fns[0], 'coGroup', 'coGroup');
-  const keys = [toKeyExtractor(ctx.transformation.fns[1] as KeySpec), toKeyExtractor(ctx.transformation.fns[2] as KeySpec)];
-  const groups = new Map<unknown, [unknown[], unknown[]]>();
-  let ended = 0;
-  return {
-    open: () => f.open(ctx.runtime),
-    processElement: (r, input) => {
-      const k = stateKey((keys[input] as (v: unknown) => unknown)(r));
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = [[], []]));
-      g[input === 0 ? 0 : 1].push(r);
-    },
-    endInput: async () => {
-      if (++ended < 2) return;
-      const buffered = bufferedOutput(ctx);
-      for (const [a, b] of groups.values()) {
-        emitReturned(f.call(a, b, buffered), buffered);
-        if (buffered.records.length >= 256) await emitAll(ctx, buffered.records.splice(0));
-      }
-      await emitAll(ctx, buffered.records);
-    },
-    close: () => f.close(),
-  };
-};
-
-/** Cross: the second input is broadcast to every subtask and buffered; the first streams against it. */
-export const cross: OperatorFactory = (ctx) => {
-  const fn = ctx.transformation.fns[0];
-  const f = fn === null || fn === undefined ? undefined : bindFunction<Fn2>(fn, 'cross', 'cross');
-  const right: unknown[] = [];
-  const pendingLeft: unknown[] = [];
-  let rightDone = false;
-  const emitPairs = (l: unknown): void => {
-    for (const r of right) ctx.output.collect(f ? f.call(l, r) : [l, r]);
-  };
-  return {
-    open: () => f?.open(ctx.runtime),
-    processElement: (r, input) => {
-      if (input === 1) right.push(r);
-      else if (rightDone) emitPairs(r);
-      else pendingLeft.push(r);
-    },
-    endInput: async (input) => {
-      if (input !== 1) return;
-      rightDone = true;
-      for (const l of pendingLeft.splice(0)) {
-        emitPairs(l);
-        await ctx.yield();
-      }
-    },
-    close: () => f?.close(),
-  };
-};
-
 /** Collects what a group function emits, so it can be sent on with back pressure. */
-function bufferedOutput(_ctx: OperatorContext): Output & { records: unknown[] } {
+export function bufferedOutput(_ctx: OperatorContext): Output & { records: unknown[] } {
   const records: unknown[] = [];
   return { records, collect: (r) => void records.push(r), emitWatermark: () => {}, emitWatermarkStatus: () => {}, collectSide: () => {} };
 }

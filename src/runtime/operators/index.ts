@@ -1,6 +1,7 @@
 /** The operator registry: JobGraph operator names → factories. */
 import type { OperatorFactory } from './operator.js';
 import * as batch from './batch-operators.js';
+import * as joins from './batch-joins.js';
 import * as sinks from './sinks.js';
 import * as sources from './sources.js';
 import * as stream from './stream-operators.js';
@@ -15,6 +16,7 @@ import { coBroadcast, keyedCoBroadcast } from './broadcast-operators.js';
 import { intervalJoin } from './interval-join.js';
 import { iterationHead, iterationTail } from './iteration.js';
 import { windowOperator } from './window/index.js';
+import * as batchIteration from './batch-iteration.js';
 
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
@@ -40,9 +42,9 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   distinct: batch.distinct,
   'first-n': batch.firstN,
   'sort-partition': batch.sortPartition,
-  join: batch.join,
-  'co-group': batch.coGroup,
-  cross: batch.cross,
+  join: joins.join,
+  'co-group': joins.coGroup,
+  cross: joins.cross,
   'sink:print': sinks.printSink,
   'sink:text': sinks.textSink,
   'sink:custom': sinks.customSink,
@@ -64,4 +66,12 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'iteration-head': iterationHead,
   'iteration-tail': iterationTail,
   window: windowOperator,
+  'iteration:bulk-head': batchIteration.bulkIterationHead,
+  'iteration:delta-head': batchIteration.deltaIterationHead,
+  'iteration:bulk-tail': batchIteration.feedbackTail,
+  'iteration:workset-tail': batchIteration.feedbackTail,
+  'iteration:criterion': batchIteration.terminationCriterion,
+  'iteration:solution-set-delta': batchIteration.solutionSetDelta,
+  'iteration:solution-set-join': batchIteration.solutionSetJoin,
+  'iteration:solution-set-co-group': batchIteration.solutionSetCoGroup,
 };

@@ -81,6 +81,15 @@ export interface IterationOperatorContext {
   readonly staticInputs: ReadonlySet<number>;
   /** The superstep being computed, from 1. */
   superstep(): number;
+  /** How many tasks (vertices) the loop has; each has one parallel instance in this slot. */
+  readonly loopTasks: number;
+  /**
+   * For the iteration head only: ends the current superstep in the head's own task — the chained operators of the
+   * loop finish it and the end-of-superstep marker goes out on every edge into the loop.
+   */
+  endSuperstep?(): Promise<void>;
+  /** For the iteration head only: the next superstep begins (its chained operators get ready for it). */
+  startSuperstep?(): Promise<void>;
 }
 
 export interface StreamOperator {
@@ -100,10 +109,12 @@ export interface StreamOperator {
   /** The operator sets the key of its keyed state itself; otherwise the task sets it before each record. */
   readonly setsKeyContext?: boolean;
   /**
-   * Iterations: the end of a superstep was handled (every input's `endInput` was called) and the next superstep
-   * begins; the operator clears its per-superstep state and keeps what it cached of its static inputs. Operators
-   * without this method are closed and created anew for every superstep (so rich functions see open() and close()
-   * once per superstep, as in Flink).
+   * Iterations: the next superstep begins (the previous one ended with `endInput` for every input; this is called
+   * before the first record of the new one, once its superstep number and the previous superstep's aggregates are
+   * known). The operator clears its per-superstep state and keeps what it cached of its static inputs; a rich user
+   * function gets close() and open() here. Operators without this method are closed at the end of each superstep
+   * and created anew and opened at the start of the next (so rich functions see one open() per superstep, as in
+   * Flink).
    */
   nextSuperstep?(): void | Promise<void>;
   /**

@@ -3,11 +3,12 @@
  * gate (or runs its source), pushes records through the chain by plain calls, writes to its record
  * writers, and pauses its input whenever a writer or a sink is back-pressured.
  */
-import { isAbsolute, resolve } from 'node:path';
 import type { Transformation } from '../../api/transformation.js';
 import { toKeyExtractor } from '../../api/keys.js';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
-import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT } from '../codec/index.js';
+import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT, type StreamEventKind } from '../codec/index.js';
+import type { RuntimeContext } from '../../api/functions.js';
+import { iterationChannel, iterationOperatorContext, iterationRuntimeContext } from '../iterations/iteration-context.js';
 import { consumersOf, producersOf } from '../network/connectivity.js';
 import { InputGate, type InputChannel } from '../network/input-gate.js';
 import { WatermarkValve } from '../network/watermark-valve.js';
@@ -18,6 +19,7 @@ import {
   HashMapStateBackend,
   keyGroupRangeForSubtask,
   KeyedStateNotAvailableError,
+  NoSuchBroadcastVariableError,
   stateRuntimeContext,
   type TaskInfo,
   type KeyedStateBackend,
@@ -26,6 +28,9 @@ import {
   type StateBackend,
 } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
+import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
+
+export { resolveJobPath } from './chain-output.js';
 
 export interface TaskSettings {
   bufferSize: number;
@@ -59,10 +64,16 @@ export class StreamTask {
   readonly name: string;
   readonly writers: RecordWriter[] = [];
   readonly gate: InputGate | undefined;
-  private readonly operators: StreamOperator[] = [];
-  private readonly outputs: Output[] = [];
+  protected readonly operators: StreamOperator[] = [];
+  protected readonly outputs: Output[] = [];
+  /** Each operator's context, kept so an operator inside an iteration can be created anew for a superstep. */
+  protected readonly contexts: OperatorContext[] = [];
+  /** The broadcast sets (withBroadcastSet) the head operator reads, by name; filled by SuperstepTask. */
+  protected readonly broadcastValues = new Map<string, unknown[]>();
+  /** The head operator reads broadcast sets: it opens only once they are complete. */
+  protected readonly deferHeadOpen: boolean;
   /** The timestamp of the record in flight, shared by the chain (NaN: none). */
-  private readonly element: ElementTime = { timestamp: Number.NaN };
+  protected readonly element: ElementTime = { timestamp: Number.NaN };
   private readonly keyedBackends = new Map<number, KeyedStateBackend>();
   private readonly operatorBackends = new Map<number, OperatorStateBackend>();
   private readonly stateBackend: StateBackend = new HashMapStateBackend();
@@ -70,7 +81,7 @@ export class StreamTask {
   /** Combines the input channels' watermarks and idle statuses for the head operator. */
   private valve: WatermarkValve | undefined;
   private readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
-  private readonly waiters: Array<() => void> = [];
+  protected readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
   private scheduled = false;
   /**
@@ -78,19 +89,19 @@ export class StreamTask {
    * before then (an upstream task with no data ends at once); processing it early would end a sink that
    * has not opened its file yet, and the file would never be written.
    */
-  private opened = false;
-  private endingInput = false;
-  private failed = false;
-  private finished = false;
+  protected opened = false;
+  protected endingInput = false;
+  protected failed = false;
+  protected finished = false;
   cancelled = false;
-  private recordsIn = 0;
+  protected recordsIn = 0;
   private resolveDone!: (r: TaskResult) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the task finished (its output handed on) or failed. */
   readonly done: Promise<TaskResult>;
 
   constructor(
-    private readonly job: JobGraph,
+    protected readonly job: JobGraph,
     readonly vertex: JobVertex,
     readonly subtask: number,
     transformations: Map<number, Transformation>,
@@ -151,9 +162,12 @@ export class StreamTask {
 
     // Build the chain back to front so each operator's output exists when it is created.
     const runtime = this.runtimeContext(maxParallelism(vertex));
-    const ops: StreamOperator[] = new Array(vertex.operators.length);
-    const outputs: Output[] = new Array(vertex.operators.length);
+    const ops = this.operators;
+    const outputs = this.outputs;
     const el = this.element;
+    // Inside an iteration operators are created anew each superstep: chained calls look the operator up each time.
+    const inLoop = vertex.operators.some((o) => o.iteration !== undefined);
+    this.deferHeadOpen = vertex.inputs.some((e) => job.edges[e]?.broadcast !== undefined);
     for (let i = vertex.operators.length - 1; i >= 0; i--) {
       const spec = vertex.operators[i] as JobVertex['operators'][number];
       const factory = OPERATORS[spec.operator];
@@ -164,9 +178,10 @@ export class StreamTask {
           const next = ops[o.chained] as StreamOperator;
           const nextOut = outputs[o.chained] as Output;
           const process = next.processElement as (r: unknown, i: number) => void;
+          const j = o.chained;
           return {
             tag: o.tag,
-            collect: (r: unknown) => process(r, 0),
+            collect: inLoop ? (r: unknown) => (ops[j] as Required<StreamOperator>).processElement(r, 0) : (r: unknown) => process(r, 0),
             watermark: next.processWatermark ? (wm) => (next.processWatermark as (w: number) => void)(wm) : (wm) => nextOut.emitWatermark(wm),
             status: next.processWatermarkStatus
               ? (idle) => (next.processWatermarkStatus as (i: boolean) => void)(idle)
@@ -185,21 +200,27 @@ export class StreamTask {
       if (i === 0 && vertex.isSource && job.timeCharacteristic === 'IngestionTime') output = ingestionTimeOutput(output, el);
       outputs[i] = output;
       const keyed = t.keySpec !== undefined || t.params.keyed === true;
-      const op = factory(this.operatorContext(t, output, runtime, maxParallelism(vertex), keyed));
-      if (keyed && t.keySpec !== undefined && !op.setsKeyContext && op.processElement) {
-        // Functions on a keyed stream (a rich map with ValueState, say) see the state of the record's key.
-        const inner = op.processElement;
-        const key = toKeyExtractor(t.keySpec);
-        let backend: KeyedStateBackend | undefined;
-        op.processElement = (r, input) => {
-          (backend ??= this.keyedBackend(t, maxParallelism(vertex))).setCurrentKey(key(r));
-          inner(r, input);
-        };
-      }
-      ops[i] = op;
+      this.contexts[i] = this.operatorContext(t, output, runtime, maxParallelism(vertex), keyed, spec.iteration);
+      ops[i] = this.createOperator(i);
     }
-    this.operators = ops;
-    this.outputs = outputs;
+  }
+
+  /** Creates operator `i` of the chain with its factory (again, for a new superstep of an iteration). */
+  protected createOperator(i: number): StreamOperator {
+    const ctx = this.contexts[i] as OperatorContext;
+    const t = ctx.transformation;
+    const op = (OPERATORS[t.operator as string] as (c: OperatorContext) => StreamOperator)(ctx);
+    if (ctx.keyed && t.keySpec !== undefined && !op.setsKeyContext && op.processElement) {
+      // Functions on a keyed stream (a rich map with ValueState, say) see the state of the record's key.
+      const inner = op.processElement;
+      const key = toKeyExtractor(t.keySpec);
+      let backend: KeyedStateBackend | undefined;
+      op.processElement = (r, input) => {
+        (backend ??= this.keyedBackend(t, ctx.maxParallelism)).setCurrentKey(key(r));
+        inner(r, input);
+      };
+    }
+    return op;
   }
 
   /** Opens the chain and starts consuming (or producing, for a source). */
@@ -208,7 +229,7 @@ export class StreamTask {
   }
 
   private async run(): Promise<void> {
-    for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]?.open?.();
+    for (let i = this.operators.length - 1; i >= (this.deferHeadOpen ? 1 : 0); i--) await this.operators[i]?.open?.();
     this.opened = true;
     const head = this.operators[0] as StreamOperator;
     if (this.gate) {
@@ -261,7 +282,7 @@ export class StreamTask {
     this.schedule();
   }
 
-  private schedule(): void {
+  protected schedule(): void {
     if (this.scheduled || !this.gate || !this.opened) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -270,7 +291,7 @@ export class StreamTask {
     });
   }
 
-  private processInput(): void {
+  protected processInput(): void {
     const gate = this.gate as InputGate;
     if (this.endingInput || this.failed || this.finished) return;
     const head = this.operators[0] as StreamOperator;
@@ -305,7 +326,7 @@ export class StreamTask {
    * Hands every record of a buffer to the head operator, with its timestamp in the element time; returns the
    * record count. Its own small function, so V8 inlines the operator's processElement into this loop.
    */
-  private consumeBuffer(bytes: Uint8Array, channel: InputChannel, process: (r: unknown, input: number) => void): number {
+  protected consumeBuffer(bytes: Uint8Array, channel: InputChannel, process: (r: unknown, input: number) => void): number {
     const reader = new RecordReader(bytes);
     const input = channel.input;
     const el = this.element;
@@ -324,7 +345,7 @@ export class StreamTask {
   }
 
   /** A watermark or watermark status arrived on a channel. */
-  private onChannelEvent(channel: InputChannel, event: 'watermark' | 'idle' | 'active', value: number): void {
+  protected onChannelEvent(channel: InputChannel, event: StreamEventKind, value: number): void {
     const valve = this.valve as WatermarkValve;
     if (event === 'watermark') valve.inputWatermark(channel, value);
     else valve.inputStatus(channel, event === 'idle');
@@ -341,9 +362,15 @@ export class StreamTask {
     }
   }
 
-  /** Ends the input of chain operators from `from` on, in chain order, then finishes the task. */
-  private async endChain(from: number): Promise<void> {
-    for (let i = from; i < this.operators.length; i++) await this.operators[i]?.endInput?.(0);
+  /**
+   * Ends the input of chain operators from `from` on, in chain order, then finishes the task. When an iteration
+   * ends, its operators already finished their last superstep: `skipLoop` leaves their input alone.
+   */
+  protected async endChain(from: number, skipLoop = false): Promise<void> {
+    for (let i = from; i < this.operators.length; i++) {
+      if (skipLoop && this.vertex.operators[i]?.iteration !== undefined) continue;
+      await this.operators[i]?.endInput?.(0);
+    }
     // Wall-clock timers still pending at the end do not fire, as in Flink.
     this.clearClockTimers();
     for (const w of this.writers) w?.finish();
@@ -468,14 +495,42 @@ export class StreamTask {
     for (const b of this.operatorBackends.values()) b.close();
   }
 
-  private operatorContext(t: Transformation, output: Output, taskRuntime: TaskInfo, maxParallelism: number, keyed: boolean): OperatorContext {
+  /** Lets the output drain when it is back-pressured (and other work run when it is not). */
+  protected yieldToOutput(): Promise<void> {
+    return this.isAvailable() || this.cancelled ? new Promise<void>((r) => setImmediate(r)) : new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  /** Iterations: ends the superstep in the task of an iteration head (see SuperstepTask). */
+  protected endSuperstepFromHead(): Promise<void> {
+    return Promise.reject(new FlinkError('NOT_AN_ITERATION_HEAD', `${this.name} does not run an iteration head.`));
+  }
+
+  /** Iterations: the next superstep begins in the task of an iteration head (see SuperstepTask). */
+  protected startSuperstepFromHead(): Promise<void> {
+    return this.endSuperstepFromHead();
+  }
+
+  private operatorContext(t: Transformation, output: Output, taskRuntime: TaskInfo, maxParallelism: number, keyed: boolean, loop: number | undefined): OperatorContext {
     const task = this;
     const keyedStateBackend = (): KeyedStateBackend => {
       if (!keyed) throw new KeyedStateNotAvailableError('Keyed state', t.name);
       return task.keyedBackend(t, maxParallelism);
     };
-    const runtime = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.operatorBackend(t));
+    const broadcast = {
+      get: (name: string): unknown[] => {
+        const values = task.broadcastValues.get(name);
+        if (!values) throw new NoSuchBroadcastVariableError(name, t.name);
+        return values;
+      },
+    };
+    let runtime: RuntimeContext = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.operatorBackend(t), broadcast);
+    const iteration =
+      loop === undefined
+        ? undefined
+        : iterationOperatorContext(this.job, this.vertex, this.subtask, loop, () => task.endSuperstepFromHead(), () => task.startSuperstepFromHead());
+    if (loop !== undefined) runtime = iterationRuntimeContext(runtime, iterationChannel(this.job.jobId, loop, this.subtask));
     return {
+      ...(iteration ? { iteration } : {}),
       transformation: t,
       params: t.params,
       output,
@@ -491,10 +546,7 @@ export class StreamTask {
       maxParallelism,
       jobId: this.job.jobId,
       taskName: this.name,
-      yield: () =>
-        task.isAvailable() || task.cancelled
-          ? new Promise<void>((r) => setImmediate(r))
-          : new Promise<void>((r) => task.waiters.push(r)),
+      yield: () => task.yieldToOutput(),
       available: () => task.isAvailable(),
       setAccumulator: (name, kind, value) => void task.accumulators.set(name, { kind, value }),
       get cancelled() {
@@ -505,68 +557,4 @@ export class StreamTask {
       resolvePath: (p) => resolveJobPath(this.job, p),
     };
   }
-}
-
-interface OutputTarget {
-  tag: string | undefined;
-  collect(r: unknown): void;
-  watermark(wm: number): void;
-  status(idle: boolean): void;
-}
-
-/** One operator's Output over its targets: main-output records, side outputs by tag, watermarks to all. */
-function chainOutput(targets: OutputTarget[], el: ElementTime): Output {
-  const main = targets.filter((t) => t.tag === undefined);
-  const sides = new Map<string, OutputTarget[]>();
-  for (const t of targets) if (t.tag !== undefined) sides.set(t.tag, [...(sides.get(t.tag) ?? []), t]);
-  const fanOut = (list: OutputTarget[]): ((r: unknown) => void) => {
-    if (list.length === 0) return () => {};
-    if (list.length === 1) return (list[0] as OutputTarget).collect;
-    // Every target sees the timestamp the record was emitted with, whatever an earlier target did with it.
-    return (r) => {
-      const ts = el.timestamp;
-      for (const t of list) {
-        el.timestamp = ts;
-        t.collect(r);
-      }
-    };
-  };
-  const sideCollect = new Map<string, (r: unknown) => void>([...sides].map(([tag, list]) => [tag, fanOut(list)]));
-  return {
-    collect: fanOut(main),
-    emitWatermark: (wm) => {
-      for (const t of targets) t.watermark(wm);
-    },
-    emitWatermarkStatus: (idle) => {
-      for (const t of targets) t.status(idle);
-    },
-    collectSide: (tag, r) => sideCollect.get(tag)?.(r),
-  };
-}
-
-/** A source's output under ingestion time: every record gets the wall-clock time it was emitted at. */
-function ingestionTimeOutput(inner: Output, el: ElementTime): Output {
-  const collect = inner.collect;
-  return {
-    ...inner,
-    collect: (r) => {
-      el.timestamp = Date.now();
-      collect(r);
-    },
-  };
-}
-
-/** Relative paths mean the same file as in the client that submitted the job. */
-export function resolveJobPath(job: JobGraph, p: string): string {
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p) || isAbsolute(p)) return p;
-  return resolve(job.workingDirectory || '.', p);
-}
-
-function customPartitioner(t: Transformation | undefined): (key: unknown, n: number) => number {
-  const p = t?.fns[0];
-  if (typeof p === 'function') return p as (k: unknown, n: number) => number;
-  if (p && typeof (p as { partition?: unknown }).partition === 'function') {
-    return (k, n) => (p as { partition(k: unknown, n: number): number }).partition(k, n);
-  }
-  throw new FlinkError('BAD_PARTITIONER', 'partitionCustom() needs a function (key, numPartitions) => index or an object with partition().');
 }

@@ -5,6 +5,7 @@
 import type { JobGraph } from '../../graph/index.js';
 import type { HdfsFileSystemOptions } from '../../fs/index.js';
 import type { SerializedError } from '../../util/errors.js';
+import type { SuperstepReport } from '../iterations/iteration-channel.js';
 import type { TaskMetrics, TaskResult, TaskSettings } from '../task/stream-task.js';
 
 /** Where each subtask of each vertex runs: placement[vertex][subtask]. */
@@ -33,7 +34,9 @@ export type ToWorker =
   | (ChannelMsg & { t: 'data'; b: Uint8Array })
   | (ChannelMsg & { t: 'end' })
   | (ChannelMsg & { t: 'credit'; n: number })
-  | { t: 'cancel' };
+  | { t: 'cancel' }
+  /** Every parallel instance of a batch iteration finished a superstep: their reports, for the heads to decide. */
+  | { t: 'superstep'; iteration: number; superstep: number; reports: SuperstepReport[] };
 
 export type TaskStateMsg =
   | { t: 'state'; v: number; s: number; state: 'RUNNING' }
@@ -49,5 +52,7 @@ export type FromWorker =
   | { t: 'metrics'; tasks: Array<{ v: number; s: number; m: TaskMetrics }> }
   /** Setting up failed before any task could run (bundle import, graph mismatch). */
   | { t: 'init-failed'; error: SerializedError }
+  /** An iteration head's instance finished a superstep (see iteration-channel.ts). */
+  | { t: 'superstep'; iteration: number; report: SuperstepReport }
   /** Every task of this worker is terminal and every message before this one was sent. */
   | { t: 'done' };

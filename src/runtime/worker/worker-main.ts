@@ -10,9 +10,11 @@ import { decodeRecords } from '../codec/index.js';
 import { configureFileSystems } from '../../fs/index.js';
 import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } from '../network/channel-router.js';
 import { StreamTask } from '../task/stream-task.js';
+import { createTask } from '../task/superstep-task.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { FlinkError, serializeError } from '../../util/errors.js';
 import type { Transformation } from '../../api/transformation.js';
+import { closeIterationChannels, IterationAbortedError, setSuperstepCoordinator, type SuperstepReport } from '../iterations/iteration-channel.js';
 
 const METRICS_INTERVAL_MS = 1000;
 const port = parentPort;
@@ -138,8 +140,32 @@ function deliver(msg: ToWorker): void {
       return;
     case 'cancel':
       for (const t of tasks) t.cancel();
+      abortSupersteps();
       return;
+    case 'superstep': {
+      const key = `${msg.iteration}/${msg.superstep}`;
+      const waiter = superstepWaiters.get(key);
+      superstepWaiters.delete(key);
+      waiter?.resolve(msg.reports);
+      return;
+    }
   }
+}
+
+/** Iteration heads of this worker waiting for the JobManager to complete a superstep, by iteration and superstep. */
+const superstepWaiters = new Map<string, { resolve(r: SuperstepReport[]): void; reject(e: unknown): void }>();
+setSuperstepCoordinator(
+  (_jobId, iteration, report) =>
+    new Promise<SuperstepReport[]>((resolve, reject) => {
+      superstepWaiters.set(`${iteration}/${report.superstep}`, { resolve, reject });
+      post({ t: 'superstep', iteration, report });
+    }),
+);
+
+function abortSupersteps(): void {
+  closeIterationChannels(init.jobGraph.jobId);
+  for (const w of superstepWaiters.values()) w.reject(new IterationAbortedError());
+  superstepWaiters.clear();
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -155,7 +181,7 @@ async function main(): Promise<void> {
     transformations = await capturePipeline(g);
     for (const { vertex, subtask } of init.tasks) {
       const v = g.vertices[vertex] as JobGraph['vertices'][number];
-      tasks.push(new StreamTask(g, v, subtask, transformations, router, init.settings));
+      tasks.push(createTask(g, v, subtask, transformations, router, init.settings));
     }
   } catch (err) {
     post({ t: 'init-failed', error: serializeError(err) });
@@ -204,6 +230,7 @@ async function main(): Promise<void> {
   );
   if (flusher) clearInterval(flusher);
   clearInterval(reporter);
+  abortSupersteps();
   post({ t: 'done' });
 }
 

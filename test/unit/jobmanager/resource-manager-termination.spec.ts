@@ -35,6 +35,7 @@ describe('ResourceManager: how a TaskManager left', function () {
       onTaskManagerLost: (tmId, error) => lost.push({ tmId, error, at: Date.now() }),
       onTaskStateUpdate: () => {},
       onTaskMetrics: () => {},
+      onSuperstepReport: () => {},
       readJobBundle: () => Promise.resolve(new Uint8Array()),
     });
     server = new RpcServer('127.0.0.1', 0, (c) => rm.accept(c));
