@@ -107,6 +107,9 @@ export class SuperstepTask extends StreamTask {
         }
         if (this.advance()) return;
       }
+      // The last item may have been read before a step that it made due ran (the broadcast sets of a superstep
+      // completing while the main input is static and already cached): check again once nothing is left to read.
+      if (!gate.hasPending() && this.advance()) return;
     } catch (err) {
       this.fail(err);
       return;
