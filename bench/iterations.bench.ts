@@ -134,35 +134,13 @@ async function runFlinkTs(job: Job, g: GraphFiles, work: string, a: Args): Promi
   };
 }
 
-/**
- * Superstep durations from the job's REST details. The iteration's entry carries a list of supersteps; each one
- * may give its duration, or its start and end times. Anything else: undefined (the report says so).
- */
+/** Superstep durations from the job's REST details (`iterations[0].supersteps[].duration-ms`); undefined without them. */
 function superstepTimes(details: unknown): number[] | undefined {
-  const found = findArray(details, /superstep/i, 0);
-  if (!found || found.length === 0) return undefined;
-  const ms = found.map((s) => {
-    if (typeof s === 'number') return s;
-    if (s !== null && typeof s === 'object') {
-      const o = s as Record<string, unknown>;
-      if (typeof o['duration'] === 'number') return o['duration'];
-      if (typeof o['start-time'] === 'number' && typeof o['end-time'] === 'number') return o['end-time'] - o['start-time'];
-    }
-    return NaN;
-  });
-  return ms.every((x) => Number.isFinite(x)) ? ms : undefined;
-}
-
-function findArray(v: unknown, key: RegExp, depth: number): unknown[] | undefined {
-  if (depth > 6 || v === null || typeof v !== 'object') return undefined;
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (key.test(k) && Array.isArray(x)) return x;
-  }
-  for (const x of Object.values(v as Record<string, unknown>)) {
-    const found = findArray(x, key, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
+  const iterations = (details as { iterations?: Array<{ supersteps?: Array<{ 'duration-ms'?: unknown }> }> }).iterations;
+  const steps = iterations?.[0]?.supersteps;
+  if (!steps || steps.length === 0) return undefined;
+  const ms = steps.map((s) => s['duration-ms']);
+  return ms.every((x): x is number => typeof x === 'number') ? ms : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
