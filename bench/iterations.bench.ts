@@ -7,7 +7,7 @@
  *
  *   node dist/bench/iterations.bench.js [--vertices 1000000] [--edges 10000000] [--seed 1] [--parallelism 2]
  *        [--jobs pagerank,cc] [--sides flink-ts,flink] [--pr-iterations 10] [--cc-iterations 100]
- *        [--taskmanagers 1] [--slots 2] [--java-opts "-Xmx8g"] [--conf key=value]... [--json <file>] [--keep]
+ *        [--taskmanagers 1] [--slots 2] [--java-opts "-Xmx8g"] [--flink-managed 2g] [--conf key=value]... [--json <file>] [--keep]
  *
  * Reports per job and side: total time (wall clock of the submission, and the job's own runtime), the time of each
  * superstep, and the peak RSS of the processes (flink-ts: the JobManager and TaskManager daemons; Flink: its JVM),
@@ -35,6 +35,8 @@ interface Args {
   taskManagers: number;
   slots: number;
   javaOpts: string[];
+  /** Flink's taskmanager.memory.managed.size in its local environment. */
+  flinkManaged: string;
   conf: string[];
   json: string | undefined;
   keep: boolean;
@@ -42,12 +44,12 @@ interface Args {
 
 const USAGE =
   'Usage: iterations.bench.js [--vertices N] [--edges M] [--seed S] [--parallelism P] [--jobs pagerank,cc] [--sides flink-ts,flink] ' +
-  '[--pr-iterations K] [--cc-iterations K] [--taskmanagers T] [--slots S] [--java-opts "..."] [--conf key=value]... [--json file] [--keep]';
+  '[--pr-iterations K] [--cc-iterations K] [--taskmanagers T] [--slots S] [--java-opts "..."] [--flink-managed 2g] [--conf key=value]... [--json file] [--keep]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     vertices: 1_000_000, edges: 10_000_000, seed: 1, parallelism: 2, jobs: ['pagerank', 'cc'], sides: ['flink-ts', 'flink'],
-    prIterations: 10, ccIterations: 100, taskManagers: 1, slots: 2, javaOpts: [], conf: [], json: undefined, keep: false,
+    prIterations: 10, ccIterations: 100, taskManagers: 1, slots: 2, javaOpts: [], flinkManaged: '2g', conf: [], json: undefined, keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Args {
       case '--slots': a.slots = num(); break;
       case '--jobs': a.jobs = v.split(',').map((j) => checkOne(j, ['pagerank', 'cc'], k)); break;
       case '--sides': a.sides = v.split(',').map((s) => checkOne(s, ['flink-ts', 'flink'], k)); break;
+      case '--flink-managed': a.flinkManaged = v; break;
       case '--java-opts': a.javaOpts = v.split(/\s+/).filter((o) => o !== ''); break;
       case '--conf': a.conf.push(v.replace('=', ': ')); break;
       case '--json': a.json = v; break;
@@ -177,7 +180,7 @@ async function flinkClasspath(): Promise<string> {
 async function runFlink(job: Job, g: GraphFiles, work: string, a: Args, classpath: string): Promise<SideResult> {
   const output = join(work, `${job}-flink`);
   const main = job === 'pagerank' ? 'flinkts.bench.PageRankBench' : 'flinkts.bench.ConnectedComponentsBench';
-  const args = [...a.javaOpts, '-cp', classpath, main, ...exampleArgs(job, g, output, a), '--parallelism', String(a.parallelism)];
+  const args = [...a.javaOpts, '-cp', classpath, main, ...exampleArgs(job, g, output, a), '--parallelism', String(a.parallelism), '--managedMemory', a.flinkManaged];
   const t0 = performance.now();
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -17,8 +17,14 @@ final class Bench {
 
   private Bench() {}
 
-  static ExecutionEnvironment localEnvironment(int parallelism) {
-    ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(new Configuration());
+  /**
+   * @param managedMemory taskmanager.memory.managed.size of the local cluster: the local default is too small for
+   *     a delta iteration's solution set of a million vertices ("Memory ran out. Compaction failed.")
+   */
+  static ExecutionEnvironment localEnvironment(int parallelism, String managedMemory) {
+    Configuration conf = new Configuration();
+    conf.setString("taskmanager.memory.managed.size", managedMemory);
+    ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
     env.setParallelism(parallelism);
     return env;
   }

@@ -21,14 +21,14 @@ import org.apache.flink.util.Collector;
  * their component to their neighbours, a vertex takes the smallest offer below its own; the changes are the
  * solution-set delta and the next workset.
  *
- * <p>Usage: ConnectedComponentsBench --vertices v --edges e --output o --iterations k [--parallelism 2]
+ * <p>Usage: ConnectedComponentsBench --vertices v --edges e --output o --iterations k [--parallelism 2] [--managedMemory 2g]
  */
 public final class ConnectedComponentsBench {
   private ConnectedComponentsBench() {}
 
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
-    ExecutionEnvironment env = Bench.localEnvironment(params.getInt("parallelism", 2));
+    ExecutionEnvironment env = Bench.localEnvironment(params.getInt("parallelism", 2), params.get("managedMemory", "2g"));
 
     DataSet<Long> vertices = env.readCsvFile(params.getRequired("vertices")).fieldDelimiter(" ").types(Long.class).map(new FirstField());
     DataSet<Tuple2<Long, Long>> edges = env.readCsvFile(params.getRequired("edges")).fieldDelimiter(" ").types(Long.class, Long.class)

@@ -24,7 +24,7 @@ import java.util.List;
  * flink-ts's examples/batch/PageRank.js): start at 1/numPages, split a page's rank over its out-links, sum, dampen
  * with 0.85, stop after --iterations or when no rank moved more than 0.0001.
  *
- * <p>Usage: PageRankBench --pages p --links l --output o --numPages n --iterations k [--parallelism 2]
+ * <p>Usage: PageRankBench --pages p --links l --output o --numPages n --iterations k [--parallelism 2] [--managedMemory 2g]
  */
 public final class PageRankBench {
   static final double DAMPENING = 0.85;
@@ -35,7 +35,7 @@ public final class PageRankBench {
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
     long numPages = params.getLong("numPages");
-    ExecutionEnvironment env = Bench.localEnvironment(params.getInt("parallelism", 2));
+    ExecutionEnvironment env = Bench.localEnvironment(params.getInt("parallelism", 2), params.get("managedMemory", "2g"));
 
     DataSet<Long> pages = env.readCsvFile(params.getRequired("pages")).fieldDelimiter(" ").types(Long.class).map(new FirstField());
     DataSet<Tuple2<Long, Long>> links = env.readCsvFile(params.getRequired("links")).fieldDelimiter(" ").types(Long.class, Long.class);
