@@ -76,3 +76,38 @@ function convert(v: string, t: string, i: number, where: () => string): unknown 
       throw new CsvParseError(`Unknown CSV field type '${t}': use 'string', 'number', 'int' or 'boolean'.`);
   }
 }
+
+/**
+ * For rows of plain integers (every declared type a number, a one-byte delimiter, no field selection or comment
+ * prefix): a parser that reads the fields straight from the line's bytes. It returns undefined for any line it does
+ * not handle (a sign-less fraction, spaces, too few fields, …); the caller then parses that line as text, which also
+ * gives the errors their wording.
+ */
+export function numericRowParser(o: CsvOptions): ((data: Uint8Array, from: number, to: number) => unknown[] | undefined) | undefined {
+  const types = o.types;
+  if (!types || types.length === 0 || !types.every((t) => t === 'number' || t === 'int')) return undefined;
+  if (o.includeFields || o.ignoreComments || o.fieldDelimiter.length !== 1 || o.fieldDelimiter.charCodeAt(0) > 127) return undefined;
+  const delim = o.fieldDelimiter.charCodeAt(0);
+  const n = types.length;
+  return (data, from, to) => {
+    const row: number[] = [];
+    let p = from;
+    for (let i = 0; i < n; i++) {
+      let c = data[p];
+      const negative = c === 45;
+      if (negative || c === 43) p++;
+      let v = 0;
+      const start = p;
+      while (p < to && (c = data[p] as number) >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        p++;
+      }
+      const digits = p - start;
+      // Past 15 digits a double may not hold the value exactly: the text path rounds as Number() does.
+      if (digits === 0 || digits > 15 || (p < to && data[p] !== delim)) return undefined;
+      row.push(negative ? -v : v);
+      p++;
+    }
+    return row;
+  };
+}

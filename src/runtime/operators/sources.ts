@@ -3,7 +3,7 @@ import type { SourceContext } from '../../api/functions.js';
 import { getFileSystem, childPath, FileNotFoundError, type FileSystem } from '../../fs/index.js';
 import { bindFunction, type OperatorContext, type OperatorFactory } from './operator.js';
 import { FlinkError } from '../../util/errors.js';
-import { parseCsvLine, type CsvOptions } from './csv.js';
+import { numericRowParser, parseCsvLine, type CsvOptions } from './csv.js';
 
 export const collectionSource: OperatorFactory = (ctx) => ({
   run: async () => {
@@ -67,6 +67,16 @@ function basename(p: string): string {
  * previous split owns; the last line may run past `end`.
  */
 export async function readSplitLines(fs: FileSystem, split: FileSplit, encoding: BufferEncoding, onLine: (line: string, first: boolean) => void, ctx: OperatorContext): Promise<void> {
+  await readSplitLineBytes(fs, split, (data, from, to, first) => onLine(data.toString(encoding, from, to), first), ctx);
+}
+
+/** As {@link readSplitLines}, but hands each line as a byte range of a buffer (without its line break). */
+export async function readSplitLineBytes(
+  fs: FileSystem,
+  split: FileSplit,
+  onLine: (data: Buffer, from: number, to: number, first: boolean) => void,
+  ctx: OperatorContext,
+): Promise<void> {
   let skipping = split.start > 0;
   let base = skipping ? split.start - 1 : 0;
   let carry: Buffer = Buffer.alloc(0);
@@ -74,7 +84,7 @@ export async function readSplitLines(fs: FileSystem, split: FileSplit, encoding:
   let n = 0;
   const emit = (data: Buffer, from: number, to: number): void => {
     if (to > from && data[to - 1] === 13) to--;
-    onLine(data.toString(encoding, from, to), first);
+    onLine(data, from, to, first);
     first = false;
   };
   for await (const chunk of fs.open(split.path, { start: base })) {
@@ -136,8 +146,25 @@ export const csvFileSource: OperatorFactory = (ctx) => ({
     const opts = ctx.params as unknown as CsvOptions;
     const { fs, splits } = await mySplits(ctx);
     const out = ctx.output;
+    const numeric = numericRowParser(opts);
     for (const s of splits) {
       let lineNo = 0;
+      const where = (): string => `${s.path} (split at byte ${s.start}, line ${lineNo})`;
+      if (numeric) {
+        // Rows of numbers only: parsed from the bytes, without a string per line or per field.
+        await readSplitLineBytes(
+          fs,
+          s,
+          (data, from, to, first) => {
+            lineNo++;
+            if ((first && opts.ignoreFirstLine) || to === from) return;
+            const row = numeric(data, from, to);
+            out.collect(row ?? parseCsvLine(data.toString('utf8', from, to), opts, where));
+          },
+          ctx,
+        );
+        continue;
+      }
       await readSplitLines(
         fs,
         s,

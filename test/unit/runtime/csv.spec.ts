@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CsvParseError, parseCsvLine, splitCsv, type CsvOptions } from '../../../src/runtime/operators/csv.js';
+import { CsvParseError, numericRowParser, parseCsvLine, splitCsv, type CsvOptions } from '../../../src/runtime/operators/csv.js';
 
 const base: CsvOptions = { fieldDelimiter: ',', lineDelimiter: '\n', ignoreFirstLine: false, ignoreComments: null, quoteCharacter: null, types: null, includeFields: null };
 const where = (): string => 'in.csv (line 1)';
@@ -54,5 +54,30 @@ describe('CSV parsing (readCsvFile)', () => {
     bad('yes', ['boolean'], /is not a boolean: 'yes'/);
     bad('a,b', ['string', 'string', 'string'], /has 2 fields but 3 types were declared: 'a,b'/);
     bad('a', ['date' as 'string'], /Unknown CSV field type 'date'/);
+  });
+});
+
+describe('numericRowParser (rows of integers read from bytes)', () => {
+  const opts = { fieldDelimiter: ' ', lineDelimiter: '\n', ignoreFirstLine: false, ignoreComments: null, quoteCharacter: null, types: ['number', 'number'] as Array<'number'>, includeFields: null };
+  const parse = numericRowParser(opts) as (d: Uint8Array, f: number, t: number) => unknown[] | undefined;
+  const bytes = (s: string): [Buffer, number, number] => [Buffer.from(s), 0, Buffer.byteLength(s)];
+
+  it('gives what the text parser gives for plain integers, and leaves every other line to it', () => {
+    for (const line of ['1 2', '-5 +7', '12345678901234 3', '-0 1', '1 2 3']) {
+      const fast = parse(...bytes(line));
+      assert.ok(fast, line);
+      const slow = parseCsvLine(line, opts, () => 'x');
+      assert.equal(fast.length, slow.length);
+      fast.forEach((v, i) => assert.ok(Object.is(v, slow[i]), `${line}: ${String(v)} vs ${String(slow[i])}`));
+    }
+    for (const line of ['1.5 2', '1', ' 1 2', '1  2', '1234567890123456 1', '1 2x', '1e3 2']) assert.equal(parse(...bytes(line)), undefined, line);
+  });
+
+  it('is only offered for numeric rows with a one-byte delimiter and no field selection', () => {
+    assert.equal(numericRowParser({ ...opts, types: ['number', 'string'] }), undefined);
+    assert.equal(numericRowParser({ ...opts, types: null }), undefined);
+    assert.equal(numericRowParser({ ...opts, fieldDelimiter: '||' }), undefined);
+    assert.equal(numericRowParser({ ...opts, includeFields: [1] }), undefined);
+    assert.equal(numericRowParser({ ...opts, ignoreComments: '#' }), undefined);
   });
 });
