@@ -31,6 +31,8 @@ interface Args {
   jobs: Array<'pagerank' | 'cc'>;
   sides: Array<'flink-ts' | 'flink'>;
   prIterations: number;
+  /** PageRank's termination threshold (Flink's example: 0.0001; 0 runs every iteration). */
+  prEpsilon: number;
   ccIterations: number;
   taskManagers: number;
   slots: number;
@@ -44,12 +46,12 @@ interface Args {
 
 const USAGE =
   'Usage: iterations.bench.js [--vertices N] [--edges M] [--seed S] [--parallelism P] [--jobs pagerank,cc] [--sides flink-ts,flink] ' +
-  '[--pr-iterations K] [--cc-iterations K] [--taskmanagers T] [--slots S] [--java-opts "..."] [--flink-managed 2g] [--conf key=value]... [--json file] [--keep]';
+  '[--pr-iterations K] [--pr-epsilon E] [--cc-iterations K] [--taskmanagers T] [--slots S] [--java-opts "..."] [--flink-managed 2g] [--conf key=value]... [--json file] [--keep]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     vertices: 1_000_000, edges: 10_000_000, seed: 1, parallelism: 2, jobs: ['pagerank', 'cc'], sides: ['flink-ts', 'flink'],
-    prIterations: 10, ccIterations: 100, taskManagers: 1, slots: 2, javaOpts: [], flinkManaged: '2g', conf: [], json: undefined, keep: false,
+    prIterations: 10, prEpsilon: 0.0001, ccIterations: 100, taskManagers: 1, slots: 2, javaOpts: [], flinkManaged: '2g', conf: [], json: undefined, keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -65,6 +67,10 @@ function parseArgs(argv: string[]): Args {
       case '--seed': a.seed = num(); break;
       case '--parallelism': a.parallelism = num(); break;
       case '--pr-iterations': a.prIterations = num(); break;
+      case '--pr-epsilon':
+        a.prEpsilon = Number(v);
+        if (!(a.prEpsilon >= 0)) throw new Error(`--pr-epsilon needs a number >= 0, got '${v}'.\n${USAGE}`);
+        break;
       case '--cc-iterations': a.ccIterations = num(); break;
       case '--taskmanagers': a.taskManagers = num(); break;
       case '--slots': a.slots = num(); break;
@@ -109,7 +115,7 @@ interface SideResult {
 
 function exampleArgs(job: Job, g: GraphFiles, out: string, a: Args): string[] {
   return job === 'pagerank'
-    ? ['--pages', g.vertices, '--links', g.edges, '--output', out, '--numPages', String(g.vertexCount), '--iterations', String(a.prIterations)]
+    ? ['--pages', g.vertices, '--links', g.edges, '--output', out, '--numPages', String(g.vertexCount), '--iterations', String(a.prIterations), '--epsilon', String(a.prEpsilon)]
     : ['--vertices', g.vertices, '--edges', g.edges, '--output', out, '--iterations', String(a.ccIterations)];
 }
 

@@ -9,7 +9,8 @@
  * page sums what it receives, and the new rank is 0.85 * sum + 0.15 / numPages. As in Flink's example, a page
  * without out-links passes nothing on (its rank is lost) and a page that nothing links to drops out of the result,
  * so give every page at least one in-link and one out-link (a self-link will do) for the textbook ranks.
- * The loop ends after --iterations supersteps (default 10) or as soon as no page's rank moved by more than 0.0001.
+ * The loop ends after --iterations supersteps (default 10) or as soon as no page's rank moved by more than 0.0001
+ * (--epsilon, a flink-ts addition, sets another threshold).
  * Without --numPages the pages are counted first.
  *
  * Output: one line `<page> <rank>` per page; printed in the client without --output.
@@ -17,9 +18,9 @@
 import { ExecutionEnvironment, ParameterTool } from 'flink-ts';
 
 const DAMPENING_FACTOR = 0.85;
-const EPSILON = 0.0001;
-
 const params = ParameterTool.fromArgs(process.argv.slice(2));
+// Flink's example fixes the threshold at 0.0001; --epsilon (ours) changes it, e.g. 0 to run every iteration.
+const EPSILON = params.getDouble('epsilon', 0.0001);
 const maxIterations = positive('iterations', 10);
 const env = ExecutionEnvironment.getExecutionEnvironment();
 

@@ -43,6 +43,22 @@ export class ParameterTool {
     if (!Number.isInteger(n)) throw new UsageError(`--${key} must be an integer, got '${v}'.`);
     return n;
   }
+  getLong(key: string, defaultValue?: number): number | undefined {
+    return this.getInt(key, defaultValue);
+  }
+  getDouble(key: string, defaultValue?: number): number | undefined {
+    const v = this.get(key);
+    if (v === undefined) return defaultValue;
+    const n = Number(v);
+    if (v.trim() === '' || Number.isNaN(n)) throw new UsageError(`--${key} must be a number, got '${v}'.`);
+    return n;
+  }
+  getBoolean(key: string, defaultValue?: boolean): boolean | undefined {
+    const v = this.get(key);
+    if (v === undefined) return this.data.get(key) === '__NO_VALUE_KEY' ? true : defaultValue;
+    if (v === 'true' || v === 'false') return v === 'true';
+    throw new UsageError(`--${key} must be true or false, got '${v}'.`);
+  }
   getNumberOfParameters(): number {
     return this.data.size;
   }
