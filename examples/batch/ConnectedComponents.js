@@ -14,11 +14,11 @@
  * Output: one line `<vertex> <component>` per vertex, the component being the smallest vertex id it is
  * connected to; printed in the client without --output.
  */
-import { ExecutionEnvironment, ParameterTool } from 'flink-ts';
+import { ExecutionEnvironment, ParameterTool, UsageError } from 'flink-ts';
 
 const params = ParameterTool.fromArgs(process.argv.slice(2));
 const maxIterations = params.getInt('iterations', 10);
-if (maxIterations < 1) throw new Error(`--iterations must be at least 1, got ${maxIterations}.`);
+if (maxIterations < 1) throw new UsageError(`--iterations must be at least 1, got ${maxIterations}.`);
 const env = ExecutionEnvironment.getExecutionEnvironment();
 
 const vertices = params.has('vertices')

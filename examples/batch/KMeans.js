@@ -13,11 +13,11 @@
  *
  * Output: one line `<centroid id> <x> <y>` per point; printed in the client without --output.
  */
-import { ExecutionEnvironment, ParameterTool, RichMapFunction } from 'flink-ts';
+import { ExecutionEnvironment, ParameterTool, RichMapFunction, UsageError } from 'flink-ts';
 
 const params = ParameterTool.fromArgs(process.argv.slice(2));
 const iterations = params.getInt('iterations', 10);
-if (iterations < 1) throw new Error(`--iterations must be at least 1, got ${iterations}.`);
+if (iterations < 1) throw new UsageError(`--iterations must be at least 1, got ${iterations}.`);
 const env = ExecutionEnvironment.getExecutionEnvironment();
 
 // [x, y]

@@ -15,7 +15,7 @@
  *
  * Output: one line `<page> <rank>` per page; printed in the client without --output.
  */
-import { ExecutionEnvironment, ParameterTool } from 'flink-ts';
+import { ExecutionEnvironment, ParameterTool, UsageError } from 'flink-ts';
 
 const DAMPENING_FACTOR = 0.85;
 const params = ParameterTool.fromArgs(process.argv.slice(2));
@@ -72,7 +72,7 @@ if (params.has('output')) {
 /** A whole-number flag >= 1, or the default; anything else stops the program with what to pass. */
 function positive(key, fallback) {
   const v = params.getInt(key, fallback);
-  if (v !== undefined && v < 1) throw new Error(`--${key} must be at least 1, got ${v}.`);
+  if (v !== undefined && v < 1) throw new UsageError(`--${key} must be at least 1, got ${v}.`);
   return v;
 }
 

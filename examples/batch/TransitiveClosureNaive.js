@@ -11,12 +11,12 @@
  *
  * Output: one line `<from> <to>` per pair with a path from `from` to `to`; printed in the client without --output.
  */
-import { ExecutionEnvironment, ParameterTool } from 'flink-ts';
+import { ExecutionEnvironment, ParameterTool, UsageError } from 'flink-ts';
 
 const params = ParameterTool.fromArgs(process.argv.slice(2));
 console.log('Usage: TransitiveClosure --edges <path> --output <path> --iterations <n>');
 const maxIterations = params.getInt('iterations', 10);
-if (maxIterations < 1) throw new Error(`--iterations must be at least 1, got ${maxIterations}.`);
+if (maxIterations < 1) throw new UsageError(`--iterations must be at least 1, got ${maxIterations}.`);
 const env = ExecutionEnvironment.getExecutionEnvironment();
 
 let edges;

@@ -30,6 +30,8 @@ export {
 export { Aggregations, InvalidJoinHintError, JoinHint } from './join-hints.js';
 export { DataSetUtils } from './dataset-utils.js';
 export { JobExecutionResult } from './context.js';
+/** Throw it from a program for a usage mistake (a bad flag): `bin/flink` prints its message without a stack trace. */
+export { UsageError } from '../util/errors.js';
 export {
   DeltaIteration,
   DoubleSumAggregator,

@@ -16,6 +16,7 @@ import { isJobFailure, registerLocalExecutorFactory } from './job-executor.js';
 /** Our own conditions: the message says it all, printed without a stack trace or the causes behind it. */
 const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'USAGE',
+  'PROGRAM_USAGE',
   'CONFIG',
   'CONFIG_INVALID',
   'CLUSTER_UNREACHABLE',

@@ -43,6 +43,14 @@ export class ProgramInvocationError extends FlinkError {
   }
 }
 
+/** The program stopped on a usage mistake (a bad flag): its message says what to pass, no stack trace needed. */
+export class ProgramUsageError extends FlinkError {
+  constructor(message: string) {
+    super('PROGRAM_USAGE', message);
+    this.name = 'ProgramInvocationException';
+  }
+}
+
 /** The program ran to its end without calling execute(). */
 export class ProgramMissingJobError extends FlinkError {
   constructor() {
@@ -254,7 +262,8 @@ async function runInPlanMode(bundle: JobBundle, args: string[], ctx: Parameters<
   } catch (err) {
     // Conditions of the client itself (cluster unreachable, bad configuration) are not the program's failure.
     if (err instanceof FlinkError && CLIENT_CONDITIONS.has(err.code)) throw err;
-    if (err instanceof FlinkError && (err.code === 'USAGE' || err.code === 'PROGRAM_INVOCATION')) {
+    if (err instanceof FlinkError && err.code === 'USAGE') throw new ProgramUsageError(`The main method caused an error: ${err.message}`);
+    if (err instanceof FlinkError && err.code === 'PROGRAM_INVOCATION') {
       throw new ProgramInvocationError(`The main method caused an error: ${err.message}`, err.cause ?? undefined);
     }
     const msg = err instanceof Error ? err.message : String(err);

@@ -237,4 +237,12 @@ describe('graph examples on a standalone cluster (2 TaskManagers x 2 slots, para
       assert.equal(tuples.length, 7 + 6 + 4 * 4 + 1 + 1, r.describe);
     });
   });
+  it('a bad flag stops an example with what to pass, exit code 1 and no stack trace', async () => {
+    for (const name of ['PageRank', 'ConnectedComponents', 'KMeans', 'TransitiveClosureNaive']) {
+      const r = await cluster.flink(['run', '-p', PARALLELISM, example(`${name}.js`), '--iterations', '0'], { timeout: RUN_TIMEOUT });
+      assert.equal(r.exitCode, 1, r.describe);
+      assert.match(r.stderr, /--iterations must be at least 1, got 0\./, r.describe);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, r.describe);
+    }
+  });
 });
