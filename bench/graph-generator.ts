@@ -16,6 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../src/util/seeded-random.js';
 
 export interface GraphSpec {
   vertices: number;
@@ -31,18 +32,6 @@ export interface GraphFiles {
   vertexCount: number;
   edgeCount: number;
   components: number;
-}
-
-/** mulberry32: small, fast and the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Buffers text and writes it in large chunks, waiting for the stream to drain (streaming, bounded memory). */
@@ -74,7 +63,7 @@ export async function generateGraph(dir: string, spec: GraphSpec): Promise<Graph
     throw new Error(`graph-generator: --vertices must be >= 1 and --edges >= 0 (whole numbers); got ${n} and ${spec.edges}.`);
   }
   await mkdir(dir, { recursive: true });
-  const rnd = random(spec.seed);
+  const rnd = seededRandom(spec.seed);
   // Community c holds ids starts[c] .. starts[c + 1] - 1.
   const starts: number[] = [];
   for (let id = 1; id <= n; ) {

@@ -1,3 +1,5 @@
+import { seededRandom } from '../../src/util/seeded-random.js';
+export { seededRandom };
 /**
  * Plain, single-process reference implementations of the four classic graph examples (PageRank, connected
  * components, k-means, transitive closure), written without the dataflow API so the example tests compare the
@@ -173,18 +175,6 @@ export function transitiveClosure(edges: readonly Edge[], maxIterations: number)
 // ---------------------------------------------------------------------------------------------------------------
 // Seeded generators
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A small seeded PRNG (mulberry32): same seed, same sequence, on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Vertex ids that look like real longs: sparse, above 2^32 and shuffled, so a program that assumes small dense

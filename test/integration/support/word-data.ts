@@ -4,18 +4,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** mulberry32: a small seeded PRNG, so a failing input can be regenerated from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/util/seeded-random.js';
+export { seededRandom };
 
 const PUNCTUATION = [',', '.', '!', '?', ';', ':', '--', "'", '"', '(', ')', '-', '...'];
 
