@@ -1,5 +1,5 @@
 /**
- * ExecutionEnvironment and DataSet: Flink's batch API, run on the same runtime as streams with bounded
+ * DataSet: Flink's batch API (the environment is in execution-environment.ts), run on the same runtime as streams with bounded
  * sources. Grouped reductions get a combiner before the shuffle, as Flink's optimizer plans them.
  *
  * ```ts
@@ -10,7 +10,13 @@
  * await counts.print();
  * ```
  */
-import { currentExecutionContext, JobExecutionResult, nextExecuteIndex, nextProgramUniqueId } from './context.js';
+import { nextProgramUniqueId } from './context.js';
+import type { ExecutionEnvironment } from './execution-environment.js';
+
+export { ExecutionEnvironment, type CsvReaderOptions } from './execution-environment.js';
+
+/** Parallelism -2 means "the same as my input": combiners and partition-local steps use it to chain. */
+export const SAME_AS_INPUT = -2;
 import { formatRecord } from './format.js';
 import type {
   CoGroupFunction,
@@ -26,7 +32,7 @@ import type {
   ReduceFunction,
 } from './functions.js';
 import { checkParallelism, checkPath } from './stream-environment.js';
-import { TransformationRegistry, type Json, type KeySpec, type Transformation, type TransformationInit } from './transformation.js';
+import type { Json, KeySpec, Transformation, TransformationInit } from './transformation.js';
 import { checkFunction, type WriteMode } from './datastream.js';
 import { UsageError } from '../util/errors.js';
 import { checkJoinHint, type JoinHint, type JoinType } from './join-hints.js';
@@ -37,115 +43,6 @@ export type Order = 'ASCENDING' | 'DESCENDING';
 export type AggregationKind = 'SUM' | 'MIN' | 'MAX';
 type Field = number | string;
 type Keys<T> = KeySelector<T, unknown> | Field | ReadonlyArray<Field>;
-
-export interface CsvReaderOptions {
-  fieldDelimiter?: string;
-  lineDelimiter?: string;
-  ignoreFirstLine?: boolean;
-  /** Lines starting with this prefix are skipped. */
-  ignoreComments?: string;
-  quoteCharacter?: string | null;
-  /** One entry per field: how to convert it. Without it every field stays a string. */
-  types?: ReadonlyArray<'string' | 'number' | 'int' | 'boolean'>;
-  /** Which fields to keep, as a list of positions or a mask string like "101". */
-  includeFields?: ReadonlyArray<number> | string;
-}
-
-/** Parallelism -2 means "the same as my input": combiners and partition-local steps use it to chain. */
-export const SAME_AS_INPUT = -2;
-
-export class ExecutionEnvironment {
-  /** @internal */
-  readonly registry = new TransformationRegistry();
-  private parallelism: number;
-
-  protected constructor() {
-    this.parallelism = currentExecutionContext().defaultParallelism;
-  }
-
-  static getExecutionEnvironment(): ExecutionEnvironment {
-    return new ExecutionEnvironment();
-  }
-
-  setParallelism(parallelism: number): this {
-    checkParallelism(parallelism, 'setParallelism');
-    this.parallelism = parallelism;
-    return this;
-  }
-  getParallelism(): number {
-    return this.parallelism;
-  }
-
-  fromElements<T>(...elements: T[]): DataSource<T> {
-    return this.fromCollection(elements);
-  }
-  fromCollection<T>(elements: Iterable<T>): DataSource<T> {
-    const list = [...elements];
-    return this.source<T>({ name: 'Collection Source', operator: 'source:collection', params: { count: list.length }, fns: [list], nonParallel: true });
-  }
-  generateSequence(from: number, to: number): DataSource<number> {
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
-      throw new UsageError(`generateSequence(${from}, ${to}): use integers with from <= to.`);
-    }
-    return this.source<number>({ name: 'Sequence Source', operator: 'source:sequence', params: { from, to } });
-  }
-  readTextFile(path: string, charsetName = 'UTF-8'): DataSource<string> {
-    checkPath(path, 'readTextFile');
-    return this.source<string>({ name: `Source: ${path}`, operator: 'source:text-file', params: { path, charset: charsetName } });
-  }
-  /** Reads CSV rows as arrays (tuples). */
-  readCsvFile<T extends unknown[] = unknown[]>(path: string, options: CsvReaderOptions = {}): DataSource<T> {
-    checkPath(path, 'readCsvFile');
-    const params: { [k: string]: Json } = {
-      path,
-      fieldDelimiter: options.fieldDelimiter ?? ',',
-      lineDelimiter: options.lineDelimiter ?? '\n',
-      ignoreFirstLine: options.ignoreFirstLine ?? false,
-      ignoreComments: options.ignoreComments ?? null,
-      quoteCharacter: options.quoteCharacter ?? null,
-      types: options.types ? [...options.types] : null,
-      includeFields: includeMask(options.includeFields),
-    };
-    return this.source<T>({ name: `Source: ${path}`, operator: 'source:csv-file', params });
-  }
-
-  /** Runs every sink defined so far as one job. */
-  async execute(jobName = 'Flink Java Job'): Promise<JobExecutionResult> {
-    const sinks = [...this.registry.sinks];
-    if (sinks.length === 0) {
-      throw new UsageError('No data sinks have been created yet. A program needs at least one sink that consumes data. Examples are writing the data set or printing it.');
-    }
-    this.registry.clearSinks();
-    return this.run(jobName, sinks);
-  }
-
-  /** @internal runs one job for the given sinks (collect(), count() and print() use it). */
-  async run(jobName: string, sinks: Transformation[]): Promise<JobExecutionResult> {
-    const ctx = currentExecutionContext();
-    const data = await ctx.execute({
-      jobName,
-      mode: 'BATCH',
-      registry: this.registry,
-      sinks,
-      defaultParallelism: this.parallelism,
-      maxParallelism: -1,
-      bufferTimeout: -1,
-      autoWatermarkInterval: 0,
-      timeCharacteristic: 'ProcessingTime',
-      executeIndex: nextExecuteIndex(),
-    });
-    return new JobExecutionResult(data);
-  }
-
-  /** @internal */
-  create(init: TransformationInit): Transformation {
-    return this.registry.create(init);
-  }
-
-  private source<T>(init: TransformationInit): DataSource<T> {
-    return new DataSource<T>(this, this.registry.create({ chaining: 'HEAD', ...init }));
-  }
-}
 
 export class DataSet<T> {
   constructor(
@@ -621,14 +518,6 @@ function normalizeKeys(keys: ReadonlyArray<unknown>, where: string): KeySpec {
   throw new UsageError(`${where}(): keys must be field positions, field names, or one key selector function.`);
 }
 
-function includeMask(fields: ReadonlyArray<number> | string | undefined): Json {
-  if (fields === undefined) return null;
-  if (typeof fields === 'string') {
-    if (!/^[01TtFf]+$/.test(fields)) throw new UsageError(`includeFields mask '${fields}' may only contain 0/1 (or T/F).`);
-    return [...fields].flatMap((c, i) => (c === '1' || c === 'T' || c === 't' ? [i] : []));
-  }
-  return [...fields];
-}
 
 function checkCount(n: number, where: string): void {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${where}(${n}): give a whole number >= 1.`);
