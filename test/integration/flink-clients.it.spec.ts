@@ -30,7 +30,9 @@ const MIB = 1024 * 1024;
 /** A bounded DataSet job whose count() leaves an accumulator in the job result. */
 const COUNT_JOB = `import { ExecutionEnvironment } from 'flink-ts';
 const env = ExecutionEnvironment.getExecutionEnvironment();
-const n = await env.generateSequence(1, 1000).filter((x) => x % 7 === 0).count();
+// A small bulk iteration, so GET /jobs/:jobid carries flink-ts's \`iterations\` field for Flink's client to read.
+const it = env.generateSequence(1, 1000).iterate(2);
+const n = await it.closeWith(it.map((x) => x)).filter((x) => x % 7 === 0).count();
 console.log('multiples of 7: ' + n);
 `;
 
