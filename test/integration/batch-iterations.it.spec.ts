@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { useApiTestCluster, sorted } from './support/api-harness.js';
+import { waitFor } from '../support/processes.js';
 
 const PRELUDE =
   "import { ExecutionEnvironment, LongSumAggregator, RichMapFunction, RichFlatMapFunction } from 'flink-ts';\n" +
@@ -206,5 +207,41 @@ describe('batch iterations on a MiniCluster', function () {
     assert.equal(ranges.reduce((n, x) => n + x[2], 0), 2000);
     for (let i = 1; i < ranges.length; i++) assert.ok((ranges[i - 1] as number[])[1] as number < ((ranges[i] as number[])[0] as number), JSON.stringify(ranges));
     for (const x of ranges) assert.ok(x[2] > 200, `unbalanced: ${JSON.stringify(ranges)}`);
+  });
+  it('a job cancelled in the middle of its supersteps ends CANCELED, and the cluster runs the next one', async () => {
+    const known = new Set((await c.dispatcher.listJobs()).map((j) => j.jobId));
+    let settled = false;
+    const run = c
+      .run(
+        `
+        const env = ExecutionEnvironment.getExecutionEnvironment();
+        const it = env.generateSequence(1, 1000).iterate(1000000);
+        R.out = await it.closeWith(it.map((x) => x + 1)).count();
+        `,
+        { parallelism: 4 },
+      )
+      .then(
+        () => 'finished',
+        (e: unknown) => e,
+      );
+    void run.then(() => (settled = true));
+    const jobId = await waitFor('the iteration to run', 30_000, async () => {
+      if (settled) throw new Error(`the job ended before it was cancelled: ${String(await run)}`);
+      return (await c.dispatcher.listJobs()).find((j) => !known.has(j.jobId) && j.status === 'RUNNING')?.jobId;
+    });
+    // Wait until a few supersteps went by, then cancel.
+    await waitFor('a few supersteps', 30_000, async () => ((await c.dispatcher.jobDetails(jobId)).iterations?.[0]?.superstep ?? 0) > 3 || undefined);
+    await c.dispatcher.cancelJob(jobId);
+    assert.ok((await run) instanceof Error, 'the program sees the cancellation');
+    await waitFor('the job to be CANCELED', 30_000, async () => ((await c.dispatcher.listJobs()).find((j) => j.jobId === jobId)?.status === 'CANCELED') || undefined);
+    const { results: r } = await c.run(
+      `
+      const env = ExecutionEnvironment.getExecutionEnvironment();
+      const it = env.generateSequence(1, 10).iterate(3);
+      R.out = await it.closeWith(it.map((x) => x + 1)).collect();
+      `,
+      { parallelism: 4 },
+    );
+    assert.deepEqual((r.out as number[]).sort((a, b) => a - b), Array.from({ length: 10 }, (_, k) => k + 4));
   });
 });
