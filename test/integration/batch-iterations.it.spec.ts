@@ -244,4 +244,26 @@ describe('batch iterations on a MiniCluster', function () {
     );
     assert.deepEqual((r.out as number[]).sort((a, b) => a - b), Array.from({ length: 10 }, (_, k) => k + 4));
   });
+  it('a function that throws in a later superstep fails the job with its message, without hanging the loop', async () => {
+    await assert.rejects(
+      c.run(
+        `
+        const env = ExecutionEnvironment.getExecutionEnvironment();
+        const it = env.generateSequence(1, 100).iterate(10);
+        const next = it.map(new (class extends RichMapFunction {
+          open() { this.superstep = this.getIterationRuntimeContext().getSuperstepNumber(); }
+          map(x) { if (this.superstep === 3 && x === 50) throw new Error('bad record 50 in superstep 3'); return x; }
+        })());
+        R.out = await it.closeWith(next).collect();
+        `,
+        { parallelism: 4 },
+      ),
+      (err: Error) => {
+        const messages: string[] = [];
+        for (let e: unknown = err; e instanceof Error; e = e.cause) messages.push(e.message);
+        assert.match(messages.join('\n'), /bad record 50 in superstep 3/);
+        return true;
+      },
+    );
+  });
 });
