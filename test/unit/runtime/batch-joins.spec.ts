@@ -5,23 +5,12 @@ import { compareStateKeys, sortMergeJoin, type JoinKind } from '../../../src/run
 import { HashJoinTable, coGroup, cross, join, type JoinStrategy, type JoinType } from '../../../src/runtime/operators/batch-joins.js';
 import type { OperatorContext, OperatorFactory, StreamOperator } from '../../../src/runtime/operators/index.js';
 import { drive, TestingOperatorContext, type Step } from './testing-operator-context.js';
+import { nestedLoopJoin as naiveJoin } from './join-reference.js';
 
 type R = [number, string];
 const TYPES: JoinType[] = ['INNER', 'LEFT_OUTER', 'RIGHT_OUTER', 'FULL_OUTER'];
 const STRATEGIES: JoinStrategy[] = ['HASH_FIRST', 'HASH_SECOND', 'SORT_MERGE'];
 const canon = (xs: unknown[]): string[] => xs.map((x) => JSON.stringify(x)).sort();
-
-/** The join as a nested loop over both inputs: what every algorithm must produce (in some order). */
-function naiveJoin(a: R[], b: R[], type: JoinType): Array<[R | null, R | null]> {
-  const out: Array<[R | null, R | null]> = [];
-  for (const x of a) {
-    const m = b.filter((y) => y[0] === x[0]);
-    for (const y of m) out.push([x, y]);
-    if (m.length === 0 && (type === 'LEFT_OUTER' || type === 'FULL_OUTER')) out.push([x, null]);
-  }
-  if (type === 'RIGHT_OUTER' || type === 'FULL_OUTER') for (const y of b) if (!a.some((x) => x[0] === y[0])) out.push([null, y]);
-  return out;
-}
 
 /** Deterministic records with many duplicate keys on both sides and keys found on one side only. */
 function records(n: number, keys: number, seed: number, tag: string): R[] {

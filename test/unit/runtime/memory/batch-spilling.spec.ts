@@ -8,6 +8,7 @@ import { ManagedMemoryExhaustedError, MemoryManager } from '../../../../src/runt
 import type { JoinStrategy, JoinType } from '../../../../src/runtime/operators/batch-joins.js';
 import { OPERATORS, type OperatorContext, type OperatorFactory } from '../../../../src/runtime/operators/index.js';
 import { drive, runOneInput, TestingOperatorContext, type Step } from '../testing-operator-context.js';
+import { nestedLoopJoin } from '../join-reference.js';
 
 const op = (name: string): OperatorFactory => OPERATORS[name] as OperatorFactory;
 const sortJson = (xs: unknown[]): unknown[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
@@ -16,18 +17,6 @@ const canon = (xs: unknown[]): string[] => xs.map((x) => JSON.stringify(x)).sort
 type R = [number, string];
 const JOIN_TYPES: JoinType[] = ['INNER', 'LEFT_OUTER', 'RIGHT_OUTER', 'FULL_OUTER'];
 const STRATEGIES: JoinStrategy[] = ['HASH_FIRST', 'HASH_SECOND', 'SORT_MERGE'];
-
-/** The join as a nested loop over both inputs: what the operator must give, in some order. */
-function nestedLoopJoin(a: R[], b: R[], type: JoinType): Array<[R | null, R | null]> {
-  const out: Array<[R | null, R | null]> = [];
-  for (const x of a) {
-    const m = b.filter((y) => y[0] === x[0]);
-    for (const y of m) out.push([x, y]);
-    if (m.length === 0 && (type === 'LEFT_OUTER' || type === 'FULL_OUTER')) out.push([x, null]);
-  }
-  if (type === 'RIGHT_OUTER' || type === 'FULL_OUTER') for (const y of b) if (!a.some((x) => x[0] === y[0])) out.push([null, y]);
-  return out;
-}
 
 /** coGroup as a nested loop: `[key, first records, second records]` for each key on either side. */
 function nestedLoopCoGroup(a: R[], b: R[]): Array<[number, string[], string[]]> {
