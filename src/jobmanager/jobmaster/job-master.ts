@@ -29,6 +29,7 @@ import { FlinkError, formatErrorChain, serializeError } from '../../util/errors.
 import { getLogger } from '../../util/logger.js';
 import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
+import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
@@ -380,6 +381,40 @@ export class JobMaster {
       return out;
     });
     return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks };
+  }
+
+  /**
+   * Takes a savepoint and resolves with its directory (`<dir>/savepoint-<jobId 6>-<12 hex>`); then continues,
+   * cancels or stops the job as asked. Rejects with a FlinkError that says why (no directory configured, job
+   * not running, checkpoint failed).
+   */
+  triggerSavepoint(request: SavepointRequest): Promise<string> {
+    return Promise.reject(new FlinkError('NOT_IMPLEMENTED', `Savepoints are not available yet (job ${this.jobId}, ${request.then}).`));
+  }
+
+  checkpointStatistics(): CheckpointStatistics {
+    return { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] } };
+  }
+
+  /** One checkpoint of the history, or undefined. */
+  checkpointDetails(checkpointId: number): CheckpointRecord | undefined {
+    return this.checkpointStatistics().history.find((c) => c.id === checkpointId);
+  }
+
+  checkpointConfigInfo(): CheckpointConfigInfo {
+    return {
+      mode: 'EXACTLY_ONCE',
+      interval: Number.MAX_SAFE_INTEGER,
+      timeout: 600_000,
+      minPause: 0,
+      maxConcurrent: 1,
+      externalization: { enabled: false, deleteOnCancellation: true },
+      stateBackend: 'HashMapStateBackend',
+      checkpointStorage: 'JobManagerCheckpointStorage',
+      unalignedCheckpoints: false,
+      tolerableFailedCheckpoints: 0,
+      checkpointsAfterTasksFinish: false,
+    };
   }
 
   exceptionHistory(): { root: JobExceptionEntry | undefined; all: JobExceptionEntry[] } {

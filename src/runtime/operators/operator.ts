@@ -128,6 +128,22 @@ export interface StreamOperator {
    * of the link table). Without it the task keeps them and replays them every superstep.
    */
   readonly cachesStaticInputs?: boolean;
+  /**
+   * Checkpoints: the operator's own state that is in none of its state backends (a source's read positions, a
+   * sink's pending files), as operator-state list items (see runtime/state/snapshot.ts for how they are split
+   * on restore at another parallelism). Called synchronously when the checkpoint barrier reaches the operator,
+   * before the barrier goes on downstream; the items are encoded at once, so later changes do not leak in.
+   */
+  snapshotState?(checkpointId: number, timestamp: number): unknown[];
+  /**
+   * Restore: called once before open() when the operator defines snapshotState, with the items this subtask
+   * gets from the checkpoint it restores from, or undefined on a fresh start.
+   */
+  initializeState?(restored: unknown[] | undefined): void | Promise<void>;
+  /** The checkpoint with this id completed on every task (two-phase-commit sinks commit here). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** The checkpoint with this id was aborted (timed out, declined or superseded). */
+  notifyCheckpointAborted?(checkpointId: number): void;
 }
 
 export type OperatorFactory = (ctx: OperatorContext) => StreamOperator;

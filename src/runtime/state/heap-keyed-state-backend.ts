@@ -12,6 +12,7 @@ import type {
 } from '../../api/state.js';
 import { assignToKeyGroup } from '../codec/index.js';
 import { keyFromStateKey, stateKey } from './state-key.js';
+import { decodeKeyGroup, encodeKeyGroup, type KeyedBackendSnapshot, type KeyedSnapshotParticipant, type KeyedStateEntry } from './snapshot.js';
 import { UsageError } from '../../util/errors.js';
 import {
   NO_KEY,
@@ -81,6 +82,13 @@ class StateTable<V> {
       if (m !== undefined) yield m;
     }
   }
+  /** Every entry of one key group (index within the range), for snapshots. */
+  *groupEntries(g: number): Generator<[Ns, unknown, V]> {
+    const v = this.voidGroups[g];
+    if (v !== undefined) for (const [k, val] of v) yield [VOID_NAMESPACE, k, val];
+    const byNs = this.groups[g];
+    if (byNs !== undefined) for (const [ns, m] of byNs) for (const [k, val] of m) yield [ns, k, val];
+  }
   /** Every key → value map of every namespace. */
   *allMaps(): Generator<Map<unknown, V>> {
     for (const m of this.voidGroups) if (m !== undefined) yield m;
@@ -100,6 +108,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private mapKey: unknown = undefined;
   private group = -1;
   private readonly states = new Map<string, HeapState>();
+  private readonly participants = new Map<string, KeyedSnapshotParticipant>();
+  /** Restored entries of states and participants not created yet, by name: handed over when they are. */
+  private readonly pending = new Map<string, Array<[number, Ns, unknown, unknown]>>();
 
   constructor(readonly options: KeyedStateBackendOptions) {
     this.keyGroupRange = options.keyGroupRange;
@@ -176,6 +187,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         break;
     }
     this.states.set(descriptor.name, s);
+    const restored = this.pending.get(descriptor.name);
+    if (restored) {
+      this.pending.delete(descriptor.name);
+      for (const [g, ns, k, v] of restored) s.table.put(g, ns, k, v);
+    }
     return s as unknown as S & InternalKvState;
   }
 
@@ -198,8 +214,69 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     return keys.size;
   }
 
+  registerParticipant(participant: KeyedSnapshotParticipant): void {
+    this.participants.set(participant.name, participant);
+    const restored = this.pending.get(participant.name);
+    if (!restored) return;
+    this.pending.delete(participant.name);
+    for (const [, ns, k, v] of restored) participant.restore(ns, k, v);
+  }
+
+  /**
+   * The heap backend encodes every key group at the barrier: values are mutable objects (a window's list, an
+   * aggregate updated in place), so only bytes taken now are a consistent copy. Writing them happens later.
+   */
+  snapshot(): KeyedBackendSnapshot {
+    const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    const perGroup: KeyedStateEntry[][] = Array.from({ length: size }, () => []);
+    for (const [name, st] of this.states) {
+      for (let g = 0; g < size; g++) for (const [ns, k, v] of st.table.groupEntries(g)) (perGroup[g] as KeyedStateEntry[]).push([name, ns, k, v]);
+    }
+    const maxParallelism = this.options.maxParallelism;
+    const start = this.keyGroupRange.start;
+    for (const [name, p] of this.participants) {
+      for (const [ns, k, v] of p.entries()) (perGroup[assignToKeyGroup(keyFromStateKey(k), maxParallelism) - start] as KeyedStateEntry[]).push([name, ns, k, v]);
+    }
+    // Restored state nobody asked for yet is still this subtask's state: it goes into the next checkpoint too.
+    for (const [name, entries] of this.pending) for (const [g, ns, k, v] of entries) (perGroup[g] as KeyedStateEntry[]).push([name, ns, k, v]);
+    const encoded: Array<[number, Uint8Array]> = [];
+    perGroup.forEach((entries, g) => {
+      if (entries.length > 0) encoded.push([start + g, encodeKeyGroup(entries)]);
+    });
+    return {
+      keyGroups: async function* () {
+        yield* encoded;
+      },
+      release: () => {
+        encoded.length = 0;
+      },
+    };
+  }
+
+  restoreKeyGroup(keyGroup: number, bytes: Uint8Array): void {
+    const g = keyGroup - this.keyGroupRange.start;
+    if (g < 0 || keyGroup > this.keyGroupRange.end) return;
+    for (const [name, ns, k, v] of decodeKeyGroup(bytes)) {
+      const st = this.states.get(name);
+      if (st) {
+        st.table.put(g, ns, k, v);
+        continue;
+      }
+      const p = this.participants.get(name);
+      if (p) {
+        p.restore(ns, k, v);
+        continue;
+      }
+      let list = this.pending.get(name);
+      if (!list) this.pending.set(name, (list = []));
+      list.push([g, ns, k, v]);
+    }
+  }
+
   close(): void {
     this.states.clear();
+    this.participants.clear();
+    this.pending.clear();
   }
 }
 

@@ -22,6 +22,15 @@ export {
   type StateBackend,
 } from './state-backend.js';
 export { HashMapStateBackend } from './heap-state-backend.js';
+export {
+  decodeKeyGroup,
+  encodeKeyGroup,
+  splitEvenly,
+  type KeyedBackendSnapshot,
+  type KeyedSnapshotParticipant,
+  type KeyedStateEntry,
+  type OperatorStateSnapshot,
+} from './snapshot.js';
 export type { MergingState } from './heap-keyed-state-backend.js';
 export { InternalTimerService, type InternalTimer, type ProcessingTimeService, type Triggerable } from './timer-service.js';
 export { stateKey } from './state-key.js';

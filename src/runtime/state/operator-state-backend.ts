@@ -1,5 +1,7 @@
 /** Operator state on the heap: named lists and broadcast maps per operator instance. */
 import type { OperatorStateBackend } from './state-backend.js';
+import type { OperatorStateSnapshot } from './snapshot.js';
+import { decodeRecords, encodeRecord } from '../codec/index.js';
 import { UsageError } from '../../util/errors.js';
 
 export class HeapOperatorStateBackend implements OperatorStateBackend {
@@ -38,6 +40,23 @@ export class HeapOperatorStateBackend implements OperatorStateBackend {
     let m = this.broadcast.get(name);
     if (!m) this.broadcast.set(name, (m = new Map()));
     return m as Map<K, V>;
+  }
+
+  restored = false;
+
+  snapshot(): OperatorStateSnapshot {
+    // A deep copy through the codec: user objects in the lists may change after the barrier.
+    const copy = (v: unknown): unknown => decodeRecords(encodeRecord(v))[0];
+    return {
+      lists: [...this.lists].map(([name, l]) => ({ name, union: l.union, items: copy(l.items) as unknown[] })),
+      broadcast: [...this.broadcast].map(([name, m]) => ({ name, entries: copy([...m]) as Array<[unknown, unknown]> })),
+    };
+  }
+
+  restore(state: OperatorStateSnapshot): void {
+    this.restored = true;
+    for (const l of state.lists) this.lists.set(l.name, { union: l.union, items: [...l.items] });
+    for (const b of state.broadcast) this.broadcast.set(b.name, new Map(b.entries));
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * ranges (the checkpoint issue adds snapshots and a disk implementation behind this same interface).
  */
 import type { StateDescriptor } from '../../api/state.js';
+import type { KeyedBackendSnapshot, KeyedSnapshotParticipant, OperatorStateSnapshot } from './snapshot.js';
 import { UsageError } from '../../util/errors.js';
 
 /** An inclusive range of key groups, Flink's KeyGroupRange. */
@@ -43,6 +44,8 @@ export interface KeyedStateBackendOptions {
   keyGroupRange: KeyGroupRange;
   /** Wall-clock time for state TTL. */
   now(): number;
+  /** A directory of this task's own for backends that keep state on local disk; removed by the task at its end. */
+  localDirectory?: string;
 }
 
 export interface KeyedStateBackend {
@@ -59,16 +62,34 @@ export interface KeyedStateBackend {
   applyToAllKeys(stateName: string, namespace: string | number, fn: (key: unknown) => void): void;
   /** Number of keys with a value in any state (for tests and metrics). */
   numKeys(): number;
+  /**
+   * Checkpoints: state the operator keeps itself (timers, a keyed reduce's values) joins this backend's
+   * snapshots. Entries restored for its name before it registered are handed to it now.
+   */
+  registerParticipant(participant: KeyedSnapshotParticipant): void;
+  /** Checkpoints: the synchronous part of a snapshot of every state and participant (see KeyedBackendSnapshot). */
+  snapshot(checkpointId: number): KeyedBackendSnapshot;
+  /**
+   * Restore, before the operator opens: one key group's canonical bytes (see snapshot.ts). Only groups in this
+   * backend's range are passed; states not created yet get their entries when they are.
+   */
+  restoreKeyGroup(keyGroup: number, bytes: Uint8Array): void;
   close(): void;
 }
 
 export interface OperatorStateBackend {
   getListState<T>(name: string, union: boolean): { get(): Iterable<T>; add(v: T): void; addAll(vs: Iterable<T>): void; update(vs: Iterable<T>): void; clear(): void };
   getBroadcastState<K, V>(name: string): Map<K, V>;
+  /** Checkpoints: copies of every list and broadcast map (taken synchronously). */
+  snapshot(): OperatorStateSnapshot;
+  /** Restore, before the operator opens: the lists and maps this subtask gets (already redistributed). */
+  restore(state: OperatorStateSnapshot): void;
+  /** Whether restore() was called (a CheckpointedFunction's `isRestored()`). */
+  readonly restored: boolean;
   close(): void;
 }
 
-/** Creates the state holders of one task; chosen by `state.backend` (only `hashmap`, on the heap, so far). */
+/** Creates the state holders of one task; chosen by `state.backend`. */
 export interface StateBackend {
   readonly name: string;
   createKeyedStateBackend(options: KeyedStateBackendOptions): KeyedStateBackend;
