@@ -238,7 +238,7 @@ export class StateTtlConfigBuilder {
 /** Operator state: per parallel instance, not per key (Flink's OperatorStateStore). */
 export interface OperatorStateStore {
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
-  /** On restore every instance gets every element (no restore exists yet; behaves as list state). */
+  /** On restore every parallel instance gets every element that any instance stored. */
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V>;
 }

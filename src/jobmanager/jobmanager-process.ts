@@ -88,6 +88,8 @@ export class JobManagerProcess implements LeaderContender {
         onTaskStateUpdate: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskState(u, tmId),
         onTaskMetrics: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onTaskMetrics(u, tmId),
         onSuperstepReport: (u, tmId) => this.dispatcher?.jobMaster(u.jobId)?.onSuperstepReport(u, tmId),
+        onCheckpointAck: (a) => this.dispatcher?.jobMaster(a.jobId)?.onCheckpointAck(a),
+        onCheckpointDecline: (d) => this.dispatcher?.jobMaster(d.jobId)?.onCheckpointDecline(d),
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
       });
       const rmRef = this.rm;
@@ -104,6 +106,7 @@ export class JobManagerProcess implements LeaderContender {
         uploadDir,
         // Served by GET /jobmanager/config: key passwords and the like are shown as ******, as Flink does.
         config: hideSensitiveValues(Object.entries(conf.toMap())),
+        clusterConfiguration: conf,
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
       });

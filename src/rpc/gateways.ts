@@ -7,6 +7,9 @@ import type { Placement } from '../runtime/worker/protocol.js';
 import type { TaskMetrics, TaskResult } from '../runtime/task/stream-task.js';
 import type { SerializedError } from '../util/errors.js';
 import type { SuperstepReport } from '../runtime/iterations/iteration-channel.js';
+import type { CheckpointMetadata, TaskCheckpointSettings, TaskStateHandle } from '../runtime/checkpoint/types.js';
+
+export type { CheckpointMetadata, OperatorSubtaskState, TaskCheckpointSettings, TaskStateHandle } from '../runtime/checkpoint/types.js';
 
 export interface HardwareDescription {
   cpuCores: number;
@@ -36,6 +39,18 @@ export interface RegistrationSuccess {
 
 export interface SubmitTasks {
   jobId: string;
+  /**
+   * This deployment of the job (a restart deploys it again): 32 hex characters, the job id for the first
+   * attempt. TaskManagers key the job's tasks and data frames by it, so nothing of an earlier attempt reaches a
+   * later one.
+   */
+  runId: string;
+  /** 0 for the first deployment, then one more per restart. */
+  attempt: number;
+  /** Checkpoint settings of the tasks; absent when the job takes no checkpoints. */
+  checkpointing?: TaskCheckpointSettings;
+  /** The checkpoint or savepoint the tasks restore their state from. */
+  restore?: CheckpointMetadata;
   jobGraph: JobGraph;
   placement: Placement;
   /** This TaskManager's tasks: (vertex, subtask) in a slot. */
@@ -45,19 +60,60 @@ export interface SubmitTasks {
 }
 
 export type TaskStateUpdate =
-  | { jobId: string; vertex: number; subtask: number; state: 'RUNNING' }
-  | { jobId: string; vertex: number; subtask: number; state: 'FINISHED'; result: TaskResult }
-  | { jobId: string; vertex: number; subtask: number; state: 'FAILED'; error: SerializedError }
-  | { jobId: string; vertex: number; subtask: number; state: 'CANCELED' };
+  | { jobId: string; attempt: number; vertex: number; subtask: number; state: 'RUNNING' }
+  | { jobId: string; attempt: number; vertex: number; subtask: number; state: 'FINISHED'; result: TaskResult }
+  | { jobId: string; attempt: number; vertex: number; subtask: number; state: 'FAILED'; error: SerializedError }
+  | { jobId: string; attempt: number; vertex: number; subtask: number; state: 'CANCELED' };
+
+/** JobManager → TaskManagers: a checkpoint starts; its sources take their snapshot and emit the barrier. */
+export interface TriggerCheckpoint {
+  runId: string;
+  checkpointId: number;
+  timestamp: number;
+  /** Bit 0: a savepoint. */
+  flags: number;
+  /** Where the tasks write their state files (the checkpoint's directory, URI). */
+  directory: string;
+}
+
+/** JobManager → TaskManagers: a checkpoint completed (commit) or was aborted. */
+export interface CheckpointNotification {
+  runId: string;
+  checkpointId: number;
+  complete: boolean;
+}
+
+/** TaskManager → JobManager: a subtask wrote its snapshot. */
+export interface CheckpointAck {
+  jobId: string;
+  attempt: number;
+  vertex: number;
+  subtask: number;
+  checkpointId: number;
+  handle: TaskStateHandle;
+  stats: { syncMs: number; asyncMs: number; alignmentMs: number };
+}
+
+/** TaskManager → JobManager: a subtask could not take its part of a checkpoint. */
+export interface CheckpointDecline {
+  jobId: string;
+  attempt: number;
+  vertex: number;
+  subtask: number;
+  checkpointId: number;
+  error: SerializedError;
+}
 
 export interface TaskMetricsUpdate {
   jobId: string;
+  attempt: number;
   tasks: Array<{ vertex: number; subtask: number; metrics: TaskMetrics }>;
 }
 
 /** A batch iteration's instance finished a superstep (TaskManager → JobManager). */
 export interface SuperstepReportUpdate {
   jobId: string;
+  attempt: number;
   iteration: number;
   report: SuperstepReport;
 }
@@ -95,6 +151,8 @@ export const ResourceManagerGateway = {
   disconnectTaskManager: 'rm.disconnectTaskManager',
   reportTaskManagerTermination: 'rm.reportTaskManagerTermination',
   reportSuperstep: 'rm.reportSuperstep',
+  acknowledgeCheckpoint: 'rm.acknowledgeCheckpoint',
+  declineCheckpoint: 'rm.declineCheckpoint',
 } as const;
 
 export const TaskExecutorGateway = {
@@ -103,4 +161,7 @@ export const TaskExecutorGateway = {
   heartbeatFromResourceManager: 'tm.heartbeat',
   disconnect: 'tm.disconnect',
   superstepComplete: 'tm.superstepComplete',
+  triggerCheckpoint: 'tm.triggerCheckpoint',
+  notifyCheckpoint: 'tm.notifyCheckpoint',
+  stopSources: 'tm.stopSources',
 } as const;

@@ -20,7 +20,11 @@ import {
   type SuperstepComplete,
   type SuperstepReportUpdate,
   type RegistrationSuccess,
+  type CheckpointAck,
+  type CheckpointDecline,
+  type CheckpointNotification,
   type SubmitTasks,
+  type TriggerCheckpoint,
   type TaskMetricsUpdate,
   type TaskStateUpdate,
 } from '../rpc/gateways.js';
@@ -81,6 +85,11 @@ interface WorkerHandle {
 
 interface JobOnTaskManager {
   jobId: string;
+  /** This deployment of the job (see SubmitTasks.runId): the key of `jobs` and of data frames. */
+  runId: string;
+  attempt: number;
+  checkpointing: SubmitTasks['checkpointing'];
+  restore: SubmitTasks['restore'];
   graph: JobGraph;
   placement: Placement;
   peers: Record<string, PeerAddress>;
@@ -174,9 +183,25 @@ export class TaskExecutor {
 
   private wire(conn: RpcConnection): void {
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
-    conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string }) => this.cancelJob(req.jobId));
+    conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string }) => this.cancelRuns(req.jobId, req.runId));
+    conn.handle(TaskExecutorGateway.triggerCheckpoint, (req: TriggerCheckpoint) => {
+      const job = this.jobs.get(req.runId);
+      if (!job) return;
+      for (const slot of job.workers.keys()) {
+        this.toWorker(job, slot, { t: 'checkpoint', id: req.checkpointId, timestamp: req.timestamp, flags: req.flags, directory: req.directory });
+      }
+    });
+    conn.handle(TaskExecutorGateway.notifyCheckpoint, (req: CheckpointNotification) => {
+      const job = this.jobs.get(req.runId);
+      if (!job) return;
+      for (const slot of job.workers.keys()) this.toWorker(job, slot, { t: 'checkpoint-done', id: req.checkpointId, complete: req.complete });
+    });
+    conn.handle(TaskExecutorGateway.stopSources, (req: { runId: string }) => {
+      const job = this.jobs.get(req.runId);
+      if (job) for (const slot of job.workers.keys()) this.toWorker(job, slot, { t: 'stop-sources' });
+    });
     conn.handle(TaskExecutorGateway.superstepComplete, (req: SuperstepComplete) => {
-      const job = this.jobs.get(req.jobId);
+      const job = [...this.jobs.values()].find((j) => j.jobId === req.jobId && !j.ended);
       if (!job) return;
       // The heads of this iteration run in some of this job's workers; the others ignore the message.
       for (const slot of job.workers.keys()) this.toWorker(job, slot, { t: 'superstep', iteration: req.iteration, superstep: req.superstep, reports: req.reports });
@@ -224,8 +249,8 @@ export class TaskExecutor {
   }
 
   private async submitTasks(req: SubmitTasks): Promise<void> {
-    if (this.jobs.has(req.jobId)) throw new FlinkError('DUPLICATE_JOB', `Job ${req.jobId} already runs on this TaskManager.`);
-    const dir = join(this.o.tmpDir, `job_${req.jobId}`);
+    if (this.jobs.has(req.runId)) throw new FlinkError('DUPLICATE_JOB', `Job ${req.jobId} (attempt ${req.attempt}) already runs on this TaskManager.`);
+    const dir = join(this.o.tmpDir, `job_${req.runId}`);
     await mkdir(dir, { recursive: true });
     const conn = this.conn;
     if (!conn) throw new FlinkError('NOT_REGISTERED', 'This TaskManager is not connected to a JobManager.');
@@ -234,8 +259,20 @@ export class TaskExecutor {
     const bundlePath = join(dir, 'bundle.mjs');
     await writeFile(bundlePath, binary);
 
-    const job: JobOnTaskManager = { jobId: req.jobId, graph: req.jobGraph, placement: req.placement, peers: req.taskManagers, workers: new Map(), dir, ended: false };
-    this.jobs.set(req.jobId, job);
+    const job: JobOnTaskManager = {
+      jobId: req.jobId,
+      runId: req.runId,
+      attempt: req.attempt,
+      checkpointing: req.checkpointing,
+      restore: req.restore,
+      graph: req.jobGraph,
+      placement: req.placement,
+      peers: req.taskManagers,
+      workers: new Map(),
+      dir,
+      ended: false,
+    };
+    this.jobs.set(req.runId, job);
     const bySlot = new Map<number, Array<{ vertex: number; subtask: number }>>();
     for (const t of req.tasks) {
       const list = bySlot.get(t.slot) ?? [];
@@ -243,9 +280,9 @@ export class TaskExecutor {
       bySlot.set(t.slot, list);
     }
     for (const [slot, tasks] of bySlot) this.startWorker(job, slot, tasks, bundlePath);
-    for (const f of this.early.get(req.jobId) ?? []) this.onFrame(f);
-    this.early.delete(req.jobId);
-    log.info(`Received ${req.tasks.length} task(s) of job ${req.jobId} (${req.jobGraph.jobName}) in ${bySlot.size} slot(s).`);
+    for (const f of this.early.get(req.runId) ?? []) this.onFrame(f);
+    this.early.delete(req.runId);
+    log.info(`Received ${req.tasks.length} task(s) of job ${req.jobId} (${req.jobGraph.jobName}${req.attempt > 0 ? `, attempt ${req.attempt}` : ''}) in ${bySlot.size} slot(s).`);
   }
 
   private startWorker(job: JobOnTaskManager, slot: number, tasks: Array<{ vertex: number; subtask: number }>, bundlePath: string): void {
@@ -258,11 +295,14 @@ export class TaskExecutor {
       placement: job.placement,
       settings: this.o.settings,
       fileSystemOptions: this.o.fileSystemOptions,
+      attempt: job.attempt,
+      ...(job.checkpointing ? { checkpointing: job.checkpointing } : {}),
+      ...(job.restore ? { restore: job.restore } : {}),
     };
     const managed = this.o.managedMemory;
     // The worker's spill directories are private to it, so whatever it leaves (it may be terminated mid-spill by a
     // cancellation) is removed when it exits.
-    const spillDirs = managed ? managed.spillRoots.map((d) => join(d, `flink-ts-spill-${this.tmId.slice(0, 8)}-${job.jobId}-${slot}`)) : [];
+    const spillDirs = managed ? managed.spillRoots.map((d) => join(d, `flink-ts-spill-${this.tmId.slice(0, 8)}-${job.runId}-${slot}`)) : [];
     if (managed) init.memory = { budgetBytes: managed.perSlotBytes, key: managed.key, description: managed.description, spillDirs };
     const slotHeap = this.o.slotHeap;
     const worker = new Worker(WORKER_MAIN, {
@@ -316,7 +356,7 @@ export class TaskExecutor {
         return;
       case 'state': {
         if (m.state !== 'RUNNING') handle.open.delete(`${m.v}:${m.s}`);
-        const base = { jobId: job.jobId, vertex: m.v, subtask: m.s };
+        const base = { jobId: job.jobId, attempt: job.attempt, vertex: m.v, subtask: m.s };
         const update: TaskStateUpdate =
           m.state === 'RUNNING' ? { ...base, state: 'RUNNING' } : m.state === 'FINISHED' ? { ...base, state: 'FINISHED', result: m.result } : { ...base, state: 'FAILED', error: m.error };
         this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, update);
@@ -325,11 +365,33 @@ export class TaskExecutor {
       case 'metrics':
         this.conn?.notify(ResourceManagerGateway.updateTaskMetrics, {
           jobId: job.jobId,
+          attempt: job.attempt,
           tasks: m.tasks.map((t) => ({ vertex: t.v, subtask: t.s, metrics: t.m })),
         } satisfies TaskMetricsUpdate);
         return;
       case 'superstep':
-        this.conn?.notify(ResourceManagerGateway.reportSuperstep, { jobId: job.jobId, iteration: m.iteration, report: m.report } satisfies SuperstepReportUpdate);
+        this.conn?.notify(ResourceManagerGateway.reportSuperstep, { jobId: job.jobId, attempt: job.attempt, iteration: m.iteration, report: m.report } satisfies SuperstepReportUpdate);
+        return;
+      case 'checkpoint-ack':
+        this.conn?.notify(ResourceManagerGateway.acknowledgeCheckpoint, {
+          jobId: job.jobId,
+          attempt: job.attempt,
+          vertex: m.v,
+          subtask: m.s,
+          checkpointId: m.id,
+          handle: m.handle,
+          stats: m.stats,
+        } satisfies CheckpointAck);
+        return;
+      case 'checkpoint-decline':
+        this.conn?.notify(ResourceManagerGateway.declineCheckpoint, {
+          jobId: job.jobId,
+          attempt: job.attempt,
+          vertex: m.v,
+          subtask: m.s,
+          checkpointId: m.id,
+          error: m.error,
+        } satisfies CheckpointDecline);
         return;
       case 'init-failed':
         this.failOpenTasks(job, handle, m.error);
@@ -345,7 +407,7 @@ export class TaskExecutor {
     const error = err instanceof Error ? serializeError(err) : (err as ReturnType<typeof serializeError>);
     for (const key of handle.open) {
       const [v, s] = key.split(':').map(Number) as [number, number];
-      this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, { jobId: job.jobId, vertex: v, subtask: s, state: 'FAILED', error } satisfies TaskStateUpdate);
+      this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, { jobId: job.jobId, attempt: job.attempt, vertex: v, subtask: s, state: 'FAILED', error } satisfies TaskStateUpdate);
     }
     handle.open.clear();
   }
@@ -365,7 +427,8 @@ export class TaskExecutor {
     if (!peer || !this.data) return;
     this.data.send(loc.tm, peer, {
       type: m.t,
-      jobId: job.jobId,
+      // The frame's job field carries the run id: frames of an earlier attempt never reach a later one.
+      jobId: job.runId,
       e: m.e,
       p: m.p,
       c: m.c,
@@ -399,10 +462,20 @@ export class TaskExecutor {
     this.route(job, m);
   }
 
-  /** Ends every task of the job here: its worker threads are terminated. */
-  async cancelJob(jobId: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    this.early.delete(jobId);
+  /** Ends the tasks of one run of a job (or of every run of it): their worker threads are terminated. */
+  private async cancelRuns(jobId: string, runId: string | undefined): Promise<void> {
+    const runs = [...this.jobs.values()].filter((j) => j.jobId === jobId && (runId === undefined || j.runId === runId)).map((j) => j.runId);
+    if (runId !== undefined && !runs.includes(runId)) {
+      this.early.delete(runId);
+      this.endedJobs.add(runId);
+    }
+    await Promise.all(runs.map((r) => this.cancelJob(r)));
+  }
+
+  /** Ends every task of one run of a job here: its worker threads are terminated. */
+  async cancelJob(runId: string): Promise<void> {
+    const job = this.jobs.get(runId);
+    this.early.delete(runId);
     if (!job) return;
     job.ended = true;
     await Promise.all([...job.workers.values()].map((h) => h.worker.terminate().catch(() => 0)));
@@ -410,9 +483,9 @@ export class TaskExecutor {
   }
 
   private async forgetJob(job: JobOnTaskManager): Promise<void> {
-    if (this.jobs.get(job.jobId) !== job) return;
-    this.jobs.delete(job.jobId);
-    this.endedJobs.add(job.jobId);
+    if (this.jobs.get(job.runId) !== job) return;
+    this.jobs.delete(job.runId);
+    this.endedJobs.add(job.runId);
     if (this.endedJobs.size > 1000) this.endedJobs.delete(this.endedJobs.values().next().value as string);
     await rm(job.dir, { recursive: true, force: true }).catch(() => {});
   }

@@ -55,6 +55,8 @@ export interface DispatcherOptions {
   blobDir: string;
   uploadDir: string;
   config: Array<{ key: string; value: string }>;
+  /** The cluster's configuration: jobs' checkpoint and restart settings start from it. */
+  clusterConfiguration?: Configuration;
   planner?: ProgramPlanner;
   onShutdownRequest(): void;
 }
@@ -77,7 +79,7 @@ export class Dispatcher implements DispatcherGateway {
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
     const graph = validateJobGraph(submission.jobGraph);
     if (this.jobs.has(graph.jobId)) throw new DuplicateJobSubmissionError(graph.jobId);
-    const settings = jobMasterSettings(graph);
+    const settings = { ...jobMasterSettings(graph), ...(this.o.clusterConfiguration ? { clusterConfiguration: this.o.clusterConfiguration } : {}) };
     const dir = this.jobBlobDir(graph.jobId);
     const writer = await this.blobs.create(childPath(dir, 'bundle.mjs'), 'OVERWRITE');
     try {

@@ -1,15 +1,25 @@
 /**
  * The JobMaster of one job: asks for slots, places every subtask (subtask i of each vertex in slot i:
  * slot sharing), prepares file sinks, deploys to the TaskManagers, and follows task states to the job's
- * end. The first task failure or a lost TaskManager fails the job (restarts come with checkpoints).
+ * end. A task failure or a lost TaskManager restarts the whole job from its latest completed checkpoint when
+ * the restart strategy allows it (RESTARTING, then RUNNING again), and fails it otherwise.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
 import { restPlan } from '../../graph/index.js';
 import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
 import type { Placement } from '../../runtime/worker/protocol.js';
 import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
-import type { SubmitTasks, SuperstepReportUpdate, TaskMetricsUpdate, TaskStateUpdate } from '../../rpc/gateways.js';
+import type {
+  CheckpointAck,
+  CheckpointDecline,
+  CheckpointMetadata,
+  SubmitTasks,
+  SuperstepReportUpdate,
+  TaskMetricsUpdate,
+  TaskStateUpdate,
+} from '../../rpc/gateways.js';
+import { Configuration } from '../../config/index.js';
 import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
 import type {
   AccumulatorInfo,
@@ -30,6 +40,10 @@ import { getLogger } from '../../util/logger.js';
 import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
+import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
+import { checkpointSettings, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
+import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
+import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
@@ -46,6 +60,8 @@ interface Execution {
 /** Settings of this job that override the cluster's (from the job's own configuration). */
 export interface JobMasterSettings {
   slotRequestTimeoutMs?: number;
+  /** The cluster's configuration (the job's own keys are applied over it). */
+  clusterConfiguration?: Configuration;
 }
 
 export class JobMaster {
@@ -65,6 +81,18 @@ export class JobMaster {
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
   private readonly supersteps: SuperstepBarrier;
+  /** The deployment: 0 first, one more per restart; the run id keys its tasks and data on the TaskManagers. */
+  private attempt = 0;
+  private runId: string;
+  private readonly cp: CheckpointSettings;
+  private readonly restartBackoff: RestartBackoff;
+  /** Checkpoints and savepoints of a streaming job (batch jobs take none). */
+  private readonly checkpoints: CheckpointCoordinator | undefined;
+  /** The savepoint the job was started from, while no checkpoint of its own completed. */
+  private initialRestore: CheckpointMetadata | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Set while a stop-with-savepoint ends the job: it ends FINISHED. */
+  private stopping = false;
 
   constructor(
     readonly graph: JobGraph,
@@ -78,6 +106,31 @@ export class JobMaster {
     this.terminated = new Promise((r) => (this.resolveTerminated = r));
     this.supersteps = new SuperstepBarrier(graph, (v, s) => this.executions[v]?.[s]?.tmId, (tm, msg) => this.rm.completeSuperstep(tm, msg));
     this.timestamps.INITIALIZING = this.startTime;
+    this.runId = graph.jobId;
+    this.cp = checkpointSettings(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration);
+    const conf = Configuration.fromMap({ ...(settings.clusterConfiguration?.toMap() ?? {}), ...(graph.jobConfiguration ?? {}) }, 'the job');
+    this.restartBackoff = restartBackoffFor(conf, this.cp.enabled);
+    this.checkpoints =
+      graph.mode === 'STREAMING'
+        ? new CheckpointCoordinator(graph, this.cp, {
+            allTasksRunning: () => this.status === 'RUNNING' && this.executions.every((v) => v.every((e) => e.state === 'RUNNING')),
+            taskManagers: () => this.currentTaskManagers(),
+            runId: () => this.runId,
+            attempt: () => this.attempt,
+            sendTrigger: (tm, msg) => this.rm.triggerCheckpoint(tm, msg),
+            sendNotification: (tm, msg) => this.rm.notifyCheckpoint(tm, msg),
+            failJob: (err) => this.handleFailure(err, undefined),
+          })
+        : undefined;
+  }
+
+  /** The TaskManagers the current deployment's tasks run on. */
+  private currentTaskManagers(): string[] {
+    const tms = new Set<string>();
+    this.forEachExecution((e) => {
+      if (e.tmId && !isExecutionTerminal(e.state)) tms.add(e.tmId);
+    });
+    return [...tms];
   }
 
   get jobId(): string {
@@ -93,16 +146,46 @@ export class JobMaster {
     this.transition('RUNNING');
     log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state CREATED to RUNNING.`);
     try {
-      const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
-      this.forEachExecution((e) => (e.state = 'SCHEDULED'));
-      this.slots = await this.rm.allocateSlots(this.jobId, needed, this.abort.signal, this.settings.slotRequestTimeoutMs);
-      if (isTerminal(this.status) || this.status === 'CANCELLING' || this.status === 'FAILING') return;
+      await this.prepareCheckpoints();
       await prepareFileSinks(this.graph);
-      await this.deploy();
+      await this.scheduleAndDeploy();
     } catch (err) {
       if (this.status === 'CANCELLING') this.finishCancel();
-      else this.failJob(err, undefined);
+      else this.handleFailure(err, undefined);
     }
+  }
+
+  /** Checks the checkpoint settings and loads the savepoint the job starts from, if any. */
+  private async prepareCheckpoints(): Promise<void> {
+    const cp = this.cp;
+    if (!this.checkpoints) return;
+    if (cp.enabled) {
+      log.info(`Job ${this.jobId} takes ${cp.mode} checkpoints every ${cp.interval} ms to ${cp.checkpointsDir ?? '(nowhere)'}; restart strategy: ${this.restartBackoff.description}.`);
+      if (cp.checkpointsDir === undefined) {
+        throw new FlinkError(
+          'NO_CHECKPOINT_DIRECTORY',
+          'Checkpointing is enabled but state.checkpoints.dir is not set, so checkpoints have nowhere to go. Set state.checkpoints.dir ' +
+            '(e.g. file:///var/flink/checkpoints, or hdfs://namenode:9000/flink/checkpoints for a cluster of several hosts) in flink-conf.yaml or with -D.',
+        );
+      }
+      if (cp.unaligned) log.warn(`Job ${this.jobId} asks for unaligned checkpoints (execution.checkpointing.unaligned); flink-ts takes aligned ones.`);
+    }
+    if (cp.restoreFrom) {
+      const meta = await loadCheckpointMetadata(cp.restoreFrom.path);
+      checkRestorable(meta, this.graph, cp.restoreFrom.allowNonRestoredState, cp.restoreFrom.path);
+      log.info(`Starting job ${this.jobId} from ${meta.isSavepoint ? 'savepoint' : 'checkpoint'} ${cp.restoreFrom.path} (checkpoint id ${meta.checkpointId}).`);
+      this.initialRestore = meta;
+      this.checkpoints.restoredFrom(meta, cp.restoreFrom.path);
+    }
+  }
+
+  /** Asks for slots and deploys the current attempt; the job waits (up to slot.request.timeout) for enough slots. */
+  private async scheduleAndDeploy(): Promise<void> {
+    const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
+    this.forEachExecution((e) => (e.state = 'SCHEDULED'));
+    this.slots = await this.rm.allocateSlots(this.jobId, needed, this.abort.signal, this.settings.slotRequestTimeoutMs);
+    if (this.status !== 'RUNNING') return;
+    await this.deploy();
   }
 
   private placement(): Placement {
@@ -138,15 +221,25 @@ export class JobMaster {
     });
     this.touch();
     this.supersteps.deployed();
+    const restore = this.checkpoints?.latest() ?? this.initialRestore;
+    const jobDirectory = this.checkpoints?.jobDirectory;
+    const checkpointing = this.checkpoints && jobDirectory !== undefined ? { mode: this.cp.mode, jobDirectory } : undefined;
+    if (restore && this.attempt > 0) {
+      log.info(`Restoring job ${this.jobId} from ${restore.isSavepoint ? 'savepoint' : 'checkpoint'} ${restore.checkpointId} @ ${restore.timestamp} (${restore.directory}).`);
+      this.checkpoints?.noteRestore(restore, restore.directory);
+    }
+    const base = { jobId: this.jobId, runId: this.runId, attempt: this.attempt, jobGraph: this.graph, placement, taskManagers };
     await Promise.all(
-      [...byTm].map(([tmId, tasks]) => this.rm.submitTasks(tmId, { jobId: this.jobId, jobGraph: this.graph, placement, tasks, taskManagers })),
+      [...byTm].map(([tmId, tasks]) =>
+        this.rm.submitTasks(tmId, { ...base, tasks, ...(checkpointing ? { checkpointing } : {}), ...(restore ? { restore } : {}) }),
+      ),
     );
     log.info(`Deployed ${this.graph.vertices.reduce((n, v) => n + v.parallelism, 0)} task(s) of job ${this.jobId} to ${byTm.size} TaskManager(s).`);
   }
 
   onTaskState(u: TaskStateUpdate, fromTm: string): void {
     const ex = this.executions[u.vertex]?.[u.subtask];
-    if (!ex || ex.tmId !== fromTm || isTerminal(this.status)) return;
+    if (!ex || ex.tmId !== fromTm || isTerminal(this.status) || u.attempt !== this.attempt) return;
     if (isExecutionTerminal(ex.state)) return;
     const now = Date.now();
     this.touch();
@@ -154,13 +247,16 @@ export class JobMaster {
       case 'RUNNING':
         ex.state = 'RUNNING';
         ex.startTime = now;
+        if (this.status === 'RUNNING' && this.executions.every((v) => v.every((e) => e.state === 'RUNNING'))) this.checkpoints?.start();
         return;
       case 'FINISHED':
         ex.state = 'FINISHED';
         ex.endTime = now;
         ex.metrics = u.result.metrics;
         this.collectAccumulators(u.subtask, u.vertex, u.result);
-        if (this.status === 'RUNNING' && this.executions.every((v) => v.every((e) => e.state === 'FINISHED'))) this.finishSuccessfully();
+        if ((this.status === 'RUNNING' || this.status === 'CANCELLING') && this.executions.every((v) => v.every((e) => e.state === 'FINISHED'))) {
+          this.finishSuccessfully();
+        }
         return;
       case 'FAILED':
       case 'CANCELED': {
@@ -168,7 +264,7 @@ export class JobMaster {
         ex.endTime = now;
         if (u.state === 'FAILED') {
           const v = this.graph.vertices[u.vertex] as JobVertex;
-          this.failJob(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, ...this.where(fromTm) });
+          this.handleFailure(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, ...this.where(fromTm) });
         }
         return;
       }
@@ -177,7 +273,7 @@ export class JobMaster {
 
   /** A batch iteration's instance finished a superstep. */
   onSuperstepReport(u: SuperstepReportUpdate, fromTm: string): void {
-    if (this.status !== 'RUNNING') return;
+    if (this.status !== 'RUNNING' || u.attempt !== this.attempt) return;
     const head = this.graph.vertices.find((v) => v.operators[0]?.iteration === u.iteration && v.operators[0].operator.endsWith('-head'));
     if (!head || this.executions[head.index]?.[u.report.subtask]?.tmId !== fromTm) return;
     this.supersteps.onReport(u);
@@ -186,6 +282,7 @@ export class JobMaster {
 
   /** Progress of running tasks; the final figures come with FINISHED. */
   onTaskMetrics(u: TaskMetricsUpdate, fromTm: string): void {
+    if (u.attempt !== this.attempt) return;
     for (const t of u.tasks) {
       const ex = this.executions[t.vertex]?.[t.subtask];
       if (ex && ex.tmId === fromTm && ex.state === 'RUNNING') ex.metrics = t.metrics;
@@ -199,12 +296,79 @@ export class JobMaster {
     this.forEachExecution((e) => {
       if (e.tmId === tmId && !isExecutionTerminal(e.state)) endExecution(e, 'FAILED');
     });
-    this.failJob(error, { taskName: undefined, ...this.where(tmId) });
+    this.handleFailure(error, { taskName: undefined, ...this.where(tmId) });
+  }
+
+  onCheckpointAck(ack: CheckpointAck): void {
+    this.checkpoints?.onAck(ack);
+  }
+
+  onCheckpointDecline(d: CheckpointDecline): void {
+    this.checkpoints?.onDecline(d);
+  }
+
+  /**
+   * A task failed or a TaskManager was lost: the job restarts from its latest completed checkpoint when the
+   * restart strategy allows (Flink's full restart), and fails otherwise.
+   */
+  private handleFailure(err: unknown, where: ExceptionLocation | undefined): void {
+    if (isTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') {
+      if (where) this.recordException(err, where);
+      return;
+    }
+    if (this.status === 'RESTARTING') {
+      // More failures of the attempt being restarted (its other tasks, its TaskManager): the same failure.
+      if (where) this.recordException(err, where);
+      return;
+    }
+    const delay = this.stopping ? undefined : this.restartBackoff.onFailure(Date.now());
+    if (delay === undefined) {
+      this.failJob(err, where);
+      return;
+    }
+    const data = isSerialized(err) ? err : serializeError(err);
+    this.recordException(data, where);
+    log.warn(
+      `Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to RESTARTING.${where?.taskName ? ` Task ${where.taskName} failed.` : ''} ` +
+        `Restarting in ${delay} ms (${this.restartBackoff.description}).\n${formatErrorChain(data)}`,
+    );
+    this.transition('RESTARTING');
+    this.checkpoints?.stop('the job is restarting');
+    const cancelled = this.cancelTasks();
+    this.forEachExecution((e) => {
+      if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
+    });
+    void cancelled.then(() => {
+      if (this.status !== 'RESTARTING') return;
+      this.restartTimer = setTimeout(() => void this.restart(), delay);
+    });
+  }
+
+  /** Deploys a new attempt of every task, with the state of the latest completed checkpoint. */
+  private async restart(): Promise<void> {
+    this.restartTimer = undefined;
+    if (this.status !== 'RESTARTING') return;
+    this.attempt++;
+    this.runId = createHash('sha256').update(`${this.jobId}/${this.attempt}`).digest('hex').slice(0, 32);
+    this.rm.releaseSlots(this.jobId);
+    for (const v of this.executions) {
+      for (const e of v) Object.assign(e, { state: 'CREATED', tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined });
+    }
+    this.transition('RUNNING');
+    log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state RESTARTING to RUNNING (attempt ${this.attempt}).`);
+    try {
+      await this.scheduleAndDeploy();
+    } catch (err) {
+      if ((this.status as JobStatus) === 'CANCELLING') this.finishCancel();
+      else this.handleFailure(err, undefined);
+    }
   }
 
   /** Cancels the job: CANCELLING until every TaskManager ended its tasks, then CANCELED. */
   async cancel(): Promise<void> {
     if (isTerminal(this.status) || this.status === 'CANCELLING') return;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.checkpoints?.stop('the job is being cancelled');
     this.transition('CANCELLING');
     this.abort.abort(new FlinkError('JOB_CANCELLED', 'The job was cancelled.'));
     await this.cancelTasks();
@@ -216,7 +380,7 @@ export class JobMaster {
     this.forEachExecution((e) => {
       if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
     });
-    this.end('CANCELED');
+    this.end(this.stopping ? 'FINISHED' : 'CANCELED');
   }
 
   /** A TaskManager's endpoint and id for exception entries (also once it is gone). */
@@ -236,6 +400,7 @@ export class JobMaster {
     this.recordException(data, where);
     log.warn(`Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to FAILING.${where?.taskName ? ` Task ${where.taskName} failed.` : ''}\n${formatErrorChain(data)}`);
     this.transition('FAILING');
+    this.checkpoints?.stop('the job is failing');
     this.abort.abort(new FlinkError('JOB_FAILING', 'The job is failing.'));
     void this.cancelTasks().finally(() => {
       this.forEachExecution((e) => {
@@ -259,7 +424,7 @@ export class JobMaster {
     this.forEachExecution((e) => {
       if (e.tmId) tms.add(e.tmId);
     });
-    await Promise.all([...tms].map((tm) => this.rm.cancelJob(tm, this.jobId).catch(() => {})));
+    await Promise.all([...tms].map((tm) => this.rm.cancelJob(tm, this.jobId, this.runId).catch(() => {})));
   }
 
   private finishSuccessfully(): void {
@@ -273,6 +438,7 @@ export class JobMaster {
     this.transition(status);
     this.rm.releaseSlots(this.jobId);
     if (status !== 'FINISHED') void cleanupFileSinks(this.graph).catch(() => {});
+    void this.checkpoints?.shutdown(status).catch(() => {});
     this.resolveTerminated();
   }
 
@@ -388,31 +554,58 @@ export class JobMaster {
    * cancels or stops the job as asked. Rejects with a FlinkError that says why (no directory configured, job
    * not running, checkpoint failed).
    */
-  triggerSavepoint(request: SavepointRequest): Promise<string> {
-    return Promise.reject(new FlinkError('NOT_IMPLEMENTED', `Savepoints are not available yet (job ${this.jobId}, ${request.then}).`));
+  async triggerSavepoint(request: SavepointRequest): Promise<string> {
+    if (!this.checkpoints) {
+      throw new FlinkError('SAVEPOINT_NOT_SUPPORTED', `Job ${this.jobId} is a batch job; savepoints are taken of streaming jobs only.`);
+    }
+    if (this.status !== 'RUNNING') {
+      throw new FlinkError('JOB_NOT_RUNNING', `Job ${this.jobId} is ${this.status}; a savepoint can only be taken while it is RUNNING.`);
+    }
+    const meta = await this.checkpoints.trigger(request.then === 'continue' || request.then === 'cancel' ? 'SAVEPOINT' : 'SYNC_SAVEPOINT', request.targetDirectory ?? this.cp.savepointsDir);
+    if (request.then === 'cancel') await this.cancel();
+    else if (request.then === 'stop') {
+      this.stopping = true;
+      await this.cancel();
+    } else if (request.then === 'drain') {
+      this.stopping = true;
+      this.checkpoints.stop('the job is being stopped');
+      for (const tm of this.currentTaskManagers()) this.rm.stopSources(tm, this.runId);
+    }
+    return meta.directory;
   }
 
   checkpointStatistics(): CheckpointStatistics {
-    return { counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 }, history: [], completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] } };
+    return (
+      this.checkpoints?.statistics() ?? {
+        counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
+        history: [],
+        completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] },
+      }
+    );
   }
 
   /** One checkpoint of the history, or undefined. */
   checkpointDetails(checkpointId: number): CheckpointRecord | undefined {
-    return this.checkpointStatistics().history.find((c) => c.id === checkpointId);
+    return this.checkpoints?.details(checkpointId);
   }
 
   checkpointConfigInfo(): CheckpointConfigInfo {
+    const cp = this.cp;
     return {
-      mode: 'EXACTLY_ONCE',
-      interval: Number.MAX_SAFE_INTEGER,
-      timeout: 600_000,
-      minPause: 0,
-      maxConcurrent: 1,
-      externalization: { enabled: false, deleteOnCancellation: true },
-      stateBackend: 'HashMapStateBackend',
-      checkpointStorage: 'JobManagerCheckpointStorage',
-      unalignedCheckpoints: false,
-      tolerableFailedCheckpoints: 0,
+      mode: cp.mode,
+      // Flink answers Long.MAX_VALUE when periodic checkpoints are off.
+      interval: cp.interval ?? 0x7fffffffffffffff,
+      timeout: cp.timeout,
+      minPause: cp.minPause,
+      maxConcurrent: cp.maxConcurrent,
+      externalization: {
+        enabled: cp.externalizedRetention !== 'NO_EXTERNALIZED_CHECKPOINTS',
+        deleteOnCancellation: cp.externalizedRetention !== 'RETAIN_ON_CANCELLATION',
+      },
+      stateBackend: cp.stateBackend === 'hashmap' ? 'HashMapStateBackend' : 'EmbeddedLmdbStateBackend',
+      checkpointStorage: cp.checkpointsDir === undefined ? 'JobManagerCheckpointStorage' : 'FileSystemCheckpointStorage',
+      unalignedCheckpoints: cp.unaligned,
+      tolerableFailedCheckpoints: cp.tolerableFailures,
       checkpointsAfterTasksFinish: false,
     };
   }

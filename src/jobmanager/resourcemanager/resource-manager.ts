@@ -10,6 +10,10 @@ import { WithBinary } from '../../rpc/rpc-connection.js';
 import {
   ResourceManagerGateway,
   TaskExecutorGateway,
+  type CheckpointAck,
+  type CheckpointDecline,
+  type CheckpointNotification,
+  type TriggerCheckpoint,
   type SuperstepComplete,
   type SuperstepReportUpdate,
   type HardwareDescription,
@@ -82,6 +86,8 @@ export interface ResourceManagerOptions {
   onTaskStateUpdate(update: TaskStateUpdate, tmId: string): void;
   onTaskMetrics(update: TaskMetricsUpdate, tmId: string): void;
   onSuperstepReport(update: SuperstepReportUpdate, tmId: string): void;
+  onCheckpointAck(ack: CheckpointAck, tmId: string): void;
+  onCheckpointDecline(decline: CheckpointDecline, tmId: string): void;
   readJobBundle(jobId: string): Promise<Uint8Array>;
 }
 
@@ -128,6 +134,12 @@ export class ResourceManager {
     });
     conn.handle(ResourceManagerGateway.reportSuperstep, (u: SuperstepReportUpdate) => {
       if (tmId) this.o.onSuperstepReport(u, tmId);
+    });
+    conn.handle(ResourceManagerGateway.acknowledgeCheckpoint, (a: CheckpointAck) => {
+      if (tmId) this.o.onCheckpointAck(a, tmId);
+    });
+    conn.handle(ResourceManagerGateway.declineCheckpoint, (d: CheckpointDecline) => {
+      if (tmId) this.o.onCheckpointDecline(d, tmId);
     });
     conn.handle(ResourceManagerGateway.requestJobBundle, async (req: { jobId: string }) => new WithBinary(null, await this.o.readJobBundle(req.jobId)));
     conn.handle(ResourceManagerGateway.disconnectTaskManager, (req: { tmId: string }) => {
@@ -318,10 +330,24 @@ export class ResourceManager {
     this.taskManagers.get(tmId)?.conn.notify(TaskExecutorGateway.superstepComplete, msg);
   }
 
-  cancelJob(tmId: string, jobId: string): Promise<void> {
+  /** Ends the tasks of one deployment of a job (`runId`), or of all its deployments, on a TaskManager. */
+  cancelJob(tmId: string, jobId: string, runId?: string): Promise<void> {
     const tm = this.taskManagers.get(tmId);
     if (!tm) return Promise.resolve();
-    return tm.conn.call<void>(TaskExecutorGateway.cancelJob, { jobId }, this.o.rpcTimeoutMs);
+    return tm.conn.call<void>(TaskExecutorGateway.cancelJob, runId === undefined ? { jobId } : { jobId, runId }, this.o.rpcTimeoutMs);
+  }
+
+  triggerCheckpoint(tmId: string, msg: TriggerCheckpoint): void {
+    this.taskManagers.get(tmId)?.conn.notify(TaskExecutorGateway.triggerCheckpoint, msg);
+  }
+
+  notifyCheckpoint(tmId: string, msg: CheckpointNotification): void {
+    this.taskManagers.get(tmId)?.conn.notify(TaskExecutorGateway.notifyCheckpoint, msg);
+  }
+
+  /** The sources of a deployment stop producing and end their input normally (stop --drain). */
+  stopSources(tmId: string, runId: string): void {
+    this.taskManagers.get(tmId)?.conn.notify(TaskExecutorGateway.stopSources, { runId });
   }
 
   close(): void {

@@ -188,7 +188,7 @@ export class Decoder {
    */
   readElement(): unknown {
     const t = this.u8[this.pos];
-    if (t === undefined || t < T.TIMESTAMPED || t > T.WATERMARK_STATUS) {
+    if (t === undefined || t < T.TIMESTAMPED || t > T.CHECKPOINT_BARRIER) {
       this.timestamp = NaN;
       return this.readRecord();
     }
@@ -220,9 +220,26 @@ export class Decoder {
       this.pos += 2;
       return STREAM_EVENT;
     }
+    if (t === T.CHECKPOINT_BARRIER) {
+      if (this.pos + 18 > this.end) {
+        this.pos = this.end;
+        throw corrupt('a checkpoint barrier runs past the end of the buffer');
+      }
+      this.timestamp = this.dv.getFloat64(this.pos + 1, true);
+      this.barrierTimestamp = this.dv.getFloat64(this.pos + 9, true);
+      this.barrierFlags = this.u8[this.pos + 17] as number;
+      this.pos += 18;
+      this.event = 'barrier';
+      return STREAM_EVENT;
+    }
     this.timestamp = NaN;
     return this.readRecord();
   }
+
+  /** After a checkpoint barrier (event 'barrier', its id in `timestamp`): when the checkpoint was triggered. */
+  barrierTimestamp = 0;
+  /** After a checkpoint barrier: its flags (bit 0: a savepoint). */
+  barrierFlags = 0;
 
   readRecord(): unknown {
     if (this.pos >= this.end) {
@@ -381,7 +398,7 @@ export class Decoder {
 /** Iterates the records in a buffer written by a BufferBuilder (or by encodeRecord). */
 /** What {@link RecordReader.next} returns for a watermark or a watermark status instead of a record. */
 /** The elements that are not records: a watermark, an idle or active status, the end of an iteration superstep. */
-export type StreamEventKind = 'watermark' | 'idle' | 'active' | 'superstep';
+export type StreamEventKind = 'watermark' | 'idle' | 'active' | 'superstep' | 'barrier';
 
 export const STREAM_EVENT: unique symbol = Symbol('flink-ts stream event');
 
@@ -401,7 +418,7 @@ export class RecordReader {
     // Plain records are the hot path: one tag check here, no extra call.
     const d = this.decoder;
     const t = d.u8[d.pos] as number;
-    if (t >= T.TIMESTAMPED && t <= T.WATERMARK_STATUS) return d.readTaggedElement(t);
+    if (t >= T.TIMESTAMPED && t <= T.CHECKPOINT_BARRIER) return d.readTaggedElement(t);
     d.timestamp = NaN;
     return d.readRecord();
   }
@@ -413,6 +430,11 @@ export class RecordReader {
 
   get event(): StreamEventKind {
     return this.decoder.event;
+  }
+
+  /** After a barrier: its trigger time and flags. */
+  get barrier(): { timestamp: number; flags: number } {
+    return { timestamp: this.decoder.barrierTimestamp, flags: this.decoder.barrierFlags };
   }
 }
 

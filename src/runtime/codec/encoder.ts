@@ -30,7 +30,8 @@
  * | 0xd6           | a record with a timestamp| float64 event time, then the record (top level only)      |
  * | 0xd7           | a watermark              | float64 event time (top level only; not a record)         |
  * | 0xd8           | a watermark status       | u8: 0 active, 1 idle (top level only; not a record)       |
- * | 0xd9..0xdf     | reserved                 |                                                           |
+ * | 0xd9           | a checkpoint barrier     | float64 id, float64 trigger time, u8 flags (top level)     |
+ * | 0xda..0xdf     | reserved                 |                                                           |
  * | 0xe0..0xff     | integer -32..-1          | none (value = tag - 256)                                  |
  *
  * Strings: ASCII strings take one byte per char; every other string (lone surrogates included, so they
@@ -229,6 +230,18 @@ export class BufferBuilder {
     this.u8[this.pos] = T.WATERMARK_STATUS;
     this.u8[this.pos + 1] = 2;
     this.pos += 2;
+    return true;
+  }
+
+  /** Appends a checkpoint barrier; false when the buffer has no room for it. */
+  tryWriteBarrier(checkpointId: number, timestamp: number, flags: number): boolean {
+    const p = this.pos;
+    if (p + 18 > this.capacity) return false;
+    this.u8[p] = T.CHECKPOINT_BARRIER;
+    this.dv.setFloat64(p + 1, checkpointId, true);
+    this.dv.setFloat64(p + 9, timestamp, true);
+    this.u8[p + 17] = flags;
+    this.pos = p + 18;
     return true;
   }
 

@@ -33,6 +33,7 @@ export const UTF16_32 = 0xd5;
 export const TIMESTAMPED = 0xd6; // float64 timestamp, then the record
 export const WATERMARK = 0xd7; // float64 watermark
 export const WATERMARK_STATUS = 0xd8; // u8: 0 active, 1 idle
+export const CHECKPOINT_BARRIER = 0xd9; // float64 checkpoint id, float64 trigger timestamp, u8 flags (1: savepoint)
 export const NEG_FIXINT = 0xe0; // 0xe0..0xff: -32..-1
 
 /** Most keys a shape may have; wider objects are written with inline keys. */

@@ -98,6 +98,20 @@ export class RecordWriter {
     }
   }
 
+  /**
+   * Sends a checkpoint barrier on every channel, in order after the records before it, at once. The barrier
+   * always ends its buffer, so a consumer that aligns can hold back whole buffers after it.
+   */
+  emitBarrier(checkpointId: number, timestamp: number, flags: number): void {
+    for (const c of this.channels) {
+      if (!c.builder.tryWriteBarrier(checkpointId, timestamp, flags)) {
+        this.enqueue(c, c.builder.finish());
+        c.builder.tryWriteBarrier(checkpointId, timestamp, flags);
+      }
+      this.enqueue(c, c.builder.finish());
+    }
+  }
+
   /** Sends every partly filled buffer (buffer timeout, end of input). */
   flushAll(): void {
     for (const c of this.channels) if (c.builder.size > 0) this.enqueue(c, c.builder.finish());

@@ -11,6 +11,7 @@ import type { OperatorMemory } from '../memory/index.js';
 import type { Json, Transformation } from '../../api/transformation.js';
 import { FlinkError, UsageError } from '../../util/errors.js';
 export { stateKey } from '../state/index.js';
+import { isStateRestored } from '../state/index.js';
 
 /**
  * Where an operator's output goes. Records carry the timestamp in the task's {@link ElementTime}
@@ -172,14 +173,14 @@ export function bindFunction<F extends (...args: never[]) => unknown>(fn: unknow
       open: async (ctx) => {
         const setContext = obj.setRuntimeContext;
         if (typeof setContext === 'function') (setContext as (c: RuntimeContext) => void).call(obj, ctx);
-        // Flink's CheckpointedFunction: operator (and keyed) state is handed over before open(). Nothing is
-        // restored yet: checkpoints come with the checkpoint work.
+        // Flink's CheckpointedFunction: operator (and keyed) state is handed over before open(), restored from
+        // the checkpoint the task started from (the task restored the backends before opening the operators).
         const initializeState = obj.initializeState;
         if (typeof initializeState === 'function') {
           const init: FunctionInitializationContext = {
             getOperatorStateStore: () => ctx.getOperatorStateStore(),
             getKeyedStateStore: () => ctx,
-            isRestored: () => false,
+            isRestored: () => isStateRestored(ctx),
           };
           await (initializeState as (c: FunctionInitializationContext) => unknown).call(obj, init);
         }

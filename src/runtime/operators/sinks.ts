@@ -116,6 +116,9 @@ export const customSink: OperatorFactory = (ctx) => {
     available: () => pending < 64,
     endInput: async () => {
       await chain;
+      // Flink's SinkFunction.finish(): the input ended normally (not a failure or a cancel), e.g. for a last commit.
+      const sink = ctx.transformation.fns[0] as { finish?: () => unknown } | null;
+      if (sink !== null && typeof sink === 'object' && typeof sink.finish === 'function') await sink.finish();
     },
     close: () => f.close(),
   };

@@ -46,6 +46,7 @@ export const keyedReduce: OperatorFactory = (ctx) => {
   const f = bindFunction<Fn2>(ctx.transformation.fns[0], 'reduce', 'reduce');
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
   const state = new Map<unknown, unknown>();
+  keepInCheckpoints(ctx, '_reduce', state);
   const out = ctx.output;
   const call = f.call;
   return withLifecycle(ctx, f, {
@@ -61,6 +62,21 @@ export const keyedReduce: OperatorFactory = (ctx) => {
   });
 };
 
+/**
+ * A keyed operator's own map (state key → value) joins the checkpoints of its keyed backend, so the hot path
+ * keeps its one map lookup per record.
+ */
+function keepInCheckpoints(ctx: OperatorContext, name: string, state: Map<unknown, unknown>): void {
+  if (!ctx.keyed) return;
+  ctx.keyedStateBackend().registerParticipant({
+    name,
+    entries: function* () {
+      for (const [k, v] of state) yield ['', k, v];
+    },
+    restore: (_ns, k, v) => void state.set(k, v),
+  });
+}
+
 export type AggKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
 
 /** sum/min/max/minBy/maxBy on a keyed stream, emitting the current aggregate per record. */
@@ -70,6 +86,7 @@ export const keyedAggregate: OperatorFactory = (ctx) => {
   // The state holds a private accumulator updated in place and each record gets its own copy: one map
   // lookup per record and a short-lived copy, instead of a lookup, a store and a long-lived copy.
   const state = new Map<unknown, unknown>();
+  keepInCheckpoints(ctx, '_aggregate', state);
   const out = ctx.output;
   return {
     // Keeps its own per-key map: the task need not set a key for it.

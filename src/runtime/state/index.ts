@@ -35,4 +35,4 @@ export type { MergingState } from './heap-keyed-state-backend.js';
 export { InternalTimerService, type InternalTimer, type ProcessingTimeService, type Triggerable } from './timer-service.js';
 export { stateKey } from './state-key.js';
 export { operatorStateStore, broadcastState } from './operator-state-store.js';
-export { NoSuchBroadcastVariableError, stateRuntimeContext, type BroadcastVariables, type TaskInfo } from './runtime-context.js';
+export { isStateRestored, NoSuchBroadcastVariableError, stateRuntimeContext, type BroadcastVariables, type TaskInfo } from './runtime-context.js';

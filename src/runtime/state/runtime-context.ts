@@ -35,7 +35,7 @@ export function stateRuntimeContext(
     if (d.kind !== kind) throw new UsageError(`${what}: the descriptor '${d.name}' describes ${d.kind} state.`);
     return keyed().getPartitionedState<S>(d);
   };
-  return {
+  const ctx: RuntimeContext & { [STATE_RESTORED]?: () => boolean } = {
     ...base,
     getState: (d) => kv(d, 'value', 'getState'),
     getListState: (d) => kv(d, 'list', 'getListState'),
@@ -54,5 +54,16 @@ export function stateRuntimeContext(
       return result;
     },
   };
+  ctx[STATE_RESTORED] = () => operator().restored;
+  return ctx;
+}
+
+/** Where a runtime context says whether its operator's state came from a checkpoint (CheckpointedFunction.isRestored). */
+export const STATE_RESTORED: unique symbol = Symbol('flink-ts state restored');
+
+/** Whether the state of the runtime context's operator was restored from a checkpoint or savepoint. */
+export function isStateRestored(ctx: RuntimeContext): boolean {
+  const f = (ctx as { [STATE_RESTORED]?: () => boolean })[STATE_RESTORED];
+  return f !== undefined && f();
 }
 

@@ -4,7 +4,7 @@
  * registered for. A timer is unique per key, namespace and time; registering it again changes nothing.
  */
 import type { KeyedStateBackend } from './state-backend.js';
-import { stateKey } from './state-key.js';
+import { keyFromStateKey, stateKey } from './state-key.js';
 
 type Ns = string | number;
 
@@ -58,6 +58,11 @@ class TimerQueue {
     this.heap.push(t);
     this.siftUp(t.index);
     return true;
+  }
+
+  /** Every queued timer, in no particular order (for snapshots). */
+  all(): readonly QueuedTimer[] {
+    return this.heap;
   }
 
   delete(key: unknown, namespace: Ns, timestamp: number): void {
@@ -160,7 +165,26 @@ export class InternalTimerService {
     private readonly backend: KeyedStateBackend,
     private readonly clock: ProcessingTimeService,
     private readonly target: Triggerable,
-  ) {}
+    name = '_timers',
+  ) {
+    // Timers are keyed state: they go into checkpoints by key group, and come back on restore. A restored
+    // processing-time timer that is already due fires as soon as the task runs.
+    backend.registerParticipant({
+      name,
+      entries: () => this.snapshotEntries(),
+      restore: (ns, mapKey, value) => {
+        const [kind, time] = value as [number, number];
+        const key = keyFromStateKey(mapKey);
+        if (kind === 0) this.eventTimers.add(key, ns, time);
+        else if (this.processingTimers.add(key, ns, time) && time < this.scheduledAt) this.schedule(time);
+      },
+    });
+  }
+
+  private *snapshotEntries(): Generator<[Ns, unknown, unknown]> {
+    for (const t of this.eventTimers.all()) yield [t.namespace, t.mapKey, [0, t.timestamp]];
+    for (const t of this.processingTimers.all()) yield [t.namespace, t.mapKey, [1, t.timestamp]];
+  }
 
   currentProcessingTime(): number {
     return this.clock.getCurrentProcessingTime();

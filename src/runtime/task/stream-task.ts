@@ -10,7 +10,10 @@ import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT,
 import type { RuntimeContext } from '../../api/functions.js';
 import { iterationChannel, iterationOperatorContext, iterationRuntimeContext } from '../iterations/iteration-context.js';
 import { consumersOf, producersOf } from '../network/connectivity.js';
-import { InputGate, type InputChannel } from '../network/input-gate.js';
+import { InputGate, type GateItem, type InputChannel } from '../network/input-gate.js';
+import { BarrierAligner } from '../checkpoint/barrier-aligner.js';
+import { checkpointReporter, executionAttempt, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
+import { TaskCheckpoints } from './task-checkpoints.js';
 import { WatermarkValve } from '../network/watermark-valve.js';
 import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
@@ -27,7 +30,7 @@ import {
   type ProcessingTimeService,
   type StateBackend,
 } from '../state/index.js';
-import { FlinkError } from '../../util/errors.js';
+import { FlinkError, serializeError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
 export { resolveJobPath } from './chain-output.js';
@@ -85,6 +88,14 @@ export class StreamTask {
   /** Combines the input channels' watermarks and idle statuses for the head operator. */
   private valve: WatermarkValve | undefined;
   private readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
+  /** Snapshots, restore and checkpoint notifications of this task's operators. */
+  private readonly checkpoints: TaskCheckpoints;
+  /** Barrier alignment on the inputs (only when the job takes checkpoints and the task has inputs). */
+  private readonly aligner: BarrierAligner | undefined;
+  /** Buffers of channels blocked by the alignment, in arrival order. */
+  private readonly alignHeld: GateItem[] = [];
+  /** The checkpoint being aligned: its trigger time and flags, and whether a snapshot failed to be taken. */
+  private alignedBarrier = { timestamp: 0, flags: 0 };
   protected readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
   private scheduled = false;
@@ -98,6 +109,8 @@ export class StreamTask {
   protected failed = false;
   protected finished = false;
   cancelled = false;
+  /** A source asked to stop producing (stop --drain): it ends as if its input were exhausted. */
+  protected sourceStopped = false;
   protected recordsIn = 0;
   private resolveDone!: (r: TaskResult) => void;
   private rejectDone!: (e: unknown) => void;
@@ -207,6 +220,30 @@ export class StreamTask {
       this.contexts[i] = this.operatorContext(t, output, runtime, maxParallelism(vertex), keyed, spec.iteration);
       ops[i] = this.createOperator(i);
     }
+    const task = this;
+    this.checkpoints = new TaskCheckpoints({
+      name: this.name,
+      job,
+      vertex,
+      subtask,
+      writers: this.writers,
+      chain: this.operators,
+      chainContexts: this.contexts,
+      keyedBackendOf(i, create) {
+        const ctx = task.contexts[i] as OperatorContext;
+        if (!create) return task.keyedBackends.get(ctx.transformation.id);
+        return ctx.keyed ? task.keyedBackend(ctx.transformation, ctx.maxParallelism) : undefined;
+      },
+      operatorBackendOf(i, create) {
+        const t = (task.contexts[i] as OperatorContext).transformation;
+        return create ? task.operatorBackend(t) : task.operatorBackends.get(t.id);
+      },
+    });
+    const cp = taskCheckpointSettings();
+    if (cp && this.gate) {
+      const gate = this.gate;
+      this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
+    }
   }
 
   /** Creates operator `i` of the chain with its factory (again, for a new superstep of an iteration). */
@@ -234,6 +271,7 @@ export class StreamTask {
   }
 
   private async run(): Promise<void> {
+    await this.checkpoints.restore();
     for (let i = this.operators.length - 1; i >= (this.deferHeadOpen ? 1 : 0); i--) await this.operators[i]?.open?.();
     this.opened = true;
     const head = this.operators[0] as StreamOperator;
@@ -306,9 +344,14 @@ export class StreamTask {
       while (budget-- > 0 && gate.hasPending() && this.isAvailable()) {
         const it = gate.poll();
         if (!it) break;
+        if (this.aligner !== undefined && this.aligner.isBlocked(it.channel)) {
+          this.alignHeld.push(it);
+          continue;
+        }
         if (it.item === 'end') {
           const last = gate.channelEnded(it.channel);
           (this.valve as WatermarkValve).channelEnded(it.channel);
+          if (this.aligner?.onChannelEnded()) this.alignmentComplete();
           if (last) {
             this.endingInput = true;
             const input = it.channel.input;
@@ -339,7 +382,12 @@ export class StreamTask {
     while (reader.hasNext()) {
       const r = reader.next();
       if (r === STREAM_EVENT) {
-        this.onChannelEvent(channel, reader.event, reader.timestamp);
+        if (reader.event === 'barrier') {
+          const b = reader.barrier;
+          this.onBarrier(channel, reader.timestamp, b.timestamp, b.flags);
+        } else {
+          this.onChannelEvent(channel, reader.event, reader.timestamp);
+        }
         continue;
       }
       el.timestamp = reader.timestamp;
@@ -347,6 +395,51 @@ export class StreamTask {
       n++;
     }
     return n;
+  }
+
+  /** A checkpoint barrier arrived on a channel. */
+  private onBarrier(channel: InputChannel, id: number, timestamp: number, flags: number): void {
+    const aligner = this.aligner;
+    if (!aligner) return;
+    const outcome = aligner.onBarrier(channel, id, Date.now());
+    if (outcome === 'ignore') return;
+    this.alignedBarrier = { timestamp, flags };
+    if (outcome === 'complete') this.alignmentComplete();
+  }
+
+  /** Every input delivered the barrier: snapshot, barrier downstream, and the blocked channels go on. */
+  private alignmentComplete(): void {
+    const aligner = this.aligner as BarrierAligner;
+    const id = aligner.current;
+    const alignmentMs = Date.now() - aligner.startedAt;
+    aligner.finish();
+    this.checkpoints.snapshot(id, this.alignedBarrier.timestamp, this.alignedBarrier.flags, alignmentMs);
+    if (this.alignHeld.length > 0) (this.gate as InputGate).requeue(this.alignHeld.splice(0));
+  }
+
+  /** The JobManager starts checkpoint `id` at this task, which has no inputs (a source). */
+  triggerCheckpoint(id: number, timestamp: number, flags: number): void {
+    if (this.gate) return;
+    if (!this.opened || this.finished || this.failed || this.cancelled) {
+      const why = this.finished ? 'it has finished' : 'it is not running';
+      checkpointReporter()?.decline(this.vertex.index, this.subtask, id, serializeError(new FlinkError('TASK_NOT_READY', `${this.name} cannot take checkpoint ${id}: ${why}.`)));
+      return;
+    }
+    this.checkpoints.snapshot(id, timestamp, flags, 0);
+  }
+
+  /** A source task stops producing and ends normally: end of input flows downstream (stop --drain). */
+  stopSource(): void {
+    if (this.gate) return;
+    this.sourceStopped = true;
+    this.signalAvailable();
+  }
+
+  /** Checkpoint `id` completed on every task (complete) or was aborted. */
+  notifyCheckpoint(id: number, complete: boolean): void {
+    if (this.failed || this.cancelled) return;
+    if (!complete && this.aligner?.abort(id) && this.alignHeld.length > 0) (this.gate as InputGate).requeue(this.alignHeld.splice(0));
+    void this.checkpoints.notify(id, complete).catch((err) => this.fail(err));
   }
 
   /** A watermark or watermark status arrived on a channel. */
@@ -431,7 +524,7 @@ export class StreamTask {
       getIndexOfThisSubtask: () => this.subtask,
       getNumberOfParallelSubtasks: () => this.vertex.parallelism,
       getMaxNumberOfParallelSubtasks: () => maxParallelism,
-      getAttemptNumber: () => 0,
+      getAttemptNumber: () => executionAttempt(),
       getJobId: () => job.jobId,
       getJobParameters: () => job.args,
     };
@@ -555,7 +648,7 @@ export class StreamTask {
       available: () => task.isAvailable(),
       setAccumulator: (name, kind, value) => void task.accumulators.set(name, { kind, value }),
       get cancelled() {
-        return task.cancelled;
+        return task.cancelled || task.sourceStopped;
       },
       fail: (err) => task.fail(err),
       signalAvailable: () => task.signalAvailable(),

@@ -8,6 +8,7 @@ import type { SerializedError } from '../../util/errors.js';
 import type { SuperstepReport } from '../iterations/iteration-channel.js';
 import type { SlotMemorySettings } from '../memory/index.js';
 import type { TaskMetrics, TaskResult, TaskSettings } from '../task/stream-task.js';
+import type { CheckpointMetadata, TaskCheckpointSettings, TaskStateHandle } from '../checkpoint/types.js';
 
 /** Where each subtask of each vertex runs: placement[vertex][subtask]. */
 export type Placement = Array<Array<{ tm: string; slot: number }>>;
@@ -24,6 +25,10 @@ export interface WorkerInit {
   fileSystemOptions: HdfsFileSystemOptions;
   /** The slot's managed memory and its spill directories (unset: the defaults of runtime/memory). */
   memory?: SlotMemorySettings;
+  /** 0 for the job's first deployment, one more per restart. */
+  attempt: number;
+  checkpointing?: TaskCheckpointSettings;
+  restore?: CheckpointMetadata;
 }
 
 /** Channel coordinates: edge, producer subtask, consumer subtask. */
@@ -39,7 +44,13 @@ export type ToWorker =
   | (ChannelMsg & { t: 'credit'; n: number })
   | { t: 'cancel' }
   /** Every parallel instance of a batch iteration finished a superstep: their reports, for the heads to decide. */
-  | { t: 'superstep'; iteration: number; superstep: number; reports: SuperstepReport[] };
+  | { t: 'superstep'; iteration: number; superstep: number; reports: SuperstepReport[] }
+  /** A checkpoint starts: source tasks snapshot and emit barriers; every task learns where to write. */
+  | { t: 'checkpoint'; id: number; timestamp: number; flags: number; directory: string }
+  /** A checkpoint completed on every task (complete) or was aborted. */
+  | { t: 'checkpoint-done'; id: number; complete: boolean }
+  /** Sources stop producing and end normally (stop with --drain). */
+  | { t: 'stop-sources' };
 
 export type TaskStateMsg =
   | { t: 'state'; v: number; s: number; state: 'RUNNING' }
@@ -57,5 +68,9 @@ export type FromWorker =
   | { t: 'init-failed'; error: SerializedError }
   /** An iteration head's instance finished a superstep (see iteration-channel.ts). */
   | { t: 'superstep'; iteration: number; report: SuperstepReport }
+  /** A task wrote its part of a checkpoint. */
+  | { t: 'checkpoint-ack'; v: number; s: number; id: number; handle: TaskStateHandle; stats: { syncMs: number; asyncMs: number; alignmentMs: number } }
+  /** A task could not take its part of a checkpoint. */
+  | { t: 'checkpoint-decline'; v: number; s: number; id: number; error: SerializedError }
   /** Every task of this worker is terminal and every message before this one was sent. */
   | { t: 'done' };

@@ -12,6 +12,7 @@ import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } fro
 import { StreamTask } from '../task/stream-task.js';
 import { createTask } from '../task/superstep-task.js';
 import { configureSlotMemory } from '../memory/index.js';
+import { announceCheckpointDirectory, configureTaskCheckpoints } from '../checkpoint/task-checkpoint-env.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { FlinkError, serializeError } from '../../util/errors.js';
 import type { Transformation } from '../../api/transformation.js';
@@ -143,6 +144,16 @@ function deliver(msg: ToWorker): void {
       for (const t of tasks) t.cancel();
       abortSupersteps();
       return;
+    case 'checkpoint':
+      announceCheckpointDirectory(msg.id, msg.directory);
+      for (const t of tasks) if (!t.gate) t.triggerCheckpoint(msg.id, msg.timestamp, msg.flags);
+      return;
+    case 'stop-sources':
+      for (const t of tasks) if (!t.gate) t.stopSource();
+      return;
+    case 'checkpoint-done':
+      for (const t of tasks) t.notifyCheckpoint(msg.id, msg.complete);
+      return;
     case 'superstep': {
       const key = `${msg.iteration}/${msg.superstep}`;
       const waiter = superstepWaiters.get(key);
@@ -177,6 +188,10 @@ port.on('message', (msg: ToWorker) => {
 async function main(): Promise<void> {
   const g = init.jobGraph;
   configureFileSystems(init.fileSystemOptions);
+  configureTaskCheckpoints(init.checkpointing, init.restore, init.attempt, {
+    ack: (v, s, id, handle, stats) => post({ t: 'checkpoint-ack', v, s, id, handle, stats }),
+    decline: (v, s, id, error) => post({ t: 'checkpoint-decline', v, s, id, error }),
+  });
   if (init.memory) configureSlotMemory(init.memory);
   let transformations: Map<number, Transformation>;
   try {

@@ -190,6 +190,13 @@ export class StandaloneCluster {
     });
   }
 
+  /** Starts one more TaskManager with bin/taskmanager.sh start (e.g. to replace a killed one). */
+  async startTaskManager(): Promise<void> {
+    const r = await runCommand(join(BIN_DIR, 'taskmanager.sh'), ['start'], this.env, { timeout: 60_000 });
+    await this.rememberPids();
+    if (r.exitCode !== 0) throw new Error(`taskmanager.sh start failed\n${r.describe}`);
+  }
+
   pidFile(daemon: Daemon): string {
     return join(this.pidDir, `flink-${this.ident}-${daemon}.pid`);
   }

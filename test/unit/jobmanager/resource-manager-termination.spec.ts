@@ -36,6 +36,8 @@ describe('ResourceManager: how a TaskManager left', function () {
       onTaskStateUpdate: () => {},
       onTaskMetrics: () => {},
       onSuperstepReport: () => {},
+      onCheckpointAck: () => {},
+      onCheckpointDecline: () => {},
       readJobBundle: () => Promise.resolve(new Uint8Array()),
     });
     server = new RpcServer('127.0.0.1', 0, (c) => rm.accept(c));

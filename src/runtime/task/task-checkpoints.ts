@@ -1,0 +1,184 @@
+/**
+ * A task's part of checkpoints: aligning barriers on its inputs, the snapshot of its operators at the barrier,
+ * writing that snapshot while processing goes on, acknowledging it, and restoring state before the operators open.
+ *
+ * The snapshot at the barrier is synchronous and as small as each backend allows: the heap backends encode their
+ * state (their values are mutable objects, so only bytes taken now are consistent), operators return their list
+ * items. The barrier then goes downstream at once; the file is written afterwards, and the acknowledgement goes
+ * to the JobManager when it is.
+ */
+import type { JobGraph, JobVertex } from '../../graph/index.js';
+import type { OperatorContext, StreamOperator } from '../operators/index.js';
+import type { RecordWriter } from '../network/record-writer.js';
+import type { KeyedStateBackend, OperatorStateBackend, KeyedBackendSnapshot } from '../state/index.js';
+import type { OperatorSubtaskState, TaskStateHandle } from '../checkpoint/types.js';
+import { keyGroupRangeForSubtask } from '../state/index.js';
+import { serializeError } from '../../util/errors.js';
+import { getLogger } from '../../util/logger.js';
+import { encodeFrame, writeStateFile, type StateFrame } from '../checkpoint/task-state-file.js';
+import { loadRestoredState, type OperatorToRestore } from '../checkpoint/restore-assignment.js';
+import { checkpointDirectory, checkpointReporter, restoreMetadata } from '../checkpoint/task-checkpoint-env.js';
+
+const log = getLogger('org.apache.flink.runtime.taskmanager.Task');
+
+/** What the checkpointing of a task needs to see of it. */
+export interface CheckpointedTask {
+  readonly name: string;
+  readonly job: JobGraph;
+  readonly vertex: JobVertex;
+  readonly subtask: number;
+  readonly writers: RecordWriter[];
+  readonly chain: StreamOperator[];
+  readonly chainContexts: OperatorContext[];
+  /** The keyed backend of operator `i` if it has one (created when `create`). */
+  keyedBackendOf(i: number, create: boolean): KeyedStateBackend | undefined;
+  operatorBackendOf(i: number, create: boolean): OperatorStateBackend | undefined;
+}
+
+/** The uid that maps an operator's state across runs: its uid(), or one derived from its place in the program. */
+export function operatorUid(op: JobVertex['operators'][number]): string {
+  return op.uid ?? `${op.id}:${op.operator}`;
+}
+
+interface OperatorSnapshot {
+  uid: string;
+  keyed: KeyedBackendSnapshot | undefined;
+  keyGroupRange: { start: number; end: number } | undefined;
+  /** The operator's items and operator state, encoded at the barrier. */
+  encoded: Uint8Array[];
+  operatorState: boolean;
+}
+
+export class TaskCheckpoints {
+  constructor(private readonly task: CheckpointedTask) {}
+
+  /**
+   * Restores the operators' state from the checkpoint this deployment starts from, and hands each operator that
+   * keeps state of its own its items (undefined on a fresh start). Called before any operator opens.
+   */
+  async restore(): Promise<void> {
+    const t = this.task;
+    const meta = restoreMetadata();
+    const specs = t.vertex.operators;
+    let restored = new Map<string, Awaited<ReturnType<typeof loadRestoredState>> extends Map<string, infer R> ? R : never>();
+    if (meta) {
+      const ops: OperatorToRestore[] = specs.map((spec, i) => {
+        const ctx = t.chainContexts[i] as OperatorContext;
+        return {
+          uid: operatorUid(spec),
+          name: spec.name,
+          maxParallelism: ctx.maxParallelism,
+          keyGroupRange: ctx.keyed ? keyGroupRangeForSubtask(ctx.maxParallelism, t.vertex.parallelism, t.subtask) : undefined,
+        };
+      });
+      restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask);
+    }
+    for (let i = 0; i < specs.length; i++) {
+      const op = t.chain[i] as StreamOperator;
+      const r = restored.get(operatorUid(specs[i] as JobVertex['operators'][number]));
+      if (r) {
+        if (r.keyGroups.length > 0) {
+          const backend = t.keyedBackendOf(i, true) as KeyedStateBackend;
+          for (const [g, bytes] of r.keyGroups) backend.restoreKeyGroup(g, bytes);
+        }
+        // Marks the operator restored (a CheckpointedFunction's isRestored()), with whatever lists it had.
+        t.operatorBackendOf(i, true)?.restore(r.operatorState ?? { lists: [], broadcast: [] });
+      }
+      if (op.snapshotState && op.initializeState) await op.initializeState(r?.items);
+    }
+  }
+
+  /**
+   * Takes this task's snapshot for checkpoint `id` (at the barrier, or when a source is triggered), sends the
+   * barrier downstream, and writes and acknowledges the snapshot in the background.
+   */
+  snapshot(id: number, timestamp: number, flags: number, alignmentMs: number): void {
+    const t = this.task;
+    const reporter = checkpointReporter();
+    const started = performance.now();
+    let snaps: OperatorSnapshot[];
+    try {
+      snaps = this.takeSnapshots(id, timestamp);
+    } catch (err) {
+      log.warn(`${t.name} could not take its snapshot for checkpoint ${id}: ${(err as Error).message}`);
+      reporter?.decline(t.vertex.index, t.subtask, id, serializeError(err));
+      for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
+      return;
+    }
+    for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
+    const syncMs = performance.now() - started;
+    void this.write(id, snaps).then(
+      (handle) => reporter?.ack(t.vertex.index, t.subtask, id, handle, { syncMs, asyncMs: performance.now() - started - syncMs, alignmentMs }),
+      (err: unknown) => {
+        log.warn(`${t.name} could not write its snapshot for checkpoint ${id}: ${(err as Error).message}`);
+        reporter?.decline(t.vertex.index, t.subtask, id, serializeError(err));
+      },
+    );
+  }
+
+  /** A checkpoint completed everywhere (commit) or was aborted: operators and user functions hear of it. */
+  async notify(id: number, complete: boolean): Promise<void> {
+    const t = this.task;
+    for (let i = 0; i < t.chain.length; i++) {
+      const op = t.chain[i] as StreamOperator;
+      if (complete) await op.notifyCheckpointComplete?.(id);
+      else op.notifyCheckpointAborted?.(id);
+      for (const fn of t.chainContexts[i]?.transformation.fns ?? []) {
+        const listener = fn as { notifyCheckpointComplete?: (id: number) => unknown; notifyCheckpointAborted?: (id: number) => unknown } | null;
+        if (listener === null || typeof listener !== 'object') continue;
+        if (complete && typeof listener.notifyCheckpointComplete === 'function') await listener.notifyCheckpointComplete(id);
+        if (!complete && typeof listener.notifyCheckpointAborted === 'function') await listener.notifyCheckpointAborted(id);
+      }
+    }
+  }
+
+  private takeSnapshots(id: number, timestamp: number): OperatorSnapshot[] {
+    const t = this.task;
+    const out: OperatorSnapshot[] = [];
+    for (let i = 0; i < t.chain.length; i++) {
+      const op = t.chain[i] as StreamOperator;
+      const ctx = t.chainContexts[i] as OperatorContext;
+      // Flink's CheckpointedFunction: the user function moves what it keeps into operator state now.
+      for (const fn of ctx.transformation.fns) {
+        const f = fn as { snapshotState?: (c: unknown) => unknown } | null;
+        if (f !== null && typeof f === 'object' && typeof f.snapshotState === 'function') {
+          f.snapshotState({ getCheckpointId: () => id, getCheckpointTimestamp: () => timestamp });
+        }
+      }
+      const items = op.snapshotState?.(id, timestamp);
+      const keyedBackend = t.keyedBackendOf(i, false);
+      const keyed = keyedBackend?.snapshot(id);
+      const os = t.operatorBackendOf(i, false)?.snapshot();
+      const uid = operatorUid(t.vertex.operators[i] as JobVertex['operators'][number]);
+      const encoded: Uint8Array[] = [];
+      if (items !== undefined) encoded.push(encodeFrame({ op: uid, items }));
+      if (os !== undefined && (os.lists.length > 0 || os.broadcast.length > 0)) encoded.push(encodeFrame({ op: uid, os }));
+      out.push({ uid, keyed, keyGroupRange: keyedBackend ? { ...keyedBackend.keyGroupRange } : undefined, encoded, operatorState: encoded.length > 0 });
+    }
+    return out;
+  }
+
+  private async write(id: number, snaps: OperatorSnapshot[]): Promise<TaskStateHandle> {
+    const t = this.task;
+    const operators: OperatorSubtaskState[] = [];
+    for (const s of snaps) {
+      if (!s.keyed && !s.operatorState) continue;
+      operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
+    }
+    if (operators.length === 0) return { size: 0, operators: [] };
+    const dir = await checkpointDirectory(id);
+    const file = `op_${t.vertex.index}_${t.subtask}`;
+    async function* frames(): AsyncGenerator<StateFrame | Uint8Array> {
+      for (const s of snaps) {
+        yield* s.encoded;
+        if (s.keyed) for await (const [kg, b] of s.keyed.keyGroups()) yield { op: s.uid, kg, b };
+      }
+    }
+    try {
+      const size = await writeStateFile(dir, file, frames());
+      return { file, size, operators };
+    } finally {
+      for (const s of snaps) s.keyed?.release();
+    }
+  }
+}

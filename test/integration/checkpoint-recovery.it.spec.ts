@@ -1,0 +1,158 @@
+/**
+ * Checkpoints and recovery on a real standalone cluster (issue 9): a job with a replayable source, keyed state,
+ * an event-time window and a sink that commits per completed checkpoint keeps running through TaskManagers
+ * killed with `kill -9`; the committed output has every record's effect exactly once.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StandaloneCluster, isAlive, waitFor, type CommandResult } from './support/standalone-cluster.js';
+import { exactlyOnceJob } from './support/checkpoint-programs.js';
+
+interface JobDetails {
+  state: string;
+  vertices: { parallelism: number; tasks: Record<string, number> }[];
+}
+
+function submittedJobId(r: CommandResult): string {
+  const m = /Job has been submitted with JobID ([0-9a-f]{32})/.exec(r.stdout);
+  assert.ok(m, `no JobID in the output\n${r.describe}`);
+  return m[1] as string;
+}
+
+/** Every committed line of the sink's part files. */
+async function committed(dir: string): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for (const f of await readdir(dir)) {
+    if (!f.startsWith('part-') || f.endsWith('.tmp')) continue;
+    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as unknown[]);
+  }
+  return out;
+}
+
+/** Checks the committed output of exactlyOnceJob: returns what is wrong, or [] when it is exact. */
+function exactlyOnceProblems(records: unknown[][], n: number): string[] {
+  const problems: string[] = [];
+  const seen = new Map<number, number>();
+  const countsPerKey = new Map<number, number[]>();
+  const windows = new Map<string, number>();
+  for (const r of records) {
+    if (r[0] === 'n') {
+      const x = r[1] as number;
+      seen.set(x, (seen.get(x) ?? 0) + 1);
+      const k = x % 13;
+      const list = countsPerKey.get(k) ?? [];
+      list.push(r[2] as number);
+      countsPerKey.set(k, list);
+    } else {
+      const key = `${String(r[1])}@${String(r[2])}`;
+      if (windows.has(key)) problems.push(`window ${key} committed twice`);
+      windows.set(key, r[3] as number);
+    }
+  }
+  const missing = [];
+  for (let x = 0; x < n; x++) if (!seen.has(x)) missing.push(x);
+  if (missing.length > 0) problems.push(`${missing.length} records lost, e.g. ${missing.slice(0, 5).join(', ')}`);
+  const dups = [...seen].filter(([, c]) => c > 1);
+  if (dups.length > 0) problems.push(`${dups.length} records committed more than once, e.g. ${dups.slice(0, 5).map(([x, c]) => `${x}×${c}`).join(', ')}`);
+  for (const [k, list] of countsPerKey) {
+    const sorted = [...list].sort((a, b) => a - b);
+    if (!sorted.every((c, i) => c === i + 1)) problems.push(`key ${k}: the state's counts are not 1..${list.length} once each (state lost or applied twice)`);
+  }
+  for (let start = 0; start < n; start += 100) {
+    for (let k = 0; k < 13; k++) {
+      let expected = 0;
+      for (let x = start; x < Math.min(n, start + 100); x++) if (x % 13 === k) expected++;
+      if (expected === 0) continue;
+      const got = windows.get(`${k}@${start}`);
+      if (got !== expected) problems.push(`window ${k}@${start}: ${got ?? 'missing'} instead of ${expected}`);
+    }
+  }
+  return problems.slice(0, 20);
+}
+
+describe('checkpoints and recovery on a standalone cluster', function () {
+  this.timeout(300_000);
+  let cluster: StandaloneCluster;
+  let checkpoints: string;
+
+  before(async () => {
+    // One slot each: the job (parallelism 2) runs on both, so every kill hits it, and it waits for the replacement.
+    cluster = await StandaloneCluster.start({ taskManagers: 2, slotsPerTaskManager: 1 });
+    checkpoints = await cluster.tempDir('checkpoints');
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  async function allRunning(jobId: string): Promise<boolean> {
+    const d = await cluster.rest<JobDetails>(`/jobs/${jobId}`);
+    return d.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism);
+  }
+
+  /** The id of the newest checkpoint of the job whose _metadata is written (0: none). */
+  async function latestCompleted(jobId: string): Promise<number> {
+    const dir = join(checkpoints, jobId);
+    let latest = 0;
+    try {
+      for (const d of await readdir(dir)) {
+        const id = Number(/^chk-(\d+)$/.exec(d)?.[1] ?? 0);
+        if (id > latest && existsSync(join(dir, d, '_metadata'))) latest = id;
+      }
+    } catch {
+      // no checkpoint yet
+    }
+    return latest;
+  }
+
+  it('survives TaskManagers killed with kill -9 and commits every record exactly once', async () => {
+    const out = await cluster.tempDir('out');
+    const n = 40_000;
+    const job = join(await cluster.tempDir('jobs'), 'exactly-once.js');
+    await writeFile(job, exactlyOnceJob('Exactly once', out, n));
+    const run = await cluster.flink([
+      'run',
+      '-d',
+      '-p',
+      '2',
+      '-D',
+      'execution.checkpointing.interval=500ms',
+      '-D',
+      `state.checkpoints.dir=file://${checkpoints}`,
+      '-D',
+      'restart-strategy.fixed-delay.attempts=10',
+      '-D',
+      'restart-strategy=fixed-delay',
+      '-D',
+      'restart-strategy.fixed-delay.delay=200ms',
+      job,
+    ]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId(run);
+
+    let restoredFrom = 0;
+    for (let kill = 0; kill < 3; kill++) {
+      // Each kill comes after a checkpoint of the running attempt completed: the restart restores state.
+      restoredFrom = await waitFor('the job running with a new completed checkpoint', 60_000, async () => {
+        if (!(await allRunning(jobId))) return undefined;
+        const latest = await latestCompleted(jobId);
+        return latest > restoredFrom ? latest : undefined;
+      });
+      const pids = (await cluster.pids('taskexecutor')).filter(isAlive);
+      const victim = pids[kill % pids.length] as number;
+      process.kill(victim, 'SIGKILL');
+      await waitFor(`TaskManager ${victim} to die`, 10_000, () => (isAlive(victim) ? undefined : true));
+      await cluster.startTaskManager();
+      const state = await cluster.awaitJobState(jobId, ['RESTARTING', 'RUNNING', 'FINISHED', 'FAILED'], 30_000);
+      assert.notEqual(state, 'FAILED');
+    }
+    const final = await cluster.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
+    const exceptions = await cluster.rest<{ exceptionHistory: { entries: unknown[] } }>(`/jobs/${jobId}/exceptions`);
+    assert.equal(final, 'FINISHED', JSON.stringify(exceptions).slice(0, 3000));
+    // Each kill is a failure the job recovered from; the history keeps them.
+    assert.ok(exceptions.exceptionHistory.entries.length >= 3, `${exceptions.exceptionHistory.entries.length} entries: ${JSON.stringify(exceptions).slice(0, 2000)}`);
+    const problems = exactlyOnceProblems(await committed(out), n);
+    assert.deepEqual(problems, []);
+  });
+});
