@@ -9,6 +9,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { StandaloneCluster, isAlive, waitFor, type CommandResult } from './support/standalone-cluster.js';
+import { pidListeningOn } from '../support/processes.js';
 import { RawWebHdfs, startHdfs, stopHdfs, type HdfsInfo } from './support/hdfs-cluster.js';
 import { exactlyOnceJob } from './support/checkpoint-programs.js';
 
@@ -177,6 +178,52 @@ describe('checkpoints and recovery on a standalone cluster', function () {
     const store = localStore(await cluster.tempDir('checkpoints'));
     const records = await killScenario(cluster, store, { n: 30_000, kills: 2, mode: 'AT_LEAST_ONCE' });
     assert.deepEqual(exactlyOnceProblems(records, 30_000, true), []);
+  });
+});
+
+describe('a TaskManager that hangs', function () {
+  this.timeout(300_000);
+  let cluster: StandaloneCluster;
+  const stopped: number[] = [];
+
+  before(async () => {
+    // A spare slot for the restart, and a short heartbeat timeout: a stopped process never closes its connection.
+    cluster = await StandaloneCluster.start({
+      taskManagers: 3,
+      slotsPerTaskManager: 1,
+      extraConf: ['heartbeat.interval: 500', 'heartbeat.timeout: 4000'],
+    });
+  });
+  after(async () => {
+    for (const pid of stopped) if (isAlive(pid)) process.kill(pid, 'SIGCONT');
+    await cluster?.stop();
+  });
+
+  it('is noticed by heartbeat.timeout; the job restarts on the other slots from its checkpoint, exactly once', async () => {
+    const out = await cluster.tempDir('out');
+    const checkpoints = localStore(await cluster.tempDir('checkpoints'));
+    const job = join(await cluster.tempDir('jobs'), 'hang.js');
+    await writeFile(job, exactlyOnceJob('Hanging TaskManager', out, 30_000));
+    const run = await cluster.flink(['run', '-d', '-p', '2', '-D', 'execution.checkpointing.interval=500ms', '-D', `state.checkpoints.dir=${checkpoints.uri}`, job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId(run);
+    const subtasks = await waitFor('a completed checkpoint', 60_000, async () => {
+      if ((await checkpoints.latestCompleted(jobId)) === 0) return undefined;
+      const d = await cluster.rest<{ vertices: { id: string }[] }>(`/jobs/${jobId}`);
+      const v = await cluster.rest<{ subtasks: { status: string; endpoint: string }[] }>(`/jobs/${jobId}/vertices/${d.vertices.at(-1)?.id ?? ''}`);
+      return v.subtasks.every((s) => s.status === 'RUNNING') ? v.subtasks : undefined;
+    });
+    const port = Number((subtasks[0] as { endpoint: string }).endpoint.split(':')[1]);
+    const victim = await pidListeningOn(port, await cluster.pids('taskexecutor'));
+    assert.ok(victim, `a TaskManager process listens on data port ${port}`);
+    process.kill(victim, 'SIGSTOP');
+    stopped.push(victim);
+    await cluster.awaitJobState(jobId, ['RESTARTING', 'FAILED'], 20_000);
+    const final = await cluster.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
+    const exceptions = await cluster.rest<{ 'root-exception'?: string }>(`/jobs/${jobId}/exceptions`);
+    assert.equal(final, 'FINISHED', JSON.stringify(exceptions).slice(0, 2000));
+    assert.match(exceptions['root-exception'] ?? '', /heartbeat timed out after 4000 ms/);
+    assert.deepEqual(exactlyOnceProblems(await committed(out), 30_000), []);
   });
 });
 
