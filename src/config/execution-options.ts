@@ -158,4 +158,11 @@ export const RestartStrategyOptions = Object.freeze({
     description: 'exponential-delay: the random share added to or taken from each pause, so that many jobs do not restart together.',
     validate: between(0, 1),
   }),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS: intOption('restart-strategy.exponential-delay.attempts-before-reset-backoff', 2_147_483_647, {
+    description:
+      'exponential-delay: how many restarts are tried before the job fails; the count starts again when the pause goes ' +
+      'back to the initial backoff (Flink 1.19+).',
+    defaultDescription: 'infinite',
+    validate: atLeast(1),
+  }),
 });
