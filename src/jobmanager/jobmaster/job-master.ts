@@ -30,6 +30,7 @@ import { getLogger } from '../../util/logger.js';
 import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
+import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
@@ -92,6 +93,7 @@ export class JobMaster {
     this.transition('CREATED');
     this.transition('RUNNING');
     log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state CREATED to RUNNING.`);
+    warnIfSourcesCannotReplay(this.graph);
     try {
       const needed = Math.max(...this.graph.vertices.map((v) => v.parallelism));
       this.forEachExecution((e) => (e.state = 'SCHEDULED'));
