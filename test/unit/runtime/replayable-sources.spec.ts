@@ -205,7 +205,7 @@ describe('replayable sources', () => {
       await writeFile(join(textDir, 'b.txt'), lines.slice(2500).join('\n'));
     });
 
-    it('a split read resumes at the offset after any line, for every chunk boundary', async () => {
+    it('a split read resumes at the offset after any line, also in splits that start or end mid-line', async () => {
       const content = 'alpha\r\nbeta\n\ngamma delta\nε ζ η\nlast';
       const path = join(dir, 'small.txt');
       await writeFile(path, content);
