@@ -21,6 +21,8 @@ export interface CapturedPipeline {
   timeCharacteristic: 'ProcessingTime' | 'IngestionTime' | 'EventTime';
   /** 0-based count of `execute()` calls before this one in the same program run. */
   executeIndex: number;
+  /** Configuration keys the program set on its environment (checkpointing, restart strategy, state backend). */
+  jobConfiguration?: Record<string, string>;
 }
 
 /** The result of one job, as the program sees it. */

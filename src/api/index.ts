@@ -47,6 +47,15 @@ export type * from './functions.js';
 export { ParameterTool } from './parameter-tool.js';
 export { formatRecord } from './format.js';
 export { ExecutionConfig } from './stream-environment.js';
+export {
+  CheckpointConfig,
+  CheckpointingMode,
+  ExternalizedCheckpointCleanup,
+  ExternalizedCheckpointRetention,
+} from './checkpoint-config.js';
+export { RestartStrategies, RestartStrategyConfiguration } from './restart-strategies.js';
+export { EmbeddedLmdbStateBackend, HashMapStateBackend, type StateBackendSettings } from './state-backends.js';
+export { InvalidSettingError } from './job-settings.js';
 export { Time, Duration, type TimeSpan, type TimeUnit } from './time.js';
 export {
   AscendingTimestampExtractor,

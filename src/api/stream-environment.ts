@@ -22,6 +22,11 @@ import { TransformationRegistry, type Json } from './transformation.js';
 import { WatermarkStrategy, type TimeCharacteristic } from './watermark.js';
 import { FileProcessingMode, TextInputFormat, type Source } from './sources.js';
 import { UsageError } from '../util/errors.js';
+import { CheckpointingOptions, lookupOption } from '../config/index.js';
+import { CheckpointConfig, CheckpointingMode } from './checkpoint-config.js';
+import { argText, checkedValue, InvalidSettingError, JobSettings, millisText } from './job-settings.js';
+import { RESTART_STRATEGY_PREFIX, RestartStrategyConfiguration } from './restart-strategies.js';
+import type { StateBackendSettings } from './state-backends.js';
 
 export class StreamExecutionEnvironment {
   /** @internal */
@@ -32,12 +37,84 @@ export class StreamExecutionEnvironment {
   private runtimeMode: RuntimeMode = 'STREAMING';
   private timeCharacteristic: TimeCharacteristic = 'ProcessingTime';
   private readonly config: ExecutionConfig;
+  /** Checkpointing, restart strategy and state backend, as the configuration keys the job carries. */
+  private readonly settings = new JobSettings();
+  private readonly checkpointConfig = new CheckpointConfig(this.settings);
 
   protected constructor() {
     const ctx = currentExecutionContext();
     this.parallelism = ctx.defaultParallelism;
     this.bufferTimeout = ctx.bufferTimeout;
-    this.config = new ExecutionConfig(ctx.autoWatermarkInterval ?? 200);
+    this.config = new ExecutionConfig(ctx.autoWatermarkInterval ?? 200, this.settings);
+  }
+
+  /**
+   * Turns on checkpointing every `interval` ms (at least 10; Flink's deprecated no-argument form means 500),
+   * EXACTLY_ONCE unless `mode` says AT_LEAST_ONCE. Sets `execution.checkpointing.interval` and `.mode` of the job.
+   */
+  enableCheckpointing(interval = 500, mode: CheckpointingMode = CheckpointingMode.EXACTLY_ONCE): this {
+    const where = `env.enableCheckpointing(${argText(interval)}${mode === CheckpointingMode.EXACTLY_ONCE ? '' : `, ${argText(mode)}`})`;
+    const intervalText = millisText(interval, where);
+    if (typeof mode !== 'string') throw new InvalidSettingError(`${where}: use CheckpointingMode.EXACTLY_ONCE or CheckpointingMode.AT_LEAST_ONCE.`);
+    // Both checked before either is set: a bad mode leaves checkpointing as it was.
+    const modeText = checkedValue(CheckpointingOptions.CHECKPOINTING_MODE, mode, where);
+    this.settings.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, intervalText, where);
+    this.settings.set(CheckpointingOptions.CHECKPOINTING_MODE, modeText, where);
+    return this;
+  }
+  getCheckpointConfig(): CheckpointConfig {
+    return this.checkpointConfig;
+  }
+  /** The checkpoint interval in ms, -1 when checkpointing is off. */
+  getCheckpointInterval(): number {
+    return this.checkpointConfig.getCheckpointInterval();
+  }
+  getCheckpointingMode(): CheckpointingMode {
+    return this.checkpointConfig.getCheckpointingMode();
+  }
+
+  /** How the job restarts after a failure: one of {@link RestartStrategies}. Replaces any strategy set before. */
+  setRestartStrategy(restartStrategyConfiguration: RestartStrategyConfiguration): this {
+    this.config.setRestartStrategy(restartStrategyConfiguration);
+    return this;
+  }
+  getRestartStrategy(): RestartStrategyConfiguration | undefined {
+    return this.config.getRestartStrategy();
+  }
+
+  /**
+   * Where working state lives: `new HashMapStateBackend()` (the heap, the default), `new EmbeddedLmdbStateBackend()`
+   * (local disk), or a `state.backend` name. Sets `state.backend` of the job.
+   */
+  setStateBackend(backend: StateBackendSettings | string): this {
+    if (typeof backend === 'string') {
+      this.settings.set(CheckpointingOptions.STATE_BACKEND, backend, `env.setStateBackend(${argText(backend)})`);
+      return this;
+    }
+    if (backend === null || typeof backend !== 'object' || typeof (backend as Partial<StateBackendSettings>).stateBackendSettings !== 'function') {
+      throw new InvalidSettingError("env.setStateBackend: give new HashMapStateBackend(), new EmbeddedLmdbStateBackend() or a state.backend name such as 'hashmap'.");
+    }
+    const { name, keys } = backend.stateBackendSettings();
+    // Our own classes name our own backends: they need no check against the registry.
+    this.settings.setTrusted(CheckpointingOptions.STATE_BACKEND.key, name);
+    for (const [key, value] of Object.entries(keys)) this.settings.setTrusted(key, value);
+    return this;
+  }
+
+  /**
+   * Sets configuration keys for this job, as `-D key=value` on `bin/flink run` would (checked the same way), e.g.
+   * `env.configure({ 'execution.checkpointing.interval': '10 s', 'restart-strategy': 'fixed-delay' })`.
+   */
+  configure(configuration: Readonly<Record<string, string>>): this {
+    if (configuration === null || typeof configuration !== 'object') throw new InvalidSettingError('env.configure: give an object of configuration keys and values.');
+    const checked: Array<[string, string]> = Object.entries(configuration).map(([key, value]) => {
+      const where = `env.configure({ '${key}': ${argText(value)} })`;
+      const registered = lookupOption(key);
+      if (registered === undefined) throw new InvalidSettingError(`${where}: unknown configuration key. See docs/config.md for the keys.`);
+      return [registered.option.key, checkedValue(registered.option, String(value), where)];
+    });
+    for (const [key, value] of checked) this.settings.setTrusted(key, value);
+    return this;
   }
 
   /**
@@ -143,6 +220,10 @@ export class StreamExecutionEnvironment {
    * Lines (or `delimiter`-separated strings) from a TCP socket. When the server closes the connection the
    * source reconnects after 500 ms as Flink's does: maxRetry 0 ends the source at the first close, -1 never,
    * n > 0 after the n-th connection closed (Flink counts the first connection too).
+   *
+   * Not replayable: the source keeps no position, so with checkpointing on, the records it received before a
+   * failure are not read again after the restart (the JobManager logs a warning when such a job starts). Use a
+   * file source or DataGeneratorSource where exactly-once results matter.
    */
   socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): SingleOutputStreamOperator<string> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -193,6 +274,7 @@ export class StreamExecutionEnvironment {
       autoWatermarkInterval: this.config.getAutoWatermarkInterval(),
       timeCharacteristic: this.timeCharacteristic,
       executeIndex: nextExecuteIndex(),
+      jobConfiguration: this.settings.toRecord(),
     });
     return new JobExecutionResult(data);
   }
@@ -273,7 +355,28 @@ function checkSocketTextStreamArgs(hostname: unknown, delimiter: unknown, maxRet
 
 /** Settings of a job that are not about parallelism (Flink's ExecutionConfig), as far as they apply here. */
 export class ExecutionConfig {
-  constructor(private autoWatermarkInterval: number) {}
+  private restartStrategy: RestartStrategyConfiguration | undefined;
+
+  /** @internal */
+  constructor(
+    private autoWatermarkInterval: number,
+    private readonly settings: JobSettings,
+  ) {}
+
+  /** How the job restarts after a failure (see env.setRestartStrategy). */
+  setRestartStrategy(restartStrategyConfiguration: RestartStrategyConfiguration): this {
+    if (!(restartStrategyConfiguration instanceof RestartStrategyConfiguration)) {
+      throw new InvalidSettingError('setRestartStrategy: give one of RestartStrategies.noRestart(), fixedDelayRestart(...), failureRateRestart(...), exponentialDelayRestart(...) or fallBackRestart().');
+    }
+    this.settings.deletePrefix(RESTART_STRATEGY_PREFIX);
+    for (const [key, value] of Object.entries(restartStrategyConfiguration.keys)) this.settings.setTrusted(key, value);
+    this.restartStrategy = restartStrategyConfiguration;
+    return this;
+  }
+  getRestartStrategy(): RestartStrategyConfiguration | undefined {
+    return this.restartStrategy;
+  }
+
   /** How often timestamp assigners emit watermarks, in ms (`pipeline.auto-watermark-interval`); 0 turns it off. */
   setAutoWatermarkInterval(intervalMillis: number): this {
     if (!Number.isInteger(intervalMillis) || intervalMillis < 0) {

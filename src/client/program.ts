@@ -91,7 +91,8 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
   const executeJob = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
     const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
-    if (opts.jobConfiguration && Object.keys(opts.jobConfiguration).length > 0) graph.jobConfiguration = { ...opts.jobConfiguration };
+    // As in Flink, what the program sets on its environment wins over -D.
+    if (opts.jobConfiguration && Object.keys(opts.jobConfiguration).length > 0) graph.jobConfiguration = { ...opts.jobConfiguration, ...graph.jobConfiguration };
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
       throw new UsageError(
         'Job was submitted in detached mode. Results of job execution, such as accumulators, runtime, etc. are not available. ' +

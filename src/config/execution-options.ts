@@ -98,6 +98,19 @@ export const CheckpointingOptions = Object.freeze({
   ENABLE_UNALIGNED: booleanOption('execution.checkpointing.unaligned', false, {
     description: 'Whether EXACTLY_ONCE checkpoints forward barriers at once and persist in-flight data instead of aligning.',
   }),
+  TOLERABLE_FAILURE_NUMBER: intOption('execution.checkpointing.tolerable-failed-checkpoints', 0, {
+    description: 'How many checkpoint failures in a row are tolerated before the job fails (0: the first failed checkpoint fails the job).',
+    validate: atLeast(0),
+  }),
+  INCREMENTAL_CHECKPOINTS: booleanOption('state.backend.incremental', false, {
+    description: 'Whether checkpoints of the disk state backend upload only what changed since the previous checkpoint.',
+  }),
+  SAVEPOINT_PATH: stringOption('execution.savepoint.path', undefined, {
+    description: 'The savepoint or retained checkpoint (its directory or _metadata file) a job starts from; what bin/flink run -s sets.',
+  }),
+  SAVEPOINT_IGNORE_UNCLAIMED_STATE: booleanOption('execution.savepoint.ignore-unclaimed-state', false, {
+    description: 'Whether a job may start from a savepoint holding state that maps to none of its operators (bin/flink run -n); otherwise that fails the job.',
+  }),
 });
 
 export const RestartStrategyOptions = Object.freeze({
@@ -157,5 +170,12 @@ export const RestartStrategyOptions = Object.freeze({
   RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR: doubleOption('restart-strategy.exponential-delay.jitter-factor', 0.1, {
     description: 'exponential-delay: the random share added to or taken from each pause, so that many jobs do not restart together.',
     validate: between(0, 1),
+  }),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS: intOption('restart-strategy.exponential-delay.attempts-before-reset-backoff', 2_147_483_647, {
+    description:
+      'exponential-delay: how many restarts are tried before the job fails; the count starts again when the pause goes ' +
+      'back to the initial backoff (Flink 1.19+).',
+    defaultDescription: 'infinite',
+    validate: atLeast(1),
   }),
 });

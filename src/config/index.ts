@@ -47,3 +47,6 @@ export { ConfigurationError } from './configuration-error.js';
 export { confDir, flinkHome, loadConfiguration, logDir, parseDynamicProperty, restAddress, type LoadOptions } from './loader.js';
 export { daemonHeap, describeHeapSetting, managedMemory, slotHeap, MIN_SLOT_HEAP_BYTES, type HeapSetting, type ManagedMemory, type SlotHeap } from './memory.js';
 export { parseDuration, parseMemorySize } from './units.js';
+/** Checking one value against its option, for APIs that set options (the environment's setters). */
+export { lookupOption } from './all-options.js';
+export { convert, formatReadable } from './values.js';

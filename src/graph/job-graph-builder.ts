@@ -150,6 +150,8 @@ export function buildJobGraph(p: CapturedPipeline, opts: BuildOptions): BuiltJob
     workingDirectory: opts.workingDirectory ?? process.cwd(),
   };
   graph.hash = graphHash(graph, all);
+  // Settings, not structure: outside the hash, as the client's -D settings that join them later.
+  if (p.jobConfiguration !== undefined && Object.keys(p.jobConfiguration).length > 0) graph.jobConfiguration = { ...p.jobConfiguration };
   const transformations = new Map(all.map((t) => [t.id, t]));
   return { graph, transformations };
 }

@@ -32,8 +32,9 @@ export interface JobGraph {
   /** The client's working directory: relative file paths of sources and sinks resolve against it. */
   workingDirectory: string;
   /**
-   * The client's `-D key=value` settings: the JobManager applies those it reads per job (such as
-   * slot.request.timeout) to this job only. Not part of the hash.
+   * The job's own configuration keys: the client's `-D key=value` settings and what the program set on its
+   * environment (checkpointing, restart strategy, state backend; the program's win). The JobManager applies those
+   * it reads per job (such as slot.request.timeout) to this job only. Not part of the hash.
    */
   jobConfiguration?: Record<string, string>;
 }

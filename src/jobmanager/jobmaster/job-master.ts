@@ -41,9 +41,10 @@ import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
-import { checkpointSettings, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
+import { checkpointSettings, jobConfigurationOver, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
 import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
+import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
@@ -108,8 +109,7 @@ export class JobMaster {
     this.timestamps.INITIALIZING = this.startTime;
     this.runId = graph.jobId;
     this.cp = checkpointSettings(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration);
-    const conf = Configuration.fromMap({ ...(settings.clusterConfiguration?.toMap() ?? {}), ...(graph.jobConfiguration ?? {}) }, 'the job');
-    this.restartBackoff = restartBackoffFor(conf, this.cp.enabled);
+    this.restartBackoff = restartBackoffFor(jobConfigurationOver(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration), this.cp.enabled);
     this.checkpoints =
       graph.mode === 'STREAMING'
         ? new CheckpointCoordinator(graph, this.cp, {
@@ -145,6 +145,7 @@ export class JobMaster {
     this.transition('CREATED');
     this.transition('RUNNING');
     log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state CREATED to RUNNING.`);
+    warnIfSourcesCannotReplay(this.graph, this.settings.clusterConfiguration);
     try {
       await this.prepareCheckpoints();
       await prepareFileSinks(this.graph);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FileStatus } from '../../../src/fs/index.js';
 import { LocalFileSystem } from '../../../src/fs/index.js';
 import { OPERATORS, type OperatorFactory } from '../../../src/runtime/operators/index.js';
-import { fileOwner, filesToRead, isIgnoredFile, listEligibleFiles } from '../../../src/runtime/operators/file-monitor-source.js';
+import { fileGroup, filesToRead, isIgnoredFile, listEligibleFiles } from '../../../src/runtime/operators/file-monitor-source.js';
 import { generatorShare } from '../../../src/runtime/operators/generator-source.js';
 import { shouldReconnect } from '../../../src/runtime/operators/socket-source.js';
 import { BatchRateLimiter } from '../../../src/runtime/operators/source-timing.js';
@@ -121,26 +121,26 @@ describe('file monitoring', () => {
     assert.equal(isIgnoredFile('data.txt'), false);
   });
 
-  it('assigns every file to one subtask, the same on every call', () => {
+  it('assigns every file to one file group, the same on every call', () => {
     const names = Array.from({ length: 200 }, (_, i) => `file-${i}.txt`);
-    const owners = names.map((n) => fileOwner(n, 3));
+    const owners = names.map((n) => fileGroup(n, 3));
     assert.ok(owners.every((o) => o >= 0 && o < 3));
-    assert.deepEqual(names.map((n) => fileOwner(n, 3)), owners);
-    for (let s = 0; s < 3; s++) assert.ok(owners.filter((o) => o === s).length > 30, `subtask ${s} gets a fair part`);
+    assert.deepEqual(names.map((n) => fileGroup(n, 3)), owners);
+    for (let s = 0; s < 3; s++) assert.ok(owners.filter((o) => o === s).length > 30, `group ${s} gets a fair part`);
   });
 
   it('reads new files and modified files again, each once per change, and forgets deleted ones', () => {
     const f = (path: string, modificationTime: number): FileStatus => ({ path, length: 1, modificationTime, isDirectory: false });
     const seen = new Map<string, number>();
     const names = (fs: FileStatus[]): string[] => fs.map((x) => x.path);
-    assert.deepEqual(names(filesToRead([f('/d/a', 1), f('/d/b', 1)], seen, 0, 1)), ['/d/a', '/d/b']);
-    assert.deepEqual(names(filesToRead([f('/d/a', 1), f('/d/b', 1)], seen, 0, 1)), []);
-    assert.deepEqual(names(filesToRead([f('/d/a', 2), f('/d/b', 1), f('/d/c', 1)], seen, 0, 1)), ['/d/a', '/d/c']);
-    filesToRead([f('/d/a', 2)], seen, 0, 1);
+    assert.deepEqual(names(filesToRead([f('/d/a', 1), f('/d/b', 1)], seen, () => true)), ['/d/a', '/d/b']);
+    assert.deepEqual(names(filesToRead([f('/d/a', 1), f('/d/b', 1)], seen, () => true)), []);
+    assert.deepEqual(names(filesToRead([f('/d/a', 2), f('/d/b', 1), f('/d/c', 1)], seen, () => true)), ['/d/a', '/d/c']);
+    filesToRead([f('/d/a', 2)], seen, () => true);
     assert.deepEqual([...seen.keys()], ['/d/a']);
     // Parallel: each subtask takes only its own files.
     const all = Array.from({ length: 20 }, (_, i) => f(`/d/x${i}`, 1));
-    const parts = [0, 1, 2].map((s) => names(filesToRead(all, new Map(), s, 3)));
+    const parts = [0, 1, 2].map((s) => names(filesToRead(all, new Map(), (p) => fileGroup(p, 3) === s)));
     assert.deepEqual(parts.flat().sort(), names(all).sort());
   });
 
