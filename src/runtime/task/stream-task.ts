@@ -10,27 +10,23 @@ import { computeDefaultMaxParallelism, encodeRecord, RecordReader, STREAM_EVENT,
 import type { RuntimeContext } from '../../api/functions.js';
 import { iterationChannel, iterationOperatorContext, iterationRuntimeContext } from '../iterations/iteration-context.js';
 import { consumersOf, producersOf } from '../network/connectivity.js';
-import { InputGate, type GateItem, type InputChannel } from '../network/input-gate.js';
-import { BarrierAligner } from '../checkpoint/barrier-aligner.js';
-import { checkpointReporter, executionAttempt, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
+import { InputGate, type InputChannel } from '../network/input-gate.js';
+import { executionAttempt } from '../checkpoint/task-checkpoint-env.js';
 import { TaskCheckpoints } from './task-checkpoints.js';
+import { TaskStateHolders } from './task-state.js';
 import { WatermarkValve } from '../network/watermark-valve.js';
 import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
 import { OPERATORS, type AccumulatorKind, type ElementTime, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
 import {
-  HashMapStateBackend,
-  keyGroupRangeForSubtask,
   KeyedStateNotAvailableError,
   NoSuchBroadcastVariableError,
   stateRuntimeContext,
   type TaskInfo,
   type KeyedStateBackend,
-  type OperatorStateBackend,
   type ProcessingTimeService,
-  type StateBackend,
 } from '../state/index.js';
-import { FlinkError, serializeError } from '../../util/errors.js';
+import { FlinkError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
 export { resolveJobPath } from './chain-output.js';
@@ -81,21 +77,13 @@ export class StreamTask {
   protected readonly deferHeadOpen: boolean;
   /** The timestamp of the record in flight, shared by the chain (NaN: none). */
   protected readonly element: ElementTime = { timestamp: Number.NaN };
-  private readonly keyedBackends = new Map<number, KeyedStateBackend>();
-  private readonly operatorBackends = new Map<number, OperatorStateBackend>();
-  private readonly stateBackend: StateBackend = new HashMapStateBackend();
+  private readonly state: TaskStateHolders;
   private readonly clockTimers = new Set<NodeJS.Timeout>();
   /** Combines the input channels' watermarks and idle statuses for the head operator. */
   private valve: WatermarkValve | undefined;
   private readonly accumulators = new Map<string, { kind: AccumulatorKind; value: unknown }>();
-  /** Snapshots, restore and checkpoint notifications of this task's operators. */
+  /** Barrier alignment, snapshots, restore and checkpoint notifications of this task. */
   private readonly checkpoints: TaskCheckpoints;
-  /** Barrier alignment on the inputs (only when the job takes checkpoints and the task has inputs). */
-  private readonly aligner: BarrierAligner | undefined;
-  /** Buffers of channels blocked by the alignment, in arrival order. */
-  private readonly alignHeld: GateItem[] = [];
-  /** The checkpoint being aligned: its trigger time and flags, and whether a snapshot failed to be taken. */
-  private alignedBarrier = { timestamp: 0, flags: 0 };
   protected readonly waiters: Array<() => void> = [];
   private drainWaiter: (() => void) | undefined;
   private scheduled = false;
@@ -131,6 +119,7 @@ export class StreamTask {
     });
     this.done.catch(() => {});
     this.name = `${vertex.name} (${subtask + 1}/${vertex.parallelism})`;
+    this.state = new TaskStateHolders(vertex.parallelism, subtask);
     const maxParallelism = (v: JobVertex): number => (v.maxParallelism > 0 ? v.maxParallelism : computeDefaultMaxParallelism(v.parallelism));
 
     for (const e of vertex.outputs) {
@@ -226,24 +215,20 @@ export class StreamTask {
       job,
       vertex,
       subtask,
+      gate: this.gate,
       writers: this.writers,
       chain: this.operators,
       chainContexts: this.contexts,
       keyedBackendOf(i, create) {
         const ctx = task.contexts[i] as OperatorContext;
-        if (!create) return task.keyedBackends.get(ctx.transformation.id);
-        return ctx.keyed ? task.keyedBackend(ctx.transformation, ctx.maxParallelism) : undefined;
+        if (!create) return task.state.existingKeyed(ctx.transformation);
+        return ctx.keyed ? task.state.keyedBackend(ctx.transformation, ctx.maxParallelism) : undefined;
       },
       operatorBackendOf(i, create) {
         const t = (task.contexts[i] as OperatorContext).transformation;
-        return create ? task.operatorBackend(t) : task.operatorBackends.get(t.id);
+        return create ? task.state.operatorBackend(t) : task.state.existingOperator(t);
       },
     });
-    const cp = taskCheckpointSettings();
-    if (cp && this.gate) {
-      const gate = this.gate;
-      this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
-    }
   }
 
   /** Creates operator `i` of the chain with its factory (again, for a new superstep of an iteration). */
@@ -258,7 +243,7 @@ export class StreamTask {
       const key = toKeyExtractor(t.keySpec);
       let backend: KeyedStateBackend | undefined;
       op.processElement = (r, input) => {
-        (backend ??= this.keyedBackend(t, ctx.maxParallelism)).setCurrentKey(key(r));
+        (backend ??= this.state.keyedBackend(t, ctx.maxParallelism)).setCurrentKey(key(r));
         inner(r, input);
       };
     }
@@ -344,14 +329,11 @@ export class StreamTask {
       while (budget-- > 0 && gate.hasPending() && this.isAvailable()) {
         const it = gate.poll();
         if (!it) break;
-        if (this.aligner !== undefined && this.aligner.isBlocked(it.channel)) {
-          this.alignHeld.push(it);
-          continue;
-        }
+        if (this.checkpoints.holds(it)) continue;
         if (it.item === 'end') {
           const last = gate.channelEnded(it.channel);
           (this.valve as WatermarkValve).channelEnded(it.channel);
-          if (this.aligner?.onChannelEnded()) this.alignmentComplete();
+          this.checkpoints.onChannelEnded();
           if (last) {
             this.endingInput = true;
             const input = it.channel.input;
@@ -384,7 +366,7 @@ export class StreamTask {
       if (r === STREAM_EVENT) {
         if (reader.event === 'barrier') {
           const b = reader.barrier;
-          this.onBarrier(channel, reader.timestamp, b.timestamp, b.flags);
+          this.checkpoints.onBarrier(channel, reader.timestamp, b.timestamp, b.flags);
         } else {
           this.onChannelEvent(channel, reader.event, reader.timestamp);
         }
@@ -397,35 +379,11 @@ export class StreamTask {
     return n;
   }
 
-  /** A checkpoint barrier arrived on a channel. */
-  private onBarrier(channel: InputChannel, id: number, timestamp: number, flags: number): void {
-    const aligner = this.aligner;
-    if (!aligner) return;
-    const outcome = aligner.onBarrier(channel, id, Date.now());
-    if (outcome === 'ignore') return;
-    this.alignedBarrier = { timestamp, flags };
-    if (outcome === 'complete') this.alignmentComplete();
-  }
-
-  /** Every input delivered the barrier: snapshot, barrier downstream, and the blocked channels go on. */
-  private alignmentComplete(): void {
-    const aligner = this.aligner as BarrierAligner;
-    const id = aligner.current;
-    const alignmentMs = Date.now() - aligner.startedAt;
-    aligner.finish();
-    this.checkpoints.snapshot(id, this.alignedBarrier.timestamp, this.alignedBarrier.flags, alignmentMs);
-    if (this.alignHeld.length > 0) (this.gate as InputGate).requeue(this.alignHeld.splice(0));
-  }
-
   /** The JobManager starts checkpoint `id` at this task, which has no inputs (a source). */
   triggerCheckpoint(id: number, timestamp: number, flags: number): void {
     if (this.gate) return;
-    if (!this.opened || this.finished || this.failed || this.cancelled) {
-      const why = this.finished ? 'it has finished' : 'it is not running';
-      checkpointReporter()?.decline(this.vertex.index, this.subtask, id, serializeError(new FlinkError('TASK_NOT_READY', `${this.name} cannot take checkpoint ${id}: ${why}.`)));
-      return;
-    }
-    this.checkpoints.snapshot(id, timestamp, flags, 0);
+    const notRunning = !this.opened || this.finished || this.failed || this.cancelled;
+    this.checkpoints.trigger(id, timestamp, flags, notRunning ? (this.finished ? 'it has finished' : 'it is not running') : undefined);
   }
 
   /** A source task stops producing and ends normally: end of input flows downstream (stop --drain). */
@@ -438,7 +396,6 @@ export class StreamTask {
   /** Checkpoint `id` completed on every task (complete) or was aborted. */
   notifyCheckpoint(id: number, complete: boolean): void {
     if (this.failed || this.cancelled) return;
-    if (!complete && this.aligner?.abort(id) && this.alignHeld.length > 0) (this.gate as InputGate).requeue(this.alignHeld.splice(0));
     void this.checkpoints.notify(id, complete).catch((err) => this.fail(err));
   }
 
@@ -473,7 +430,7 @@ export class StreamTask {
     this.clearClockTimers();
     for (const w of this.writers) w?.finish();
     for (const op of this.operators) await op.close?.();
-    this.disposeState();
+    this.state.close();
     this.finished = true;
     await this.waitDrained();
     const accumulators: TaskResult['accumulators'] = {};
@@ -568,31 +525,6 @@ export class StreamTask {
     this.clockTimers.clear();
   }
 
-  private keyedBackend(t: Transformation, maxParallelism: number): KeyedStateBackend {
-    let b = this.keyedBackends.get(t.id);
-    if (!b) {
-      b = this.stateBackend.createKeyedStateBackend({
-        operatorName: t.name,
-        maxParallelism,
-        keyGroupRange: keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.subtask),
-        now: () => Date.now(),
-      });
-      this.keyedBackends.set(t.id, b);
-    }
-    return b;
-  }
-
-  private operatorBackend(t: Transformation): OperatorStateBackend {
-    let b = this.operatorBackends.get(t.id);
-    if (!b) this.operatorBackends.set(t.id, (b = this.stateBackend.createOperatorStateBackend(t.name)));
-    return b;
-  }
-
-  private disposeState(): void {
-    for (const b of this.keyedBackends.values()) b.close();
-    for (const b of this.operatorBackends.values()) b.close();
-  }
-
   /** Lets the output drain when it is back-pressured (and other work run when it is not). */
   protected yieldToOutput(): Promise<void> {
     return this.isAvailable() || this.cancelled ? new Promise<void>((r) => setImmediate(r)) : new Promise<void>((r) => this.waiters.push(r));
@@ -612,7 +544,7 @@ export class StreamTask {
     const task = this;
     const keyedStateBackend = (): KeyedStateBackend => {
       if (!keyed) throw new KeyedStateNotAvailableError('Keyed state', t.name);
-      return task.keyedBackend(t, maxParallelism);
+      return task.state.keyedBackend(t, maxParallelism);
     };
     const broadcast = {
       get: (name: string): unknown[] => {
@@ -621,7 +553,7 @@ export class StreamTask {
         return values;
       },
     };
-    let runtime: RuntimeContext = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.operatorBackend(t), broadcast);
+    let runtime: RuntimeContext = stateRuntimeContext(taskRuntime, keyedStateBackend, () => task.state.operatorBackend(t), broadcast);
     const iteration =
       loop === undefined
         ? undefined
@@ -638,7 +570,7 @@ export class StreamTask {
       autoWatermarkInterval: this.job.autoWatermarkInterval ?? 200,
       keyed,
       keyedStateBackend,
-      operatorStateBackend: () => task.operatorBackend(t),
+      operatorStateBackend: () => task.state.operatorBackend(t),
       subtask: this.subtask,
       parallelism: this.vertex.parallelism,
       maxParallelism,

@@ -10,14 +10,16 @@
 import type { JobGraph, JobVertex } from '../../graph/index.js';
 import type { OperatorContext, StreamOperator } from '../operators/index.js';
 import type { RecordWriter } from '../network/record-writer.js';
+import type { GateItem, InputChannel, InputGate } from '../network/input-gate.js';
+import { BarrierAligner } from '../checkpoint/barrier-aligner.js';
 import type { KeyedStateBackend, OperatorStateBackend, KeyedBackendSnapshot } from '../state/index.js';
 import type { OperatorSubtaskState, TaskStateHandle } from '../checkpoint/types.js';
 import { keyGroupRangeForSubtask } from '../state/index.js';
-import { serializeError } from '../../util/errors.js';
+import { FlinkError, serializeError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
 import { encodeFrame, writeStateFile, type StateFrame } from '../checkpoint/task-state-file.js';
 import { loadRestoredState, type OperatorToRestore } from '../checkpoint/restore-assignment.js';
-import { checkpointDirectory, checkpointReporter, restoreMetadata } from '../checkpoint/task-checkpoint-env.js';
+import { checkpointDirectory, checkpointReporter, restoreMetadata, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
 
 const log = getLogger('org.apache.flink.runtime.taskmanager.Task');
 
@@ -27,6 +29,7 @@ export interface CheckpointedTask {
   readonly job: JobGraph;
   readonly vertex: JobVertex;
   readonly subtask: number;
+  readonly gate: InputGate | undefined;
   readonly writers: RecordWriter[];
   readonly chain: StreamOperator[];
   readonly chainContexts: OperatorContext[];
@@ -50,7 +53,65 @@ interface OperatorSnapshot {
 }
 
 export class TaskCheckpoints {
-  constructor(private readonly task: CheckpointedTask) {}
+  /** Barrier alignment on the inputs (only when the job takes checkpoints and the task has inputs). */
+  private readonly aligner: BarrierAligner | undefined;
+  /** Buffers of channels blocked by the alignment, in arrival order. */
+  private readonly held: GateItem[] = [];
+  /** The trigger time and flags of the checkpoint being aligned. */
+  private barrier = { timestamp: 0, flags: 0 };
+
+  constructor(private readonly task: CheckpointedTask) {
+    const cp = taskCheckpointSettings();
+    const gate = task.gate;
+    if (cp && gate) this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
+  }
+
+  /** Holds back an item of a channel blocked by the alignment; true when it did (the task skips it for now). */
+  holds(item: GateItem): boolean {
+    if (this.aligner === undefined || !this.aligner.isBlocked(item.channel)) return false;
+    this.held.push(item);
+    return true;
+  }
+
+  /** A checkpoint barrier arrived on a channel. */
+  onBarrier(channel: InputChannel, id: number, timestamp: number, flags: number): void {
+    const aligner = this.aligner;
+    if (!aligner) return;
+    const outcome = aligner.onBarrier(channel, id, Date.now());
+    if (outcome === 'ignore') return;
+    this.barrier = { timestamp, flags };
+    if (outcome === 'complete') this.alignmentComplete();
+  }
+
+  /** A channel ended: it may have been the last one the alignment waited for. */
+  onChannelEnded(): void {
+    if (this.aligner?.onChannelEnded()) this.alignmentComplete();
+  }
+
+  /** Every input delivered the barrier: snapshot, barrier downstream, and the blocked channels go on. */
+  private alignmentComplete(): void {
+    const aligner = this.aligner as BarrierAligner;
+    const id = aligner.current;
+    const alignmentMs = Date.now() - aligner.startedAt;
+    aligner.finish();
+    this.snapshot(id, this.barrier.timestamp, this.barrier.flags, alignmentMs);
+    this.release();
+  }
+
+  private release(): void {
+    if (this.held.length > 0) (this.task.gate as InputGate).requeue(this.held.splice(0));
+  }
+
+  /** A source is triggered: it snapshots now, or declines when it cannot (`notRunning` says why). */
+  trigger(id: number, timestamp: number, flags: number, notRunning: string | undefined): void {
+    const t = this.task;
+    if (notRunning !== undefined) {
+      const err = new FlinkError('TASK_NOT_READY', `${t.name} cannot take checkpoint ${id}: ${notRunning}.`);
+      checkpointReporter()?.decline(t.vertex.index, t.subtask, id, serializeError(err));
+      return;
+    }
+    this.snapshot(id, timestamp, flags, 0);
+  }
 
   /**
    * Restores the operators' state from the checkpoint this deployment starts from, and hands each operator that
@@ -119,6 +180,7 @@ export class TaskCheckpoints {
   /** A checkpoint completed everywhere (commit) or was aborted: operators and user functions hear of it. */
   async notify(id: number, complete: boolean): Promise<void> {
     const t = this.task;
+    if (!complete && this.aligner?.abort(id)) this.release();
     for (let i = 0; i < t.chain.length; i++) {
       const op = t.chain[i] as StreamOperator;
       if (complete) await op.notifyCheckpointComplete?.(id);

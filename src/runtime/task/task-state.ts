@@ -1,0 +1,52 @@
+/**
+ * The state holders of one task: a keyed backend per keyed operator and an operator state backend per operator,
+ * created on first use from the job's state backend, and closed when the task ends.
+ */
+import type { Transformation } from '../../api/transformation.js';
+import { HashMapStateBackend, keyGroupRangeForSubtask, type KeyedStateBackend, type OperatorStateBackend, type StateBackend } from '../state/index.js';
+
+export class TaskStateHolders {
+  private readonly keyed = new Map<number, KeyedStateBackend>();
+  private readonly operator = new Map<number, OperatorStateBackend>();
+
+  constructor(
+    private readonly parallelism: number,
+    private readonly subtask: number,
+    private readonly backend: StateBackend = new HashMapStateBackend(),
+  ) {}
+
+  /** The keyed state of operator `t`, created on first use for this subtask's key groups. */
+  keyedBackend(t: Transformation, maxParallelism: number): KeyedStateBackend {
+    let b = this.keyed.get(t.id);
+    if (!b) {
+      b = this.backend.createKeyedStateBackend({
+        operatorName: t.name,
+        maxParallelism,
+        keyGroupRange: keyGroupRangeForSubtask(maxParallelism, this.parallelism, this.subtask),
+        now: () => Date.now(),
+      });
+      this.keyed.set(t.id, b);
+    }
+    return b;
+  }
+
+  operatorBackend(t: Transformation): OperatorStateBackend {
+    let b = this.operator.get(t.id);
+    if (!b) this.operator.set(t.id, (b = this.backend.createOperatorStateBackend(t.name)));
+    return b;
+  }
+
+  /** The keyed backend of operator `t` if it has one already. */
+  existingKeyed(t: Transformation): KeyedStateBackend | undefined {
+    return this.keyed.get(t.id);
+  }
+
+  existingOperator(t: Transformation): OperatorStateBackend | undefined {
+    return this.operator.get(t.id);
+  }
+
+  close(): void {
+    for (const b of this.keyed.values()) b.close();
+    for (const b of this.operator.values()) b.close();
+  }
+}
