@@ -193,11 +193,8 @@ class FileSinkOperator implements StreamOperator {
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     const due = this.pending.filter((f) => !f.committing && f.checkpointId !== undefined && f.checkpointId <= checkpointId);
-    try {
-      await this.commit(due);
-    } catch (err) {
-      this.ctx.fail(err);
-    }
+    // A failing rename fails the task through the I/O queue; a restore commits the file again.
+    await this.commit(due).catch(() => {});
   }
 
   async endInput(): Promise<void> {
@@ -285,13 +282,12 @@ class FileSinkOperator implements StreamOperator {
     this.buckets.clear();
   }
 
-  /** Renames these pending files to their final names, in order, once each is closed. */
+  /** Renames these pending files to their final names, in order; on the I/O queue, so after they were closed. */
   private async commit(files: PendingFile[]): Promise<void> {
     for (const f of files) f.committing = true;
     try {
       for (const f of files) {
-        await f.closed;
-        await commitPendingFile(this.fs, f);
+        await this.enqueue(() => commitPendingFile(this.fs, f));
         this.pending = this.pending.filter((p) => p !== f);
       }
     } finally {
