@@ -208,12 +208,19 @@ class FileSinkOperator implements StreamOperator {
     this.closed = true;
     this.cancelTimer?.();
     if (this.ended) return;
-    // A failure or cancellation: the queued I/O is skipped, part files not closed yet are removed. Closed
-    // (pending) files stay hidden: a checkpoint that names them may have completed; a restore decides.
-    // abort() does nothing for a writer whose close already began.
+    // A failure or cancellation: the queued I/O is skipped, part files not closed yet are removed (abort() does
+    // nothing for a writer whose close already began). Pending files named by a checkpoint stay hidden: that
+    // checkpoint may have completed, and a restore commits them; pending files no checkpoint names go.
     const parts = [...[...this.buckets.values()].flatMap((b) => (b.part ? [b.part] : [])), ...this.pending.map((f) => f.part)];
     this.buckets.clear();
     await Promise.all(parts.map((p) => (p.writer ? p.writer.abort().catch(() => {}) : Promise.resolve())));
+    const unclaimed = this.pending.filter((f) => f.checkpointId === undefined);
+    await Promise.all(
+      unclaimed.map(async (f) => {
+        await f.closed.catch(() => {});
+        await this.fs.delete(f.pendingPath, false).catch(() => false);
+      }),
+    );
   }
 
   /** Closed after a failure or cancellation: no more file I/O. */
@@ -332,4 +339,19 @@ class FileSinkOperator implements StreamOperator {
   }
 }
 
-export const fileSink: OperatorFactory = (ctx) => new FileSinkOperator(ctx);
+/** The task calls the hooks as plain functions (`const f = op.processElement`): bind them. */
+export const fileSink: OperatorFactory = (ctx) => {
+  const op = new FileSinkOperator(ctx);
+  return {
+    initializeState: (restored) => op.initializeState(restored),
+    open: () => op.open(),
+    processElement: (record) => op.processElement(record),
+    processWatermark: (watermark) => op.processWatermark(watermark),
+    available: () => op.available(),
+    snapshotState: (checkpointId) => op.snapshotState(checkpointId),
+    finishSnapshot: (checkpointId) => op.finishSnapshot(checkpointId),
+    notifyCheckpointComplete: (checkpointId) => op.notifyCheckpointComplete(checkpointId),
+    endInput: () => op.endInput(),
+    close: () => op.close(),
+  };
+};

@@ -203,4 +203,19 @@ class TwoPhaseCommitSinkOperator implements StreamOperator {
   }
 }
 
-export const twoPhaseCommitSink: OperatorFactory = (ctx) => new TwoPhaseCommitSinkOperator(ctx);
+/** The task calls the hooks as plain functions (`const f = op.processElement`): bind them. */
+export const twoPhaseCommitSink: OperatorFactory = (ctx) => {
+  const op = new TwoPhaseCommitSinkOperator(ctx);
+  return {
+    initializeState: (restored) => op.initializeState(restored),
+    open: () => op.open(),
+    processElement: (record) => op.processElement(record),
+    processWatermark: (watermark) => op.processWatermark(watermark),
+    available: () => op.available(),
+    snapshotState: (checkpointId) => op.snapshotState(checkpointId),
+    finishSnapshot: (checkpointId) => op.finishSnapshot(checkpointId),
+    notifyCheckpointComplete: (checkpointId) => op.notifyCheckpointComplete(checkpointId),
+    endInput: () => op.endInput(),
+    close: () => op.close(),
+  };
+};

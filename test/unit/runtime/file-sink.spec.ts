@@ -152,14 +152,19 @@ function lifecycle(kind: string, make: () => Promise<Store & { cleanup(): Promis
     });
 
     it('a failure or cancellation makes nothing visible; the next start removes the hidden files', async () => {
-      const d = await start(sink());
+      const d = await start(
+        FileSink.forRowFormat<string>(store.base)
+          .withBucketAssigner(new BasePathBucketAssigner())
+          .withRollingPolicy(DefaultRollingPolicy.builder().withMaxPartSize(1).build())
+          .build(),
+      );
       d.write('a');
       await checkpoint(d, 1);
-      d.write('b');
+      d.write('b', 'c'); // b's file rolls, pending for no checkpoint yet; c's stays open
       await d.op.close?.();
       await d.op.close?.();
       assert.deepEqual(await visibleLines(store), []);
-      assert.equal((await hiddenNames(store)).length, 1, 'the pending file of checkpoint 1 stays (a restore may need it), the open one went');
+      assert.equal((await hiddenNames(store)).length, 1, "the pending file of checkpoint 1 stays (a restore may need it); b's and c's went");
       // A restart from before checkpoint 1 (it never completed).
       const r = await start(sink(), []);
       assert.deepEqual(await hiddenNames(store), []);
