@@ -188,7 +188,8 @@ class FileSinkOperator implements StreamOperator {
   }
 
   async finishSnapshot(checkpointId: number): Promise<void> {
-    await Promise.all(this.pending.filter((f) => f.checkpointId === checkpointId).map((f) => f.closed));
+    // The state of checkpoint n names the files of earlier checkpoints not committed yet, too.
+    await Promise.all(this.pending.filter((f) => f.checkpointId !== undefined && f.checkpointId <= checkpointId).map((f) => f.closed));
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
@@ -199,7 +200,9 @@ class FileSinkOperator implements StreamOperator {
 
   async endInput(): Promise<void> {
     this.closeAllParts();
-    await this.commit(this.pending.filter((f) => !f.committing));
+    // Files a notification is committing right now too: the task may end as soon as this returns, and a
+    // second rename of a committed file is a no-op.
+    await this.commit([...this.pending]);
     this.ended = true;
   }
 

@@ -59,6 +59,8 @@ class TwoPhaseCommitSinkOperator implements StreamOperator {
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly context: SinkContext;
   private closed = false;
+  /** Commits of notifyCheckpointComplete calls still running. */
+  private readonly notifications = new Set<Promise<void>>();
 
   constructor(private readonly ctx: OperatorContext) {
     this.fn = ctx.transformation.fns[0] as TwoPhaseCommitHooks;
@@ -122,13 +124,17 @@ class TwoPhaseCommitSinkOperator implements StreamOperator {
   }
 
   async finishSnapshot(checkpointId: number): Promise<void> {
-    await Promise.all(this.pendingCommits.filter((p) => p.checkpointId === checkpointId).map((p) => p.preCommitted));
+    // The state of checkpoint n names the transactions of earlier checkpoints not committed yet, too.
+    await Promise.all(this.pendingCommits.filter((p) => p.checkpointId <= checkpointId).map((p) => p.preCommitted));
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     const due = this.pendingCommits.filter((p) => !p.committing && p.checkpointId <= checkpointId);
     // A failing commit fails the task through the queue; a restore commits the transaction again.
-    await this.commitAll(due).catch(() => {});
+    const done = this.commitAll(due).catch(() => {});
+    this.notifications.add(done);
+    await done;
+    this.notifications.delete(done);
   }
 
   async endInput(): Promise<void> {
@@ -136,6 +142,8 @@ class TwoPhaseCommitSinkOperator implements StreamOperator {
     const last = this.current as TransactionHolder;
     this.current = undefined;
     await this.enqueue(() => this.fn.preCommit(last.handle));
+    // Commits a notification started finish first: the task may end as soon as this returns.
+    await Promise.all(this.notifications);
     await this.commitAll(this.pendingCommits.filter((p) => !p.committing));
     await this.enqueue(() => this.fn.commit(last.handle));
   }

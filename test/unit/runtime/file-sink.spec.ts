@@ -184,6 +184,21 @@ function lifecycle(kind: string, make: () => Promise<Store & { cleanup(): Promis
       await d.op.close?.();
     });
 
+    it('the end of input waits for the commits of a notification still running', async () => {
+      const d = await start(sink());
+      for (let i = 1; i <= 5; i++) {
+        d.write(`r${i}`);
+        await checkpoint(d, i);
+      }
+      const notified = d.op.notifyCheckpointComplete?.(5);
+      await d.op.endInput?.(0);
+      assert.deepEqual(await visibleLines(store), ['r1', 'r2', 'r3', 'r4', 'r5'], 'everything is committed when endInput returns');
+      await notified;
+      await d.op.close?.();
+      assert.deepEqual(await hiddenNames(store), []);
+      assert.deepEqual(d.h.failures, []);
+    });
+
     it('a pending file that disappeared fails the restore with what happened and what to do', async () => {
       const d = await start(sink());
       d.write('a');

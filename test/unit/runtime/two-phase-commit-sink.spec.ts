@@ -175,6 +175,23 @@ describe('TwoPhaseCommitSinkFunction', () => {
     await d.op.close?.();
   });
 
+  it('the end of input waits for the commits of a notification still running, and commits each transaction once', async () => {
+    const d = await start(new FilePerTransactionSink(dir, 'a'));
+    for (let i = 1; i <= 3; i++) {
+      write(d, `r${i}`);
+      await checkpoint(d, i);
+    }
+    const notified = d.op.notifyCheckpointComplete?.(3);
+    await d.op.endInput?.(0);
+    assert.deepEqual(await committed(), { 'a-0': 'r1\n', 'a-1': 'r2\n', 'a-2': 'r3\n', 'a-3': '' });
+    await notified;
+    await d.op.close?.();
+    assert.deepEqual(
+      d.fn.calls.filter((c) => c.startsWith('commit')),
+      ['commit a-0', 'commit a-1', 'commit a-2', 'commit a-3'],
+    );
+  });
+
   it('a failure or cancellation aborts the open transaction and commits nothing', async () => {
     const d = await start(new FilePerTransactionSink(dir, 'a'));
     write(d, 'r1');
