@@ -60,7 +60,7 @@ export class PendingFileMissingError extends FlinkError {
 
 export function parseStateItem(item: unknown): FileSinkStateItem {
   const o = item as Partial<FileSinkStateItem> | null;
-  if (o === null || typeof o !== 'object' || o.kind !== 'file-sink') throw new FileSinkStateError(`an item is not file sink state (${JSON.stringify(item)?.slice(0, 100)})`);
+  if (o === null || typeof o !== 'object' || o.kind !== 'file-sink') throw new FileSinkStateError(`an item is not file sink state (${o === null ? 'null' : typeof o === 'object' ? `kind ${String(o.kind)}` : typeof o})`);
   if (o.v !== 1) throw new FileSinkStateError(`state format version ${String(o.v)} is not known to this flink-ts version`);
   if (typeof o.writerId !== 'string' || typeof o.nextPartCounter !== 'number' || !Array.isArray(o.pending)) throw new FileSinkStateError('an item lacks writerId, nextPartCounter or pending');
   for (const p of o.pending) {

@@ -9,8 +9,9 @@
  * `notifyCheckpointComplete(n)` renames the files pending for n and earlier checkpoints to their final names.
  * On restore, the pending files in the restored state are committed (their checkpoint completed) and the hidden
  * files this subtask's earlier attempts left are deleted. A bounded input commits everything at its end. A
- * failure or cancellation aborts the open part files; pending ones stay hidden until a restore commits or
- * removes them. Nothing is ever truncated, so this works on HDFS through WebHDFS.
+ * failure aborts the open part files and removes the pending ones no checkpoint names; the ones a checkpoint
+ * names stay hidden until a restore commits or removes them. Nothing is ever truncated, so this works on HDFS
+ * through WebHDFS. Names and the state format: file-sink-files.ts.
  *
  * All file I/O runs on one queue, in order; the task is held back (`available()`) while the queue is long.
  */
