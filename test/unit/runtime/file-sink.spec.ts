@@ -22,7 +22,7 @@ import { decodeRecords, encodeRecord } from '../../../src/runtime/codec/index.js
 import { OPERATORS, type StreamOperator } from '../../../src/runtime/operators/index.js';
 import { waitFor } from '../../support/processes.js';
 import { TestingWebHdfsServer } from '../fs/testing-webhdfs-server.js';
-import { ManualClock, TestingOperatorContext } from './testing-operator-context.js';
+import { ManualClock, TestingOperatorContext, type TestingContextOptions } from './testing-operator-context.js';
 
 /** Where the sink writes, read back without flink-ts' FileSystem. */
 interface Store {
@@ -59,10 +59,10 @@ interface Driven {
   write(...records: unknown[]): void;
 }
 
-async function start(sink: unknown, restored?: unknown[], clock?: ManualClock): Promise<Driven> {
+async function start(sink: unknown, restored?: unknown[], clock?: ManualClock, o: TestingContextOptions = {}): Promise<Driven> {
   const factory = OPERATORS['sink:file'];
   assert.ok(factory);
-  const h = new TestingOperatorContext({ name: 'FileSink', operator: 'sink:file', fns: [sink], isSink: true }, clock ? { clock } : {});
+  const h = new TestingOperatorContext({ name: 'FileSink', operator: 'sink:file', fns: [sink], isSink: true }, { ...o, ...(clock ? { clock } : {}) });
   const op = factory(h.ctx);
   await op.initializeState?.(restored);
   await op.open?.();
@@ -136,6 +136,20 @@ function lifecycle(kind: string, make: () => Promise<Store & { cleanup(): Promis
       assert.deepEqual(await visibleLines(store), ['a', 'b', 'c', 'd', 'e', 'f'], 'every record exactly once');
       assert.equal(new Set((await visible(store)).keys()).size, (await visible(store)).size);
       assert.deepEqual(r.h.failures, []);
+    });
+
+    it('a restore at another parallelism commits the files of every old subtask', async () => {
+      const old = await Promise.all([0, 1].map((subtask) => start(sink(), undefined, undefined, { subtask, parallelism: 2 })));
+      old[0]?.write('a', 'b');
+      old[1]?.write('c');
+      const items = (await Promise.all(old.map((d) => checkpoint(d, 1)))).flat();
+      assert.equal(items.length, 2, 'one item per subtask');
+      const r = await start(sink(), items, undefined, { subtask: 0, parallelism: 1 });
+      assert.deepEqual(await visibleLines(store), ['a', 'b', 'c']);
+      r.write('d');
+      await r.op.endInput?.(0);
+      await r.op.close?.();
+      assert.deepEqual(await visibleLines(store), ['a', 'b', 'c', 'd']);
     });
 
     it('committing again what is already committed is fine (a restore after the notification)', async () => {
