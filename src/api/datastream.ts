@@ -31,6 +31,9 @@ import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
 import { CountEvictor } from './windowing/evictors.js';
 import { CoGroupedStreams, JoinedStreams } from './windowing/joins.js';
 import type { TimeSpan } from './time.js';
+import type { FileSink, StreamingFileSink } from './sinks/file-sink.js';
+import type { TwoPhaseCommitSinkFunction } from './sinks/two-phase-commit.js';
+import { addSinkOperator, sinkToOperator } from './sinks/sink-operators.js';
 
 export type WriteMode = 'NO_OVERWRITE' | 'OVERWRITE';
 
@@ -169,9 +172,18 @@ export class DataStream<T> {
     checkWriteMode(writeMode);
     return this.sink(`Sink: ${path}`, 'sink:text', { path, writeMode, format: 'csv', rowDelimiter, fieldDelimiter });
   }
-  addSink(fn: SinkFunction<T>): DataStreamSink<T> {
-    const s = this.sink('Unnamed', 'sink:custom', {});
+  /** A SinkFunction, a TwoPhaseCommitSinkFunction, or a StreamingFileSink. */
+  addSink(fn: SinkFunction<T> | StreamingFileSink<T> | TwoPhaseCommitSinkFunction<T, unknown>): DataStreamSink<T> {
+    const op = addSinkOperator(fn);
+    const s = this.sink(op.name, op.operator, op.params);
     (s.transformation.fns as unknown[]).push(fn);
+    return s;
+  }
+  /** A sink of Flink's unified sink API: a FileSink. */
+  sinkTo(sink: FileSink<T>): DataStreamSink<T> {
+    const op = sinkToOperator(sink);
+    const s = this.sink(op.name, op.operator, op.params);
+    (s.transformation.fns as unknown[]).push(sink);
     return s;
   }
 

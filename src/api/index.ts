@@ -122,6 +122,18 @@ export {
   type SerializationSchema,
   type Source,
 } from './sources.js';
+export {
+  FileSink,
+  OutputFileConfig,
+  OutputFileConfigBuilder,
+  RowFormatBuilder,
+  SimpleStringEncoder,
+  StreamingFileSink,
+  type Encoder,
+} from './sinks/file-sink.js';
+export { BasePathBucketAssigner, DateTimeBucketAssigner, type BucketAssigner, type BucketAssignerContext } from './sinks/bucket-assigners.js';
+export { DefaultRollingPolicy, OnCheckpointRollingPolicy, PolicyBuilder, type PartFileInfo, type RollingPolicy } from './sinks/rolling-policies.js';
+export { TwoPhaseCommitSinkFunction, type SinkContext } from './sinks/two-phase-commit.js';
 export { ConnectedStreams, ConnectedIterativeStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin, IntervalJoined } from './connected-streams.js';
 export { IterativeStream } from './datastream.js';
 export {

@@ -37,16 +37,27 @@ export async function prepareFileSinks(g: JobGraph): Promise<void> {
   }
 }
 
-/** Removes hidden `.name.inprogress.*` files a cancelled or failed sink left behind. */
+/**
+ * Removes the hidden `.<name>.inprogress.<hex>` files a cancelled or failed sink left behind: only those of the
+ * sink's own file names (`1`..`n`, or the file's name), since other sinks (a FileSink's pending part files) may
+ * share the directory.
+ */
 export async function cleanupFileSinks(g: JobGraph): Promise<void> {
   for (const s of fileSinks(g)) {
     const fs = getFileSystem(s.path);
-    const dir = s.parallelism > 1 ? s.path : s.path.slice(0, Math.max(0, s.path.lastIndexOf('/'))) || '.';
+    const slash = s.path.lastIndexOf('/');
+    const dir = s.parallelism > 1 ? s.path : s.path.slice(0, Math.max(0, slash)) || '.';
+    const own = s.parallelism > 1 ? '[1-9][0-9]*' : escapeRegExp(s.path.slice(slash + 1));
+    const temporary = new RegExp(`^\\.${own}\\.inprogress\\.[0-9a-f]+$`);
     const st = await fs.stat(dir);
     if (!st?.isDirectory) continue;
     for (const f of await fs.list(dir)) {
       const name = f.path.slice(f.path.lastIndexOf('/') + 1);
-      if (/^\..*\.inprogress\.[0-9a-f]+$/.test(name)) await fs.delete(f.path.includes('/') ? f.path : childPath(dir, name), false);
+      if (temporary.test(name)) await fs.delete(f.path.includes('/') ? f.path : childPath(dir, name), false);
     }
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

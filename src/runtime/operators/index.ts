@@ -11,6 +11,8 @@ import { socketTextSource } from './socket-source.js';
 import { dataGeneratorSource } from './generator-source.js';
 import { fileMonitorSource } from './file-monitor-source.js';
 import { socketSink } from './socket-sink.js';
+import { fileSink } from './file-sink.js';
+import { twoPhaseCommitSink } from './two-phase-commit-sink.js';
 import { coFlatMap, coMap, coProcess, keyedCoProcess } from './co-operators.js';
 import { coBroadcast, keyedCoBroadcast } from './broadcast-operators.js';
 import { intervalJoin } from './interval-join.js';
@@ -21,6 +23,8 @@ import * as batchIteration from './batch-iteration.js';
 export type { AccumulatorKind, ElementTime, Output, OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
 export { computeSplits, readSplitLines } from './sources.js';
 export { sinkFilePath } from './sinks.js';
+export type { FileSinkStateItem, PendingFileState } from './file-sink-files.js';
+export type { TwoPhaseCommitStateItem } from './two-phase-commit-sink.js';
 
 export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:collection': sources.collectionSource,
@@ -56,6 +60,8 @@ export const OPERATORS: Readonly<Record<string, OperatorFactory>> = {
   'source:data-generator': dataGeneratorSource,
   'source:file-monitor': fileMonitorSource,
   'sink:socket': socketSink,
+  'sink:file': fileSink,
+  'sink:two-phase-commit': twoPhaseCommitSink,
   'co-map': coMap,
   'co-flat-map': coFlatMap,
   'co-process': coProcess,

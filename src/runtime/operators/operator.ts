@@ -137,6 +137,13 @@ export interface StreamOperator {
    */
   snapshotState?(checkpointId: number, timestamp: number): unknown[];
   /**
+   * Checkpoints: the asynchronous part of snapshotState. The task should acknowledge checkpoint `checkpointId`
+   * only once this resolved (records keep flowing meanwhile), and decline the checkpoint if it rejects.
+   * Two-phase-commit sinks finish their pre-commit here (a file sink closes the part files it named in
+   * snapshotState), so that a completed checkpoint never names a transaction that is not durable yet.
+   */
+  finishSnapshot?(checkpointId: number): Promise<void>;
+  /**
    * Restore: called once before open() when the operator defines snapshotState, with the items this subtask
    * gets from the checkpoint it restores from, or undefined on a fresh start.
    */
