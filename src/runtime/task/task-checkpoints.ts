@@ -227,6 +227,8 @@ export class TaskCheckpoints {
       if (!s.keyed && !s.operatorState) continue;
       operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
     }
+    // Operators finish what the barrier started (a sink closes the part files it named) before the acknowledgement.
+    for (const op of t.chain) if (op.finishSnapshot) await op.finishSnapshot(id);
     if (operators.length === 0) return { size: 0, operators: [] };
     const dir = await checkpointDirectory(id);
     const file = `op_${t.vertex.index}_${t.subtask}`;
