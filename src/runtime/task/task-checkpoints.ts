@@ -227,11 +227,6 @@ export class TaskCheckpoints {
       if (!s.keyed && !s.operatorState) continue;
       operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
     }
-    // Operators finish what the barrier started (a sink closes the part files it named) before the acknowledgement.
-    for (const op of t.chain) if (op.finishSnapshot) await op.finishSnapshot(id);
-    if (operators.length === 0) return { size: 0, operators: [] };
-    const dir = await checkpointDirectory(id);
-    const file = `op_${t.vertex.index}_${t.subtask}`;
     async function* frames(): AsyncGenerator<StateFrame | Uint8Array> {
       for (const s of snaps) {
         yield* s.encoded;
@@ -239,10 +234,15 @@ export class TaskCheckpoints {
       }
     }
     try {
-      const size = await writeStateFile(dir, file, frames());
+      // Operators finish what the barrier started (a sink closes the part files it named) before the acknowledgement.
+      for (const op of t.chain) if (op.finishSnapshot) await op.finishSnapshot(id);
+      if (operators.length === 0) return { size: 0, operators: [] };
+      const file = `op_${t.vertex.index}_${t.subtask}`;
+      const size = await writeStateFile(await checkpointDirectory(id), file, frames());
       return { file, size, operators };
     } finally {
       for (const s of snaps) s.keyed?.release();
     }
   }
+
 }
