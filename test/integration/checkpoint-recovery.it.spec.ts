@@ -24,12 +24,16 @@ function submittedJobId(r: CommandResult): string {
   return m[1] as string;
 }
 
-/** Every committed line of the sink's part files. */
+/** Every committed line of the sink's visible files (in bucket directories too; hidden and temporary files skipped). */
 async function committed(dir: string): Promise<unknown[][]> {
   const out: unknown[][] = [];
-  for (const f of await readdir(dir)) {
-    if (!f.startsWith('part-') || f.endsWith('.tmp')) continue;
-    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as unknown[]);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name.endsWith('.tmp')) continue;
+    if (e.isDirectory()) {
+      out.push(...(await committed(join(dir, e.name))));
+      continue;
+    }
+    for (const line of (await readFile(join(dir, e.name), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as unknown[]);
   }
   return out;
 }
@@ -113,10 +117,14 @@ function localStore(dir: string): CheckpointStore {
  * after a checkpoint of the running attempt completed, and starting a replacement), waits for the job to finish,
  * and returns the committed records.
  */
-async function killScenario(cluster: StandaloneCluster, store: CheckpointStore, opts: { n: number; kills: number; mode?: string }): Promise<unknown[][]> {
+async function killScenario(
+  cluster: StandaloneCluster,
+  store: CheckpointStore,
+  opts: { n: number; kills: number; mode?: string; sink?: 'committing' | 'file-sink' },
+): Promise<unknown[][]> {
   const out = await cluster.tempDir('out');
   const job = join(await cluster.tempDir('jobs'), 'exactly-once.js');
-  await writeFile(job, exactlyOnceJob('Exactly once', out, opts.n));
+  await writeFile(job, exactlyOnceJob('Exactly once', out, opts.n, 20, opts.sink));
   const conf = {
     'execution.checkpointing.interval': '500ms',
     'execution.checkpointing.mode': opts.mode ?? 'EXACTLY_ONCE',
@@ -168,9 +176,9 @@ describe('checkpoints and recovery on a standalone cluster', function () {
     await cluster?.stop();
   });
 
-  it('survives TaskManagers killed with kill -9 and commits every record exactly once', async () => {
+  it('survives TaskManagers killed with kill -9; the FileSink commits every record exactly once', async () => {
     const store = localStore(await cluster.tempDir('checkpoints'));
-    const records = await killScenario(cluster, store, { n: 40_000, kills: 3 });
+    const records = await killScenario(cluster, store, { n: 40_000, kills: 3, sink: 'file-sink' });
     assert.deepEqual(exactlyOnceProblems(records, 40_000), []);
   });
 

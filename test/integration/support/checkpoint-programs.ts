@@ -8,11 +8,16 @@
 /**
  * The job: `n` records 0..n-1 from each of `sources` source subtasks... (one source subtask emits them all, at
  * `perTick` records every 5 ms); keyed by n % 13, a ValueState counts the records of each key; a tumbling
- * event-time window of 100 per key counts its records. The sink commits files `<out>/part-<subtask>-<id>` (one
- * per completed checkpoint, and `-final` at the end of input).
+ * event-time window of 100 per key counts its records. The `committing` sink commits files
+ * `<out>/part-<subtask>-<id>` (one per completed checkpoint, and `-final` at the end of input); `file-sink` writes
+ * the records as JSON lines with the exactly-once FileSink (bucket directories below `out`).
  */
-export function exactlyOnceJob(jobName: string, out: string, n: number, perTick = 20): string {
-  return `import { StreamExecutionEnvironment, ListStateDescriptor, ValueStateDescriptor, TumblingEventTimeWindows, Time, WatermarkStrategy } from 'flink-ts';
+export function exactlyOnceJob(jobName: string, out: string, n: number, perTick = 20, sink: 'committing' | 'file-sink' = 'committing'): string {
+  const sinkCode =
+    sink === 'committing'
+      ? 'counted.union(windows).addSink(new CommittingSink()).setParallelism(2);'
+      : `counted.union(windows).map((r) => JSON.stringify(r)).sinkTo(FileSink.forRowFormat(OUT, new SimpleStringEncoder()).build()).setParallelism(2);`;
+  return `import { StreamExecutionEnvironment, ListStateDescriptor, ValueStateDescriptor, TumblingEventTimeWindows, Time, WatermarkStrategy, FileSink, SimpleStringEncoder } from 'flink-ts';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 const N = ${n};
 const OUT = ${JSON.stringify(out)};
@@ -96,7 +101,7 @@ const windows = keyed
       out.collect(['w', key, context.window().getStart(), c]);
     },
   });
-counted.union(windows).addSink(new CommittingSink()).setParallelism(2);
+${sinkCode}
 await env.execute(${JSON.stringify(jobName)});
 `;
 }
