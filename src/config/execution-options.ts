@@ -100,6 +100,19 @@ export const CheckpointingOptions = Object.freeze({
   }),
 });
 
+/** Restoring a job from a savepoint (Flink 1.20's StateRecoveryOptions; `flink run -s <path> [-n]` sets them). */
+export const SavepointConfigOptions = Object.freeze({
+  SAVEPOINT_PATH: stringOption('execution.state-recovery.path', undefined, {
+    description: 'The savepoint (its directory or _metadata file, e.g. hdfs:///flink/savepoints/savepoint-5e7a1c-0123456789ab) a job restores its state from.',
+    deprecatedKeys: ['execution.savepoint.path'],
+  }),
+  SAVEPOINT_IGNORE_UNCLAIMED_STATE: booleanOption('execution.state-recovery.ignore-unclaimed-state', false, {
+    description:
+      'Whether a restore may skip savepoint state that belongs to no operator of the job (an operator removed since the savepoint was taken).',
+    deprecatedKeys: ['execution.savepoint.ignore-unclaimed-state'],
+  }),
+});
+
 export const RestartStrategyOptions = Object.freeze({
   RESTART_STRATEGY: enumOption('restart-strategy', ['none', 'fixed-delay', 'failure-rate', 'exponential-delay'], undefined, {
     description:
