@@ -113,6 +113,18 @@ export const SavepointConfigOptions = Object.freeze({
   }),
 });
 
+/**
+ * The job settings that restore a job from a savepoint: what `flink run -s <path> [-n]` and `POST /jars/:jarid/run`
+ * with `savepointPath` add to the job's configuration. Written under the keys of Flink before 1.20, which 1.20's
+ * execution.state-recovery.* options read too.
+ */
+export function savepointRestoreSettings(path: string, allowNonRestoredState: boolean): Record<string, string> {
+  return {
+    'execution.savepoint.path': path,
+    'execution.savepoint.ignore-unclaimed-state': String(allowNonRestoredState),
+  };
+}
+
 export const RestartStrategyOptions = Object.freeze({
   RESTART_STRATEGY: enumOption('restart-strategy', ['none', 'fixed-delay', 'failure-rate', 'exponential-delay'], undefined, {
     description:

@@ -37,6 +37,7 @@ export {
   PipelineOptions,
   RestartStrategyOptions,
   SavepointConfigOptions,
+  savepointRestoreSettings,
 } from './execution-options.js';
 export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';
