@@ -27,7 +27,7 @@ export class SavepointDirectoryMissingError extends FlinkError {
     super(
       'SAVEPOINT_DIRECTORY_MISSING',
       `No directory for the savepoint of job ${jobId}: the request names none and ${CheckpointingOptions.SAVEPOINT_DIRECTORY.key} ` +
-        'is not set. Name a target directory or set state.savepoints.dir in flink-conf.yaml.',
+        `is not set. Name a target directory or set ${CheckpointingOptions.SAVEPOINT_DIRECTORY.key} in flink-conf.yaml.`,
     );
   }
 }

@@ -3,6 +3,7 @@
  * stop-with-savepoint (triggered, then polled by trigger id), and savepoint disposal. Messages of the 4xx
  * answers are Flink's, so scripts written against Flink read the same text.
  */
+import { CheckpointingOptions } from '../../config/index.js';
 import { serializedThrowableJson } from '../../rest/index.js';
 import type * as rest from '../../rest/index.js';
 import type { OperationStatus, SavepointTriggerRequest } from '../dispatcher/dispatcher-gateway.js';
@@ -100,7 +101,7 @@ function operationResult<T, R>(s: OperationStatus<T>, success: (result: T) => R)
 function operationFailure(err: unknown, jobId: string | undefined, targetField?: string): never {
   const code = codeOf(err);
   if (code === 'SAVEPOINT_DIRECTORY_MISSING' && targetField !== undefined) {
-    throw badRequest(`Config key [state.savepoints.dir] is not set. Property [${targetField}] must be provided.`);
+    throw badRequest(`Config key [${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}] is not set. Property [${targetField}] must be provided.`);
   }
   if (code === 'UNKNOWN_OPERATION') throw notFound((err as Error).message);
   if (code === 'TOO_MANY_OPERATIONS') throw new RestHandlerError(503, (err as Error).message);
