@@ -89,7 +89,8 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
   const executeJob = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
     const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
-    const jobConfiguration = { ...graph.jobConfiguration, ...opts.jobConfiguration, ...restoreSettings(opts) };
+    // As in Flink: what the program set on its environment beats -D, and -s (applied to the built job) beats both.
+    const jobConfiguration = { ...opts.jobConfiguration, ...graph.jobConfiguration, ...restoreSettings(opts) };
     if (Object.keys(jobConfiguration).length > 0) graph.jobConfiguration = jobConfiguration;
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
       throw new UsageError(
