@@ -3,93 +3,29 @@
  * frontend (cli.ts) turns a thrown error into Flink's error output and the exit code.
  */
 import { existsSync, statSync } from 'node:fs';
-import { parseDynamicProperty, type Configuration } from '../config/index.js';
+import { parseDynamicProperty } from '../config/index.js';
 import { FlinkError, UsageError } from '../util/errors.js';
 import type { ProgramOptions } from './program.js';
+import { CANCEL_OPTIONS, INFO_OPTIONS, LIST_OPTIONS, RUN_OPTIONS, type ActionName } from './cli-help.js';
 import {
-  CANCEL_OPTIONS,
-  GENERAL_OPTIONS,
-  INFO_OPTIONS,
-  LIST_OPTIONS,
-  RUN_OPTIONS,
-  SAVEPOINT_OPTIONS,
-  STOP_OPTIONS,
-  actionHelp,
-  type ActionName,
-} from './cli-help.js';
-import { loadCliConfiguration } from './cli-environment.js';
-import { parseCommandLine, type CommandLine, type OptionSpec } from './cli-options.js';
-import { restClientFor, type JobOverview, type RestClient } from './rest-client.js';
+  ActionNotSupportedError,
+  CliActionError,
+  clusterClient,
+  jobManagerOverride,
+  loadConfig,
+  parse,
+  parseJobId,
+  type Action,
+  type CliIo,
+} from './cli-common.js';
+import type { CommandLine, OptionSpec } from './cli-options.js';
+import { cancelWithSavepoint, savepoint, stop } from './cli-savepoint-actions.js';
+import type { JobOverview, RestClient } from './rest-client.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  /** The installation directory, for `-v`. */
-  home: string;
-}
+export type { CliIo } from './cli-common.js';
 
-/** An action or option the CLI knows but flink-ts cannot do yet. */
-export class ActionNotSupportedError extends FlinkError {
-  constructor(message: string) {
-    super('NOT_SUPPORTED', message);
-  }
-}
-
-/** An action reached the cluster but could not do its work; the cause says why. */
-export class CliActionError extends FlinkError {
-  constructor(message: string, cause: unknown) {
-    super('CLI_ACTION_FAILED', message, { cause });
-  }
-}
-
-export type Action = (args: readonly string[], io: CliIo) => Promise<void>;
-
-const JOB_ID = /^[0-9a-fA-F]{32}$/;
 const CANCEL_WAIT_MS = 60_000;
 const DATE_PAD = (n: number): string => String(n).padStart(2, '0');
-
-function parse(action: ActionName, specs: readonly OptionSpec[], args: readonly string[], stopAtNonOption: boolean, io: CliIo): CommandLine | undefined {
-  const cl = parseCommandLine([...specs, ...GENERAL_OPTIONS], args, stopAtNonOption);
-  if (cl.has('h')) {
-    for (const line of actionHelp(action)) io.out(line);
-    return undefined;
-  }
-  return cl;
-}
-
-export function parseJobId(value: string): string {
-  if (!JOB_ID.test(value)) {
-    throw new UsageError(
-      `Cannot parse JobID from "${value}". The expected format is [0-9a-fA-F]{32}, e.g. fd72014d4c864993a2e5a9287b4a9c5d.`,
-    );
-  }
-  return value.toLowerCase();
-}
-
-/** Overrides that options other than -D imply (`-z` names the HA cluster id). */
-function derivedProperties(cl: CommandLine): Record<string, string> {
-  const z = cl.value('z');
-  return z === undefined ? {} : { 'high-availability.cluster-id': z };
-}
-
-function loadConfig(cl: CommandLine, io: CliIo): Configuration {
-  return loadCliConfiguration(cl.values('D'), derivedProperties(cl), (line) => io.err(line));
-}
-
-/** `-m host:port`, unless it is the older `-m yarn-cluster` form (which means a YARN target). */
-function jobManagerOverride(cl: CommandLine): string | undefined {
-  const m = cl.value('m');
-  return m === undefined || m === 'yarn-cluster' ? undefined : m;
-}
-
-function clusterClient(cl: CommandLine, io: CliIo): RestClient {
-  if (cl.value('m') === 'yarn-cluster') {
-    throw new ActionNotSupportedError(
-      "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
-    );
-  }
-  return restClientFor(loadConfig(cl, io), jobManagerOverride(cl));
-}
 
 export function formatStartTime(ms: number): string {
   const d = new Date(ms);
@@ -172,12 +108,7 @@ async function awaitCanceled(client: RestClient, jobId: string): Promise<void> {
 const cancel: Action = async (args, io) => {
   const cl = parse('cancel', CANCEL_OPTIONS, args, false, io);
   if (!cl) return;
-  if (cl.has('s')) {
-    throw new ActionNotSupportedError(
-      'Cancelling a job with a savepoint (cancel -s) is not supported yet; it comes with checkpoints. ' +
-        'Use "cancel <Job ID>" without -s to cancel the job.',
-    );
-  }
+  if (cl.has('s')) return cancelWithSavepoint(cl, io);
   const raw = cl.args[0];
   if (raw === undefined) throw new UsageError('Missing JobID. Specify a JobID to cancel a job.');
   const jobId = parseJobId(raw);
@@ -272,15 +203,6 @@ export const ACTIONS: Readonly<Record<ActionName, Action>> = {
   info,
   list,
   cancel,
-  stop: notSupportedYet(
-    'stop',
-    STOP_OPTIONS,
-    'The "stop" action (stop with a savepoint) is not supported yet; it comes with checkpoints. ' +
-      'Use "cancel <Job ID>" to end the job without a savepoint.',
-  ),
-  savepoint: notSupportedYet(
-    'savepoint',
-    SAVEPOINT_OPTIONS,
-    'The "savepoint" action is not supported yet; it comes with checkpoints.',
-  ),
+  stop,
+  savepoint,
 };

@@ -100,6 +100,23 @@ export const LIST_OPTIONS: readonly OptionSpec[] = [
   { short: 'r', long: 'running', description: 'Show only running programs and their JobIDs' },
   { short: 's', long: 'scheduled', description: 'Show only scheduled programs and their JobIDs' },
 ];
+const SAVEPOINT_FORMAT: OptionSpec = {
+  short: 'type',
+  long: 'type',
+  arg: 'arg',
+  description:
+    'Describes the binary format in which a savepoint should be taken. Supported options: [canonical - a common ' +
+    'format for all state backends, allow for changing state backends, native = a specific format for the chosen ' +
+    'state backend, might be faster to take and restore from. flink-ts writes one format for both.',
+};
+
+const SAVEPOINT_DETACHED: OptionSpec = {
+  short: 'detached',
+  description:
+    'Triggering savepoint in detached mode, client and JM are decoupled, return the savepoint trigger id as the ' +
+    'unique identification of the detached savepoint.',
+};
+
 export const CANCEL_OPTIONS: readonly OptionSpec[] = [
   {
     short: 's',
@@ -111,12 +128,13 @@ export const CANCEL_OPTIONS: readonly OptionSpec[] = [
       'Trigger savepoint and cancel job. The target directory is optional. If no directory is specified, the ' +
       'configured default directory (state.savepoints.dir) is used.',
   },
+  SAVEPOINT_FORMAT,
 ];
 export const STOP_OPTIONS: readonly OptionSpec[] = [
   {
     short: 'd',
     long: 'drain',
-    description: 'Send MAX_WATERMARK before taking the savepoint and stopping the pipelne.',
+    description: 'Send MAX_WATERMARK before taking the savepoint and stopping the pipeline.',
   },
   {
     short: 'p',
@@ -127,9 +145,13 @@ export const STOP_OPTIONS: readonly OptionSpec[] = [
       'Path to the savepoint (for example hdfs:///flink/savepoint-1537). If no directory is specified, the ' +
       'configured default will be used ("state.savepoints.dir").',
   },
+  SAVEPOINT_FORMAT,
+  SAVEPOINT_DETACHED,
 ];
 export const SAVEPOINT_OPTIONS: readonly OptionSpec[] = [
   { short: 'd', long: 'dispose', arg: 'arg', description: 'Path of savepoint to dispose.' },
+  SAVEPOINT_FORMAT,
+  SAVEPOINT_DETACHED,
 ];
 
 export type ActionName = 'run' | 'run-application' | 'info' | 'list' | 'stop' | 'cancel' | 'savepoint';

@@ -31,6 +31,9 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'NO_RESOURCE_AVAILABLE',
   'FILE_WRITE_FAILED',
   'FILE_PERMISSION_DENIED',
+  // A savepoint or disposal the cluster reported as failed (the message carries its errors), or one not awaited to its end.
+  'OPERATION_FAILED',
+  'CLIENT_TIMEOUT',
 ]);
 
 /** Wrappers that say what failed; their causes say why. */

@@ -5,7 +5,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ProgramRunRequest } from '../rest/index.js';
-import { CoreOptions, ExecutionOptions, PipelineOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, ExecutionOptions, PipelineOptions, savepointRestoreSettings, type Configuration } from '../config/index.js';
 import { basename } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
@@ -19,6 +19,8 @@ export interface PlanRequest {
   bufferTimeout: number;
   autoWatermarkInterval?: number;
   jobId?: string;
+  /** Settings added to the job's configuration (a savepoint to restore from). */
+  jobConfiguration?: Record<string, string>;
 }
 
 /** A planned program: the JobGraph (as JSON) and the bundle to submit with it. */
@@ -91,6 +93,7 @@ export function programPlannerFor(conf: Configuration): (programPath: string, re
       bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
       autoWatermarkInterval: conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
       ...(req.jobId ? { jobId: req.jobId } : {}),
+      ...(req.savepointPath ? { jobConfiguration: savepointRestoreSettings(req.savepointPath, req.allowNonRestoredState ?? false) } : {}),
     });
 }
 
@@ -99,6 +102,7 @@ async function planHere(req: PlanRequest): Promise<PlanReply> {
   try {
     const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout, req.autoWatermarkInterval);
     if (req.jobId) graph.jobId = req.jobId;
+    if (req.jobConfiguration) graph.jobConfiguration = { ...graph.jobConfiguration, ...req.jobConfiguration };
     return { ok: true, jobGraph: graph, fileName: bundle.fileName, data: bundle.data };
   } finally {
     await bundle.dispose();

@@ -4,12 +4,13 @@
  */
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
 import { setExecutionContext } from '../api/context.js';
-import { CoreOptions, ExecutionOptions, JobManagerOptions, PipelineOptions, type Configuration } from '../config/index.js';
+import { CoreOptions, ExecutionOptions, JobManagerOptions, PipelineOptions, savepointRestoreSettings, type Configuration } from '../config/index.js';
 import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from '../graph/index.js';
 import { decodeRecords, encodeRecord } from '../runtime/codec/index.js';
 import { deserializeError, FlinkError, UsageError } from '../util/errors.js';
 import { bundleProgram, type JobBundle } from './bundler.js';
 import { localExecutorFactory, markJobFailure, restJobExecutor, type JobExecutor } from './job-executor.js';
+import { clientPath } from './client-paths.js';
 import { restClientFor } from './rest-client.js';
 
 export interface ProgramOptions {
@@ -68,9 +69,6 @@ export class JobExecutionError extends FlinkError {
 
 
 export async function runProgram(opts: ProgramOptions): Promise<void> {
-  if (opts.savepointPath !== undefined) {
-    throw new UsageError('Restoring from a savepoint (-s) is not supported yet; it comes with checkpoints and savepoints.');
-  }
   if (opts.target !== 'local' && opts.target !== 'remote' && opts.target !== '') {
     throw new UsageError(`Unknown execution target '${opts.target}': use 'remote' (default) or 'local'. YARN targets come with the YARN issue.`);
   }
@@ -91,8 +89,9 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
   const executeJob = async (p: CapturedPipeline): Promise<JobExecutionResultData> => {
     jobs++;
     const { graph } = buildJobGraph(p, { args: opts.args, replay: [...replay], programName: bundle.programName, workingDirectory: process.cwd() });
-    // As in Flink, what the program sets on its environment wins over -D.
-    if (opts.jobConfiguration && Object.keys(opts.jobConfiguration).length > 0) graph.jobConfiguration = { ...opts.jobConfiguration, ...graph.jobConfiguration };
+    // As in Flink: what the program set on its environment beats -D, and -s (applied to the built job) beats both.
+    const jobConfiguration = { ...opts.jobConfiguration, ...graph.jobConfiguration, ...restoreSettings(opts) };
+    if (Object.keys(jobConfiguration).length > 0) graph.jobConfiguration = jobConfiguration;
     if (opts.detached && graph.vertices.some((v) => v.operators.some((o) => o.operator === 'sink:collect' || o.operator === 'sink:count'))) {
       throw new UsageError(
         'Job was submitted in detached mode. Results of job execution, such as accumulators, runtime, etc. are not available. ' +
@@ -247,6 +246,12 @@ async function waitForResult(
     await new Promise((res) => setTimeout(res, delay));
     delay = Math.min(500, Math.round(delay * 1.5));
   }
+}
+
+/** `-s <savepoint> [-n]`: the job restores from the savepoint (a plain relative path is the client's, made absolute). */
+function restoreSettings(opts: ProgramOptions): Record<string, string> {
+  if (opts.savepointPath === undefined) return {};
+  return savepointRestoreSettings(clientPath(opts.savepointPath), opts.allowNonRestoredState);
 }
 
 function encodeAccumulators(acc: Record<string, unknown>): string {

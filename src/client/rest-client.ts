@@ -28,6 +28,9 @@ import {
   type JobOverview,
   type JobResult,
   type ProgramRunRequest,
+  type SavepointFormatType,
+  type SavepointTriggerRequestBody,
+  type StopWithSavepointRequestBody,
   type TaskManagersInfo,
 } from '../rest/index.js';
 import { FlinkError, UsageError, type SerializedError } from '../util/errors.js';
@@ -49,6 +52,9 @@ export interface RestClientOptions {
 }
 
 export type JobExecutionResultAnswer = { completed: false } | { completed: true; result: JobResult };
+
+/** An asynchronous operation's status (savepoint, disposal): running, or done with its result or its failure. */
+export type OperationAnswer<T> = { completed: false } | { completed: true; result: T } | { completed: true; failure: SerializedError };
 
 /** Nothing answered at the JobManager's REST address (refused, unknown host, timeout). */
 export class ClusterUnreachableError extends FlinkError {
@@ -208,6 +214,69 @@ export class RestClient {
       contentType: 'application/json',
     });
     return { jobId: field(body, 'jobid', 'string', 'POST /jars/:jarid/run') };
+  }
+
+  /** `POST /jobs/:jobid/savepoints`: starts a savepoint (and, with `cancelJob`, cancels the job after it). */
+  async triggerSavepoint(jobId: string, req: { targetDirectory?: string; cancelJob: boolean; formatType: SavepointFormatType }): Promise<string> {
+    const payload: SavepointTriggerRequestBody = {
+      'target-directory': req.targetDirectory ?? null,
+      'cancel-job': req.cancelJob,
+      formatType: req.formatType,
+      triggerId: null,
+    };
+    return this.trigger(`/jobs/${encodeURIComponent(jobId)}/savepoints`, payload, 'POST /jobs/:jobid/savepoints');
+  }
+
+  /** `POST /jobs/:jobid/stop`: a savepoint, then the job stops (with `drain`, after the end of event time). */
+  async stopWithSavepoint(jobId: string, req: { targetDirectory?: string; drain: boolean; formatType: SavepointFormatType }): Promise<string> {
+    const payload: StopWithSavepointRequestBody = {
+      targetDirectory: req.targetDirectory ?? null,
+      drain: req.drain,
+      formatType: req.formatType,
+      triggerId: null,
+    };
+    return this.trigger(`/jobs/${encodeURIComponent(jobId)}/stop`, payload, 'POST /jobs/:jobid/stop');
+  }
+
+  /** `GET /jobs/:jobid/savepoints/:triggerid`: the savepoint's directory once it completed. */
+  async savepointStatus(jobId: string, triggerId: string): Promise<OperationAnswer<string>> {
+    const what = 'GET /jobs/:jobid/savepoints/:triggerid';
+    const operation = await this.operation(`/jobs/${encodeURIComponent(jobId)}/savepoints/${encodeURIComponent(triggerId)}`, what);
+    if (operation === undefined) return { completed: false };
+    if ('failure' in operation) return operation;
+    const location = operation.value.location;
+    if (typeof location !== 'string') throw unexpected(what, 'neither location nor failure-cause');
+    return { completed: true, result: location };
+  }
+
+  /** `POST /savepoint-disposal`: starts removing a savepoint. */
+  async disposeSavepoint(path: string): Promise<string> {
+    return this.trigger('/savepoint-disposal', { 'savepoint-path': path }, 'POST /savepoint-disposal');
+  }
+
+  /** `GET /savepoint-disposal/:triggerid`. */
+  async savepointDisposalStatus(triggerId: string): Promise<OperationAnswer<void>> {
+    const operation = await this.operation(`/savepoint-disposal/${encodeURIComponent(triggerId)}`, 'GET /savepoint-disposal/:triggerid');
+    if (operation === undefined) return { completed: false };
+    return 'failure' in operation ? operation : { completed: true, result: undefined };
+  }
+
+  private async trigger(path: string, payload: unknown, what: string): Promise<string> {
+    const body = await this.send('POST', path, { body: JSON.stringify(payload), contentType: 'application/json' });
+    return field(body, 'request-id', 'string', what);
+  }
+
+  /** An asynchronous operation's answer: undefined while it runs, else its `operation` or its failure cause. */
+  private async operation(
+    path: string,
+    what: string,
+  ): Promise<{ value: Record<string, unknown> } | { completed: true; failure: SerializedError } | undefined> {
+    const body = asRecord(await this.get(path), what);
+    if (asRecord(body.status, what).id !== 'COMPLETED') return undefined;
+    const value = asRecord(body.operation, what);
+    const cause = value['failure-cause'];
+    if (cause !== undefined && cause !== null) return { completed: true, failure: failureCauseFromJson(cause) };
+    return { value };
   }
 
   async shutDownCluster(): Promise<void> {

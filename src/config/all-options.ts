@@ -2,6 +2,7 @@
 import type { ConfigOption } from './config-option.js';
 import {
   BlobServerOptions,
+  ClientOptions,
   ClusterOptions,
   CoreOptions,
   HeartbeatManagerOptions,
@@ -16,6 +17,7 @@ import {
   ExecutionOptions,
   PipelineOptions,
   RestartStrategyOptions,
+  SavepointConfigOptions,
 } from './execution-options.js';
 import { FileSystemOptions } from './file-system-options.js';
 import { HighAvailabilityOptions } from './high-availability-options.js';
@@ -36,6 +38,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('JobManagerOptions', JobManagerOptions),
   group('TaskManagerOptions', TaskManagerOptions),
   group('RestOptions', RestOptions),
+  group('ClientOptions', ClientOptions),
   group('CoreOptions', CoreOptions),
   group('HeartbeatManagerOptions', HeartbeatManagerOptions),
   group('ClusterOptions', ClusterOptions),
@@ -44,6 +47,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('DeploymentOptions', DeploymentOptions),
   group('CheckpointingOptions', CheckpointingOptions),
   group('RestartStrategyOptions', RestartStrategyOptions),
+  group('SavepointConfigOptions', SavepointConfigOptions),
   group('HighAvailabilityOptions', HighAvailabilityOptions),
   group('YarnConfigOptions', YarnConfigOptions),
   group('BlobServerOptions', BlobServerOptions),

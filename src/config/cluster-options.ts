@@ -188,6 +188,20 @@ export const RestOptions = Object.freeze({
     description: 'How long the client waits for a leading REST endpoint to become known.',
     validate: positiveDuration,
   }),
+  ASYNC_OPERATION_STORE_DURATION: durationOption('rest.async.store-duration', 300_000, {
+    description:
+      'How long the result of an asynchronous operation (a savepoint, a savepoint disposal) can be fetched after it ended. 0 keeps results until newer ones push them out.',
+    validate: atLeast(0),
+  }),
+});
+
+/** Options of the command line client (Flink's ClientOptions). */
+export const ClientOptions = Object.freeze({
+  CLIENT_TIMEOUT: durationOption('client.timeout', 60_000, {
+    description: 'How long bin/flink waits for an operation on the cluster, such as a savepoint, to complete.',
+    deprecatedKeys: ['akka.client.timeout'],
+    validate: positiveDuration,
+  }),
 });
 
 export const CoreOptions = Object.freeze({

@@ -105,13 +105,32 @@ export const CheckpointingOptions = Object.freeze({
   INCREMENTAL_CHECKPOINTS: booleanOption('state.backend.incremental', false, {
     description: 'Whether checkpoints of the disk state backend upload only what changed since the previous checkpoint.',
   }),
-  SAVEPOINT_PATH: stringOption('execution.savepoint.path', undefined, {
-    description: 'The savepoint or retained checkpoint (its directory or _metadata file) a job starts from; what bin/flink run -s sets.',
+});
+
+/** Restoring a job from a savepoint (Flink 1.20's StateRecoveryOptions; `flink run -s <path> [-n]` sets them). */
+export const SavepointConfigOptions = Object.freeze({
+  SAVEPOINT_PATH: stringOption('execution.state-recovery.path', undefined, {
+    description: 'The savepoint (its directory or _metadata file, e.g. hdfs:///flink/savepoints/savepoint-5e7a1c-0123456789ab) a job restores its state from.',
+    deprecatedKeys: ['execution.savepoint.path'],
   }),
-  SAVEPOINT_IGNORE_UNCLAIMED_STATE: booleanOption('execution.savepoint.ignore-unclaimed-state', false, {
-    description: 'Whether a job may start from a savepoint holding state that maps to none of its operators (bin/flink run -n); otherwise that fails the job.',
+  SAVEPOINT_IGNORE_UNCLAIMED_STATE: booleanOption('execution.state-recovery.ignore-unclaimed-state', false, {
+    description:
+      'Whether a restore may skip savepoint state that belongs to no operator of the job (an operator removed since the savepoint was taken).',
+    deprecatedKeys: ['execution.savepoint.ignore-unclaimed-state'],
   }),
 });
+
+/**
+ * The job settings that restore a job from a savepoint: what `flink run -s <path> [-n]` and `POST /jars/:jarid/run`
+ * with `savepointPath` add to the job's configuration. Written under the keys of Flink before 1.20, which 1.20's
+ * execution.state-recovery.* options read too.
+ */
+export function savepointRestoreSettings(path: string, allowNonRestoredState: boolean): Record<string, string> {
+  return {
+    'execution.savepoint.path': path,
+    'execution.savepoint.ignore-unclaimed-state': String(allowNonRestoredState),
+  };
+}
 
 export const RestartStrategyOptions = Object.freeze({
   RESTART_STRATEGY: enumOption('restart-strategy', ['none', 'fixed-delay', 'failure-rate', 'exponential-delay'], undefined, {

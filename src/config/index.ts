@@ -20,6 +20,7 @@ export type { ConfigOption, OptionType } from './config-option.js';
 export { ALL_OPTIONS, OPTION_GROUPS, type OptionGroup } from './all-options.js';
 export {
   BlobServerOptions,
+  ClientOptions,
   ClusterOptions,
   CoreOptions,
   HeartbeatManagerOptions,
@@ -35,6 +36,8 @@ export {
   ExecutionOptions,
   PipelineOptions,
   RestartStrategyOptions,
+  SavepointConfigOptions,
+  savepointRestoreSettings,
 } from './execution-options.js';
 export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions } from './high-availability-options.js';

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BlobServerOptions,
+  CheckpointingOptions,
   ClusterOptions,
   CoreOptions,
   HeartbeatManagerOptions,
@@ -109,6 +110,7 @@ export class JobManagerProcess implements LeaderContender {
         clusterConfiguration: conf,
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
+        ...savepointSettings(conf),
       });
       const tls = restSslServerOptions(conf);
       this.rest = new RestServerEndpoint({
@@ -168,4 +170,11 @@ export class JobManagerProcess implements LeaderContender {
       }
     }
   }
+}
+
+/** The cluster-wide savepoint settings the dispatcher applies. */
+function savepointSettings(conf: Configuration): { defaultSavepointDirectory?: string; asyncOperationStoreMs: number } {
+  const dir = conf.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+  const asyncOperationStoreMs = conf.get(RestOptions.ASYNC_OPERATION_STORE_DURATION);
+  return dir === undefined ? { asyncOperationStoreMs } : { defaultSavepointDirectory: dir, asyncOperationStoreMs };
 }

@@ -15,6 +15,7 @@
 export * from './job-messages.js';
 export type * from './cluster-messages.js';
 export type * from './jar-messages.js';
+export type * from './checkpoint-messages.js';
 export {
   SERIALIZED_THROWABLE_CLASS,
   errorFromJavaSerializedThrowable,

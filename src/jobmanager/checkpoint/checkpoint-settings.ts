@@ -9,7 +9,7 @@
  * const backoff = restartBackoffFor(conf, settings.enabled);
  * ```
  */
-import { CheckpointingOptions, Configuration } from '../../config/index.js';
+import { CheckpointingOptions, Configuration, SavepointConfigOptions } from '../../config/index.js';
 
 export type CheckpointingModeName = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 export type ExternalizedRetention = 'NO_EXTERNALIZED_CHECKPOINTS' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
@@ -54,7 +54,7 @@ export function checkpointSettings(clusterConf: Configuration, jobConfiguration:
   const O = CheckpointingOptions;
   const interval = conf.getOptional(O.CHECKPOINTING_INTERVAL);
   const mode = conf.get(O.CHECKPOINTING_MODE) as CheckpointingModeName;
-  const savepointPath = conf.getOptional(O.SAVEPOINT_PATH);
+  const savepointPath = conf.getOptional(SavepointConfigOptions.SAVEPOINT_PATH);
   return Object.freeze({
     enabled: interval !== undefined,
     interval,
@@ -73,6 +73,6 @@ export function checkpointSettings(clusterConf: Configuration, jobConfiguration:
     restoreFrom:
       savepointPath === undefined || savepointPath === ''
         ? undefined
-        : Object.freeze({ path: savepointPath, allowNonRestoredState: conf.get(O.SAVEPOINT_IGNORE_UNCLAIMED_STATE) }),
+        : Object.freeze({ path: savepointPath, allowNonRestoredState: conf.get(SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE) }),
   });
 }

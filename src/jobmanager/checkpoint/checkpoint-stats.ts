@@ -19,6 +19,10 @@ export interface SubtaskCheckpointStats {
   asyncDuration?: number;
   /** Time from the first barrier to the last on this subtask's inputs (0 for sources), ms. */
   alignmentDuration?: number;
+  /** Bytes this subtask wrote for the checkpoint (incremental: only new files); stateSize when unknown. */
+  checkpointedSize?: number;
+  /** Time from the trigger until the barrier reached this subtask, ms. */
+  startDelay?: number;
 }
 
 /** One vertex's part of a checkpoint. */
@@ -36,6 +40,8 @@ export interface CheckpointRecord {
   status: CheckpointStatus;
   isSavepoint: boolean;
   checkpointType: CheckpointType;
+  /** Savepoints only: the format asked for (flink-ts writes one format for both); CANONICAL when unset. */
+  savepointFormat?: 'CANONICAL' | 'NATIVE';
   triggerTimestamp: number;
   /** Last acknowledgement (or the failure time); -1 before any. */
   latestAckTimestamp: number;
@@ -97,4 +103,6 @@ export interface SavepointRequest {
   targetDirectory: string | undefined;
   /** What happens to the job once the savepoint completed. */
   then: 'continue' | 'cancel' | 'stop' | 'drain';
+  /** The format the client asked for (REST `formatType`, CLI `-type`); flink-ts writes one format for both. */
+  formatType?: 'CANONICAL' | 'NATIVE';
 }

@@ -14,12 +14,18 @@ import type {
 } from '../../rest/index.js';
 import type { HardwareDescription } from '../../rpc/gateways.js';
 import type { IterationInfo } from '../../rest/index.js';
+import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics } from '../checkpoint/checkpoint-stats.js';
+import type { OperationStatus } from './async-operations.js';
+import type { SavepointTriggerRequest } from './savepoint-operations.js';
 
 // The shared vocabulary lives in the REST contract; the gateway speaks it too.
 export type { ApplicationStatus, ExecutionConfigInfo, ExecutionState, JobStatus, JobType, ProgramRunRequest };
 export { TERMINAL_JOB_STATES, isTerminal } from '../../rest/index.js';
 
 export type { SerializedError } from '../../util/errors.js';
+export type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics } from '../checkpoint/checkpoint-stats.js';
+export type { OperationStatus } from './async-operations.js';
+export type { SavepointTriggerRequest } from './savepoint-operations.js';
 
 /** Input/output counters of a vertex or a subtask. */
 export interface IOMetrics {
@@ -196,4 +202,21 @@ export interface DispatcherGateway {
   /** Plans an uploaded program on the JobManager and submits the resulting job. */
   runProgram(programId: string, request: ProgramRunRequest): Promise<{ jobId: string }>;
   shutDownCluster(): Promise<void>;
+
+  // Checkpoints and savepoints. The checkpoint calls reject with an error coded CHECKPOINTING_DISABLED for a job
+  // that takes no checkpoints (a batch job), as Flink answers 404 there.
+  checkpointStatistics(jobId: string): Promise<CheckpointStatistics>;
+  /** Undefined for a checkpoint id the statistics do not (or no longer) hold. */
+  checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointRecord | undefined>;
+  checkpointConfig(jobId: string): Promise<CheckpointConfigInfo>;
+  /**
+   * Starts a savepoint (then continues, cancels or stops the job) and returns the id to poll. Rejects with an
+   * error coded SAVEPOINT_DIRECTORY_MISSING when no directory is named or configured.
+   */
+  triggerSavepoint(jobId: string, request: SavepointTriggerRequest): Promise<{ triggerId: string }>;
+  /** The savepoint's status (its directory once done); rejects with UnknownOperationKeyException for an unknown id. */
+  savepointStatus(jobId: string, triggerId: string): Promise<OperationStatus<string>>;
+  /** Starts removing the savepoint at `path` (a directory with a `_metadata` file) and returns the id to poll. */
+  disposeSavepoint(path: string): Promise<{ triggerId: string }>;
+  savepointDisposalStatus(triggerId: string): Promise<OperationStatus<void>>;
 }

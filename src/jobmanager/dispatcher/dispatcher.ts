@@ -14,6 +14,11 @@ import type { ResourceManager } from '../resourcemanager/resource-manager.js';
 import {
   isTerminal,
   type AccumulatorInfo,
+  type CheckpointConfigInfo,
+  type CheckpointRecord,
+  type CheckpointStatistics,
+  type OperationStatus,
+  type SavepointTriggerRequest,
   type ClusterOverview,
   type DispatcherGateway,
   type JobDetails,
@@ -30,13 +35,24 @@ import {
 import { FlinkError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
 import { validateJobGraph } from './job-graph-validation.js';
+import { SavepointOperations } from './savepoint-operations.js';
 
 const log = getLogger('org.apache.flink.runtime.dispatcher.StandaloneDispatcher');
+
+/** Flink's `rest.async.store-duration` default. */
+const DEFAULT_ASYNC_STORE_MS = 5 * 60_000;
 
 export class FlinkJobNotFoundError extends FlinkError {
   constructor(jobId: string) {
     super('JOB_NOT_FOUND', `Job ${jobId} not found`);
     this.name = 'FlinkJobNotFoundException';
+  }
+}
+
+/** The job takes no checkpoints (a batch job), so it has no checkpoint statistics or settings. */
+export class CheckpointingDisabledError extends FlinkError {
+  constructor(jobId: string) {
+    super('CHECKPOINTING_DISABLED', `Job ${jobId} takes no checkpoints (a batch job): it has no checkpoint statistics or settings.`);
   }
 }
 
@@ -59,6 +75,10 @@ export interface DispatcherOptions {
   clusterConfiguration?: Configuration;
   planner?: ProgramPlanner;
   onShutdownRequest(): void;
+  /** The cluster's `state.savepoints.dir`: where savepoints go when neither the request nor the job names a directory. */
+  defaultSavepointDirectory?: string;
+  /** `rest.async.store-duration`: how long savepoint and disposal results stay retrievable (ms). Default 5 min. */
+  asyncOperationStoreMs?: number;
 }
 
 export class Dispatcher implements DispatcherGateway {
@@ -66,9 +86,15 @@ export class Dispatcher implements DispatcherGateway {
   private readonly blobs: FileSystem;
   /** Removals of finished jobs' bundles still under way; close() waits for them. */
   private readonly cleanups = new Set<Promise<unknown>>();
+  private readonly savepoints: SavepointOperations;
 
   constructor(private readonly o: DispatcherOptions) {
     this.blobs = getFileSystem(o.blobDir);
+    this.savepoints = new SavepointOperations({
+      job: (jobId) => this.get(jobId),
+      defaultSavepointDirectory: o.defaultSavepointDirectory,
+      storeDurationMs: o.asyncOperationStoreMs ?? DEFAULT_ASYNC_STORE_MS,
+    });
   }
 
   async start(): Promise<void> {
@@ -258,7 +284,39 @@ export class Dispatcher implements DispatcherGateway {
     setImmediate(() => this.o.onShutdownRequest());
   }
 
+  async checkpointStatistics(jobId: string): Promise<CheckpointStatistics> {
+    return this.checkpointing(jobId).checkpointStatistics();
+  }
+
+  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointRecord | undefined> {
+    return this.checkpointing(jobId).checkpointDetails(checkpointId);
+  }
+
+  async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
+    return this.checkpointing(jobId).checkpointConfigInfo();
+  }
+
+  async triggerSavepoint(jobId: string, request: SavepointTriggerRequest): Promise<{ triggerId: string }> {
+    const { triggerId } = this.savepoints.trigger(jobId, request);
+    log.info(`Triggering ${request.then === 'continue' ? 'a savepoint' : `a savepoint (then ${request.then})`} for job ${jobId} (trigger ${triggerId}).`);
+    return { triggerId };
+  }
+
+  async savepointStatus(jobId: string, triggerId: string): Promise<OperationStatus<string>> {
+    return this.savepoints.status(jobId, triggerId);
+  }
+
+  async disposeSavepoint(path: string): Promise<{ triggerId: string }> {
+    log.info(`Disposing savepoint ${path}.`);
+    return this.savepoints.dispose(path);
+  }
+
+  async savepointDisposalStatus(triggerId: string): Promise<OperationStatus<void>> {
+    return this.savepoints.disposalStatus(triggerId);
+  }
+
   async close(): Promise<void> {
+    this.savepoints.close();
     await Promise.all([...this.jobs.values()].filter((j) => !isTerminal(j.status)).map((j) => j.cancel().catch(() => {})));
     await Promise.all([...this.cleanups]);
   }
@@ -266,6 +324,13 @@ export class Dispatcher implements DispatcherGateway {
   private get(jobId: string): JobMaster {
     const jm = this.jobs.get(jobId);
     if (!jm) throw new FlinkJobNotFoundError(jobId);
+    return jm;
+  }
+
+  /** The job's JobMaster, if the job takes checkpoints; batch jobs have no checkpoint coordinator, as in Flink. */
+  private checkpointing(jobId: string): JobMaster {
+    const jm = this.get(jobId);
+    if (jm.graph.mode === 'BATCH') throw new CheckpointingDisabledError(jobId);
     return jm;
   }
 }

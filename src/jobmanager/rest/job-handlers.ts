@@ -35,14 +35,14 @@ export function jobIdParam(req: RestRequest): string {
 }
 
 /** The `:vertexid` path parameter, checked the way Flink parses a JobVertexID. */
-function vertexIdParam(req: RestRequest): string {
+export function vertexIdParam(req: RestRequest): string {
   const value = req.pathParams.vertexid ?? '';
   if (!VERTEX_ID.test(value)) throw parameterError(`Cannot resolve path parameter (vertexid) from value "${value}".`);
   return value.toLowerCase();
 }
 
 /** Runs a gateway call about one job, turning "job not found" into Flink's 404 answer. */
-async function forJob<T>(jobId: string, call: () => Promise<T>): Promise<T> {
+export async function forJob<T>(jobId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {

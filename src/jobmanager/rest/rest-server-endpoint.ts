@@ -10,10 +10,12 @@ import type { RestSslServerOptions } from '../../config/index.js';
 import type { DispatcherGateway } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
 import { describeBindFailure, listen } from '../../util/listen.js';
+import { checkpointRoutes } from './checkpoint-handlers.js';
 import { clusterRoutes } from './cluster-handlers.js';
 import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
 import { jobRoutes } from './job-handlers.js';
+import { toJsonText } from './json-text.js';
 import { tooLarge } from './multipart.js';
 import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
 import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
@@ -110,7 +112,7 @@ export class RestServerEndpoint {
       url: () => this.url,
       now: opts.now ?? (() => Date.now()),
     };
-    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...jarRoutes(ctx)];
+    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...checkpointRoutes(ctx), ...jarRoutes(ctx)];
     this.router = new Router(guardSubmissionRoutes(routes, ctx.webSubmitEnabled));
   }
 
@@ -222,7 +224,7 @@ export class RestServerEndpoint {
       res.destroy();
       return;
     }
-    const payload = response.body === undefined ? undefined : Buffer.from(JSON.stringify(response.body), 'utf8');
+    const payload = response.body === undefined ? undefined : Buffer.from(toJsonText(response.body), 'utf8');
     const headers: Record<string, string | number> = { ...response.headers, 'Content-Length': payload?.length ?? 0 };
     if (payload) headers['Content-Type'] = 'application/json; charset=UTF-8';
     if (response.afterResponse) res.once('finish', response.afterResponse);

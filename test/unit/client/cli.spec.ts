@@ -262,12 +262,4 @@ describe('bin/flink (cli.js)', function () {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /-D rest\.conection-timeout: unknown configuration key\. Did you mean rest\.connection-timeout\?/);
   });
-
-  it('answers stop and savepoint with "not supported yet"', async () => {
-    for (const action of ['stop', 'savepoint']) {
-      const r = await flink(action, newJobId());
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /is not supported yet; it comes with checkpoints/);
-    }
-  });
 });

@@ -3,8 +3,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { serializeError } from '../../../src/util/errors.js';
+import { UnknownOperationError } from '../../../src/jobmanager/dispatcher/async-operations.js';
+import { SavepointDirectoryMissingError, newTriggerId } from '../../../src/jobmanager/dispatcher/savepoint-operations.js';
 import type {
   AccumulatorInfo,
+  CheckpointConfigInfo,
+  CheckpointRecord,
+  CheckpointStatistics,
   ClusterOverview,
   DispatcherGateway,
   ExecutionConfigInfo,
@@ -13,7 +19,9 @@ import type {
   JobExecutionResult,
   JobStatus,
   JobSubmission,
+  OperationStatus,
   ProgramRunRequest,
+  SavepointTriggerRequest,
   TaskManagerInfo,
   UploadedProgram,
   VertexSubtasks,
@@ -74,6 +82,47 @@ export function jobDetails(overrides: Partial<JobDetails> & { jobId: string }): 
   };
 }
 
+/** What the job master reports for a streaming job that has taken no checkpoint yet. */
+export function emptyCheckpointStatistics(): CheckpointStatistics {
+  return {
+    counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
+    history: [],
+    completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] },
+  };
+}
+
+export function checkpointConfigInfo(overrides: Partial<CheckpointConfigInfo> = {}): CheckpointConfigInfo {
+  return {
+    mode: 'EXACTLY_ONCE',
+    interval: 500,
+    timeout: 600_000,
+    minPause: 0,
+    maxConcurrent: 1,
+    externalization: { enabled: false, deleteOnCancellation: true },
+    stateBackend: 'HashMapStateBackend',
+    checkpointStorage: 'FileSystemCheckpointStorage',
+    unalignedCheckpoints: false,
+    tolerableFailedCheckpoints: 0,
+    checkpointsAfterTasksFinish: true,
+    ...overrides,
+  };
+}
+
+/** An asynchronous operation of the testing gateway: IN_PROGRESS for `polls` status calls, then its outcome. */
+interface TestingOperation<T> {
+  polls: number;
+  outcome: { result: T } | { error: Error };
+}
+
+function operationStatus<T>(op: TestingOperation<T>): OperationStatus<T> {
+  if (op.polls > 0) {
+    op.polls--;
+    return { status: 'IN_PROGRESS' };
+  }
+  if ('error' in op.outcome) return { status: 'FAILURE', error: serializeError(op.outcome.error) };
+  return { status: 'SUCCESS', result: op.outcome.result };
+}
+
 export interface TestingGatewayCalls {
   /** Submissions as received, a bundle given as a file read into `data`. */
   submissions: Array<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }>;
@@ -81,6 +130,8 @@ export interface TestingGatewayCalls {
   uploads: Array<{ fileName: string; data: Uint8Array }>;
   runs: Array<{ programId: string; request: ProgramRunRequest }>;
   shutdowns: number;
+  savepoints: Array<{ jobId: string; request: SavepointTriggerRequest }>;
+  disposals: string[];
 }
 
 export class TestingDispatcherGateway implements DispatcherGateway {
@@ -92,7 +143,20 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   /** Subtasks by job id and vertex id. */
   readonly vertexSubtasks = new Map<string, VertexSubtasks>();
   readonly programs: UploadedProgram[] = [];
-  readonly calls: TestingGatewayCalls = { submissions: [], cancellations: [], uploads: [], runs: [], shutdowns: 0 };
+  readonly calls: TestingGatewayCalls = { submissions: [], cancellations: [], uploads: [], runs: [], shutdowns: 0, savepoints: [], disposals: [] };
+  /** Checkpoint statistics by job id; a job without an entry has taken no checkpoint. */
+  readonly checkpointStats = new Map<string, CheckpointStatistics>();
+  readonly checkpointConfigs = new Map<string, CheckpointConfigInfo>();
+  /** How a savepoint of a job ends: an error, else its directory (`<target>/savepoint-<job 6>-<12 hex>`). */
+  readonly savepointFailures = new Map<string, Error>();
+  /** How a disposal of a path ends: an error, else success. */
+  readonly disposalFailures = new Map<string, Error>();
+  /** How many status polls an operation answers IN_PROGRESS before its outcome. */
+  operationPolls = 1;
+  /** The cluster's state.savepoints.dir. */
+  defaultSavepointDirectory: string | undefined;
+  private readonly savepointOps = new Map<string, TestingOperation<string>>();
+  private readonly disposalOps = new Map<string, TestingOperation<void>>();
   overview: ClusterOverview = {
     taskManagers: 2,
     slotsTotal: 8,
@@ -259,5 +323,69 @@ export class TestingDispatcherGateway implements DispatcherGateway {
 
   async shutDownCluster(): Promise<void> {
     this.calls.shutdowns++;
+  }
+
+  private streamingJob(jobId: string): JobDetails {
+    const job = this.job(jobId);
+    if (job.jobType === 'BATCH') throw Object.assign(new Error(`Job ${jobId} takes no checkpoints.`), { code: 'CHECKPOINTING_DISABLED' });
+    return job;
+  }
+
+  async checkpointStatistics(jobId: string): Promise<CheckpointStatistics> {
+    this.check();
+    this.streamingJob(jobId);
+    return this.checkpointStats.get(jobId) ?? emptyCheckpointStatistics();
+  }
+
+  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointRecord | undefined> {
+    return (await this.checkpointStatistics(jobId)).history.find((c) => c.id === checkpointId);
+  }
+
+  async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
+    this.check();
+    this.streamingJob(jobId);
+    return this.checkpointConfigs.get(jobId) ?? checkpointConfigInfo();
+  }
+
+  async triggerSavepoint(jobId: string, request: SavepointTriggerRequest): Promise<{ triggerId: string }> {
+    this.check();
+    const job = this.job(jobId);
+    const target = request.targetDirectory ?? this.defaultSavepointDirectory;
+    if (target === undefined) throw new SavepointDirectoryMissingError(jobId);
+    const triggerId = request.triggerId ?? newTriggerId();
+    const key = `${jobId}/${triggerId}`;
+    if (this.savepointOps.has(key)) return { triggerId };
+    this.calls.savepoints.push({ jobId, request });
+    const error = this.savepointFailures.get(jobId);
+    const location = `${target.replace(/\/+$/, '')}/savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`;
+    this.savepointOps.set(key, { polls: this.operationPolls, outcome: error ? { error } : { result: location } });
+    if (!error && request.then !== 'continue') {
+      job.status = request.then === 'cancel' ? 'CANCELED' : 'FINISHED';
+      job.endTime = job.startTime + 5000;
+    }
+    return { triggerId };
+  }
+
+  async savepointStatus(jobId: string, triggerId: string): Promise<OperationStatus<string>> {
+    this.check();
+    const op = this.savepointOps.get(`${jobId}/${triggerId}`);
+    if (!op) throw new UnknownOperationError(`There is no savepoint operation with triggerId=${triggerId} for job ${jobId}.`);
+    return operationStatus(op);
+  }
+
+  async disposeSavepoint(path: string): Promise<{ triggerId: string }> {
+    this.check();
+    this.calls.disposals.push(path);
+    const triggerId = newTriggerId();
+    const error = this.disposalFailures.get(path);
+    this.disposalOps.set(triggerId, { polls: this.operationPolls, outcome: error ? { error } : { result: undefined } });
+    return { triggerId };
+  }
+
+  async savepointDisposalStatus(triggerId: string): Promise<OperationStatus<void>> {
+    this.check();
+    const op = this.disposalOps.get(triggerId);
+    if (!op) throw new UnknownOperationError(`There is no savepoint disposal with triggerId=${triggerId}.`);
+    return operationStatus(op);
   }
 }

@@ -88,9 +88,11 @@ import java.util.concurrent.TimeUnit;
  * wrong type fails the call, which is what this program exists to catch.
  *
  * <pre>
- * check    --rest HOST:PORT --finished JOBID --failed JOBID --failure-text TEXT --running JOBID
- *          --program FILE.js --job-graph FILE.json --bundle FILE.mjs
- * shutdown --rest HOST:PORT
+ * check      --rest HOST:PORT --finished JOBID --failed JOBID --failure-text TEXT --running JOBID
+ *            --program FILE.js --job-graph FILE.json --bundle FILE.mjs
+ *            --savepoint DIR --not-a-savepoint DIR
+ * savepoints --rest HOST:PORT (a flink-ts REST endpoint with canned answers; see CheckpointChecks)
+ * shutdown   --rest HOST:PORT
  * </pre>
  *
  * <p>stdout: one line per call, {@code ok    <what>} or {@code FAIL  <what>: <error and causes>}, then a
@@ -101,10 +103,10 @@ public final class FlinkClientsCheck {
     /** Each call gets this long; nothing here should take more than a second against a healthy cluster. */
     private static final long CALL_TIMEOUT_SECONDS = 30;
 
-    private final String host;
-    private final int port;
-    private final RestClusterClient<String> clusterClient;
-    private final RestClient restClient;
+    final String host;
+    final int port;
+    final RestClusterClient<String> clusterClient;
+    final RestClient restClient;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<String> failures = new ArrayList<>();
     private int checks;
@@ -156,6 +158,9 @@ public final class FlinkClientsCheck {
                 case "check":
                     check.checkAll(opts);
                     break;
+                case "savepoints":
+                    new CheckpointChecks(check).checkSavepointsAndStatistics(opts);
+                    break;
                 case "shutdown":
                     check.call(
                             "DELETE /cluster (ShutdownHeaders)",
@@ -173,7 +178,7 @@ public final class FlinkClientsCheck {
         return check.failures.isEmpty() ? 0 : 1;
     }
 
-    private static String required(Map<String, String> opts, String key) {
+    static String required(Map<String, String> opts, String key) {
         String v = opts.get(key);
         if (v == null) {
             throw new IllegalArgumentException("missing --" + key);
@@ -253,6 +258,8 @@ public final class FlinkClientsCheck {
                 return null;
             });
         }
+
+        new CheckpointChecks(this).checkOnCluster(running, finished, opts);
 
         call("RestClusterClient.cancel (PATCH /jobs/:jobid)", () -> clusterClient.cancel(running));
         call("RestClusterClient.getJobStatus reaches CANCELED", () -> {
@@ -485,13 +492,13 @@ public final class FlinkClientsCheck {
 
     // --- plumbing -------------------------------------------------------------------------------------------
 
-    private static JobMessageParameters jobParams(JobID jobId) {
+    static JobMessageParameters jobParams(JobID jobId) {
         JobMessageParameters params = new JobMessageParameters();
         params.jobPathParameter.resolve(jobId);
         return params;
     }
 
-    private <M extends org.apache.flink.runtime.rest.messages.MessageHeaders<EmptyRequestBody, P, U>,
+    <M extends org.apache.flink.runtime.rest.messages.MessageHeaders<EmptyRequestBody, P, U>,
                     U extends org.apache.flink.runtime.rest.messages.MessageParameters,
                     P extends org.apache.flink.runtime.rest.messages.ResponseBody>
             CompletableFuture<P> send(M headers, U params) throws Exception {
@@ -504,7 +511,7 @@ public final class FlinkClientsCheck {
 
     /** Runs one call (a future is awaited), prints ok or FAIL with the whole cause chain. */
     @SuppressWarnings("unchecked")
-    private <T> T call(String what, Call<T> call) {
+    <T> T call(String what, Call<T> call) {
         checks++;
         try {
             Object v = call.run();
@@ -520,14 +527,14 @@ public final class FlinkClientsCheck {
         }
     }
 
-    private static void expect(boolean condition, String detail) {
+    static void expect(boolean condition, String detail) {
         if (!condition) {
             throw new AssertionError(detail);
         }
     }
 
     /** The messages of an error and all its causes. */
-    private static String chain(Throwable t) {
+    static String chain(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null && sb.length() < 20_000; c = c.getCause() == c ? null : c.getCause()) {
             sb.append(c).append('\n');

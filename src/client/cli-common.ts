@@ -1,0 +1,79 @@
+/**
+ * What every `bin/flink` action shares: its I/O, parsing its options (and `-h`), the job id argument, the
+ * configuration with `-D`, and the REST client of the cluster it talks to.
+ */
+import type { Configuration } from '../config/index.js';
+import { FlinkError, UsageError } from '../util/errors.js';
+import { GENERAL_OPTIONS, actionHelp, type ActionName } from './cli-help.js';
+import { loadCliConfiguration } from './cli-environment.js';
+import { parseCommandLine, type CommandLine, type OptionSpec } from './cli-options.js';
+import { restClientFor, type RestClient } from './rest-client.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** The installation directory, for `-v`. */
+  home: string;
+}
+
+/** An action or option the CLI knows but flink-ts cannot do yet. */
+export class ActionNotSupportedError extends FlinkError {
+  constructor(message: string) {
+    super('NOT_SUPPORTED', message);
+  }
+}
+
+/** An action reached the cluster but could not do its work; the cause says why. */
+export class CliActionError extends FlinkError {
+  constructor(message: string, cause: unknown) {
+    super('CLI_ACTION_FAILED', message, { cause });
+  }
+}
+
+export type Action = (args: readonly string[], io: CliIo) => Promise<void>;
+
+const JOB_ID = /^[0-9a-fA-F]{32}$/;
+
+export function parse(action: ActionName, specs: readonly OptionSpec[], args: readonly string[], stopAtNonOption: boolean, io: CliIo): CommandLine | undefined {
+  const cl = parseCommandLine([...specs, ...GENERAL_OPTIONS], args, stopAtNonOption);
+  if (cl.has('h')) {
+    for (const line of actionHelp(action)) io.out(line);
+    return undefined;
+  }
+  return cl;
+}
+
+export function parseJobId(value: string): string {
+  if (!JOB_ID.test(value)) {
+    throw new UsageError(
+      `Cannot parse JobID from "${value}". The expected format is [0-9a-fA-F]{32}, e.g. fd72014d4c864993a2e5a9287b4a9c5d.`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+/** Overrides that options other than -D imply (`-z` names the HA cluster id). */
+function derivedProperties(cl: CommandLine): Record<string, string> {
+  const z = cl.value('z');
+  return z === undefined ? {} : { 'high-availability.cluster-id': z };
+}
+
+export function loadConfig(cl: CommandLine, io: CliIo): Configuration {
+  return loadCliConfiguration(cl.values('D'), derivedProperties(cl), (line) => io.err(line));
+}
+
+/** `-m host:port`, unless it is the older `-m yarn-cluster` form (which means a YARN target). */
+export function jobManagerOverride(cl: CommandLine): string | undefined {
+  const m = cl.value('m');
+  return m === undefined || m === 'yarn-cluster' ? undefined : m;
+}
+
+export function clusterClient(cl: CommandLine, io: CliIo, conf: Configuration = loadConfig(cl, io)): RestClient {
+  if (cl.value('m') === 'yarn-cluster') {
+    throw new ActionNotSupportedError(
+      "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
+    );
+  }
+  return restClientFor(conf, jobManagerOverride(cl));
+}
+
