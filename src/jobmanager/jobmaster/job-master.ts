@@ -223,8 +223,8 @@ export class JobMaster {
     this.touch();
     this.supersteps.deployed();
     const restore = this.checkpoints?.latest() ?? this.initialRestore;
-    const jobDirectory = this.checkpoints?.jobDirectory;
-    const checkpointing = this.checkpoints && jobDirectory !== undefined ? { mode: this.cp.mode, jobDirectory } : undefined;
+    // Every streaming job's tasks take part in checkpoints: savepoints need them also without periodic checkpoints.
+    const checkpointing = this.checkpoints ? { mode: this.cp.mode } : undefined;
     if (restore && this.attempt > 0) {
       log.info(`Restoring job ${this.jobId} from ${restore.isSavepoint ? 'savepoint' : 'checkpoint'} ${restore.checkpointId} @ ${restore.timestamp} (${restore.directory}).`);
       this.checkpoints?.noteRestore(restore, restore.directory);

@@ -3,8 +3,6 @@
 /** How tasks take checkpoints. */
 export interface TaskCheckpointSettings {
   mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
-  /** `<state.checkpoints.dir>/<jobId>`: checkpoint n goes to `chk-<n>/` below it. */
-  jobDirectory: string;
 }
 
 /** What one subtask's state file holds, per operator of its chain. */

@@ -223,6 +223,36 @@ final class CheckpointChecks {
         checkFailedDisposal(required(opts, "not-a-savepoint"), "is not a savepoint");
     }
 
+    /**
+     * {@code real-savepoints --rest HOST:PORT --job J --stop-job J --target DIR}: against a real cluster, a savepoint
+     * of a running job, then stop-with-savepoint of another; prints each location as {@code LOCATION <what> <path>}.
+     */
+    void checkRealSavepoints(Map<String, String> opts) throws Exception {
+        JobID job = JobID.fromHexString(required(opts, "job"));
+        JobID stopJob = JobID.fromHexString(required(opts, "stop-job"));
+        String target = required(opts, "target");
+        String location = c.call("RestClusterClient.triggerSavepoint of a running job",
+                () -> c.clusterClient.triggerSavepoint(job, target, SavepointFormatType.CANONICAL));
+        if (location != null) {
+            System.out.println("LOCATION savepoint " + location);
+        }
+        CheckpointingStatistics stats = c.call("GET /jobs/:jobid/checkpoints after the savepoint",
+                () -> c.send(CheckpointingStatisticsHeaders.getInstance(), jobParams(job)));
+        if (stats != null) {
+            c.call("the statistics name the savepoint as the latest one", () -> {
+                expect(stats.getLatestCheckpoints().getSavepointStatistics() != null, "no latest savepoint");
+                expect(location != null && location.equals(stats.getLatestCheckpoints().getSavepointStatistics().getExternalPath()),
+                        "external path " + stats.getLatestCheckpoints().getSavepointStatistics().getExternalPath());
+                return null;
+            });
+        }
+        String stopped = c.call("RestClusterClient.stopWithSavepoint of a running job",
+                () -> c.clusterClient.stopWithSavepoint(stopJob, false, target, SavepointFormatType.CANONICAL));
+        if (stopped != null) {
+            System.out.println("LOCATION stop " + stopped);
+        }
+    }
+
     private void checkFailedDisposal(String path, String text) {
         c.call("RestClusterClient.disposeSavepoint of something else throws the cluster's reason", () -> {
             try {

@@ -92,6 +92,7 @@ import java.util.concurrent.TimeUnit;
  *            --program FILE.js --job-graph FILE.json --bundle FILE.mjs
  *            --savepoint DIR --not-a-savepoint DIR
  * savepoints --rest HOST:PORT (a flink-ts REST endpoint with canned answers; see CheckpointChecks)
+ * real-savepoints --rest HOST:PORT --job J --stop-job J --target DIR (a real cluster)
  * shutdown   --rest HOST:PORT
  * </pre>
  *
@@ -160,6 +161,9 @@ public final class FlinkClientsCheck {
                     break;
                 case "savepoints":
                     new CheckpointChecks(check).checkSavepointsAndStatistics(opts);
+                    break;
+                case "real-savepoints":
+                    new CheckpointChecks(check).checkRealSavepoints(opts);
                     break;
                 case "shutdown":
                     check.call(
