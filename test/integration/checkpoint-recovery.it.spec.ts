@@ -212,7 +212,9 @@ describe('a TaskManager that hangs', function () {
     const checkpoints = localStore(await cluster.tempDir('checkpoints'));
     const job = join(await cluster.tempDir('jobs'), 'hang.js');
     await writeFile(job, exactlyOnceJob('Hanging TaskManager', out, 30_000));
-    const run = await cluster.flink(['run', '-d', '-p', '2', '-D', 'execution.checkpointing.interval=500ms', '-D', `state.checkpoints.dir=${checkpoints.uri}`, job]);
+    // A restart delay long enough for `flink list` to see the job RESTARTING.
+    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${checkpoints.uri}`, 'restart-strategy=fixed-delay', 'restart-strategy.fixed-delay.attempts=3', 'restart-strategy.fixed-delay.delay=4s'];
+    const run = await cluster.flink(['run', '-d', '-p', '2', ...conf.flatMap((c) => ['-D', c]), job]);
     assert.equal(run.exitCode, 0, run.describe);
     const jobId = submittedJobId(run);
     const subtasks = await waitFor('a completed checkpoint', 60_000, async () => {
@@ -227,6 +229,8 @@ describe('a TaskManager that hangs', function () {
     process.kill(victim, 'SIGSTOP');
     stopped.push(victim);
     await cluster.awaitJobState(jobId, ['RESTARTING', 'FAILED'], 20_000);
+    const list = await cluster.flink(['list']);
+    assert.match(list.stdout, /-+ Running\/Restarting Jobs -+\n.* : [0-9a-f]{32} : Hanging TaskManager \(RESTARTING\)/, list.describe);
     const final = await cluster.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
     const exceptions = await cluster.rest<{ 'root-exception'?: string }>(`/jobs/${jobId}/exceptions`);
     assert.equal(final, 'FINISHED', JSON.stringify(exceptions).slice(0, 2000));
