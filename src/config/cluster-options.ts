@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import {
+  enumOption,
   atLeast,
   between,
   booleanOption,
@@ -68,6 +69,11 @@ export const JobManagerOptions = Object.freeze({
   SLOT_REQUEST_TIMEOUT: durationOption('slot.request.timeout', 300_000, {
     description: 'How long a job waits for a slot from the resource manager before the request fails.',
     validate: positiveDuration,
+  }),
+  EXECUTION_FAILOVER_STRATEGY: enumOption('jobmanager.execution.failover-strategy', ['full', 'region'], 'region', {
+    description:
+      'What a task failure restarts: region restarts only the subtasks that exchange data with the failed one (a job of ' +
+      'forward exchanges only has one region per subtask index); full restarts every task.',
   }),
 });
 

@@ -183,7 +183,9 @@ export class TaskExecutor {
 
   private wire(conn: RpcConnection): void {
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
-    conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string }) => this.cancelRuns(req.jobId, req.runId));
+    conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string; slots?: number[] }) =>
+      req.slots !== undefined && req.runId !== undefined ? this.cancelSlots(req.runId, req.slots) : this.cancelRuns(req.jobId, req.runId),
+    );
     conn.handle(TaskExecutorGateway.triggerCheckpoint, (req: TriggerCheckpoint) => {
       const job = this.jobs.get(req.runId);
       if (!job) return;
@@ -470,6 +472,16 @@ export class TaskExecutor {
       this.endedJobs.add(runId);
     }
     await Promise.all(runs.map((r) => this.cancelJob(r)));
+  }
+
+  /** Ends the tasks of some slots of a run (a region of the job restarts); the run's other slots go on. */
+  private async cancelSlots(runId: string, slots: number[]): Promise<void> {
+    const job = this.jobs.get(runId);
+    if (!job) return;
+    const handles = slots.map((s) => job.workers.get(s)).filter((h): h is WorkerHandle => h !== undefined);
+    // Their end is the JobManager's doing: no failure reports for them.
+    for (const h of handles) h.open.clear();
+    await Promise.all(handles.map((h) => h.worker.terminate().catch(() => 0)));
   }
 
   /** Ends every task of one run of a job here: its worker threads are terminated. */

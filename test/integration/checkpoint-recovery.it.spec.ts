@@ -11,7 +11,7 @@ import { userInfo } from 'node:os';
 import { StandaloneCluster, isAlive, waitFor, type CommandResult } from './support/standalone-cluster.js';
 import { pidListeningOn } from '../support/processes.js';
 import { RawWebHdfs, startHdfs, stopHdfs, type HdfsInfo } from './support/hdfs-cluster.js';
-import { exactlyOnceJob } from './support/checkpoint-programs.js';
+import { exactlyOnceJob, parallelPipelineJob } from './support/checkpoint-programs.js';
 
 interface JobDetails {
   state: string;
@@ -236,6 +236,55 @@ describe('a TaskManager that hangs', function () {
     assert.equal(final, 'FINISHED', JSON.stringify(exceptions).slice(0, 2000));
     assert.match(exceptions['root-exception'] ?? '', /heartbeat timed out after 4000 ms/);
     assert.deepEqual(exactlyOnceProblems(await committed(out), 30_000), []);
+  });
+});
+
+describe('region failover', function () {
+  this.timeout(300_000);
+  let cluster: StandaloneCluster;
+
+  before(async () => {
+    // A spare slot for the restarted region.
+    cluster = await StandaloneCluster.start({ taskManagers: 3, slotsPerTaskManager: 1 });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('restarts only the failed subtask of an embarrassingly parallel job; the job stays RUNNING and commits exactly once', async () => {
+    const n = 30_000;
+    const out = await cluster.tempDir('out');
+    const store = localStore(await cluster.tempDir('checkpoints'));
+    const job = join(await cluster.tempDir('jobs'), 'parallel.js');
+    await writeFile(job, parallelPipelineJob('Parallel pipeline', out, n));
+    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`, 'jobmanager.execution.failover-strategy=region'];
+    const run = await cluster.flink(['run', '-d', '-p', '2', ...conf.flatMap((c) => ['-D', c]), job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId(run);
+    type Subtasks = { subtasks: { subtask: number; status: string; attempt: number; endpoint: string; 'start-time': number }[] };
+    const vertex = async (): Promise<Subtasks> => {
+      const d = await cluster.rest<{ vertices: { id: string }[] }>(`/jobs/${jobId}`);
+      return cluster.rest<Subtasks>(`/jobs/${jobId}/vertices/${d.vertices[0]?.id ?? ''}`);
+    };
+    const before = await waitFor('both subtasks running with a completed checkpoint', 60_000, async () => {
+      const v = await vertex();
+      return v.subtasks.every((s) => s.status === 'RUNNING') && (await store.latestCompleted(jobId)) > 0 ? v : undefined;
+    });
+    const victim = await pidListeningOn(Number(before.subtasks[1]?.endpoint.split(':')[1]), await cluster.pids('taskexecutor'));
+    assert.ok(victim);
+    process.kill(victim, 'SIGKILL');
+    const after = await waitFor('subtask 1 running again in a new attempt', 60_000, async () => {
+      const v = await vertex();
+      return v.subtasks[1]?.attempt === 1 && v.subtasks[1].status === 'RUNNING' ? v : undefined;
+    });
+    assert.equal(after.subtasks[0]?.attempt, 0, 'subtask 0 was not restarted');
+    assert.equal(after.subtasks[0]?.['start-time'], before.subtasks[0]?.['start-time']);
+    assert.equal(await cluster.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 120_000), 'FINISHED');
+    const details = await cluster.rest<{ timestamps: Record<string, number> }>(`/jobs/${jobId}`);
+    assert.equal(details.timestamps['RESTARTING'] ?? 0, 0, 'the job itself never restarted');
+    const numbers = (await committed(out)).map((r) => r[1] as number).sort((a, b) => a - b);
+    assert.equal(numbers.length, n);
+    assert.ok(numbers.every((x, i) => x === i), 'every number committed exactly once');
   });
 });
 

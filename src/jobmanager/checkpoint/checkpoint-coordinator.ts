@@ -25,10 +25,10 @@ const SAMPLES = 1000;
 export interface CoordinatorHooks {
   /** True while every task of the job runs (checkpoints are only triggered then). */
   allTasksRunning(): boolean;
-  /** The TaskManagers of the current deployment. */
-  taskManagers(): string[];
-  runId(): string;
-  attempt(): number;
+  /** Where the job's tasks run now: each TaskManager with the run id of the deployment its tasks belong to. */
+  deployments(): Array<{ tmId: string; runId: string }>;
+  /** Whether a message from deployment `attempt` of a subtask is from the subtask as it runs now. */
+  isCurrent(vertex: number, subtask: number, attempt: number): boolean;
   sendTrigger(tmId: string, msg: { runId: string; checkpointId: number; timestamp: number; flags: number; directory: string }): void;
   sendNotification(tmId: string, msg: { runId: string; checkpointId: number; complete: boolean }): void;
   /** Too many checkpoints failed in a row: the job fails (and may restart). */
@@ -206,13 +206,14 @@ export class CheckpointCoordinator {
       this.counts.inProgress++;
       this.pushHistory(record);
       log.info(`Triggering ${savepoint ? 'savepoint' : 'checkpoint'} ${id} (type=${type}) @ ${timestamp} for job ${this.graph.jobId}.`);
-      const msg = { runId: this.hooks.runId(), checkpointId: id, timestamp, flags: savepoint ? 1 : 0, directory };
-      for (const tm of this.hooks.taskManagers()) this.hooks.sendTrigger(tm, msg);
+      for (const d of this.hooks.deployments()) {
+        this.hooks.sendTrigger(d.tmId, { runId: d.runId, checkpointId: id, timestamp, flags: savepoint ? 1 : 0, directory });
+      }
     });
   }
 
   onAck(ack: CheckpointAck): void {
-    if (ack.attempt !== this.hooks.attempt()) return;
+    if (!this.hooks.isCurrent(ack.vertex, ack.subtask, ack.attempt)) return;
     const p = this.pending.get(ack.checkpointId);
     if (!p) return;
     p.acks.set(`${ack.vertex}:${ack.subtask}`, ack);
@@ -239,7 +240,7 @@ export class CheckpointCoordinator {
   }
 
   onDecline(d: CheckpointDecline): void {
-    if (d.attempt !== this.hooks.attempt()) return;
+    if (!this.hooks.isCurrent(d.vertex, d.subtask, d.attempt)) return;
     const p = this.pending.get(d.checkpointId);
     if (!p) return;
     const v = this.graph.vertices[d.vertex];
@@ -290,9 +291,18 @@ export class CheckpointCoordinator {
     for (const older of [...this.pending.values()]) {
       if (older.id < p.id && older.type === 'CHECKPOINT') this.abort(older, new CheckpointFailedError(`Checkpoint ${older.id} was subsumed by checkpoint ${p.id}.`), true, false);
     }
-    for (const tm of this.hooks.taskManagers()) this.hooks.sendNotification(tm, { runId: this.hooks.runId(), checkpointId: p.id, complete: true });
+    this.notifyTasks(p.id, true);
     if (!savepoint) void this.prune();
     p.resolve(metadata);
+  }
+
+  private notifyTasks(checkpointId: number, complete: boolean): void {
+    for (const d of this.hooks.deployments()) this.hooks.sendNotification(d.tmId, { runId: d.runId, checkpointId, complete });
+  }
+
+  /** Gives up the checkpoints in progress (part of the job restarts); periodic checkpoints go on. */
+  abortPending(reason: string): void {
+    for (const p of [...this.pending.values()]) this.abort(p, new CheckpointFailedError(`Checkpoint ${p.id} of job ${this.graph.jobId} was given up: ${reason}.`), true, false);
   }
 
   /** Keeps `state.checkpoints.num-retained` completed checkpoints and removes the directories of older ones. */
@@ -314,7 +324,7 @@ export class CheckpointCoordinator {
     p.record.failureTimestamp = Date.now();
     p.record.failureMessage = err.message;
     this.latestFailed = p.record;
-    if (notifyTasks) for (const tm of this.hooks.taskManagers()) this.hooks.sendNotification(tm, { runId: this.hooks.runId(), checkpointId: p.id, complete: false });
+    if (notifyTasks) this.notifyTasks(p.id, false);
     void getFileSystem(p.directory).delete(p.directory, true).catch(() => false);
     p.reject(err);
     if (!countsAsFailure || p.type !== 'CHECKPOINT') return;

@@ -1,15 +1,14 @@
 /**
  * The JobMaster of one job: asks for slots, places every subtask (subtask i of each vertex in slot i:
  * slot sharing), prepares file sinks, deploys to the TaskManagers, and follows task states to the job's
- * end. A task failure or a lost TaskManager restarts the whole job from its latest completed checkpoint when
- * the restart strategy allows it (RESTARTING, then RUNNING again), and fails it otherwise.
+ * end. A task failure or a lost TaskManager restarts the job from its latest completed checkpoint when the
+ * restart strategy allows it, and fails it otherwise: the failed subtasks' pipelined region only when the
+ * failover strategy is `region` and the graph has several regions, else every task (RESTARTING, then RUNNING).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
-import { restPlan } from '../../graph/index.js';
-import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
+import { encodeRecord } from '../../runtime/codec/index.js';
 import type { Placement } from '../../runtime/worker/protocol.js';
-import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
 import type {
   CheckpointAck,
   CheckpointDecline,
@@ -19,21 +18,9 @@ import type {
   TaskMetricsUpdate,
   TaskStateUpdate,
 } from '../../rpc/gateways.js';
-import { Configuration } from '../../config/index.js';
+import { Configuration, JobManagerOptions } from '../../config/index.js';
 import type { ResourceManager, SlotAssignment } from '../resourcemanager/resource-manager.js';
-import type {
-  AccumulatorInfo,
-  ExecutionState,
-  IOMetrics,
-  JobDetails,
-  JobExceptionEntry,
-  JobExecutionResult,
-  JobStatus,
-  SerializedError,
-  SubtaskDetails,
-  VertexDetails,
-  VertexSubtasks,
-} from '../dispatcher/dispatcher-gateway.js';
+import type { AccumulatorInfo, JobDetails, JobExceptionEntry, JobExecutionResult, JobStatus, SerializedError, VertexSubtasks } from '../dispatcher/dispatcher-gateway.js';
 import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
 import { FlinkError, formatErrorChain, serializeError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
@@ -45,18 +32,10 @@ import { checkpointSettings, jobConfigurationOver, type CheckpointSettings } fro
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
 import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
+import { endExecution, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
+import { pipelinedRegions, regionsToRestart, taskKey, type TaskKey } from './failover-regions.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
-
-interface Execution {
-  state: ExecutionState;
-  tmId: string | undefined;
-  /** Where it was deployed, kept after the TaskManager is gone (for the REST API). */
-  location: { id: string; host: string; dataPort: number } | undefined;
-  startTime: number;
-  endTime: number;
-  metrics: TaskMetrics | undefined;
-}
 
 /** Settings of this job that override the cluster's (from the job's own configuration). */
 export interface JobMasterSettings {
@@ -75,16 +54,17 @@ export class JobMaster {
   private slots: SlotAssignment[] = [];
   private readonly exceptions: JobExceptionEntry[] = [];
   private rootCause: SerializedError | undefined;
-  private readonly accumulators = new Map<string, { kind: 'list' | 'sum'; parts: Map<number, unknown> }>();
+  private readonly accumulators = new JobAccumulators();
   /** One slot sharing group per job: a slot holds one subtask of every vertex. */
   private readonly slotSharingGroupId = randomBytes(16).toString('hex');
   private readonly abort = new AbortController();
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
   private readonly supersteps: SuperstepBarrier;
-  /** The deployment: 0 first, one more per restart; the run id keys its tasks and data on the TaskManagers. */
+  /** The latest deployment: 0 first, one more per restart (of all tasks or of a region). */
   private attempt = 0;
-  private runId: string;
+  /** The pipelined regions, when failures restart only their region. */
+  private readonly regions: TaskKey[][] | undefined;
   private readonly cp: CheckpointSettings;
   private readonly restartBackoff: RestartBackoff;
   /** Checkpoints and savepoints of a streaming job (batch jobs take none). */
@@ -101,22 +81,22 @@ export class JobMaster {
     private readonly onStatusChange: (jm: JobMaster) => void,
     private readonly settings: JobMasterSettings = {},
   ) {
-    this.executions = graph.vertices.map((v) =>
-      Array.from({ length: v.parallelism }, () => ({ state: 'CREATED' as ExecutionState, tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined })),
-    );
+    // The first deployment's run id is the job id; restarts derive new ones.
+    this.executions = graph.vertices.map((v) => Array.from({ length: v.parallelism }, () => newExecution(graph.jobId)));
     this.terminated = new Promise((r) => (this.resolveTerminated = r));
     this.supersteps = new SuperstepBarrier(graph, (v, s) => this.executions[v]?.[s]?.tmId, (tm, msg) => this.rm.completeSuperstep(tm, msg));
     this.timestamps.INITIALIZING = this.startTime;
-    this.runId = graph.jobId;
     this.cp = checkpointSettings(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration);
-    this.restartBackoff = restartBackoffFor(jobConfigurationOver(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration), this.cp.enabled);
+    const conf = jobConfigurationOver(settings.clusterConfiguration ?? Configuration.fromMap({}), graph.jobConfiguration);
+    this.restartBackoff = restartBackoffFor(conf, this.cp.enabled);
+    const regions = conf.get(JobManagerOptions.EXECUTION_FAILOVER_STRATEGY) === 'region' ? pipelinedRegions(graph) : undefined;
+    this.regions = regions !== undefined && regions.length > 1 ? regions : undefined;
     this.checkpoints =
       graph.mode === 'STREAMING'
         ? new CheckpointCoordinator(graph, this.cp, {
             allTasksRunning: () => this.status === 'RUNNING' && this.executions.every((v) => v.every((e) => e.state === 'RUNNING')),
-            taskManagers: () => this.currentTaskManagers(),
-            runId: () => this.runId,
-            attempt: () => this.attempt,
+            deployments: () => this.deployments(),
+            isCurrent: (v, s, attempt) => this.executions[v]?.[s]?.deployment === attempt,
             sendTrigger: (tm, msg) => this.rm.triggerCheckpoint(tm, msg),
             sendNotification: (tm, msg) => this.rm.notifyCheckpoint(tm, msg),
             failJob: (err) => this.handleFailure(err, undefined),
@@ -124,13 +104,13 @@ export class JobMaster {
         : undefined;
   }
 
-  /** The TaskManagers the current deployment's tasks run on. */
-  private currentTaskManagers(): string[] {
-    const tms = new Set<string>();
+  /** The (TaskManager, run id) pairs the job's tasks run under now. */
+  private deployments(all = false): Array<{ tmId: string; runId: string }> {
+    const seen = new Map<string, { tmId: string; runId: string }>();
     this.forEachExecution((e) => {
-      if (e.tmId && !isExecutionTerminal(e.state)) tms.add(e.tmId);
+      if (e.tmId && (all || !isExecutionTerminal(e.state))) seen.set(`${e.tmId}/${e.runId}`, { tmId: e.tmId, runId: e.runId });
     });
-    return [...tms];
+    return [...seen.values()];
   }
 
   get jobId(): string {
@@ -196,18 +176,21 @@ export class JobMaster {
     }));
   }
 
-  private async deploy(): Promise<void> {
+  /** Deploys every task, or the subtasks `only` (a restarted region), as deployment number `this.attempt`. */
+  private async deploy(only?: ReadonlySet<TaskKey>): Promise<void> {
     const placement = this.placement();
+    const runId = this.attempt === 0 ? this.jobId : createHash('sha256').update(`${this.jobId}/${this.attempt}`).digest('hex').slice(0, 32);
     const byTm = new Map<string, SubmitTasks['tasks']>();
     this.graph.vertices.forEach((v, vi) => {
       for (let s = 0; s < v.parallelism; s++) {
+        if (only && !only.has(taskKey(vi, s))) continue;
         const loc = placement[vi]?.[s] as { tm: string; slot: number };
         const list = byTm.get(loc.tm) ?? [];
         list.push({ vertex: vi, subtask: s, slot: loc.slot });
         byTm.set(loc.tm, list);
         const ex = this.execution(vi, s);
-        ex.state = 'DEPLOYING';
-        ex.tmId = loc.tm;
+        if (this.attempt > 0) ex.attempt++;
+        Object.assign(ex, { state: 'DEPLOYING', tmId: loc.tm, runId, deployment: this.attempt, location: undefined, startTime: -1, endTime: -1, metrics: undefined });
       }
     });
     const taskManagers: SubmitTasks['taskManagers'] = {};
@@ -218,10 +201,10 @@ export class JobMaster {
     }
     this.forEachExecution((e) => {
       const tm = e.tmId === undefined ? undefined : taskManagers[e.tmId];
-      if (e.tmId !== undefined && tm) e.location = { id: e.tmId, host: tm.host, dataPort: tm.dataPort };
+      if (e.runId === runId && e.tmId !== undefined && tm) e.location = { id: e.tmId, host: tm.host, dataPort: tm.dataPort };
     });
     this.touch();
-    this.supersteps.deployed();
+    if (!only) this.supersteps.deployed();
     const restore = this.checkpoints?.latest() ?? this.initialRestore;
     // Every streaming job's tasks take part in checkpoints: savepoints need them also without periodic checkpoints.
     const checkpointing = this.checkpoints ? { mode: this.cp.mode } : undefined;
@@ -229,18 +212,19 @@ export class JobMaster {
       log.info(`Restoring job ${this.jobId} from ${restore.isSavepoint ? 'savepoint' : 'checkpoint'} ${restore.checkpointId} @ ${restore.timestamp} (${restore.directory}).`);
       this.checkpoints?.noteRestore(restore, restore.directory);
     }
-    const base = { jobId: this.jobId, runId: this.runId, attempt: this.attempt, jobGraph: this.graph, placement, taskManagers };
+    const base = { jobId: this.jobId, runId, attempt: this.attempt, jobGraph: this.graph, placement, taskManagers };
     await Promise.all(
       [...byTm].map(([tmId, tasks]) =>
         this.rm.submitTasks(tmId, { ...base, tasks, ...(checkpointing ? { checkpointing } : {}), ...(restore ? { restore } : {}) }),
       ),
     );
-    log.info(`Deployed ${this.graph.vertices.reduce((n, v) => n + v.parallelism, 0)} task(s) of job ${this.jobId} to ${byTm.size} TaskManager(s).`);
+    const count = [...byTm.values()].reduce((n, t) => n + t.length, 0);
+    log.info(`Deployed ${count} task(s) of job ${this.jobId} to ${byTm.size} TaskManager(s).`);
   }
 
   onTaskState(u: TaskStateUpdate, fromTm: string): void {
     const ex = this.executions[u.vertex]?.[u.subtask];
-    if (!ex || ex.tmId !== fromTm || isTerminal(this.status) || u.attempt !== this.attempt) return;
+    if (!ex || ex.tmId !== fromTm || isTerminal(this.status) || u.attempt !== ex.deployment) return;
     if (isExecutionTerminal(ex.state)) return;
     const now = Date.now();
     this.touch();
@@ -254,7 +238,7 @@ export class JobMaster {
         ex.state = 'FINISHED';
         ex.endTime = now;
         ex.metrics = u.result.metrics;
-        this.collectAccumulators(u.subtask, u.vertex, u.result);
+        this.accumulators.collect(u.subtask, u.vertex, u.result);
         if ((this.status === 'RUNNING' || this.status === 'CANCELLING') && this.executions.every((v) => v.every((e) => e.state === 'FINISHED'))) {
           this.finishSuccessfully();
         }
@@ -265,7 +249,7 @@ export class JobMaster {
         ex.endTime = now;
         if (u.state === 'FAILED') {
           const v = this.graph.vertices[u.vertex] as JobVertex;
-          this.handleFailure(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, ...this.where(fromTm) });
+          this.handleFailure(u.error, { taskName: `${v.name} (${u.subtask + 1}/${v.parallelism})`, ...this.where(fromTm) }, new Set([taskKey(u.vertex, u.subtask)]));
         }
         return;
       }
@@ -283,21 +267,25 @@ export class JobMaster {
 
   /** Progress of running tasks; the final figures come with FINISHED. */
   onTaskMetrics(u: TaskMetricsUpdate, fromTm: string): void {
-    if (u.attempt !== this.attempt) return;
     for (const t of u.tasks) {
       const ex = this.executions[t.vertex]?.[t.subtask];
-      if (ex && ex.tmId === fromTm && ex.state === 'RUNNING') ex.metrics = t.metrics;
+      if (ex && ex.tmId === fromTm && ex.state === 'RUNNING' && ex.deployment === u.attempt) ex.metrics = t.metrics;
     }
   }
 
   onTaskManagerLost(tmId: string, error: FlinkError): void {
     if (isTerminal(this.status)) return;
-    const affected = this.executions.some((v) => v.some((e) => e.tmId === tmId && !isExecutionTerminal(e.state)));
-    if (!affected) return;
+    const failed = new Set<TaskKey>();
+    this.executions.forEach((v, vi) =>
+      v.forEach((e, s) => {
+        if (e.tmId === tmId && !isExecutionTerminal(e.state)) failed.add(taskKey(vi, s));
+      }),
+    );
+    if (failed.size === 0) return;
     this.forEachExecution((e) => {
       if (e.tmId === tmId && !isExecutionTerminal(e.state)) endExecution(e, 'FAILED');
     });
-    this.handleFailure(error, { taskName: undefined, ...this.where(tmId) });
+    this.handleFailure(error, { taskName: undefined, ...this.where(tmId) }, failed);
   }
 
   onCheckpointAck(ack: CheckpointAck): void {
@@ -312,7 +300,7 @@ export class JobMaster {
    * A task failed or a TaskManager was lost: the job restarts from its latest completed checkpoint when the
    * restart strategy allows (Flink's full restart), and fails otherwise.
    */
-  private handleFailure(err: unknown, where: ExceptionLocation | undefined): void {
+  private handleFailure(err: unknown, where: ExceptionLocation | undefined, failed?: ReadonlySet<TaskKey>): void {
     if (isTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') {
       if (where) this.recordException(err, where);
       return;
@@ -329,6 +317,11 @@ export class JobMaster {
     }
     const data = isSerialized(err) ? err : serializeError(err);
     this.recordException(data, where);
+    const region = failed && this.regions ? regionsToRestart(this.regions, failed) : undefined;
+    if (region && region.length < this.executions.flat().length) {
+      void this.restartRegion(new Set(region), delay, data, where);
+      return;
+    }
     log.warn(
       `Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to RESTARTING.${where?.taskName ? ` Task ${where.taskName} failed.` : ''} ` +
         `Restarting in ${delay} ms (${this.restartBackoff.description}).\n${formatErrorChain(data)}`,
@@ -345,16 +338,60 @@ export class JobMaster {
     });
   }
 
+  /**
+   * Region failover: restarts only the subtasks of the failed ones' pipelined regions, from the latest completed
+   * checkpoint, while the other regions go on and the job stays RUNNING.
+   */
+  private async restartRegion(region: ReadonlySet<TaskKey>, delay: number, cause: SerializedError, where: ExceptionLocation | undefined): Promise<void> {
+    log.warn(
+      `Restarting ${region.size} of ${this.executions.flat().length} task(s) of job ${this.graph.jobName} (${this.jobId}) in ${delay} ms: ` +
+        `the pipelined region(s) of the failed task${where?.taskName ? ` ${where.taskName}` : 's'} (failover strategy region, ${this.restartBackoff.description}).\n${formatErrorChain(cause)}`,
+    );
+    this.checkpoints?.abortPending('a region of the job is restarting');
+    // Subtask i of every vertex shares slot i: the region's subtask indexes are the slots to give up and get again.
+    const indexes = new Set<number>();
+    const runs = new Map<string, { tmId: string; runId: string; slots: Set<number> }>();
+    this.executions.forEach((v, vi) =>
+      v.forEach((e, s) => {
+        if (!region.has(taskKey(vi, s))) return;
+        indexes.add(s);
+        const slot = this.slots[s];
+        if (e.tmId && slot) {
+          const key = `${e.tmId}/${e.runId}`;
+          const r = runs.get(key) ?? { tmId: e.tmId, runId: e.runId, slots: new Set<number>() };
+          r.slots.add(slot.slot);
+          runs.set(key, r);
+        }
+        if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
+      }),
+    );
+    this.touch();
+    await Promise.all([...runs.values()].map((r) => this.rm.cancelJob(r.tmId, this.jobId, r.runId, [...r.slots]).catch(() => {})));
+    for (const s of indexes) {
+      const slot = this.slots[s];
+      if (slot) this.rm.releaseSlot(slot.tmId, slot.slot, this.jobId);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    if (this.status !== 'RUNNING') return;
+    try {
+      const order = [...indexes].sort((a, b) => a - b);
+      const got = await this.rm.allocateSlots(this.jobId, order.length, this.abort.signal, this.settings.slotRequestTimeoutMs);
+      if (this.status !== 'RUNNING') return;
+      order.forEach((s, i) => (this.slots[s] = got[i] as SlotAssignment));
+      this.attempt++;
+      await this.deploy(region);
+    } catch (err) {
+      if (this.status === 'RUNNING') this.handleFailure(err, undefined);
+    }
+  }
+
   /** Deploys a new attempt of every task, with the state of the latest completed checkpoint. */
   private async restart(): Promise<void> {
     this.restartTimer = undefined;
     if (this.status !== 'RESTARTING') return;
     this.attempt++;
-    this.runId = createHash('sha256').update(`${this.jobId}/${this.attempt}`).digest('hex').slice(0, 32);
     this.rm.releaseSlots(this.jobId);
-    for (const v of this.executions) {
-      for (const e of v) Object.assign(e, { state: 'CREATED', tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined });
-    }
+    this.forEachExecution((e) => Object.assign(e, { state: 'CREATED', tmId: undefined, location: undefined, startTime: -1, endTime: -1, metrics: undefined }));
     this.transition('RUNNING');
     log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state RESTARTING to RUNNING (attempt ${this.attempt}).`);
     try {
@@ -421,11 +458,7 @@ export class JobMaster {
   }
 
   private async cancelTasks(): Promise<void> {
-    const tms = new Set<string>();
-    this.forEachExecution((e) => {
-      if (e.tmId) tms.add(e.tmId);
-    });
-    await Promise.all([...tms].map((tm) => this.rm.cancelJob(tm, this.jobId, this.runId).catch(() => {})));
+    await Promise.all(this.deployments(true).map((d) => this.rm.cancelJob(d.tmId, this.jobId, d.runId).catch(() => {})));
   }
 
   private finishSuccessfully(): void {
@@ -455,67 +488,11 @@ export class JobMaster {
     this.lastModification = Date.now();
   }
 
-  private collectAccumulators(subtask: number, vertex: number, result: TaskResult): void {
-    for (const [name, acc] of Object.entries(result.accumulators)) {
-      const value = decodeRecords(Buffer.from(acc.data, 'base64'))[0];
-      let entry = this.accumulators.get(name);
-      if (!entry) this.accumulators.set(name, (entry = { kind: acc.kind, parts: new Map() }));
-      entry.parts.set(vertex * 100_000 + subtask, value);
-    }
-  }
-
-  /** Each accumulator merged over the subtasks that reported it (all of them once the job finished). */
-  private mergedAccumulators(): Array<{ name: string; kind: 'list' | 'sum'; value: unknown }> {
-    return [...this.accumulators].map(([name, { kind, parts }]) => {
-      const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-      const value = kind === 'list' ? ordered.flatMap((p) => p as unknown[]) : ordered.reduce((s: number, v) => s + (v as number), 0);
-      return { name, kind, value };
-    });
-  }
-
   accumulatorInfos(): AccumulatorInfo[] {
-    return this.mergedAccumulators().map(({ name, kind, value }) => ({
-      name,
-      type: kind,
-      value: describeAccumulator(value),
-      serialized: Buffer.from(encodeRecord(value)).toString('base64'),
-    }));
-  }
-
-  executionResult(): JobExecutionResult | undefined {
-    if (!isTerminal(this.status)) return undefined;
-    const accumulatorResults: Record<string, string> = {};
-    for (const { name, value } of this.mergedAccumulators()) accumulatorResults[name] = Buffer.from(encodeRecord(value)).toString('base64');
-    const status = this.status === 'FINISHED' ? 'SUCCEEDED' : this.status === 'CANCELED' ? 'CANCELED' : 'FAILED';
-    const result: JobExecutionResult = { jobId: this.jobId, applicationStatus: status, accumulatorResults, netRuntime: this.endTime - this.startTime };
-    if (this.rootCause && status === 'FAILED') result.failureCause = this.rootCause;
-    return result;
+    return this.accumulators.infos();
   }
 
   details(): JobDetails {
-    const vertices: VertexDetails[] = this.graph.vertices.map((v, vi) => {
-      const exs = this.executions[vi] as Execution[];
-      const tasks: Partial<Record<ExecutionState, number>> = {};
-      const metrics: IOMetrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
-      for (const e of exs) {
-        tasks[e.state] = (tasks[e.state] ?? 0) + 1;
-        addMetrics(metrics, e.metrics);
-      }
-      const starts = exs.map((e) => e.startTime).filter((t) => t > 0);
-      const allEnded = exs.every((e) => e.endTime > 0);
-      return {
-        id: v.id,
-        name: v.name,
-        parallelism: v.parallelism,
-        maxParallelism: v.maxParallelism,
-        slotSharingGroupId: this.slotSharingGroupId,
-        status: vertexState(exs.map((e) => e.state)),
-        startTime: starts.length ? Math.min(...starts) : -1,
-        endTime: allEnded ? Math.max(...exs.map((e) => e.endTime)) : -1,
-        tasks,
-        metrics,
-      };
-    });
     return {
       jobId: this.jobId,
       name: this.graph.jobName,
@@ -527,8 +504,8 @@ export class JobMaster {
       jobType: this.graph.mode,
       // flink-ts has no job-wide max parallelism setting; -1 is Flink's "not set".
       maxParallelism: -1,
-      vertices,
-      plan: restPlan(this.graph),
+      vertices: vertexDetails(this.graph, this.executions, this.slotSharingGroupId),
+      plan: jobPlan(this.graph),
       isStoppable: false,
       ...(this.supersteps.hasIterations ? { iterations: this.supersteps.info() } : {}),
     };
@@ -536,18 +513,17 @@ export class JobMaster {
 
   /** The subtasks of one vertex; undefined for an id the job does not have. */
   vertexSubtasks(vertexId: string): VertexSubtasks | undefined {
-    const vi = this.graph.vertices.findIndex((v) => v.id === vertexId);
-    const v = this.graph.vertices[vi];
-    if (!v) return undefined;
-    const subtasks = (this.executions[vi] as Execution[]).map((e, subtask): SubtaskDetails => {
-      const metrics: IOMetrics = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
-      addMetrics(metrics, e.metrics);
-      const out: SubtaskDetails = { subtask, status: e.state, attempt: 0, startTime: e.startTime, endTime: e.endTime, metrics };
-      if (e.location) out.taskManager = { ...e.location };
-      if (e.metrics?.inputWatermark !== undefined) out.inputWatermark = e.metrics.inputWatermark;
-      return out;
-    });
-    return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks };
+    return vertexSubtasks(this.graph, this.executions, vertexId);
+  }
+
+  executionResult(): JobExecutionResult | undefined {
+    if (!isTerminal(this.status)) return undefined;
+    const accumulatorResults: Record<string, string> = {};
+    for (const { name, value } of this.accumulators.merged()) accumulatorResults[name] = Buffer.from(encodeRecord(value)).toString('base64');
+    const status = this.status === 'FINISHED' ? 'SUCCEEDED' : this.status === 'CANCELED' ? 'CANCELED' : 'FAILED';
+    const result: JobExecutionResult = { jobId: this.jobId, applicationStatus: status, accumulatorResults, netRuntime: this.endTime - this.startTime };
+    if (this.rootCause && status === 'FAILED') result.failureCause = this.rootCause;
+    return result;
   }
 
   /**
@@ -570,7 +546,7 @@ export class JobMaster {
     } else if (request.then === 'drain') {
       this.stopping = true;
       this.checkpoints.stop('the job is being stopped');
-      for (const tm of this.currentTaskManagers()) this.rm.stopSources(tm, this.runId);
+      for (const d of this.deployments()) this.rm.stopSources(d.tmId, d.runId);
     }
     return meta.directory;
   }
@@ -630,42 +606,3 @@ interface ExceptionLocation {
   taskManagerId?: string;
 }
 
-function addMetrics(into: IOMetrics, m: TaskMetrics | undefined): void {
-  if (!m) return;
-  into.readBytes += m.readBytes;
-  into.writeBytes += m.writeBytes;
-  into.readRecords += m.readRecords;
-  into.writeRecords += m.writeRecords;
-}
-
-/** An accumulator value as text for the REST API, cut short: a collect() list can hold a whole data set. */
-function describeAccumulator(value: unknown): string {
-  const LIMIT = 1000;
-  let text: string;
-  try {
-    text = Array.isArray(value) ? JSON.stringify(value.slice(0, LIMIT)) : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > LIMIT ? `${text.slice(0, LIMIT)}… (${Array.isArray(value) ? `${value.length} elements` : 'truncated'})` : text;
-}
-
-function endExecution(e: Execution, state: 'FAILED' | 'CANCELED'): void {
-  e.state = state;
-  e.endTime = Date.now();
-}
-
-function isExecutionTerminal(s: ExecutionState): boolean {
-  return s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED';
-}
-
-function isSerialized(e: unknown): e is SerializedError {
-  return typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SerializedError).message === 'string' && typeof (e as SerializedError).name === 'string';
-}
-
-/** A vertex's state is the "least advanced" of its subtasks', with failures taking precedence. */
-function vertexState(states: ExecutionState[]): ExecutionState {
-  const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED'];
-  for (const s of order) if (states.includes(s)) return s;
-  return 'CREATED';
-}

@@ -294,6 +294,13 @@ export class ResourceManager {
     return out;
   }
 
+  /** Gives one slot of a job back (a region of it restarts elsewhere). */
+  releaseSlot(tmId: string, slot: number, jobId: string): void {
+    const tm = this.taskManagers.get(tmId);
+    if (tm?.allocated.get(slot) === jobId) tm.allocated.delete(slot);
+    this.tryFulfill();
+  }
+
   releaseSlots(jobId: string): void {
     for (const tm of this.taskManagers.values()) {
       for (const [slot, holder] of [...tm.allocated]) if (holder === jobId) tm.allocated.delete(slot);
@@ -331,10 +338,11 @@ export class ResourceManager {
   }
 
   /** Ends the tasks of one deployment of a job (`runId`), or of all its deployments, on a TaskManager. */
-  cancelJob(tmId: string, jobId: string, runId?: string): Promise<void> {
+  cancelJob(tmId: string, jobId: string, runId?: string, slots?: number[]): Promise<void> {
     const tm = this.taskManagers.get(tmId);
     if (!tm) return Promise.resolve();
-    return tm.conn.call<void>(TaskExecutorGateway.cancelJob, runId === undefined ? { jobId } : { jobId, runId }, this.o.rpcTimeoutMs);
+    const req = { jobId, ...(runId === undefined ? {} : { runId }), ...(slots === undefined ? {} : { slots }) };
+    return tm.conn.call<void>(TaskExecutorGateway.cancelJob, req, this.o.rpcTimeoutMs);
   }
 
   triggerCheckpoint(tmId: string, msg: TriggerCheckpoint): void {

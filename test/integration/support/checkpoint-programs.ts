@@ -105,3 +105,42 @@ ${sinkCode}
 await env.execute(${JSON.stringify(jobName)});
 `;
 }
+
+/**
+ * An embarrassingly parallel job (one region per subtask index): a parallel source whose subtask i emits
+ * i, i + p, i + 2p, … below `n` (its position in operator state), mapped and written by the FileSink as JSON
+ * lines, all chained: nothing crosses between subtasks.
+ */
+export function parallelPipelineJob(jobName: string, out: string, n: number): string {
+  return `import { StreamExecutionEnvironment, ListStateDescriptor, FileSink, SimpleStringEncoder } from 'flink-ts';
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+class Numbers {
+  setRuntimeContext(rc) {
+    this.subtask = rc.getIndexOfThisSubtask();
+    this.parallelism = rc.getNumberOfParallelSubtasks();
+  }
+  initializeState(ctx) {
+    this.position = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('next'));
+    this.next = this.subtask;
+    if (ctx.isRestored()) for (const v of this.position.get()) this.next = v;
+  }
+  snapshotState() {
+    this.position.update([this.next]);
+  }
+  async run(ctx) {
+    while (this.next < ${n} && ctx.isRunning()) {
+      for (let k = 0; k < 10 && this.next < ${n}; k++) {
+        ctx.collect(this.next);
+        this.next += this.parallelism;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+env
+  .addSource(new Numbers(), 'Numbers', { parallel: true })
+  .map((x) => JSON.stringify(['n', x]))
+  .sinkTo(FileSink.forRowFormat(${JSON.stringify(out)}, new SimpleStringEncoder()).build());
+await env.execute(${JSON.stringify(jobName)});
+`;
+}
