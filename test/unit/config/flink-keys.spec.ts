@@ -93,11 +93,11 @@ describe("Apache Flink's configuration keys", () => {
       const dir = confDirWith({
         'flink-conf.yaml': [
           'jobmanager.rpc.port: 6123',
-          'jobmanager.execution.failover-strategy: region',
+          'jobmanager.execution.attempts-history-size: 32',
           'metrics.reporter.prom.class: org.apache.flink.metrics.prometheus.PrometheusReporter',
           'metrics.reporter.prom.port: 9250-9260',
           '# the last occurrence wins, also for the warning',
-          'jobmanager.execution.failover-strategy: full',
+          'jobmanager.execution.attempts-history-size: 16',
           '',
         ].join('\n'),
       });
@@ -108,7 +108,7 @@ describe("Apache Flink's configuration keys", () => {
       assert.deepEqual(conf.warnings(), [
         `metrics.reporter.prom.class (line 3 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
         `metrics.reporter.prom.port (line 4 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
-        `jobmanager.execution.failover-strategy (line 6 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
+        `jobmanager.execution.attempts-history-size (line 6 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
       ]);
     });
 
@@ -131,10 +131,10 @@ describe("Apache Flink's configuration keys", () => {
         (err: unknown) => err instanceof ConfigurationError && /Did you mean taskmanager\.numberOfTaskSlots\?$/.test(err.message),
       );
       assert.throws(
-        () => Configuration.fromMap({ 'jobmanager.execution.failover-stratgy': 'region' }, 'job config'),
+        () => Configuration.fromMap({ 'jobmanager.execution.attempts-history-sise': '16' }, 'job config'),
         (err: unknown) =>
           err instanceof ConfigurationError &&
-          /unknown configuration key\. Did you mean jobmanager\.execution\.failover-strategy\? \(an Apache Flink key that flink-ts accepts but does not use\)$/.test(err.message),
+          /unknown configuration key\. Did you mean jobmanager\.execution\.attempts-history-size\? \(an Apache Flink key that flink-ts accepts but does not use\)$/.test(err.message),
       );
     });
   });
