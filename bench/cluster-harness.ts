@@ -190,7 +190,7 @@ export class StandaloneBenchCluster {
   }
 
   /** Stops the cluster with bin/stop-cluster.sh; kills what is left of its own daemons; removes the temp dir. */
-  async close(keepRoot = false): Promise<void> {
+  async close(keepRoot = process.env["FLINK_BENCH_KEEP"] === "1"): Promise<void> {
     const daemons = await this.daemons().catch(() => []);
     await this.exec('stop-cluster.sh', [], 60_000).catch((err: Error) => process.stderr.write(`stop-cluster.sh: ${err.message}\n`));
     for (const d of daemons) {
