@@ -149,7 +149,6 @@ export class JobMaster {
             '(e.g. file:///var/flink/checkpoints, or hdfs://namenode:9000/flink/checkpoints for a cluster of several hosts) in flink-conf.yaml or with -D.',
         );
       }
-      if (cp.unaligned) log.warn(`Job ${this.jobId} asks for unaligned checkpoints (execution.checkpointing.unaligned); flink-ts takes aligned ones.`);
     }
     if (cp.restoreFrom) {
       const meta = await loadCheckpointMetadata(cp.restoreFrom.path);
@@ -207,7 +206,7 @@ export class JobMaster {
     if (!only) this.supersteps.deployed();
     const restore = this.checkpoints?.latest() ?? this.initialRestore;
     // Every streaming job's tasks take part in checkpoints: savepoints need them also without periodic checkpoints.
-    const checkpointing = this.checkpoints ? { mode: this.cp.mode } : undefined;
+    const checkpointing = this.checkpoints ? { mode: this.cp.mode, ...(this.cp.unaligned ? { unaligned: true } : {}) } : undefined;
     if (restore && this.attempt > 0) {
       log.info(`Restoring job ${this.jobId} from ${restore.isSavepoint ? 'savepoint' : 'checkpoint'} ${restore.checkpointId} @ ${restore.timestamp} (${restore.directory}).`);
       this.checkpoints?.noteRestore(restore, restore.directory);

@@ -16,6 +16,8 @@ export interface OperatorRestore {
   /** The operator's own list items for this subtask (undefined: it wrote none). */
   items: unknown[] | undefined;
   operatorState: OperatorStateSnapshot | undefined;
+  /** In-flight buffers per input channel key, from an unaligned checkpoint (same parallelism only). */
+  channels: Array<[string, Uint8Array]>;
 }
 
 export interface OperatorToRestore {
@@ -74,8 +76,18 @@ export async function loadRestoredState(meta: CheckpointMetadata, ops: OperatorT
     const ownItems: unknown[] = [];
     let hasItems = false;
     const states: Array<{ from: number; os: OperatorStateSnapshot }> = [];
+    const channels: Array<[string, Uint8Array]> = [];
     for (const { from, frame } of mine) {
-      if ('kg' in frame) keyGroups.push([frame.kg, frame.b]);
+      if ('ch' in frame) {
+        if (!same) {
+          throw new FlinkError(
+            'UNALIGNED_RESCALE',
+            `Checkpoint ${meta.checkpointId} is unaligned: it holds in-flight data of ${old.name} (uid ${uid}), which can only be restored at the ` +
+              `parallelism it was taken at (${old.parallelism}, not ${parallelism}). Restore it at ${old.parallelism}, or take a savepoint (always aligned) and rescale from that.`,
+          );
+        }
+        if (from === subtask) channels.push([frame.ch, frame.b]);
+      } else if ('kg' in frame) keyGroups.push([frame.kg, frame.b]);
       else if ('items' in frame) {
         hasItems = true;
         itemParts.push(frame.items);
@@ -84,7 +96,7 @@ export async function loadRestoredState(meta: CheckpointMetadata, ops: OperatorT
     }
     keyGroups.sort((a, b) => a[0] - b[0]);
     const items = !hasItems ? undefined : same ? ownItems : splitEvenly(itemParts.flat(), parallelism, subtask);
-    out.set(uid, { keyGroups, items, operatorState: states.length > 0 ? redistribute(states, same, parallelism, subtask) : undefined });
+    out.set(uid, { keyGroups, items, operatorState: states.length > 0 ? redistribute(states, same, parallelism, subtask) : undefined, channels });
   }
   return out;
 }

@@ -4,7 +4,9 @@
  *
  * - `{ op, kg, b }`: the canonical bytes of key group `kg` of the operator's keyed state (runtime/state/snapshot.ts);
  * - `{ op, items }`: the operator's own list items (StreamOperator.snapshotState);
- * - `{ op, os }`: its operator state backend (an OperatorStateSnapshot).
+ * - `{ op, os }`: its operator state backend (an OperatorStateSnapshot);
+ * - `{ op, ch, b }`: in-flight buffers of input channel `ch` (`edge:producer:consumer`) of an unaligned checkpoint,
+ *   filed under the task's first operator.
  *
  * Frames are written one at a time, so a large keyed state never has to be in memory as a whole, and a restore
  * reads a file once and keeps only the frames it needs.
@@ -16,6 +18,7 @@ import { FlinkError } from '../../util/errors.js';
 
 export type StateFrame =
   | { op: string; kg: number; b: Uint8Array }
+  | { op: string; ch: string; b: Uint8Array }
   | { op: string; items: unknown[] }
   | { op: string; os: OperatorStateSnapshot };
 

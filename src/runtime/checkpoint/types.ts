@@ -3,6 +3,8 @@
 /** How tasks take checkpoints. */
 export interface TaskCheckpointSettings {
   mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+  /** Unaligned checkpoints (EXACTLY_ONCE only): no input waits for a barrier; in-flight data is stored instead. */
+  unaligned?: boolean;
 }
 
 /** What one subtask's state file holds, per operator of its chain. */

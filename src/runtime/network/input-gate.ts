@@ -24,6 +24,8 @@ export interface InputChannel {
 export interface GateItem {
   channel: InputChannel;
   item: Uint8Array | ChannelEvent;
+  /** In-flight data of an unaligned checkpoint, given back on restore: no credit was granted for it. */
+  replayed?: boolean;
 }
 
 export class InputGate {
@@ -73,6 +75,15 @@ export class InputGate {
     if (!channel) return false;
     if (item !== 'end') this.bytesIn += item.byteLength;
     this.queue.push({ channel, item });
+    this.onData();
+    return true;
+  }
+
+  /** Puts a restored in-flight buffer of a channel before anything the channel sends from now on. */
+  pushReplayed(key: string, buf: Uint8Array): boolean {
+    const channel = this.channels.get(key);
+    if (!channel) return false;
+    this.queue.push({ channel, item: buf, replayed: true });
     this.onData();
     return true;
   }

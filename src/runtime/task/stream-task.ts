@@ -256,7 +256,9 @@ export class StreamTask {
   }
 
   private async run(): Promise<void> {
-    await this.checkpoints.restore();
+    const inFlight = await this.checkpoints.restore();
+    // An unaligned checkpoint's in-flight buffers come first, before anything the producers send now.
+    for (const [key, bytes] of inFlight) this.gate?.pushReplayed(key, bytes);
     for (let i = this.operators.length - 1; i >= (this.deferHeadOpen ? 1 : 0); i--) await this.operators[i]?.open?.();
     this.opened = true;
     const head = this.operators[0] as StreamOperator;
@@ -343,7 +345,8 @@ export class StreamTask {
           continue;
         }
         this.recordsIn += this.consumeBuffer(it.item, it.channel, process);
-        gate.consumed(it.channel);
+        this.checkpoints.afterBuffer(it.channel, it.item);
+        if (it.replayed !== true) gate.consumed(it.channel);
       }
     } catch (err) {
       this.fail(err);

@@ -20,6 +20,7 @@ import { getLogger } from '../../util/logger.js';
 import { encodeFrame, writeStateFile, type StateFrame } from '../checkpoint/task-state-file.js';
 import { loadRestoredState, type OperatorToRestore } from '../checkpoint/restore-assignment.js';
 import { checkpointDirectory, checkpointReporter, restoreMetadata, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
+import { channelKey } from '../network/channel-router.js';
 
 const log = getLogger('org.apache.flink.runtime.taskmanager.Task');
 
@@ -52,6 +53,20 @@ interface OperatorSnapshot {
   operatorState: boolean;
 }
 
+/** Bytes of a checkpoint barrier in a buffer (tag, id, trigger time, flags). */
+const BARRIER_BYTES = 18;
+
+interface InFlightRecording {
+  id: number;
+  /** Channels whose barrier has not arrived yet: what they deliver is in-flight data. */
+  pending: Set<InputChannel>;
+  data: Map<string, Uint8Array[]>;
+  /** The channel whose barrier ended the buffer being processed. */
+  justDelivered: InputChannel | undefined;
+  /** The in-flight data per channel key; undefined when the checkpoint was given up. */
+  resolve(v: Array<[string, Uint8Array]> | undefined): void;
+}
+
 export class TaskCheckpoints {
   /** Barrier alignment on the inputs (only when the job takes checkpoints and the task has inputs). */
   private readonly aligner: BarrierAligner | undefined;
@@ -59,11 +74,17 @@ export class TaskCheckpoints {
   private readonly held: GateItem[] = [];
   /** The trigger time and flags of the checkpoint being aligned. */
   private barrier = { timestamp: 0, flags: 0 };
+  /** Unaligned checkpoints: the first barrier snapshots at once; later input until each channel's barrier is kept. */
+  private readonly unaligned: boolean;
+  private recording: InFlightRecording | undefined;
+  /** The newest checkpoint snapshotted unaligned: its late barriers and older ones are ignored. */
+  private lastUnaligned = -1;
 
   constructor(private readonly task: CheckpointedTask) {
     const cp = taskCheckpointSettings();
     const gate = task.gate;
     if (cp && gate) this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
+    this.unaligned = cp?.mode === 'EXACTLY_ONCE' && cp.unaligned === true && gate !== undefined;
   }
 
   /** Holds back an item of a channel blocked by the alignment; true when it did (the task skips it for now). */
@@ -75,6 +96,11 @@ export class TaskCheckpoints {
 
   /** A checkpoint barrier arrived on a channel. */
   onBarrier(channel: InputChannel, id: number, timestamp: number, flags: number): void {
+    // Savepoints are always aligned, as in Flink: they hold no in-flight data and can be rescaled.
+    if (this.unaligned && (flags & 1) === 0) {
+      this.onUnalignedBarrier(channel, id, timestamp, flags);
+      return;
+    }
     const aligner = this.aligner;
     if (!aligner) return;
     const outcome = aligner.onBarrier(channel, id, Date.now());
@@ -86,6 +112,65 @@ export class TaskCheckpoints {
   /** A channel ended: it may have been the last one the alignment waited for. */
   onChannelEnded(): void {
     if (this.aligner?.onChannelEnded()) this.alignmentComplete();
+    const r = this.recording;
+    if (r) {
+      for (const c of [...r.pending]) if (c.ended) r.pending.delete(c);
+      if (r.pending.size === 0 && r.justDelivered === undefined) this.finishRecording();
+    }
+  }
+
+  /**
+   * Unaligned: the first barrier of a checkpoint snapshots the operators and goes downstream at once; what the
+   * other channels deliver until their own barrier is processed as usual and also kept, as the checkpoint's
+   * in-flight data, which a restore feeds in again before new input.
+   */
+  private onUnalignedBarrier(channel: InputChannel, id: number, timestamp: number, flags: number): void {
+    const r = this.recording;
+    if (r && id === r.id) {
+      if (r.pending.has(channel)) r.justDelivered = channel;
+      return;
+    }
+    if (id <= this.lastUnaligned) return;
+    // A newer checkpoint: an older one still collecting in-flight data was given up upstream.
+    r?.resolve(undefined);
+    this.lastUnaligned = id;
+    const pending = new Set<InputChannel>();
+    for (const c of (this.task.gate as InputGate).allChannels()) if (c !== channel && !c.ended) pending.add(c);
+    let resolve!: (v: Array<[string, Uint8Array]> | undefined) => void;
+    const done = new Promise<Array<[string, Uint8Array]> | undefined>((res) => (resolve = res));
+    this.recording = { id, pending, data: new Map(), justDelivered: undefined, resolve };
+    this.snapshot(id, timestamp, flags, 0, done);
+    if (pending.size === 0) this.finishRecording();
+  }
+
+  /** After a buffer was processed: keeps it when it is in-flight data of the unaligned checkpoint in progress. */
+  afterBuffer(channel: InputChannel, bytes: Uint8Array): void {
+    const r = this.recording;
+    if (r === undefined) return;
+    if (r.justDelivered === channel) {
+      // The barrier ends its buffer: what came before it on this channel is the last of its in-flight data.
+      this.keep(r, channel, bytes.subarray(0, bytes.byteLength - BARRIER_BYTES));
+      r.pending.delete(channel);
+      r.justDelivered = undefined;
+      if (r.pending.size === 0) this.finishRecording();
+    } else if (r.pending.has(channel)) {
+      this.keep(r, channel, bytes);
+    }
+  }
+
+  private keep(r: InFlightRecording, channel: InputChannel, bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    const key = channelKey(channel.id.edge, channel.id.producer, channel.id.consumer);
+    const list = r.data.get(key) ?? [];
+    // A copy: the buffer's memory goes back to the pool or is transferred on.
+    list.push(Uint8Array.prototype.slice.call(bytes));
+    r.data.set(key, list);
+  }
+
+  private finishRecording(): void {
+    const r = this.recording as InFlightRecording;
+    this.recording = undefined;
+    r.resolve([...r.data].map(([k, parts]) => [k, Buffer.concat(parts)]));
   }
 
   /** Every input delivered the barrier: snapshot, barrier downstream, and the blocked channels go on. */
@@ -117,7 +202,7 @@ export class TaskCheckpoints {
    * Restores the operators' state from the checkpoint this deployment starts from, and hands each operator that
    * keeps state of its own its items (undefined on a fresh start). Called before any operator opens.
    */
-  async restore(): Promise<void> {
+  async restore(): Promise<Array<[string, Uint8Array]>> {
     const t = this.task;
     const meta = restoreMetadata();
     const specs = t.vertex.operators;
@@ -134,9 +219,11 @@ export class TaskCheckpoints {
       });
       restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask);
     }
+    let inFlight: Array<[string, Uint8Array]> = [];
     for (let i = 0; i < specs.length; i++) {
       const op = t.chain[i] as StreamOperator;
       const r = restored.get(operatorUid(specs[i] as JobVertex['operators'][number]));
+      if (i === 0 && r) inFlight = r.channels;
       if (r) {
         if (r.keyGroups.length > 0) {
           const backend = t.keyedBackendOf(i, true) as KeyedStateBackend;
@@ -147,13 +234,14 @@ export class TaskCheckpoints {
       }
       if (op.snapshotState && op.initializeState) await op.initializeState(r?.items);
     }
+    return inFlight;
   }
 
   /**
    * Takes this task's snapshot for checkpoint `id` (at the barrier, or when a source is triggered), sends the
    * barrier downstream, and writes and acknowledges the snapshot in the background.
    */
-  snapshot(id: number, timestamp: number, flags: number, alignmentMs: number): void {
+  snapshot(id: number, timestamp: number, flags: number, alignmentMs: number, inFlight?: Promise<Array<[string, Uint8Array]> | undefined>): void {
     const t = this.task;
     const reporter = checkpointReporter();
     const started = performance.now();
@@ -168,7 +256,7 @@ export class TaskCheckpoints {
     }
     for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
     const syncMs = performance.now() - started;
-    void this.write(id, snaps).then(
+    void this.write(id, snaps, inFlight).then(
       (handle) => reporter?.ack(t.vertex.index, t.subtask, id, handle, { syncMs, asyncMs: performance.now() - started - syncMs, alignmentMs }),
       (err: unknown) => {
         log.warn(`${t.name} could not write its snapshot for checkpoint ${id}: ${(err as Error).message}`);
@@ -220,9 +308,19 @@ export class TaskCheckpoints {
     return out;
   }
 
-  private async write(id: number, snaps: OperatorSnapshot[]): Promise<TaskStateHandle> {
+  private async write(id: number, snaps: OperatorSnapshot[], inFlight: Promise<Array<[string, Uint8Array]> | undefined> | undefined): Promise<TaskStateHandle> {
     const t = this.task;
     const operators: OperatorSubtaskState[] = [];
+    const channels = inFlight === undefined ? [] : await inFlight;
+    if (channels === undefined) {
+      for (const s of snaps) s.keyed?.release();
+      throw new FlinkError('CHECKPOINT_SUPERSEDED', `${t.name} gave up unaligned checkpoint ${id}: a newer one started before all of its barriers arrived.`);
+    }
+    const head = snaps[0];
+    if (head && channels.length > 0) {
+      for (const [ch, b] of channels) head.encoded.push(encodeFrame({ op: head.uid, ch, b }));
+      head.operatorState = true;
+    }
     for (const s of snaps) {
       if (!s.keyed && !s.operatorState) continue;
       operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
