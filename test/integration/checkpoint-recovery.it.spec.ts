@@ -120,7 +120,15 @@ function localStore(dir: string): CheckpointStore {
 async function killScenario(
   cluster: StandaloneCluster,
   store: CheckpointStore,
-  opts: { n: number; kills: number; mode?: string; sink?: 'committing' | 'file-sink'; conf?: Record<string, string> },
+  opts: {
+    n: number;
+    kills: number;
+    mode?: string;
+    sink?: 'committing' | 'file-sink';
+    conf?: Record<string, string>;
+    /** Checks made while the job runs, before the first kill. */
+    whileRunning?: (jobId: string) => Promise<void>;
+  },
 ): Promise<unknown[][]> {
   const out = await cluster.tempDir('out');
   const job = join(await cluster.tempDir('jobs'), 'exactly-once.js');
@@ -141,6 +149,7 @@ async function killScenario(
     const d = await cluster.rest<JobDetails>(`/jobs/${jobId}`);
     return d.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism);
   };
+  await opts.whileRunning?.(jobId);
   let restoredFrom = 0;
   for (let kill = 0; kill < opts.kills; kill++) {
     // Each kill comes after a checkpoint of the running attempt completed: the restart restores state.
@@ -186,6 +195,23 @@ describe('checkpoints and recovery on a standalone cluster', function () {
   it('with unaligned checkpoints too: in-flight data is stored and fed in again, exactly once', async () => {
     const store = localStore(await cluster.tempDir('checkpoints'));
     const records = await killScenario(cluster, store, { n: 30_000, kills: 2, sink: 'file-sink', conf: { 'execution.checkpointing.unaligned': 'true' } });
+    assert.deepEqual(exactlyOnceProblems(records, 30_000), []);
+  });
+
+  it('with incremental checkpoints: keyed state goes to shared chunk files, and recovery is exactly once', async () => {
+    const dir = await cluster.tempDir('checkpoints');
+    const store = localStore(dir);
+    const records = await killScenario(cluster, store, {
+      n: 30_000,
+      kills: 1,
+      sink: 'file-sink',
+      conf: { 'state.backend.incremental': 'true' },
+      whileRunning: async (jobId) => {
+        await waitFor('shared chunk files of a completed checkpoint', 60_000, async () =>
+          (await store.latestCompleted(jobId)) > 0 && (await readdir(join(dir, jobId, 'shared')).catch(() => [])).length > 0 ? true : undefined,
+        );
+      },
+    });
     assert.deepEqual(exactlyOnceProblems(records, 30_000), []);
   });
 

@@ -65,6 +65,8 @@ export class CheckpointCoordinator {
   private readonly pending = new Map<number, Pending>();
   /** Retained completed checkpoints, oldest first (savepoints are not among them: they belong to the user). */
   private readonly completed: CompletedCheckpoint[] = [];
+  /** Incremental checkpoints: how many retained checkpoints use each shared chunk file. */
+  private readonly sharedRefs = new Map<string, number>();
   private latestCompleted: CompletedCheckpoint | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private running = false;
@@ -235,7 +237,7 @@ export class CheckpointCoordinator {
     p.record.numAcknowledgedSubtasks = p.acks.size;
     p.record.latestAckTimestamp = Date.now();
     p.record.stateSize += ack.handle.size;
-    p.record.checkpointedSize += ack.handle.size;
+    p.record.checkpointedSize += ack.handle.checkpointedSize ?? ack.handle.size;
     if (p.acks.size === p.expected) void this.complete(p);
   }
 
@@ -281,7 +283,10 @@ export class CheckpointCoordinator {
     const done: CompletedCheckpoint = { metadata, record: r };
     const savepoint = p.type === 'SAVEPOINT' || p.type === 'SYNC_SAVEPOINT';
     if (savepoint) this.latestSavepoint = r;
-    else this.completed.push(done);
+    else {
+      this.completed.push(done);
+      for (const f of metadata.shared ?? []) this.sharedRefs.set(f, (this.sharedRefs.get(f) ?? 0) + 1);
+    }
     this.latestCompleted = done;
     log.info(
       `Completed ${savepoint ? 'savepoint' : 'checkpoint'} ${p.id} for job ${this.graph.jobId} (${r.stateSize} bytes, ` +
@@ -312,6 +317,16 @@ export class CheckpointCoordinator {
       old.record.discarded = true;
       const dir = old.metadata.directory;
       await getFileSystem(dir).delete(dir, true).catch((err: Error) => log.warn(`Could not remove the old checkpoint ${dir}: ${err.message}`));
+      // Shared chunks no retained checkpoint uses any more go too.
+      for (const f of old.metadata.shared ?? []) {
+        const n = (this.sharedRefs.get(f) ?? 1) - 1;
+        if (n > 0) {
+          this.sharedRefs.set(f, n);
+          continue;
+        }
+        this.sharedRefs.delete(f);
+        await getFileSystem(f).delete(f, false).catch(() => false);
+      }
     }
   }
 
@@ -362,7 +377,18 @@ export class CheckpointCoordinator {
       }
     }
     const isSavepoint = p.type === 'SAVEPOINT' || p.type === 'SYNC_SAVEPOINT';
-    return { version: 1, jobId: this.graph.jobId, checkpointId: p.id, timestamp: p.timestamp, isSavepoint, directory: p.directory, operators };
+    const shared = new Set<string>();
+    for (const a of p.acks.values()) for (const f of a.handle.shared ?? []) shared.add(f);
+    return {
+      version: 1,
+      jobId: this.graph.jobId,
+      checkpointId: p.id,
+      timestamp: p.timestamp,
+      isSavepoint,
+      directory: p.directory,
+      operators,
+      ...(shared.size > 0 ? { shared: [...shared] } : {}),
+    };
   }
 
   private recordFor(id: number, type: CheckpointType, timestamp: number): CheckpointRecord {

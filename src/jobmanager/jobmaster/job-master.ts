@@ -206,7 +206,10 @@ export class JobMaster {
     if (!only) this.supersteps.deployed();
     const restore = this.checkpoints?.latest() ?? this.initialRestore;
     // Every streaming job's tasks take part in checkpoints: savepoints need them also without periodic checkpoints.
-    const checkpointing = this.checkpoints ? { mode: this.cp.mode, ...(this.cp.unaligned ? { unaligned: true } : {}) } : undefined;
+    const shared = this.cp.incremental && this.checkpoints?.jobDirectory !== undefined ? `${this.checkpoints.jobDirectory}/shared` : undefined;
+    const checkpointing = this.checkpoints
+      ? { mode: this.cp.mode, ...(this.cp.unaligned ? { unaligned: true } : {}), ...(shared !== undefined ? { sharedDirectory: shared } : {}) }
+      : undefined;
     if (restore && this.attempt > 0) {
       log.info(`Restoring job ${this.jobId} from ${restore.isSavepoint ? 'savepoint' : 'checkpoint'} ${restore.checkpointId} @ ${restore.timestamp} (${restore.directory}).`);
       this.checkpoints?.noteRestore(restore, restore.directory);

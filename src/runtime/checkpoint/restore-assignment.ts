@@ -9,6 +9,7 @@ import type { CheckpointMetadata } from './types.js';
 import { splitEvenly, type KeyGroupRange, type OperatorStateSnapshot } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
 import { readStateFile, type StateFrame } from './task-state-file.js';
+import { readChunk } from './shared-chunks.js';
 
 export interface OperatorRestore {
   /** Key groups of this subtask's range that have state, with their canonical bytes. */
@@ -29,7 +30,13 @@ export interface OperatorToRestore {
 }
 
 /** Reads this subtask's share of the state of each operator; operators the checkpoint does not know are left out. */
-export async function loadRestoredState(meta: CheckpointMetadata, ops: OperatorToRestore[], parallelism: number, subtask: number): Promise<Map<string, OperatorRestore>> {
+export async function loadRestoredState(
+  meta: CheckpointMetadata,
+  ops: OperatorToRestore[],
+  parallelism: number,
+  subtask: number,
+  onChunk?: (path: string, size: number) => void,
+): Promise<Map<string, OperatorRestore>> {
   const wanted = new Map<string, { op: OperatorToRestore; old: CheckpointMetadata['operators'][number] }>();
   const files = new Set<string>();
   for (const op of ops) {
@@ -87,6 +94,12 @@ export async function loadRestoredState(meta: CheckpointMetadata, ops: OperatorT
           );
         }
         if (from === subtask) channels.push([frame.ch, frame.b]);
+      } else if ('refs' in frame) {
+        for (const ref of frame.refs) {
+          const chunk = await readChunk(ref);
+          onChunk?.(ref, chunk.byteLength);
+          keyGroups.push([frame.kg, chunk]);
+        }
       } else if ('kg' in frame) keyGroups.push([frame.kg, frame.b]);
       else if ('items' in frame) {
         hasItems = true;

@@ -5,6 +5,8 @@
  * - `{ op, kg, b }`: the canonical bytes of key group `kg` of the operator's keyed state (runtime/state/snapshot.ts);
  * - `{ op, items }`: the operator's own list items (StreamOperator.snapshotState);
  * - `{ op, os }`: its operator state backend (an OperatorStateSnapshot);
+ * - `{ op, kg, refs }`: key group `kg` of an incremental checkpoint, as shared chunk files (full URIs), each
+ *   holding canonical bytes of some of the group's entries;
  * - `{ op, ch, b }`: in-flight buffers of input channel `ch` (`edge:producer:consumer`) of an unaligned checkpoint,
  *   filed under the task's first operator.
  *
@@ -19,6 +21,7 @@ import { FlinkError } from '../../util/errors.js';
 export type StateFrame =
   | { op: string; kg: number; b: Uint8Array }
   | { op: string; ch: string; b: Uint8Array }
+  | { op: string; kg: number; refs: string[] }
   | { op: string; items: unknown[] }
   | { op: string; os: OperatorStateSnapshot };
 

@@ -5,6 +5,11 @@ export interface TaskCheckpointSettings {
   mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
   /** Unaligned checkpoints (EXACTLY_ONCE only): no input waits for a barrier; in-flight data is stored instead. */
   unaligned?: boolean;
+  /**
+   * Incremental checkpoints (`state.backend.incremental`): keyed state goes into content-addressed chunk files in
+   * this directory (`<state.checkpoints.dir>/<jobId>/shared`), each uploaded once and shared by later checkpoints.
+   */
+  sharedDirectory?: string;
 }
 
 /** What one subtask's state file holds, per operator of its chain. */
@@ -19,6 +24,10 @@ export interface OperatorSubtaskState {
 
 /** One subtask's snapshot in a checkpoint. */
 export interface TaskStateHandle {
+  /** Shared chunk files (full URIs) the state file refers to: those uploaded now and those of earlier checkpoints. */
+  shared?: string[];
+  /** Bytes this checkpoint wrote: its state file and the shared chunks it uploaded (`size` also counts the reused ones). */
+  checkpointedSize?: number;
   /** The state file, relative to the checkpoint's directory; absent when the subtask has no state. */
   file?: string;
   size: number;
@@ -34,6 +43,8 @@ export interface CheckpointMetadata {
   isSavepoint: boolean;
   /** The directory holding `_metadata` (URI); state files are relative to it. */
   directory: string;
+  /** Shared chunk files (full URIs) of incremental checkpoints that this checkpoint uses. */
+  shared?: string[];
   operators: Array<{
     uid: string;
     name: string;

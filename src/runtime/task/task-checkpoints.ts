@@ -21,6 +21,7 @@ import { encodeFrame, writeStateFile, type StateFrame } from '../checkpoint/task
 import { loadRestoredState, type OperatorToRestore } from '../checkpoint/restore-assignment.js';
 import { checkpointDirectory, checkpointReporter, restoreMetadata, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
 import { channelKey } from '../network/channel-router.js';
+import { chunkKeyGroup, chunkPath, uploadChunk } from '../checkpoint/shared-chunks.js';
 
 const log = getLogger('org.apache.flink.runtime.taskmanager.Task');
 
@@ -79,12 +80,17 @@ export class TaskCheckpoints {
   private recording: InFlightRecording | undefined;
   /** The newest checkpoint snapshotted unaligned: its late barriers and older ones are ignored. */
   private lastUnaligned = -1;
+  /** Incremental checkpoints: where shared chunks go, the chunks each checkpoint used, and those of the last completed one. */
+  private readonly sharedDirectory: string | undefined;
+  private readonly chunksOf = new Map<number, Map<string, number>>();
+  private confirmedChunks = new Map<string, number>();
 
   constructor(private readonly task: CheckpointedTask) {
     const cp = taskCheckpointSettings();
     const gate = task.gate;
     if (cp && gate) this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
     this.unaligned = cp?.mode === 'EXACTLY_ONCE' && cp.unaligned === true && gate !== undefined;
+    this.sharedDirectory = cp?.sharedDirectory;
   }
 
   /** Holds back an item of a channel blocked by the alignment; true when it did (the task skips it for now). */
@@ -217,7 +223,13 @@ export class TaskCheckpoints {
           keyGroupRange: ctx.keyed ? keyGroupRangeForSubtask(ctx.maxParallelism, t.vertex.parallelism, t.subtask) : undefined,
         };
       });
-      restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask);
+      // Chunks of this job's own shared directory that the restored checkpoint uses are there as long as it is
+      // retained: later checkpoints refer to them instead of uploading them again.
+      const shared = this.sharedDirectory;
+      const mine = (path: string, size: number): void => {
+        if (shared !== undefined && path.startsWith(`${shared}/`)) this.confirmedChunks.set(path, size);
+      };
+      restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask, mine);
     }
     let inFlight: Array<[string, Uint8Array]> = [];
     for (let i = 0; i < specs.length; i++) {
@@ -256,7 +268,7 @@ export class TaskCheckpoints {
     }
     for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
     const syncMs = performance.now() - started;
-    void this.write(id, snaps, inFlight).then(
+    void this.write(id, snaps, inFlight, (flags & 1) === 0 ? this.sharedDirectory : undefined).then(
       (handle) => reporter?.ack(t.vertex.index, t.subtask, id, handle, { syncMs, asyncMs: performance.now() - started - syncMs, alignmentMs }),
       (err: unknown) => {
         log.warn(`${t.name} could not write its snapshot for checkpoint ${id}: ${(err as Error).message}`);
@@ -268,6 +280,12 @@ export class TaskCheckpoints {
   /** A checkpoint completed everywhere (commit) or was aborted: operators and user functions hear of it. */
   async notify(id: number, complete: boolean): Promise<void> {
     const t = this.task;
+    if (complete && this.chunksOf.has(id)) {
+      // Chunks of a completed checkpoint stay until no retained checkpoint uses them: later ones may refer to them.
+      this.confirmedChunks = this.chunksOf.get(id) as Map<string, number>;
+      for (const k of [...this.chunksOf.keys()]) if (k <= id) this.chunksOf.delete(k);
+    }
+    if (!complete) this.chunksOf.delete(id);
     if (!complete && this.aligner?.abort(id)) this.release();
     for (let i = 0; i < t.chain.length; i++) {
       const op = t.chain[i] as StreamOperator;
@@ -308,7 +326,12 @@ export class TaskCheckpoints {
     return out;
   }
 
-  private async write(id: number, snaps: OperatorSnapshot[], inFlight: Promise<Array<[string, Uint8Array]> | undefined> | undefined): Promise<TaskStateHandle> {
+  private async write(
+    id: number,
+    snaps: OperatorSnapshot[],
+    inFlight: Promise<Array<[string, Uint8Array]> | undefined> | undefined,
+    sharedDirectory: string | undefined,
+  ): Promise<TaskStateHandle> {
     const t = this.task;
     const operators: OperatorSubtaskState[] = [];
     const channels = inFlight === undefined ? [] : await inFlight;
@@ -325,10 +348,30 @@ export class TaskCheckpoints {
       if (!s.keyed && !s.operatorState) continue;
       operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
     }
+    const confirmed = this.confirmedChunks;
+    const used = new Map<string, number>();
+    let uploaded = 0;
     async function* frames(): AsyncGenerator<StateFrame | Uint8Array> {
       for (const s of snaps) {
         yield* s.encoded;
-        if (s.keyed) for await (const [kg, b] of s.keyed.keyGroups()) yield { op: s.uid, kg, b };
+        if (!s.keyed) continue;
+        for await (const [kg, b] of s.keyed.keyGroups()) {
+          if (sharedDirectory === undefined) {
+            yield { op: s.uid, kg, b };
+            continue;
+          }
+          const refs: string[] = [];
+          for (const chunk of chunkKeyGroup(b)) {
+            const path = chunkPath(sharedDirectory, chunk);
+            refs.push(path);
+            if (!used.has(path) && !confirmed.has(path)) {
+              await uploadChunk(path, chunk);
+              uploaded += chunk.byteLength;
+            }
+            used.set(path, chunk.byteLength);
+          }
+          yield { op: s.uid, kg, refs };
+        }
       }
     }
     try {
@@ -337,7 +380,10 @@ export class TaskCheckpoints {
       if (operators.length === 0) return { size: 0, operators: [] };
       const file = `op_${t.vertex.index}_${t.subtask}`;
       const size = await writeStateFile(await checkpointDirectory(id), file, frames());
-      return { file, size, operators };
+      if (sharedDirectory === undefined) return { file, size, operators };
+      this.chunksOf.set(id, used);
+      const sharedSize = [...used.values()].reduce((a, b) => a + b, 0);
+      return { file, size: size + sharedSize, checkpointedSize: size + uploaded, operators, shared: [...used.keys()] };
     } finally {
       for (const s of snaps) s.keyed?.release();
     }
