@@ -156,7 +156,6 @@ async function main(): Promise<void> {
   for (const mb of args.stateMb) {
     for (const backend of args.backends) {
       for (const inc of args.incremental) {
-        if (inc && backend === 'hashmap') continue;
         const row = await measure(args, mb, backend, inc);
         process.stdout.write(`${row}\n`);
         rows.push(row);
