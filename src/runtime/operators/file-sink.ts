@@ -21,7 +21,7 @@ import type { RowFormatSpec } from '../../api/sinks/file-sink.js';
 import type { PartFileInfo } from '../../api/sinks/rolling-policies.js';
 import { childPath, getFileSystem, type FileSystem, type FileWriter } from '../../fs/index.js';
 import { UsageError } from '../../util/errors.js';
-import type { OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
+import { bindOperator, SINK_HOOKS, type OperatorContext, type OperatorFactory, type StreamOperator } from './operator.js';
 import {
   bucketDir,
   commitPendingFile,
@@ -343,19 +343,4 @@ class FileSinkOperator implements StreamOperator {
   }
 }
 
-/** The task calls the hooks as plain functions (`const f = op.processElement`): bind them. */
-export const fileSink: OperatorFactory = (ctx) => {
-  const op = new FileSinkOperator(ctx);
-  return {
-    initializeState: (restored) => op.initializeState(restored),
-    open: () => op.open(),
-    processElement: (record) => op.processElement(record),
-    processWatermark: (watermark) => op.processWatermark(watermark),
-    available: () => op.available(),
-    snapshotState: (checkpointId) => op.snapshotState(checkpointId),
-    finishSnapshot: (checkpointId) => op.finishSnapshot(checkpointId),
-    notifyCheckpointComplete: (checkpointId) => op.notifyCheckpointComplete(checkpointId),
-    endInput: () => op.endInput(),
-    close: () => op.close(),
-  };
-};
+export const fileSink: OperatorFactory = (ctx) => bindOperator(new FileSinkOperator(ctx), SINK_HOOKS);

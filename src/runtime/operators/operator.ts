@@ -156,6 +156,30 @@ export interface StreamOperator {
 
 export type OperatorFactory = (ctx: OperatorContext) => StreamOperator;
 
+/**
+ * A StreamOperator from an instance of an operator class: the task calls the hooks as plain functions
+ * (`const f = op.processElement`), so each one named is bound to the instance.
+ */
+/** The hooks of a checkpointed sink operator (FileSink, two-phase-commit sinks). */
+export const SINK_HOOKS = [
+  'initializeState',
+  'open',
+  'processElement',
+  'processWatermark',
+  'available',
+  'snapshotState',
+  'finishSnapshot',
+  'notifyCheckpointComplete',
+  'endInput',
+  'close',
+] as const;
+
+export function bindOperator<T extends object>(instance: T, hooks: ReadonlyArray<keyof StreamOperator & keyof T>): StreamOperator {
+  const op: Record<string, unknown> = {};
+  for (const h of hooks) op[h] = (instance[h] as (...a: unknown[]) => unknown).bind(instance);
+  return op as StreamOperator;
+}
+
 /** A user function bound to its method, with the rich-function lifecycle. */
 export interface BoundFunction<F> {
   call: F;

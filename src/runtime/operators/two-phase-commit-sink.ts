@@ -9,7 +9,7 @@
  */
 import type { SinkContext, TwoPhaseCommitHooks } from '../../api/sinks/two-phase-commit.js';
 import { FlinkError } from '../../util/errors.js';
-import type { OperatorContext, OperatorFactory, StreamOperator } from './operator.js';
+import { bindOperator, SINK_HOOKS, type OperatorContext, type OperatorFactory, type StreamOperator } from './operator.js';
 
 const MAX_QUEUED = 64;
 
@@ -211,19 +211,4 @@ class TwoPhaseCommitSinkOperator implements StreamOperator {
   }
 }
 
-/** The task calls the hooks as plain functions (`const f = op.processElement`): bind them. */
-export const twoPhaseCommitSink: OperatorFactory = (ctx) => {
-  const op = new TwoPhaseCommitSinkOperator(ctx);
-  return {
-    initializeState: (restored) => op.initializeState(restored),
-    open: () => op.open(),
-    processElement: (record) => op.processElement(record),
-    processWatermark: (watermark) => op.processWatermark(watermark),
-    available: () => op.available(),
-    snapshotState: (checkpointId) => op.snapshotState(checkpointId),
-    finishSnapshot: (checkpointId) => op.finishSnapshot(checkpointId),
-    notifyCheckpointComplete: (checkpointId) => op.notifyCheckpointComplete(checkpointId),
-    endInput: () => op.endInput(),
-    close: () => op.close(),
-  };
-};
+export const twoPhaseCommitSink: OperatorFactory = (ctx) => bindOperator(new TwoPhaseCommitSinkOperator(ctx), SINK_HOOKS);
