@@ -16,8 +16,8 @@ import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
 import { OPERATORS, type AccumulatorKind, type ElementTime, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
 import {
-  HashMapStateBackend,
   keyGroupRangeForSubtask,
+  stateBackendFor,
   KeyedStateNotAvailableError,
   NoSuchBroadcastVariableError,
   stateRuntimeContext,
@@ -27,6 +27,7 @@ import {
   type ProcessingTimeService,
   type StateBackend,
 } from '../state/index.js';
+import { join } from 'node:path';
 import { FlinkError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
@@ -37,6 +38,10 @@ export interface TaskSettings {
   bufferSize: number;
   initialCredits: number;
   maxBacklog: number;
+  /** The TaskManager's `state.backend` (a job's own `state.backend` wins); default hashmap. */
+  stateBackend?: string;
+  /** Where disk state backends keep their files: a directory of the TaskManager's, removed when it stops. */
+  localStateDir?: string;
 }
 
 export interface TaskMetrics {
@@ -80,7 +85,8 @@ export class StreamTask {
   protected readonly element: ElementTime = { timestamp: Number.NaN };
   private readonly keyedBackends = new Map<number, KeyedStateBackend>();
   private readonly operatorBackends = new Map<number, OperatorStateBackend>();
-  private readonly stateBackend: StateBackend = new HashMapStateBackend();
+  private readonly stateBackend: StateBackend;
+  private readonly localStateDir: string | undefined;
   private readonly clockTimers = new Set<NodeJS.Timeout>();
   /** Combines the input channels' watermarks and idle statuses for the head operator. */
   private valve: WatermarkValve | undefined;
@@ -118,6 +124,8 @@ export class StreamTask {
     });
     this.done.catch(() => {});
     this.name = `${vertex.name} (${subtask + 1}/${vertex.parallelism})`;
+    this.stateBackend = stateBackendFor(job.jobConfiguration?.['state.backend'] ?? settings.stateBackend ?? 'hashmap');
+    this.localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${job.jobId}-${vertex.id}-${subtask}`);
     const maxParallelism = (v: JobVertex): number => (v.maxParallelism > 0 ? v.maxParallelism : computeDefaultMaxParallelism(v.parallelism));
 
     for (const e of vertex.outputs) {
@@ -483,6 +491,7 @@ export class StreamTask {
         maxParallelism,
         keyGroupRange: keyGroupRangeForSubtask(maxParallelism, this.vertex.parallelism, this.subtask),
         now: () => Date.now(),
+        ...(this.localStateDir === undefined ? {} : { localDirectory: this.localStateDir }),
       });
       this.keyedBackends.set(t.id, b);
     }
