@@ -9,7 +9,7 @@
  * to read every key group in the canonical format).
  *
  * Run: `npx tsc -p . && node dist/bench/state-backend.bench.js [--keys 100000,1000000] [--seconds 3]
- *       [--values number,record] [--buffers 1,256,4096,16384] [--backends hashmap,embedded-lmdb] [--dir /tmp]`
+ *       [--values number,record] [--buffers 1,256,1024,4096,16384] [--backends hashmap,embedded-lmdb] [--dir /tmp]`
  */
 import { readdirSync, statSync } from 'node:fs';
 import { ValueStateDescriptor, type ValueState } from '../src/api/state.js';
@@ -27,7 +27,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { keys: [100_000, 1_000_000], seconds: 3, values: ['number', 'record'], buffers: [1, 256, 4096, 16384], backends: ['hashmap', 'embedded-lmdb'], dir: undefined };
+  const a: Args = { keys: [100_000, 1_000_000], seconds: 3, values: ['number', 'record'], buffers: [1, 256, 1024, 4096, 16384], backends: ['hashmap', 'embedded-lmdb'], dir: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1] ?? '';
@@ -54,8 +54,9 @@ interface Record200 {
 const CHANGES: Record<string, (v: unknown, i: number) => unknown> = {
   number: (v) => ((v as number | null) ?? 0) + 1,
   record: (v, i) => {
-    const r = (v as Record200 | null) ?? { count: 0, payload: PAYLOAD };
-    return { count: r.count + 1, payload: i % 2 === 0 ? r.payload : PAYLOAD };
+    // A payload of its own per key, flat as a decoded one would be (not a rope sharing one string).
+    const r = (v as Record200 | null) ?? { count: 0, payload: Buffer.from(`${PAYLOAD}${i}`).toString('latin1') };
+    return { count: r.count + 1, payload: r.payload };
   },
 };
 
@@ -112,7 +113,7 @@ function heapMiB(): number {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
-async function runCase(name: string, backend: StateBackend, keys: number, valueKind: string, args: Args, snapshot: boolean): Promise<void> {
+async function runCase(name: string, backend: StateBackend, keys: number, valueKind: string, args: Args, snapshot: boolean, buffer = 0): Promise<void> {
   const names = Array.from({ length: keys }, (_, i) => `user-${i}`);
   const uniform = uniformOrder(keys);
   const skewed = skewedOrder(keys, 1_000_000);
@@ -142,6 +143,14 @@ async function runCase(name: string, backend: StateBackend, keys: number, valueK
       `uniform ${k(u)}  skewed ${k(s)}  heap after load +${heapAfterLoad.toFixed(0)} MiB` +
       (disk === undefined ? '' : `  file ${(dirSize(disk) / 1024 / 1024).toFixed(0)} MiB`),
   );
+  if (buffer > 0) {
+    // The synchronous part at its largest: a barrier when the write buffer is one write short of a commit.
+    keyed.snapshot(0).release();
+    for (let j = 0; j < buffer - 1; j++) rmw(names[uniform[j % keys] as number] as string, j);
+    const s0 = performance.now();
+    keyed.snapshot(0).release();
+    console.log(`${''.padEnd(28)} snapshot with ${buffer - 1} buffered writes: synchronous part ${(performance.now() - s0).toFixed(1)} ms`);
+  }
   if (snapshot) {
     const s0 = performance.now();
     const snap = keyed.snapshot(1);
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
       if (args.backends.includes('embedded-lmdb')) {
         for (const b of args.buffers) {
           const last = b === args.buffers[args.buffers.length - 1] && keys === args.keys[args.keys.length - 1] && valueKind === args.values[args.values.length - 1];
-          await runCase(`embedded-lmdb buffer ${b}`, new EmbeddedLmdbStateBackend({ maxBufferedEntries: b }), keys, valueKind, args, last);
+          await runCase(`embedded-lmdb buffer ${b}`, new EmbeddedLmdbStateBackend({ maxBufferedEntries: b }), keys, valueKind, args, last, b);
         }
       }
     }

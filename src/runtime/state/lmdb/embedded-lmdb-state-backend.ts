@@ -8,15 +8,16 @@ import { LmdbKeyedStateBackend } from './lmdb-keyed-state-backend.js';
 
 export interface EmbeddedLmdbStateBackendOptions {
   /**
-   * Writes buffered before they are committed in one transaction (more: fewer, larger commits; the buffer is
-   * the part of the state on the heap). Default 4096.
+   * Writes buffered before they are committed in one transaction. A snapshot commits the buffer in its
+   * synchronous part, so this bounds that part (about 13 ms for 1024 writes of 200 bytes into 1M keys); larger
+   * buffers did not update faster with large state (docs/benchmarks.md). Default 1024.
    */
   maxBufferedEntries?: number;
   /** Bytes of buffered values before a commit. Default 16 MiB. */
   maxBufferedBytes?: number;
 }
 
-export const DEFAULT_MAX_BUFFERED_ENTRIES = 4096;
+export const DEFAULT_MAX_BUFFERED_ENTRIES = 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export class EmbeddedLmdbStateBackend implements StateBackend {
