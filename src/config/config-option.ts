@@ -16,6 +16,11 @@ export interface ConfigOption<T> {
   readonly enumValues?: readonly string[];
   /** Other accepted spellings of an enum value (lower-case alias -> canonical value). */
   readonly enumAliases?: Readonly<Record<string, string>>;
+  /**
+   * Values a user may reasonably write that are refused with a message of their own (lower-case value ->
+   * the problem and the value to use instead), e.g. a Flink value whose feature flink-ts does not have.
+   */
+  readonly enumRefused?: Readonly<Record<string, { readonly problem: string; readonly instead: string }>>;
   /** Separators of a list option, the first one being used when the list is written back out. */
   readonly listSeparators?: readonly string[];
   /** A duration option that also accepts -1 (with this meaning). */
@@ -98,13 +103,19 @@ export function enumOption<const V extends string>(
   key: string,
   values: readonly V[],
   defaultValue: NoInfer<V> | undefined,
-  spec: CommonSpec<V> & { readonly aliases?: Readonly<Record<string, NoInfer<V>>> },
+  spec: CommonSpec<V> & {
+    readonly aliases?: Readonly<Record<string, NoInfer<V>>>;
+    readonly refused?: Readonly<Record<string, { readonly problem: string; readonly instead: NoInfer<V> }>>;
+  },
 ): ConfigOption<V> {
   const aliases: Record<string, string> = {};
   for (const [alias, canonical] of Object.entries(spec.aliases ?? {})) aliases[alias.toLowerCase()] = canonical;
+  const refused: Record<string, { problem: string; instead: string }> = {};
+  for (const [value, why] of Object.entries(spec.refused ?? {})) refused[value.toLowerCase()] = Object.freeze({ ...why });
   return build(key, 'enum', defaultValue, spec, {
     enumValues: Object.freeze([...values]),
     ...(spec.aliases === undefined ? {} : { enumAliases: Object.freeze(aliases) }),
+    ...(spec.refused === undefined ? {} : { enumRefused: Object.freeze(refused) }),
   });
 }
 

@@ -53,10 +53,20 @@ export const DeploymentOptions = Object.freeze({
 });
 
 export const CheckpointingOptions = Object.freeze({
-  STATE_BACKEND: enumOption('state.backend', ['hashmap', 'rocksdb'], 'hashmap', {
-    description: 'Where working state lives: hashmap (on the heap) or rocksdb (on local disk).',
+  STATE_BACKEND: enumOption('state.backend', ['hashmap', 'embedded-lmdb'], 'hashmap', {
+    description:
+      'Where keyed state lives while a job runs: hashmap (JavaScript objects on the heap, fastest) or embedded-lmdb ' +
+      '(an LMDB file on local disk, for state larger than the heap). Checkpoints of either restore into the other.',
     deprecatedKeys: ['state.backend.type'],
-    aliases: { jobmanager: 'hashmap', filesystem: 'hashmap', heap: 'hashmap', disk: 'rocksdb' },
+    aliases: { jobmanager: 'hashmap', filesystem: 'hashmap', heap: 'hashmap', disk: 'embedded-lmdb', lmdb: 'embedded-lmdb' },
+    refused: {
+      rocksdb: {
+        problem:
+          "flink-ts has no RocksDB state backend (no state.backend.rocksdb.* options, RocksDB's files or its incremental " +
+          'checkpoints). For state larger than the heap use the embedded LMDB backend on local disk (docs/state-backends.md)',
+        instead: 'embedded-lmdb',
+      },
+    },
   }),
   CHECKPOINTS_DIRECTORY: stringOption('state.checkpoints.dir', undefined, {
     description: 'The directory (URI) where checkpoint data and metadata are written, e.g. file:///data/checkpoints or hdfs:///flink/checkpoints.',

@@ -39,6 +39,10 @@ function descriptionCell(option: ConfigOption<unknown>): string {
     const aliases = Object.entries(option.enumAliases).map(([alias, canonical]) => `\`${alias}\` = \`${canonical}\``);
     text += ` Also accepted: ${aliases.join(', ')}.`;
   }
+  if (option.enumRefused !== undefined) {
+    const refused = Object.entries(option.enumRefused).map(([value, why]) => `\`${value}\` (use \`${why.instead}\`)`);
+    text += ` Refused with an explanation: ${refused.join(', ')}.`;
+  }
   if (option.deprecatedKeys.length > 0) {
     text += ` Deprecated keys: ${option.deprecatedKeys.map((k) => `\`${k}\``).join(', ')}.`;
   }

@@ -69,7 +69,7 @@ function quote(text: string): string {
 }
 
 /** Converts text to the option's type, or returns the problem (a sentence that says what to use instead). */
-export function convert(option: ConfigOption<unknown>, text: string): { value: unknown } | { problem: string } {
+export function convert(option: ConfigOption<unknown>, text: string): { value: unknown } | { problem: string; instead?: string } {
   const raw = text.trim();
   switch (option.type) {
     case 'string':
@@ -104,6 +104,8 @@ export function convert(option: ConfigOption<unknown>, text: string): { value: u
       const lower = raw.toLowerCase();
       const canonical = values.find((v) => v.toLowerCase() === lower) ?? option.enumAliases?.[lower];
       if (canonical !== undefined) return { value: canonical };
+      const refused = option.enumRefused?.[lower];
+      if (refused !== undefined) return { problem: refused.problem, instead: refused.instead };
       return { problem: `${quote(raw)} is not a valid value. Use one of ${values.join(', ')} (case does not matter)` };
     }
     case 'list': {
@@ -121,7 +123,7 @@ export function convertEntry(option: ConfigOption<unknown>, entry: RawEntry): un
   const converted = convert(option, entry.value);
   const problem = 'problem' in converted ? converted.problem : option.validate?.(converted.value);
   if (problem === undefined && 'value' in converted) return converted.value;
-  const sample = sampleValue(option);
+  const sample = ('instead' in converted ? converted.instead : undefined) ?? sampleValue(option);
   throw invalidValue(entry.origin, entry.key, problem ?? 'invalid value', sample === undefined ? undefined : exampleFor(entry.origin, option.key, sample));
 }
 

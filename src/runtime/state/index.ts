@@ -22,6 +22,8 @@ export {
   type StateBackend,
 } from './state-backend.js';
 export { HashMapStateBackend } from './heap-state-backend.js';
+export { EmbeddedLmdbStateBackend, type EmbeddedLmdbStateBackendOptions } from './lmdb/index.js';
+export { stateBackendFor } from './state-backend-factory.js';
 export {
   decodeKeyGroup,
   encodeKeyGroup,

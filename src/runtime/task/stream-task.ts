@@ -19,6 +19,7 @@ import { RecordWriter } from '../network/record-writer.js';
 import type { ChannelRouter } from '../network/channel-router.js';
 import { OPERATORS, type AccumulatorKind, type ElementTime, type OperatorContext, type Output, type StreamOperator } from '../operators/index.js';
 import {
+  stateBackendFor,
   KeyedStateNotAvailableError,
   NoSuchBroadcastVariableError,
   stateRuntimeContext,
@@ -26,6 +27,7 @@ import {
   type KeyedStateBackend,
   type ProcessingTimeService,
 } from '../state/index.js';
+import { join } from 'node:path';
 import { FlinkError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
@@ -36,6 +38,10 @@ export interface TaskSettings {
   bufferSize: number;
   initialCredits: number;
   maxBacklog: number;
+  /** The TaskManager's `state.backend` (a job's own `state.backend` wins); default hashmap. */
+  stateBackend?: string;
+  /** Where disk state backends keep their files: a directory of the TaskManager's, removed when it stops. */
+  localStateDir?: string;
 }
 
 export interface TaskMetrics {
@@ -119,7 +125,14 @@ export class StreamTask {
     });
     this.done.catch(() => {});
     this.name = `${vertex.name} (${subtask + 1}/${vertex.parallelism})`;
-    this.state = new TaskStateHolders(vertex.parallelism, subtask);
+    // Disk state lives under the TaskManager's temp dir, a directory per attempt of this subtask.
+    const localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${job.jobId}-${vertex.id}-${subtask}-${executionAttempt()}`);
+    this.state = new TaskStateHolders(
+      vertex.parallelism,
+      subtask,
+      stateBackendFor(job.jobConfiguration?.['state.backend'] ?? settings.stateBackend ?? 'hashmap'),
+      localStateDir,
+    );
     const maxParallelism = (v: JobVertex): number => (v.maxParallelism > 0 ? v.maxParallelism : computeDefaultMaxParallelism(v.parallelism));
 
     for (const e of vertex.outputs) {

@@ -2,6 +2,7 @@
  * The state holders of one task: a keyed backend per keyed operator and an operator state backend per operator,
  * created on first use from the job's state backend, and closed when the task ends.
  */
+import { join } from 'node:path';
 import type { Transformation } from '../../api/transformation.js';
 import { HashMapStateBackend, keyGroupRangeForSubtask, type KeyedStateBackend, type OperatorStateBackend, type StateBackend } from '../state/index.js';
 
@@ -13,6 +14,8 @@ export class TaskStateHolders {
     private readonly parallelism: number,
     private readonly subtask: number,
     private readonly backend: StateBackend = new HashMapStateBackend(),
+    /** Where disk backends keep this task's state (a subdirectory per operator); removed with the task. */
+    private readonly localDirectory?: string,
   ) {}
 
   /** The keyed state of operator `t`, created on first use for this subtask's key groups. */
@@ -24,6 +27,7 @@ export class TaskStateHolders {
         maxParallelism,
         keyGroupRange: keyGroupRangeForSubtask(maxParallelism, this.parallelism, this.subtask),
         now: () => Date.now(),
+        ...(this.localDirectory === undefined ? {} : { localDirectory: join(this.localDirectory, String(t.id)) }),
       });
       this.keyed.set(t.id, b);
     }

@@ -137,6 +137,15 @@ describe('Configuration', () => {
       assert.equal(conf.toMap()['high-availability'], 'zookeeper');
     });
 
+    it('state.backend: embedded-lmdb is the disk backend (also as disk); rocksdb is refused with a pointer to embedded-lmdb', () => {
+      assert.equal(Configuration.fromMap({ 'state.backend': 'embedded-lmdb' }).get(CheckpointingOptions.STATE_BACKEND), 'embedded-lmdb');
+      assert.equal(Configuration.fromMap({ 'state.backend': 'disk' }).get(CheckpointingOptions.STATE_BACKEND), 'embedded-lmdb');
+      assert.throws(
+        () => Configuration.fromMap({ 'state.backend': 'RocksDB' }, '-D'),
+        configError(/^Invalid configuration in -D state\.backend: flink-ts has no RocksDB state backend .*embedded LMDB backend.*, e\.g\. -D state\.backend=embedded-lmdb$/),
+      );
+    });
+
     it('splits lists by the separators Flink uses for the key', () => {
       const conf = Configuration.fromMap({ 'io.tmp.dirs': '/data1/tmp,/data2/tmp:/data3/tmp', 'yarn.ship-files': 'a.jar; lib/ ;' });
       assert.deepEqual(conf.get(CoreOptions.TMP_DIRS), ['/data1/tmp', '/data2/tmp', '/data3/tmp']);

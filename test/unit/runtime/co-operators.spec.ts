@@ -22,14 +22,15 @@ import { OPERATORS } from '../../../src/runtime/operators/index.js';
 import { feedbackQueue, IterationPlacementError } from '../../../src/runtime/operators/iteration.js';
 import { MissingTimestampError } from '../../../src/runtime/operators/interval-join.js';
 import { UsageError } from '../../../src/util/errors.js';
-import { drive, TestingOperatorContext, type Step } from './testing-operator-context.js';
+import { drive, TESTED_STATE_BACKENDS, TestingOperatorContext, useStateBackend, type Step } from './testing-operator-context.js';
 
 const op = (name: string): NonNullable<(typeof OPERATORS)[string]> => OPERATORS[name] as NonNullable<(typeof OPERATORS)[string]>;
 const r1 = (record: unknown, timestamp?: number): Step => ({ record, input: 0, ...(timestamp !== undefined ? { timestamp } : {}) });
 const r2 = (record: unknown, timestamp?: number): Step => ({ record, input: 1, ...(timestamp !== undefined ? { timestamp } : {}) });
 const first = (r: unknown): unknown => (r as unknown[])[0];
 
-describe('two-input operators', () => {
+for (const backend of TESTED_STATE_BACKENDS) describe(`two-input operators (${backend.name} state backend)`, () => {
+  useStateBackend(backend);
   it('co-map calls map1 for the first input and map2 for the second, with the rich-function lifecycle', async () => {
     const calls: string[] = [];
     class Tag extends CoMapFunction<number, string, string> {
@@ -127,7 +128,8 @@ describe('two-input operators', () => {
   });
 });
 
-describe('broadcast state operators', () => {
+for (const backend of TESTED_STATE_BACKENDS) describe(`broadcast state operators (${backend.name} state backend)`, () => {
+  useStateBackend(backend);
   const rules = new MapStateDescriptor<string, number>('rules');
 
   it('keyed: the broadcast side writes the state, the keyed side reads it, applyToKeyedState visits every key with state', async () => {
@@ -201,7 +203,8 @@ describe('broadcast state operators', () => {
   });
 });
 
-describe('interval join operator', () => {
+for (const backend of TESTED_STATE_BACKENDS) describe(`interval join operator (${backend.name} state backend)`, () => {
+  useStateBackend(backend);
   const pairs = (lower: number, upper: number, steps: Step[], extra: Record<string, string> = {}): Promise<TestingOperatorContext> =>
     drive(
       op('interval-join'),

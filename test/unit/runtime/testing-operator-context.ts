@@ -13,9 +13,36 @@ import {
   type KeyedStateBackend,
   type OperatorStateBackend,
   type ProcessingTimeService,
+  type StateBackend,
   type TaskInfo,
 } from '../../../src/runtime/state/index.js';
+import { EmbeddedLmdbStateBackend } from '../../../src/runtime/state/lmdb/index.js';
 import { MemoryManager, type OperatorMemory } from '../../../src/runtime/memory/index.js';
+
+/** The state backends keyed operators are tested on; the disk one commits every few writes, so tests cross commits. */
+export const TESTED_STATE_BACKENDS: ReadonlyArray<{ name: string; create: () => StateBackend }> = [
+  { name: 'hashmap', create: () => new HashMapStateBackend() },
+  { name: 'embedded-lmdb', create: () => new EmbeddedLmdbStateBackend({ maxBufferedEntries: 3 }) },
+];
+
+let stateBackend: () => StateBackend = () => new HashMapStateBackend();
+const openKeyedBackends: KeyedStateBackend[] = [];
+
+/**
+ * Call inside a describe block: its operators get keyed state from this backend, and the keyed backends they
+ * created are closed after each test (tests may still read them after the operator closed).
+ */
+export function useStateBackend(backend: { create: () => StateBackend }): void {
+  before(() => {
+    stateBackend = backend.create;
+  });
+  afterEach(() => {
+    for (const b of openKeyedBackends.splice(0)) b.close();
+  });
+  after(() => {
+    stateBackend = () => new HashMapStateBackend();
+  });
+}
 
 /** A wall clock the test moves by hand; due callbacks run when it is advanced. */
 export class ManualClock implements ProcessingTimeService {
@@ -90,12 +117,15 @@ export class TestingOperatorContext {
     this.clock = o.clock ?? new ManualClock();
     const keyedStateBackend = (): KeyedStateBackend => {
       if (!o.keyed) throw new KeyedStateNotAvailableError('Keyed state', t.name);
-      this.keyedBackend ??= new HashMapStateBackend().createKeyedStateBackend({
-        operatorName: t.name,
-        maxParallelism: 128,
-        keyGroupRange: keyGroupRangeForSubtask(128, parallelism, subtask),
-        now: () => this.clock.now,
-      });
+      if (this.keyedBackend === undefined) {
+        this.keyedBackend = stateBackend().createKeyedStateBackend({
+          operatorName: t.name,
+          maxParallelism: 128,
+          keyGroupRange: keyGroupRangeForSubtask(128, parallelism, subtask),
+          now: () => this.clock.now,
+        });
+        openKeyedBackends.push(this.keyedBackend);
+      }
       return this.keyedBackend;
     };
     const operatorStateBackend = (): OperatorStateBackend => (this.operatorBackend ??= new HashMapStateBackend().createOperatorStateBackend(t.name));

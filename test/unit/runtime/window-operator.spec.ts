@@ -39,7 +39,7 @@ import { setExecutionContext } from '../../../src/api/context.js';
 import type { DataStream } from '../../../src/api/datastream.js';
 import type { TransformationInit } from '../../../src/api/transformation.js';
 import { createWindowOperator, type WindowOperator } from '../../../src/runtime/operators/window/index.js';
-import { drive, ManualClock, type Step, type TestingOperatorContext } from './testing-operator-context.js';
+import { drive, ManualClock, TESTED_STATE_BACKENDS, useStateBackend, type Step, type TestingOperatorContext } from './testing-operator-context.js';
 
 type E = [string, number];
 const rec = (k: string, v: number, timestamp: number): Step => ({ record: [k, v] as E, timestamp });
@@ -59,7 +59,8 @@ async function run(init: Partial<TransformationInit>, steps: Step[], clock?: Man
   return { h, op: op as WindowOperator, out: h.output.map((r, i) => [r, h.timestamps[i] as number]) };
 }
 
-describe('window operator', () => {
+for (const backend of TESTED_STATE_BACKENDS) describe(`window operator (${backend.name} state backend)`, () => {
+  useStateBackend(backend);
   before(() => setExecutionContext({ mode: 'client', defaultParallelism: 1, bufferTimeout: 100, execute: () => Promise.reject(new Error('not in these tests')) }));
   after(() => setExecutionContext(undefined));
 

@@ -164,7 +164,8 @@ export function createWindowOperator(ctx: OperatorContext): WindowOperator {
   };
   /** Evicting windows keep every element with its timestamp; reduce/aggregate run at firing time. */
   const emitEvicting: Emit = (key, window, stored) => {
-    const elements = [...(stored as Iterable<TimestampedValue<unknown>>)];
+    // Contents read back from a disk backend or a checkpoint are plain objects: evictors get TimestampedValues.
+    const elements = [...(stored as Iterable<{ value: unknown; timestamp: number }>)].map((e) => (e instanceof TimestampedValue ? e : new TimestampedValue(e.value, e.timestamp)));
     const size = elements.length;
     const ev = evictor as Evictor<unknown, Window>;
     ev.evictBefore(elements, size, window, evictorContext);
