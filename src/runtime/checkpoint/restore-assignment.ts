@@ -8,7 +8,7 @@ import { childPath } from '../../fs/index.js';
 import type { CheckpointMetadata } from './types.js';
 import { splitEvenly, type KeyGroupRange, type OperatorStateSnapshot } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
-import { readStateFile, type StateFrame } from './task-state-file.js';
+import { forEachFrame, type StateFrame } from './task-state-file.js';
 import { readChunk } from './shared-chunks.js';
 
 export interface OperatorRestore {
@@ -36,6 +36,11 @@ export async function loadRestoredState(
   parallelism: number,
   subtask: number,
   onChunk?: (path: string, size: number) => void,
+  /**
+   * Keyed state as it is read (a key group's bytes, or one chunk of them), so large state never has to be in
+   * memory at once; without it, key groups are returned in `keyGroups`.
+   */
+  onKeyGroup?: (uid: string, keyGroup: number, bytes: Uint8Array) => void,
 ): Promise<Map<string, OperatorRestore>> {
   const wanted = new Map<string, { op: OperatorToRestore; old: CheckpointMetadata['operators'][number] }>();
   const files = new Set<string>();
@@ -61,16 +66,28 @@ export async function loadRestoredState(
   }
   const frames: Array<{ file: string; frame: StateFrame }> = [];
   for (const file of files) {
-    const kept = await readStateFile(childPath(meta.directory, file), (f) => {
+    await forEachFrame(childPath(meta.directory, file), async (f) => {
       const w = wanted.get(f.op);
-      if (!w) return false;
+      if (!w) return;
       if ('kg' in f) {
         const r = w.op.keyGroupRange;
-        return r !== undefined && f.kg >= r.start && f.kg <= r.end;
+        if (r === undefined || f.kg < r.start || f.kg > r.end) return;
+        if (onKeyGroup === undefined) {
+          frames.push({ file, frame: f });
+          return;
+        }
+        if ('b' in f) onKeyGroup(f.op, f.kg, f.b);
+        else {
+          for (const ref of f.refs) {
+            const chunk = await readChunk(ref);
+            onChunk?.(ref, chunk.byteLength);
+            onKeyGroup(f.op, f.kg, chunk);
+          }
+        }
+        return;
       }
-      return true;
+      frames.push({ file, frame: f });
     });
-    for (const frame of kept) frames.push({ file, frame });
   }
   const out = new Map<string, OperatorRestore>();
   for (const [uid, { old }] of wanted) {

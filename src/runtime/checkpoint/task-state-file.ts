@@ -66,8 +66,16 @@ export async function writeStateFile(directory: string, name: string, frames: As
 
 /** Reads a state file frame by frame, handing each to `keep` to decide whether it is returned. */
 export async function readStateFile(path: string, keep: (frame: StateFrame) => boolean): Promise<StateFrame[]> {
-  const fs = getFileSystem(path);
   const out: StateFrame[] = [];
+  await forEachFrame(path, (f) => {
+    if (keep(f)) out.push(f);
+  });
+  return out;
+}
+
+/** Reads a state file frame by frame, each handed to `onFrame` (and awaited) before the next is read. */
+export async function forEachFrame(path: string, onFrame: (frame: StateFrame) => void | Promise<void>): Promise<void> {
+  const fs = getFileSystem(path);
   let carry: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of fs.open(path)) {
@@ -76,16 +84,15 @@ export async function readStateFile(path: string, keep: (frame: StateFrame) => b
       while (buf.length - pos >= 4) {
         const len = buf.readUInt32LE(pos);
         if (buf.length - pos - 4 < len) break;
-        const frame = decodeRecords(buf.subarray(pos + 4, pos + 4 + len))[0] as StateFrame;
-        if (keep(frame)) out.push(frame);
+        await onFrame(decodeRecords(buf.subarray(pos + 4, pos + 4 + len))[0] as StateFrame);
         pos += 4 + len;
       }
       buf = buf.subarray(pos);
       carry = Buffer.from(buf);
     }
   } catch (err) {
+    if (err instanceof FlinkError && err.code !== 'STATE_READ_FAILED') throw err;
     throw new FlinkError('STATE_READ_FAILED', `Could not read the checkpoint state file ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (carry.length > 0) throw new FlinkError('STATE_FILE_TRUNCATED', `The checkpoint state file ${path} ends in the middle of a frame: it is damaged.`);
-  return out;
 }

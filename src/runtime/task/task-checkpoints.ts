@@ -229,7 +229,10 @@ export class TaskCheckpoints {
       const mine = (path: string, size: number): void => {
         if (shared !== undefined && path.startsWith(`${shared}/`)) this.confirmedChunks.set(path, size);
       };
-      restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask, mine);
+      const uidIndex = new Map(specs.map((spec, i) => [operatorUid(spec), i]));
+      const restoreKeyGroup = (uid: string, kg: number, bytes: Uint8Array): void =>
+        (t.keyedBackendOf(uidIndex.get(uid) as number, true) as KeyedStateBackend).restoreKeyGroup(kg, bytes);
+      restored = await loadRestoredState(meta, ops, t.vertex.parallelism, t.subtask, mine, restoreKeyGroup);
     }
     let inFlight: Array<[string, Uint8Array]> = [];
     for (let i = 0; i < specs.length; i++) {
