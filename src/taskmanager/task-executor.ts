@@ -256,7 +256,8 @@ export class TaskExecutor {
       slot,
       tasks,
       placement: job.placement,
-      settings: this.o.settings,
+      // Disk state lives in the job's directory, which goes when the job's workers are gone (however they end).
+      settings: { ...this.o.settings, localStateDir: join(job.dir, 'state') },
       fileSystemOptions: this.o.fileSystemOptions,
     };
     const managed = this.o.managedMemory;

@@ -40,7 +40,7 @@ export interface TaskSettings {
   maxBacklog: number;
   /** The TaskManager's `state.backend` (a job's own `state.backend` wins); default hashmap. */
   stateBackend?: string;
-  /** Where disk state backends keep their files: a directory of the TaskManager's, removed when it stops. */
+  /** Where disk state backends keep their files: a directory of the job's on the TaskManager, removed with the job. */
   localStateDir?: string;
 }
 
@@ -125,7 +125,7 @@ export class StreamTask {
     this.done.catch(() => {});
     this.name = `${vertex.name} (${subtask + 1}/${vertex.parallelism})`;
     this.stateBackend = stateBackendFor(job.jobConfiguration?.['state.backend'] ?? settings.stateBackend ?? 'hashmap');
-    this.localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${job.jobId}-${vertex.id}-${subtask}`);
+    this.localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${vertex.id}-${subtask}`);
     const maxParallelism = (v: JobVertex): number => (v.maxParallelism > 0 ? v.maxParallelism : computeDefaultMaxParallelism(v.parallelism));
 
     for (const e of vertex.outputs) {
@@ -422,13 +422,16 @@ export class StreamTask {
     if (this.failed || this.finished) return;
     this.failed = true;
     this.clearClockTimers();
+    const closing: Array<Promise<unknown>> = [];
     for (const op of this.operators) {
       try {
-        void Promise.resolve(op.close?.()).catch(() => {});
+        closing.push(Promise.resolve(op.close?.()).catch(() => {}));
       } catch {
         // closing after a failure is best effort
       }
     }
+    // A disk state backend's files go too (once the operators stopped using them), not only at a clean finish.
+    void Promise.all(closing).then(() => this.disposeState());
     this.rejectDone(err);
   }
 
@@ -504,9 +507,15 @@ export class StreamTask {
     return b;
   }
 
+  /** Closes every state backend (each close is idempotent); one that fails does not keep the others open. */
   private disposeState(): void {
-    for (const b of this.keyedBackends.values()) b.close();
-    for (const b of this.operatorBackends.values()) b.close();
+    for (const b of [...this.keyedBackends.values(), ...this.operatorBackends.values()]) {
+      try {
+        b.close();
+      } catch {
+        // best effort: the TaskManager removes its temp directory, state files included, when it stops
+      }
+    }
   }
 
   /** Lets the output drain when it is back-pressured (and other work run when it is not). */
