@@ -20,7 +20,6 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
   const bufferSize = conf.get(TaskManagerOptions.SEGMENT_SIZE);
   const perChannel = conf.get(TaskManagerOptions.BUFFERS_PER_CHANNEL);
   const floating = conf.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE);
-  const tmpDir = join(conf.get(CoreOptions.TMP_DIRS)[0] as string, `flink-ts-taskmanager-${randomUUID()}`);
   return new TaskExecutor({
     jobManagerHost: conf.get(JobManagerOptions.ADDRESS),
     jobManagerPort: conf.get(JobManagerOptions.PORT),
@@ -28,14 +27,13 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     ...(host ? { host } : {}),
     ...(bindHost ? { bindHost } : {}),
     dataPort: conf.get(TaskManagerOptions.DATA_PORT),
-    tmpDir,
+    tmpDir: join(conf.get(CoreOptions.TMP_DIRS)[0] as string, `flink-ts-taskmanager-${randomUUID()}`),
     // Credits per channel: Flink's exclusive buffers plus a share of the floating ones.
     settings: {
       bufferSize,
       initialCredits: perChannel + Math.max(1, Math.floor(floating / 4)),
       maxBacklog: Math.max(4, floating),
       stateBackend: conf.get(CheckpointingOptions.STATE_BACKEND),
-      localStateDir: join(tmpDir, 'state'),
     },
     fileSystemOptions: fileSystemOptionsOf(conf),
     registrationTimeoutMs: conf.get(TaskManagerOptions.REGISTRATION_TIMEOUT),

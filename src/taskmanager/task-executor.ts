@@ -295,7 +295,8 @@ export class TaskExecutor {
       slot,
       tasks,
       placement: job.placement,
-      settings: this.o.settings,
+      // Disk state lives in the job's directory, which goes when the job's workers are gone (however they end).
+      settings: { ...this.o.settings, localStateDir: join(job.dir, 'state') },
       fileSystemOptions: this.o.fileSystemOptions,
       attempt: job.attempt,
       ...(job.checkpointing ? { checkpointing: job.checkpointing } : {}),

@@ -23,10 +23,12 @@ const JOB = `import { StreamExecutionEnvironment, ParameterTool, KeyedProcessFun
 const params = ParameterTool.fromArgs(process.argv.slice(2));
 const keys = Number(params.get('keys'));
 const rounds = Number(params.get('rounds'));
+const failAfter = Number(params.get('fail-after', '-1'));
 const PAD = 'p'.repeat(190);
 class Remember extends KeyedProcessFunction {
-  open() { this.seen = this.getRuntimeContext().getState(new ValueStateDescriptor('seen')); }
+  open() { this.seen = this.getRuntimeContext().getState(new ValueStateDescriptor('seen')); this.processed = 0; }
   processElement(key, ctx, out) {
+    if (++this.processed === failAfter) throw new Error('failing on purpose after ' + failAfter + ' records');
     const v = this.seen.value();
     if (v !== null && v.pad !== PAD + key) throw new Error('the value of ' + key + ' came back changed: ' + JSON.stringify(v).slice(0, 80));
     const n = v === null ? 1 : v.n + 1;
@@ -105,20 +107,28 @@ describe(`keyed state larger than the heap (real cluster, state.backend: embedde
     assert.equal(r.exitCode, 0, r.describe);
     assert.equal((await readOutput(out)).trim(), `distinct keys: ${KEYS}`);
     assert.ok(peak > 3 * SLOT_HEAP_MB * 1024 * 1024, `the LMDB file reached ${(peak / 1024 / 1024).toFixed(0)} MiB, over 3x the slot heap`);
-    assert.deepEqual(await findLmdbDirs(tmp), [], 'the task removed its LMDB environment when it ended');
+    await waitFor('the task to remove its LMDB environment', 30_000, async () => ((await findLmdbDirs(tmp)).length === 0 ? true : undefined));
   });
 
-  it('checkpoints that state (incrementally) while the job runs, and a kill -9 of the TaskManager restores it from the checkpoint', async () => {
+  it('a task that fails removes its LMDB environment too', async () => {
+    const c = cluster as StandaloneCluster;
+    const out = join(await c.tempDir('out'), 'count');
+    const r = await c.flink(['run', '-p', '1', await program(c), '--keys', '100000', '--rounds', '2', '--fail-after', '150000', '--output', out], { timeout: 120_000 });
+    assert.equal(r.exitCode, 1, r.describe);
+    assert.match(r.stderr, /failing on purpose after 150000 records/, r.describe);
+    await waitFor('the failed task to remove its LMDB environment', 30_000, async () => ((await findLmdbDirs(tmp)).length === 0 ? true : undefined));
+  });
+
+  it('checkpoints that state while the job runs, and a kill -9 of the TaskManager restores it from the checkpoint', async () => {
     const c = cluster as StandaloneCluster;
     const out = join(await c.tempDir('out'), 'count');
     const checkpoints = await c.tempDir('checkpoints');
     const conf = [
       'execution.checkpointing.interval=5s',
       `state.checkpoints.dir=file://${checkpoints}`,
-      'state.backend.incremental=true',
       'execution.checkpointing.timeout=5min',
     ];
-    const run = await c.flink(['run', '-d', '-p', '1', ...conf.flatMap((k) => ['-D', k]), await program(c), '--keys', String(KEYS), '--rounds', '2', '--output', out]);
+    const run = await c.flink(['run', '-d', '-p', '1', ...conf.flatMap((k) => ['-D', k]), await program(c), '--keys', String(KEYS), '--rounds', '4', '--output', out]);
     assert.equal(run.exitCode, 0, run.describe);
     const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)?.[1] as string;
     // A checkpoint of more than three times the slot's heap completes while the job runs.

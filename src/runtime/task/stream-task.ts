@@ -40,7 +40,7 @@ export interface TaskSettings {
   maxBacklog: number;
   /** The TaskManager's `state.backend` (a job's own `state.backend` wins); default hashmap. */
   stateBackend?: string;
-  /** Where disk state backends keep their files: a directory of the TaskManager's, removed when it stops. */
+  /** Where disk state backends keep their files: a directory of the job's on the TaskManager, removed with the job. */
   localStateDir?: string;
 }
 
@@ -125,8 +125,8 @@ export class StreamTask {
     });
     this.done.catch(() => {});
     this.name = `${vertex.name} (${subtask + 1}/${vertex.parallelism})`;
-    // Disk state lives under the TaskManager's temp dir, a directory per attempt of this subtask.
-    const localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${job.jobId}-${vertex.id}-${subtask}-${executionAttempt()}`);
+    // Disk state lives in this run's directory on the TaskManager (removed with it), one per subtask.
+    const localStateDir = settings.localStateDir === undefined ? undefined : join(settings.localStateDir, `${vertex.id}-${subtask}`);
     this.state = new TaskStateHolders(
       vertex.parallelism,
       subtask,
@@ -480,13 +480,16 @@ export class StreamTask {
     if (this.failed || this.finished) return;
     this.failed = true;
     this.clearClockTimers();
+    const closing: Array<Promise<unknown>> = [];
     for (const op of this.operators) {
       try {
-        void Promise.resolve(op.close?.()).catch(() => {});
+        closing.push(Promise.resolve(op.close?.()).catch(() => {}));
       } catch {
         // closing after a failure is best effort
       }
     }
+    // A disk state backend's files go too (once the operators stopped using them), not only at a clean finish.
+    void Promise.all(closing).then(() => this.state.close());
     this.rejectDone(err);
   }
 

@@ -49,8 +49,14 @@ export class TaskStateHolders {
     return this.operator.get(t.id);
   }
 
+  /** Closes every state backend (each close is idempotent); one that fails does not keep the others open. */
   close(): void {
-    for (const b of this.keyed.values()) b.close();
-    for (const b of this.operator.values()) b.close();
+    for (const b of [...this.keyed.values(), ...this.operator.values()]) {
+      try {
+        b.close();
+      } catch {
+        // best effort: the TaskManager removes the run's directory, state files included, when it ends
+      }
+    }
   }
 }
