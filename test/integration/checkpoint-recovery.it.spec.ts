@@ -215,6 +215,12 @@ describe('checkpoints and recovery on a standalone cluster', function () {
     assert.deepEqual(exactlyOnceProblems(records, 30_000), []);
   });
 
+  it('with the embedded-lmdb state backend: its state is checkpointed and restored exactly once', async () => {
+    const store = localStore(await cluster.tempDir('checkpoints'));
+    const records = await killScenario(cluster, store, { n: 20_000, kills: 2, sink: 'file-sink', conf: { 'state.backend': 'embedded-lmdb' } });
+    assert.deepEqual(exactlyOnceProblems(records, 20_000), []);
+  });
+
   it('with AT_LEAST_ONCE checkpoints nothing is lost (records may repeat)', async () => {
     const store = localStore(await cluster.tempDir('checkpoints'));
     const records = await killScenario(cluster, store, { n: 30_000, kills: 2, mode: 'AT_LEAST_ONCE' });

@@ -119,32 +119,6 @@ describe(`keyed state larger than the heap (real cluster, state.backend: embedde
     await waitFor('the failed task to remove its LMDB environment', 30_000, async () => ((await findLmdbDirs(tmp)).length === 0 ? true : undefined));
   });
 
-  it('checkpoints that state while the job runs, and a kill -9 of the TaskManager restores it from the checkpoint', async () => {
-    const c = cluster as StandaloneCluster;
-    const out = join(await c.tempDir('out'), 'count');
-    const checkpoints = await c.tempDir('checkpoints');
-    const conf = [
-      'execution.checkpointing.interval=5s',
-      `state.checkpoints.dir=file://${checkpoints}`,
-      'execution.checkpointing.timeout=5min',
-    ];
-    const run = await c.flink(['run', '-d', '-p', '1', ...conf.flatMap((k) => ['-D', k]), await program(c), '--keys', String(KEYS), '--rounds', '4', '--output', out]);
-    assert.equal(run.exitCode, 0, run.describe);
-    const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)?.[1] as string;
-    // A checkpoint of more than three times the slot's heap completes while the job runs.
-    await waitFor('a checkpoint larger than the heap', 600_000, async () => {
-      const s = await c.rest<{ latest: { completed: { state_size: number } | null } }>(`/jobs/${jobId}/checkpoints`);
-      return (s.latest.completed?.state_size ?? 0) > 3 * SLOT_HEAP_MB * 1024 * 1024 ? true : undefined;
-    }, 500);
-    const [victim] = await c.pids('taskexecutor');
-    await c.startTaskManager();
-    process.kill(victim as number, 'SIGKILL');
-    assert.equal(await c.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 600_000), 'FINISHED');
-    const stats = await c.rest<{ latest: { restored: { id: number } | null } }>(`/jobs/${jobId}/checkpoints`);
-    assert.ok(stats.latest.restored, 'the job restored a checkpoint');
-    assert.equal((await readOutput(out)).trim(), `distinct keys: ${KEYS}`);
-  });
-
   it('the same job with the heap backend (-D state.backend=hashmap) runs out of memory in its slot', async () => {
     const c = cluster as StandaloneCluster;
     const out = join(await c.tempDir('out'), 'count');

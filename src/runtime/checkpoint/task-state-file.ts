@@ -76,10 +76,19 @@ export async function readStateFile(path: string, keep: (frame: StateFrame) => b
 /** Reads a state file frame by frame, each handed to `onFrame` (and awaited) before the next is read. */
 export async function forEachFrame(path: string, onFrame: (frame: StateFrame) => void | Promise<void>): Promise<void> {
   const fs = getFileSystem(path);
+  // Chunks not yet consumed: a large frame (a key group of megabytes) spans many reads; they are joined only
+  // once the whole frame is there, never copied again and again as they arrive.
+  let parts: Buffer[] = [];
+  let buffered = 0;
   let carry: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of fs.open(path)) {
-      let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      buffered += chunk.byteLength;
+      const first = parts[0] as Buffer;
+      const needed = (first.length >= 4 ? first.readUInt32LE(0) : 0) + 4;
+      if (first.length < 4 ? buffered < 4 : buffered < needed) continue;
+      const buf = parts.length === 1 ? first : Buffer.concat(parts, buffered);
       let pos = 0;
       while (buf.length - pos >= 4) {
         const len = buf.readUInt32LE(pos);
@@ -87,9 +96,11 @@ export async function forEachFrame(path: string, onFrame: (frame: StateFrame) =>
         await onFrame(decodeRecords(buf.subarray(pos + 4, pos + 4 + len))[0] as StateFrame);
         pos += 4 + len;
       }
-      buf = buf.subarray(pos);
-      carry = Buffer.from(buf);
+      carry = buf.subarray(pos);
+      parts = carry.length > 0 ? [Buffer.from(carry)] : [];
+      buffered = carry.length;
     }
+    carry = parts.length > 0 ? Buffer.concat(parts, buffered) : Buffer.alloc(0);
   } catch (err) {
     if (err instanceof FlinkError && err.code !== 'STATE_READ_FAILED') throw err;
     throw new FlinkError('STATE_READ_FAILED', `Could not read the checkpoint state file ${path}: ${(err as Error).message}`, { cause: err });

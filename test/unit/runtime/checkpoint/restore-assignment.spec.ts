@@ -36,6 +36,17 @@ describe('checkpoint state files and restore assignment', () => {
     assert.deepEqual(await readStateFile(join(dir, 'f'), (f) => f.op === 'b'), [written[2]]);
   });
 
+  it('frames larger than one read (a key group of megabytes) come back whole, and the frames after them too', async () => {
+    const big = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => i % 251);
+    await writeStateFile(dir, 'big', frames([{ op: 'a', items: ['before'] }, { op: 'a', kg: 3, b: big }, { op: 'a', items: ['after'] }]));
+    const all = await readStateFile(join(dir, 'big'), () => true);
+    assert.equal(all.length, 3);
+    const kg = all[1] as { b: Uint8Array };
+    assert.equal(kg.b.byteLength, big.byteLength);
+    assert.ok(Buffer.from(kg.b).equals(Buffer.from(big)));
+    assert.deepEqual(all[2], { op: 'a', items: ['after'] });
+  });
+
   /** Keyed values 0..keys-1 (value = key * 10) written by `p` subtasks, plus each subtask's list items. */
   async function checkpointAt(p: number, keys: number, maxParallelism = 128): Promise<CheckpointMetadata> {
     const subtasks: CheckpointMetadata['operators'][number]['subtasks'] = [];
