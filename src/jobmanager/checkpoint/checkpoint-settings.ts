@@ -10,6 +10,7 @@
  * ```
  */
 import { CheckpointingOptions, Configuration, SavepointConfigOptions } from '../../config/index.js';
+import type { CheckpointConfigInfo } from './checkpoint-stats.js';
 
 export type CheckpointingModeName = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 export type ExternalizedRetention = 'NO_EXTERNALIZED_CHECKPOINTS' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
@@ -75,4 +76,25 @@ export function checkpointSettings(clusterConf: Configuration, jobConfiguration:
         ? undefined
         : Object.freeze({ path: savepointPath, allowNonRestoredState: conf.get(SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE) }),
   });
+}
+
+/** The settings as `GET /jobs/:jobid/checkpoints/config` shows them. */
+export function checkpointConfigInfo(cp: CheckpointSettings): CheckpointConfigInfo {
+  return {
+    mode: cp.mode,
+    // Flink answers Long.MAX_VALUE when periodic checkpoints are off.
+    interval: cp.interval ?? 0x7fffffffffffffff,
+    timeout: cp.timeout,
+    minPause: cp.minPause,
+    maxConcurrent: cp.maxConcurrent,
+    externalization: {
+      enabled: cp.externalizedRetention !== 'NO_EXTERNALIZED_CHECKPOINTS',
+      deleteOnCancellation: cp.externalizedRetention !== 'RETAIN_ON_CANCELLATION',
+    },
+    stateBackend: cp.stateBackend === 'hashmap' ? 'HashMapStateBackend' : 'EmbeddedLmdbStateBackend',
+    checkpointStorage: cp.checkpointsDir === undefined ? 'JobManagerCheckpointStorage' : 'FileSystemCheckpointStorage',
+    unalignedCheckpoints: cp.unaligned,
+    tolerableFailedCheckpoints: cp.tolerableFailures,
+    checkpointsAfterTasksFinish: false,
+  };
 }

@@ -28,7 +28,7 @@ import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
-import { checkpointSettings, jobConfigurationOver, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
+import { checkpointConfigInfo, checkpointSettings, jobConfigurationOver, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
 import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
@@ -569,25 +569,9 @@ export class JobMaster {
   }
 
   checkpointConfigInfo(): CheckpointConfigInfo {
-    const cp = this.cp;
-    return {
-      mode: cp.mode,
-      // Flink answers Long.MAX_VALUE when periodic checkpoints are off.
-      interval: cp.interval ?? 0x7fffffffffffffff,
-      timeout: cp.timeout,
-      minPause: cp.minPause,
-      maxConcurrent: cp.maxConcurrent,
-      externalization: {
-        enabled: cp.externalizedRetention !== 'NO_EXTERNALIZED_CHECKPOINTS',
-        deleteOnCancellation: cp.externalizedRetention !== 'RETAIN_ON_CANCELLATION',
-      },
-      stateBackend: cp.stateBackend === 'hashmap' ? 'HashMapStateBackend' : 'EmbeddedLmdbStateBackend',
-      checkpointStorage: cp.checkpointsDir === undefined ? 'JobManagerCheckpointStorage' : 'FileSystemCheckpointStorage',
-      unalignedCheckpoints: cp.unaligned,
-      tolerableFailedCheckpoints: cp.tolerableFailures,
-      checkpointsAfterTasksFinish: false,
-    };
+    return checkpointConfigInfo(this.cp);
   }
+
 
   exceptionHistory(): { root: JobExceptionEntry | undefined; all: JobExceptionEntry[] } {
     return { root: this.exceptions[0], all: [...this.exceptions] };

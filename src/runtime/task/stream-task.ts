@@ -33,29 +33,9 @@ import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, ty
 
 export { resolveJobPath } from './chain-output.js';
 import { slotMemory } from '../memory/index.js';
+import type { TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
 
-export interface TaskSettings {
-  bufferSize: number;
-  initialCredits: number;
-  maxBacklog: number;
-  /** The TaskManager's `state.backend` (a job's own `state.backend` wins); default hashmap. */
-  stateBackend?: string;
-  /** Where disk state backends keep their files: a directory of the job's on the TaskManager, removed with the job. */
-  localStateDir?: string;
-}
-
-export interface TaskMetrics {
-  readRecords: number;
-  readBytes: number;
-  writeRecords: number;
-  writeBytes: number;
-  /**
-   * The watermark the task last handed to its head operator (Flink's `currentInputWatermark`), clamped to
-   * Java's long range so it survives JSON (±Infinity would become null). Absent for sources, which have no
-   * input, as Flink registers no such metric for them.
-   */
-  inputWatermark?: number;
-}
+export type { TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
 
 /** DataSet operators whose key spec groups records; the DataSet API has no keyed state for them to see. */
 const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped-group-reduce', 'distinct']);
@@ -63,11 +43,6 @@ const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped
 /** Java's Long.MIN_VALUE and (rounded up to the next double) Long.MAX_VALUE: Flink's watermark bounds. */
 const LONG_MIN_DOUBLE = -(2 ** 63);
 const LONG_MAX_DOUBLE = 2 ** 63;
-
-export interface TaskResult {
-  accumulators: Record<string, { kind: AccumulatorKind; data: string }>;
-  metrics: TaskMetrics;
-}
 
 export class StreamTask {
   readonly name: string;
