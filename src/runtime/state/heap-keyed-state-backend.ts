@@ -15,6 +15,8 @@ import { keyFromStateKey, stateKey } from './state-key.js';
 import { decodeKeyGroup, encodeKeyGroup, type KeyedBackendSnapshot, type KeyedSnapshotParticipant, type KeyedStateEntry } from './snapshot.js';
 import { UsageError } from '../../util/errors.js';
 import {
+  checkListElement,
+  checkListElements,
   NO_KEY,
   VOID_NAMESPACE,
   type InternalKvState,
@@ -453,20 +455,17 @@ class HeapListState extends HeapState {
     return live.map((e) => e.v);
   }
   add(v: unknown): void {
-    if (v === null || v === undefined) throw new UsageError('ListState.add: null and undefined cannot be added to a list state.');
+    checkListElement(v, 'add');
     let arr = this.load() as unknown[] | undefined;
     if (arr === undefined) this.store((arr = []));
     arr.push(this.ttl ? { v, t: this.now() } : v);
   }
   addAll(vs: Iterable<unknown>): void {
-    // Checked first, so a null in the middle leaves the list as it was.
-    const all = [...vs];
-    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.addAll: null and undefined cannot be added to a list state.');
+    const all = checkListElements(vs, 'addAll');
     for (const v of all) this.add(v);
   }
   update(vs: Iterable<unknown>): void {
-    const all = [...vs];
-    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.update: null and undefined cannot be added to a list state.');
+    const all = checkListElements(vs, 'update');
     this.clear();
     for (const v of all) this.add(v);
   }

@@ -1,5 +1,5 @@
 /** Operator state on the heap: named lists and broadcast maps per operator instance. */
-import type { OperatorStateBackend } from './state-backend.js';
+import { checkListElement, type OperatorStateBackend } from './state-backend.js';
 import type { OperatorStateSnapshot } from './snapshot.js';
 import { decodeRecords, encodeRecord } from '../codec/index.js';
 import { UsageError } from '../../util/errors.js';
@@ -20,15 +20,15 @@ export class HeapOperatorStateBackend implements OperatorStateBackend {
     return {
       get: () => list.items as T[],
       add: (v: unknown) => {
-        list.items.push(checkElement(v, 'add'));
+        list.items.push(checkListElement(v, 'add'));
       },
       addAll: (vs: Iterable<unknown>) => {
         // Checked first, so a null in the middle leaves the list as it was.
-        const checked = [...vs].map((v) => checkElement(v, 'addAll'));
+        const checked = [...vs].map((v) => checkListElement(v, 'addAll'));
         for (const v of checked) list.items.push(v);
       },
       update: (vs: Iterable<unknown>) => {
-        list.items = [...vs].map((v) => checkElement(v, 'update'));
+        list.items = [...vs].map((v) => checkListElement(v, 'update'));
       },
       clear: () => {
         list.items = [];
@@ -65,7 +65,3 @@ export class HeapOperatorStateBackend implements OperatorStateBackend {
   }
 }
 
-function checkElement(v: unknown, method: string): unknown {
-  if (v === null || v === undefined) throw new UsageError(`ListState.${method}: null and undefined cannot be added to a list state.`);
-  return v;
-}

@@ -105,3 +105,16 @@ export class KeyedStateNotAvailableError extends UsageError {
     );
   }
 }
+
+/** A list state element, checked: null and undefined cannot be stored (as in Flink). */
+export function checkListElement(v: unknown, method: string): unknown {
+  if (v === null || v === undefined) throw new UsageError(`ListState.${method}: null and undefined cannot be added to a list state.`);
+  return v;
+}
+
+/** All elements for addAll/update, checked first, so a null in the middle leaves the list as it was. */
+export function checkListElements(vs: Iterable<unknown>, method: string): unknown[] {
+  const all = [...vs];
+  for (const v of all) checkListElement(v, method);
+  return all;
+}

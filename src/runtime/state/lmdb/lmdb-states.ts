@@ -11,7 +11,7 @@ import type { AggregateFunction, StateKind, StateTtlConfig } from '../../../api/
 import { decodeRecords, encodeRecord } from '../../codec/index.js';
 import { UsageError } from '../../../util/errors.js';
 import { stateKey } from '../state-key.js';
-import { VOID_NAMESPACE, type InternalKvState } from '../state-backend.js';
+import { checkListElement, checkListElements, VOID_NAMESPACE, type InternalKvState } from '../state-backend.js';
 import { KeyBuilder, latin1Slice, MAX_KEY_BYTES, StateKeyTooLargeError } from './key-layout.js';
 import type { LmdbStore } from './lmdb-store.js';
 
@@ -297,21 +297,18 @@ export class LmdbListState extends LmdbState {
   }
 
   add(v: unknown): void {
-    if (v === null || v === undefined) throw new UsageError('ListState.add: null and undefined cannot be added to a list state.');
+    checkListElement(v, 'add');
     this.key();
     this.store.putSub(this.keyStr, this.keyBuf, seqSuffix(this.host.nextSeq()), encodeRecord(this.ttl ? { v, t: this.now() } : v));
   }
 
   addAll(vs: Iterable<unknown>): void {
-    // Checked first, so a null in the middle leaves the list as it was.
-    const all = [...vs];
-    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.addAll: null and undefined cannot be added to a list state.');
+    const all = checkListElements(vs, 'addAll');
     for (const v of all) this.add(v);
   }
 
   update(vs: Iterable<unknown>): void {
-    const all = [...vs];
-    for (const v of all) if (v === null || v === undefined) throw new UsageError('ListState.update: null and undefined cannot be added to a list state.');
+    const all = checkListElements(vs, 'update');
     this.clear();
     for (const v of all) this.add(v);
   }
