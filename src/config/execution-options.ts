@@ -113,7 +113,9 @@ export const CheckpointingOptions = Object.freeze({
     validate: atLeast(0),
   }),
   INCREMENTAL_CHECKPOINTS: booleanOption('state.backend.incremental', false, {
-    description: 'Whether checkpoints of the disk state backend upload only what changed since the previous checkpoint.',
+    description:
+      'Whether checkpoints upload only what changed since the previous one: keyed state goes to shared files under <state.checkpoints.dir>/<jobId>/shared, ' +
+      'each uploaded once. The heap backend then also encodes only the keys touched since its previous snapshot (a changelog), instead of its whole state at every checkpoint.',
   }),
 });
 

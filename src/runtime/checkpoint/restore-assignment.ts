@@ -6,10 +6,10 @@
  */
 import { childPath } from '../../fs/index.js';
 import type { CheckpointMetadata } from './types.js';
-import { splitEvenly, type KeyGroupRange, type OperatorStateSnapshot } from '../state/index.js';
+import { resolveKeyGroupChain, splitEvenly, type KeyGroupRange, type OperatorStateSnapshot } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
 import { forEachFrame, type StateFrame } from './task-state-file.js';
-import { readChunk } from './shared-chunks.js';
+import { readChunk, refFile } from './shared-chunks.js';
 
 export interface OperatorRestore {
   /** Key groups of this subtask's range that have state, with their canonical bytes. */
@@ -77,13 +77,7 @@ export async function loadRestoredState(
           return;
         }
         if ('b' in f) onKeyGroup(f.op, f.kg, f.b);
-        else {
-          for (const ref of f.refs) {
-            const chunk = await readChunk(ref);
-            onChunk?.(ref, chunk.byteLength);
-            onKeyGroup(f.op, f.kg, chunk);
-          }
-        }
+        else await readRefs(f.refs, onChunk, (bytes) => onKeyGroup(f.op, f.kg, bytes));
         return;
       }
       frames.push({ file, frame: f });
@@ -112,11 +106,7 @@ export async function loadRestoredState(
         }
         if (from === subtask) channels.push([frame.ch, frame.b]);
       } else if ('refs' in frame) {
-        for (const ref of frame.refs) {
-          const chunk = await readChunk(ref);
-          onChunk?.(ref, chunk.byteLength);
-          keyGroups.push([frame.kg, chunk]);
-        }
+        await readRefs(frame.refs, onChunk, (bytes) => keyGroups.push([frame.kg, bytes]));
       } else if ('kg' in frame) keyGroups.push([frame.kg, frame.b]);
       else if ('items' in frame) {
         hasItems = true;
@@ -129,6 +119,22 @@ export async function loadRestoredState(
     out.set(uid, { keyGroups, items, operatorState: states.length > 0 ? redistribute(states, same, parallelism, subtask) : undefined, channels });
   }
   return out;
+}
+
+/**
+ * A key group's canonical bytes from its shared files: the chunks of a full copy one at a time (each is canonical
+ * on its own), or, when the chain has changes after its full copy, the whole chain resolved into one.
+ */
+async function readRefs(refs: string[], onChunk: ((path: string, size: number) => void) | undefined, deliver: (bytes: Uint8Array) => void): Promise<void> {
+  const chain = refs.some((r) => refFile(r) !== r);
+  const parts: Uint8Array[] = [];
+  for (const ref of refs) {
+    const bytes = await readChunk(ref);
+    onChunk?.(refFile(ref), bytes.byteLength);
+    if (chain) parts.push(bytes);
+    else deliver(bytes);
+  }
+  if (chain) deliver(resolveKeyGroupChain(parts));
 }
 
 function redistribute(states: Array<{ from: number; os: OperatorStateSnapshot }>, same: boolean, parallelism: number, subtask: number): OperatorStateSnapshot {

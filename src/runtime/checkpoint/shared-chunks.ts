@@ -62,9 +62,18 @@ export async function uploadChunk(path: string, chunk: Uint8Array): Promise<void
   }
 }
 
-/** Reads a shared chunk file. */
-export async function readChunk(path: string): Promise<Uint8Array> {
+/** The file a reference names: a chunk file, or a change file with a `#<start>-<end>` range. */
+export function refFile(ref: string): string {
+  const at = ref.lastIndexOf('#');
+  return at < 0 ? ref : ref.slice(0, at);
+}
+
+/** Reads what a reference names: a whole chunk file, or a range of a change file. */
+export async function readChunk(ref: string): Promise<Uint8Array> {
+  const at = ref.lastIndexOf('#');
+  const path = at < 0 ? ref : ref.slice(0, at);
+  const range = at < 0 ? undefined : /^(\d+)-(\d+)$/.exec(ref.slice(at + 1));
   const parts: Uint8Array[] = [];
-  for await (const c of getFileSystem(path).open(path)) parts.push(c);
+  for await (const c of getFileSystem(path).open(path, range ? { start: Number(range[1]), end: Number(range[2]) } : undefined)) parts.push(c);
   return Buffer.concat(parts);
 }

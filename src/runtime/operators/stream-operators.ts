@@ -3,6 +3,7 @@ import { fieldExtractor, fieldUpdater, toKeyExtractor } from '../../api/keys.js'
 import type { KeySpec } from '../../api/transformation.js';
 import { bindFunction, emitReturned, stateKey, type OperatorContext, type OperatorFactory, type StreamOperator } from './operator.js';
 import { UsageError } from '../../util/errors.js';
+import { ChangeOp } from '../state/index.js';
 
 type Fn1 = (v: unknown) => unknown;
 type Fn2 = (a: unknown, b: unknown) => unknown;
@@ -46,7 +47,7 @@ export const keyedReduce: OperatorFactory = (ctx) => {
   const f = bindFunction<Fn2>(ctx.transformation.fns[0], 'reduce', 'reduce');
   const key = toKeyExtractor(ctx.transformation.keySpec as KeySpec);
   const state = new Map<unknown, unknown>();
-  keepInCheckpoints(ctx, '_reduce', state);
+  const touched = keepInCheckpoints(ctx, '_reduce', state);
   const out = ctx.output;
   const call = f.call;
   return withLifecycle(ctx, f, {
@@ -54,6 +55,7 @@ export const keyedReduce: OperatorFactory = (ctx) => {
     setsKeyContext: true,
     processElement: (r) => {
       const k = stateKey(key(r));
+      touched.keys?.add(k);
       const prev = state.get(k);
       const next = prev === undefined && !state.has(k) ? r : call(prev, r);
       state.set(k, next);
@@ -62,19 +64,32 @@ export const keyedReduce: OperatorFactory = (ctx) => {
   });
 };
 
+/** The keys a keyed operator's own map changed since the last changelog snapshot (undefined: nobody asked). */
+interface TouchedKeys {
+  keys: Set<unknown> | undefined;
+}
+
 /**
  * A keyed operator's own map (state key → value) joins the checkpoints of its keyed backend, so the hot path
- * keeps its one map lookup per record.
+ * keeps its one map lookup per record (and, once a changelog snapshot has asked, one set insert).
  */
-function keepInCheckpoints(ctx: OperatorContext, name: string, state: Map<unknown, unknown>): void {
-  if (!ctx.keyed) return;
+function keepInCheckpoints(ctx: OperatorContext, name: string, state: Map<unknown, unknown>): TouchedKeys {
+  const touched: TouchedKeys = { keys: undefined };
+  if (!ctx.keyed) return touched;
   ctx.keyedStateBackend().registerParticipant({
     name,
     entries: function* () {
       for (const [k, v] of state) yield ['', k, v];
     },
     restore: (_ns, k, v) => void state.set(k, v),
+    changes: () => {
+      const out: Array<[string, unknown, unknown, ChangeOp]> = [];
+      for (const k of touched.keys ?? []) out.push(state.has(k) ? ['', k, state.get(k), ChangeOp.PUT] : ['', k, null, ChangeOp.REMOVE]);
+      touched.keys = new Set();
+      return out;
+    },
   });
+  return touched;
 }
 
 export type AggKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
@@ -86,13 +101,14 @@ export const keyedAggregate: OperatorFactory = (ctx) => {
   // The state holds a private accumulator updated in place and each record gets its own copy: one map
   // lookup per record and a short-lived copy, instead of a lookup, a store and a long-lived copy.
   const state = new Map<unknown, unknown>();
-  keepInCheckpoints(ctx, '_aggregate', state);
+  const touched = keepInCheckpoints(ctx, '_aggregate', state);
   const out = ctx.output;
   return {
     // Keeps its own per-key map: the task need not set a key for it.
     setsKeyContext: true,
     processElement: (r) => {
       const k = stateKey(key(r));
+      touched.keys?.add(k);
       let acc = state.get(k);
       if (acc === undefined) {
         acc = initialAggregate(r);

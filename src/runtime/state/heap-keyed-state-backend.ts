@@ -12,7 +12,17 @@ import type {
 } from '../../api/state.js';
 import { assignToKeyGroup } from '../codec/index.js';
 import { keyFromStateKey, stateKey } from './state-key.js';
-import { decodeKeyGroup, encodeKeyGroup, type KeyedBackendSnapshot, type KeyedSnapshotParticipant, type KeyedStateEntry } from './snapshot.js';
+import {
+  ChangeOp,
+  decodeKeyGroup,
+  encodeChanges,
+  encodeKeyGroup,
+  type KeyedBackendSnapshot,
+  type KeyedSnapshotOptions,
+  type KeyedSnapshotParticipant,
+  type KeyedStateChange,
+  type KeyedStateEntry,
+} from './snapshot.js';
 import { UsageError } from '../../util/errors.js';
 import {
   checkListElement,
@@ -35,11 +45,53 @@ type Ns = string | number;
 class StateTable<V> {
   readonly voidGroups: Array<Map<unknown, V> | undefined>;
   readonly groups: Array<Map<Ns, Map<unknown, V>> | undefined>;
-  constructor(size: number) {
+  /**
+   * Changelog: the keys read or written since the last snapshot, per key group (and namespace), while
+   * recording. Reads count too: a value read may be an object the caller changes in place.
+   */
+  private touchedVoid: Array<Set<unknown> | undefined> | undefined;
+  private touchedNs: Array<Map<Ns, Set<unknown>> | undefined> | undefined;
+  constructor(private readonly size: number) {
     this.voidGroups = new Array<Map<unknown, V> | undefined>(size);
     this.groups = new Array<Map<Ns, Map<unknown, V>> | undefined>(size);
   }
+  /** Starts (or restarts) recording touched keys, forgetting those recorded so far. */
+  record(): void {
+    this.touchedVoid = new Array<Set<unknown> | undefined>(this.size);
+    this.touchedNs = new Array<Map<Ns, Set<unknown>> | undefined>(this.size);
+  }
+  private touch(g: number, ns: Ns, k: unknown): void {
+    if (ns === VOID_NAMESPACE) {
+      const t = this.touchedVoid as Array<Set<unknown> | undefined>;
+      let set = t[g];
+      if (set === undefined) t[g] = set = new Set();
+      set.add(k);
+      return;
+    }
+    const t = this.touchedNs as Array<Map<Ns, Set<unknown>> | undefined>;
+    let byNs = t[g];
+    if (byNs === undefined) t[g] = byNs = new Map();
+    let set = byNs.get(ns);
+    if (set === undefined) byNs.set(ns, (set = new Set()));
+    set.add(k);
+  }
+  /** The keys of group `g` touched since recording (re)started, each with its value now (undefined: gone). */
+  *touched(g: number): Generator<[Ns, unknown, V | undefined]> {
+    const v = this.touchedVoid?.[g];
+    if (v !== undefined) {
+      const m = this.voidGroups[g];
+      for (const k of v) yield [VOID_NAMESPACE, k, m?.get(k)];
+    }
+    const byNs = this.touchedNs?.[g];
+    if (byNs !== undefined) {
+      for (const [ns, keys] of byNs) {
+        const m = this.groups[g]?.get(ns);
+        for (const k of keys) yield [ns, k, m?.get(k)];
+      }
+    }
+  }
   get(g: number, ns: Ns, k: unknown): V | undefined {
+    if (this.touchedVoid !== undefined) this.touch(g, ns, k);
     if (ns === VOID_NAMESPACE) {
       const m = this.voidGroups[g];
       return m === undefined ? undefined : m.get(k);
@@ -50,6 +102,7 @@ class StateTable<V> {
     return m === undefined ? undefined : m.get(k);
   }
   put(g: number, ns: Ns, k: unknown, v: V): void {
+    if (this.touchedVoid !== undefined) this.touch(g, ns, k);
     if (ns === VOID_NAMESPACE) {
       let m = this.voidGroups[g];
       if (m === undefined) this.voidGroups[g] = m = new Map();
@@ -63,6 +116,7 @@ class StateTable<V> {
     m.set(k, v);
   }
   remove(g: number, ns: Ns, k: unknown): void {
+    if (this.touchedVoid !== undefined) this.touch(g, ns, k);
     if (ns === VOID_NAMESPACE) {
       this.voidGroups[g]?.delete(k);
       return;
@@ -111,6 +165,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private group = -1;
   private readonly states = new Map<string, HeapState>();
   private readonly participants = new Map<string, KeyedSnapshotParticipant>();
+  /** Changelog: whether touched keys are being recorded, and the participants whose changes are. */
+  private recording = false;
+  private readonly recordingParticipants = new Set<string>();
   /** Restored entries of states and participants not created yet, by name: handed over when they are. */
   private readonly pending = new Map<string, Array<[number, Ns, unknown, unknown]>>();
 
@@ -188,6 +245,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         s = new HeapAggregatingState(this, size, ttl, (descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>).aggregateFunction);
         break;
     }
+    if (this.recording) s.table.record();
     this.states.set(descriptor.name, s);
     const restored = this.pending.get(descriptor.name);
     if (restored) {
@@ -225,34 +283,64 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   /**
-   * The heap backend encodes every key group at the barrier: values are mutable objects (a window's list, an
-   * aggregate updated in place), so only bytes taken now are a consistent copy. Writing them happens later.
+   * The heap backend encodes at the barrier: values are mutable objects (a window's list, an aggregate updated
+   * in place), so only bytes taken now are a consistent copy. Writing them happens later. A full snapshot
+   * encodes every key group; a changelog snapshot only the keys touched since the previous one, so its cost
+   * follows the work done in the interval instead of the size of the state.
    */
-  snapshot(): KeyedBackendSnapshot {
+  snapshot(_checkpointId: number, options?: KeyedSnapshotOptions): KeyedBackendSnapshot {
+    const changelog = options?.changelog;
+    const participants = [...this.participants.values()];
+    if (changelog === undefined || !participants.every((p) => p.changes !== undefined)) return this.fullSnapshot();
+    if (changelog.full || !this.recording || participants.some((p) => !this.recordingParticipants.has(p.name))) {
+      // Recording starts (again) with the state as this full snapshot has it.
+      this.recording = true;
+      for (const st of this.states.values()) st.table.record();
+      for (const p of participants) {
+        for (const _ of (p.changes as () => Iterable<unknown>)());
+        this.recordingParticipants.add(p.name);
+      }
+      return this.fullSnapshot();
+    }
+    return this.changeSnapshot(participants);
+  }
+
+  private fullSnapshot(): KeyedBackendSnapshot {
     const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
     const perGroup: KeyedStateEntry[][] = Array.from({ length: size }, () => []);
     for (const [name, st] of this.states) {
       for (let g = 0; g < size; g++) for (const [ns, k, v] of st.table.groupEntries(g)) (perGroup[g] as KeyedStateEntry[]).push([name, ns, k, v]);
     }
-    const maxParallelism = this.options.maxParallelism;
-    const start = this.keyGroupRange.start;
     for (const [name, p] of this.participants) {
-      for (const [ns, k, v] of p.entries()) (perGroup[assignToKeyGroup(keyFromStateKey(k), maxParallelism) - start] as KeyedStateEntry[]).push([name, ns, k, v]);
+      for (const [ns, k, v] of p.entries()) (perGroup[this.groupOf(k)] as KeyedStateEntry[]).push([name, ns, k, v]);
     }
     // Restored state nobody asked for yet is still this subtask's state: it goes into the next checkpoint too.
     for (const [name, entries] of this.pending) for (const [g, ns, k, v] of entries) (perGroup[g] as KeyedStateEntry[]).push([name, ns, k, v]);
-    const encoded: Array<[number, Uint8Array]> = [];
-    perGroup.forEach((entries, g) => {
-      if (entries.length > 0) encoded.push([start + g, encodeKeyGroup(entries)]);
-    });
-    return {
-      keyGroups: async function* () {
-        yield* encoded;
-      },
-      release: () => {
-        encoded.length = 0;
-      },
-    };
+    return encodedSnapshot(perGroup, this.keyGroupRange.start, encodeKeyGroup, false);
+  }
+
+  private changeSnapshot(participants: KeyedSnapshotParticipant[]): KeyedBackendSnapshot {
+    const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    const perGroup: KeyedStateChange[][] = Array.from({ length: size }, () => []);
+    for (const [name, st] of this.states) {
+      for (let g = 0; g < size; g++) {
+        for (const [ns, k, v] of st.table.touched(g)) {
+          (perGroup[g] as KeyedStateChange[]).push(v === undefined ? [name, ns, k, null, ChangeOp.REMOVE] : [name, ns, k, v, ChangeOp.PUT]);
+        }
+      }
+      st.table.record();
+    }
+    for (const p of participants) {
+      for (const [ns, k, v, op] of (p.changes as NonNullable<KeyedSnapshotParticipant['changes']>)()) {
+        (perGroup[this.groupOf(k)] as KeyedStateChange[]).push([p.name, ns, k, v, op]);
+      }
+    }
+    return encodedSnapshot(perGroup, this.keyGroupRange.start, encodeChanges, true);
+  }
+
+  /** The group index (within the range) of a key as maps hold it. */
+  private groupOf(mapKey: unknown): number {
+    return assignToKeyGroup(keyFromStateKey(mapKey), this.options.maxParallelism) - this.keyGroupRange.start;
   }
 
   restoreKeyGroup(keyGroup: number, bytes: Uint8Array): void {
@@ -280,6 +368,23 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.participants.clear();
     this.pending.clear();
   }
+}
+
+/** A snapshot whose key groups were encoded at the barrier. */
+function encodedSnapshot<E>(perGroup: E[][], start: number, encode: (entries: E[]) => Uint8Array, changes: boolean): KeyedBackendSnapshot {
+  const encoded: Array<[number, Uint8Array]> = [];
+  perGroup.forEach((entries, g) => {
+    if (entries.length > 0) encoded.push([start + g, encode(entries)]);
+  });
+  return {
+    changes,
+    keyGroups: async function* () {
+      yield* encoded;
+    },
+    release: () => {
+      encoded.length = 0;
+    },
+  };
 }
 
 abstract class HeapState implements InternalKvState {

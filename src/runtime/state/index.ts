@@ -25,11 +25,16 @@ export { HashMapStateBackend } from './heap-state-backend.js';
 export { EmbeddedLmdbStateBackend, type EmbeddedLmdbStateBackendOptions } from './lmdb/index.js';
 export { stateBackendFor } from './state-backend-factory.js';
 export {
+  ChangeOp,
   decodeKeyGroup,
+  encodeChanges,
   encodeKeyGroup,
+  resolveKeyGroupChain,
   splitEvenly,
   type KeyedBackendSnapshot,
+  type KeyedSnapshotOptions,
   type KeyedSnapshotParticipant,
+  type KeyedStateChange,
   type KeyedStateEntry,
   type OperatorStateSnapshot,
 } from './snapshot.js';

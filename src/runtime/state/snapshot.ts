@@ -28,6 +28,73 @@ export function decodeKeyGroup(bytes: Uint8Array): KeyedStateEntry[] {
 }
 
 /**
+ * Changelog snapshots (incremental checkpoints of the heap backend): a key group's changes since the backend's
+ * previous snapshot, as records of entries with an operation. `PUT` replaces whatever the (name, namespace, key)
+ * held; `REMOVE` deletes it. `ADD` and `DELETE` are for state that holds several values under one key (timers):
+ * they add or remove one value. A chain is a full key group followed by the changes of later snapshots, in order;
+ * {@link resolveKeyGroupChain} turns it back into the canonical form, so backends only ever restore that.
+ */
+export const ChangeOp = { PUT: 0, REMOVE: 1, ADD: 2, DELETE: 3 } as const;
+export type ChangeOp = (typeof ChangeOp)[keyof typeof ChangeOp];
+
+/** One change of keyed state; a removal's value is null (or, for DELETE, the value removed). */
+export type KeyedStateChange = [stateName: string, namespace: string | number, mapKey: unknown, value: unknown, op: ChangeOp];
+
+/** Encodes one key group's changes (see {@link ChangeOp}). */
+export function encodeChanges(changes: KeyedStateChange[]): Uint8Array {
+  return encodeRecord(changes);
+}
+
+/**
+ * The canonical bytes of a key group from its chain: a full key group (bytes of {@link encodeKeyGroup}, possibly
+ * cut into several parts) followed by encoded changes. Later entries win; values of one (name, namespace, key)
+ * that came as several entries (timers) stay a set.
+ */
+export function resolveKeyGroupChain(parts: Uint8Array[]): Uint8Array {
+  const byId = new Map<string, { name: string; ns: string | number; mapKey: unknown; values: unknown[] }>();
+  const slot = (name: string, ns: string | number, mapKey: unknown): { values: unknown[] } => {
+    const id = `${name}\u0000${typeof ns}${String(ns)}\u0000${typeof mapKey}${String(mapKey)}`;
+    let e = byId.get(id);
+    if (e === undefined) byId.set(id, (e = { name, ns, mapKey, values: [] }));
+    return e;
+  };
+  for (const part of parts) {
+    for (const record of decodeRecords(part)) {
+      for (const entry of record as Array<KeyedStateEntry | KeyedStateChange>) {
+        const [name, ns, mapKey, value] = entry;
+        const e = slot(name, ns, mapKey);
+        switch (entry.length === 5 ? entry[4] : undefined) {
+          case undefined:
+            e.values.push(value);
+            break;
+          case ChangeOp.PUT:
+            e.values = [value];
+            break;
+          case ChangeOp.REMOVE:
+            e.values = [];
+            break;
+          case ChangeOp.ADD:
+            if (!e.values.some((v) => sameValue(v, value))) e.values.push(value);
+            break;
+          case ChangeOp.DELETE:
+            e.values = e.values.filter((v) => !sameValue(v, value));
+            break;
+        }
+      }
+    }
+  }
+  const out: KeyedStateEntry[] = [];
+  for (const e of byId.values()) for (const v of e.values) out.push([e.name, e.ns, e.mapKey, v]);
+  return encodeKeyGroup(out);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+  return typeof a === 'object' && typeof b === 'object' && json(a) === json(b);
+}
+
+/**
  * State a keyed operator keeps outside the backend's named states (timers, a keyed reduce's running values),
  * registered with the backend so that its snapshots include it.
  */
@@ -38,6 +105,20 @@ export interface KeyedSnapshotParticipant {
   entries(): Iterable<[namespace: string | number, mapKey: unknown, value: unknown]>;
   /** Puts back one entry on restore (only entries of this subtask's key groups arrive). */
   restore(namespace: string | number, mapKey: unknown, value: unknown): void;
+  /**
+   * Changelog snapshots: what changed since the previous call, as entries with their {@link ChangeOp}. The first
+   * call starts the recording and returns nothing. A participant without it makes its backend take full snapshots.
+   */
+  changes?(): Iterable<[namespace: string | number, mapKey: unknown, value: unknown, op: ChangeOp]>;
+}
+
+/** What a checkpoint asks of a keyed backend's snapshot (savepoints and full checkpoints ask nothing). */
+export interface KeyedSnapshotOptions {
+  /**
+   * Changelog: the backend may answer with only what changed since its previous changelog snapshot
+   * (`KeyedBackendSnapshot.changes`); `full` asks for everything, which also restarts the recording.
+   */
+  changelog?: { full: boolean };
 }
 
 /**
@@ -46,8 +127,13 @@ export interface KeyedSnapshotParticipant {
  * goes on, and written to the checkpoint by the task.
  */
 export interface KeyedBackendSnapshot {
-  /** The key groups that have state, each with its canonical bytes, in ascending key-group order. */
+  /**
+   * The key groups that have state, each with its canonical bytes, in ascending key-group order; when `changes`
+   * is set, only the groups that changed, each with its encoded changes ({@link encodeChanges}).
+   */
   keyGroups(): AsyncIterable<[keyGroup: number, bytes: Uint8Array]>;
+  /** Set when this is a changelog snapshot answering only with changes: groups not listed did not change. */
+  readonly changes?: boolean;
   /** Frees what the snapshot holds (a read transaction); called once, also when writing failed. */
   release(): void;
 }

@@ -4,7 +4,7 @@
  * ranges (the checkpoint issue adds snapshots and a disk implementation behind this same interface).
  */
 import type { StateDescriptor } from '../../api/state.js';
-import type { KeyedBackendSnapshot, KeyedSnapshotParticipant, OperatorStateSnapshot } from './snapshot.js';
+import type { KeyedBackendSnapshot, KeyedSnapshotOptions, KeyedSnapshotParticipant, OperatorStateSnapshot } from './snapshot.js';
 import { UsageError } from '../../util/errors.js';
 
 /** An inclusive range of key groups, Flink's KeyGroupRange. */
@@ -67,8 +67,11 @@ export interface KeyedStateBackend {
    * snapshots. Entries restored for its name before it registered are handed to it now.
    */
   registerParticipant(participant: KeyedSnapshotParticipant): void;
-  /** Checkpoints: the synchronous part of a snapshot of every state and participant (see KeyedBackendSnapshot). */
-  snapshot(checkpointId: number): KeyedBackendSnapshot;
+  /**
+   * Checkpoints: the synchronous part of a snapshot of every state and participant (see KeyedBackendSnapshot).
+   * A backend that keeps no changelog ignores `options.changelog` and answers in full.
+   */
+  snapshot(checkpointId: number, options?: KeyedSnapshotOptions): KeyedBackendSnapshot;
   /**
    * Restore, before the operator opens: one key group's canonical bytes (see snapshot.ts). Only groups in this
    * backend's range are passed; states not created yet get their entries when they are.

@@ -5,6 +5,7 @@
  */
 import type { KeyedStateBackend } from './state-backend.js';
 import { keyFromStateKey, stateKey } from './state-key.js';
+import { ChangeOp } from './snapshot.js';
 
 type Ns = string | number;
 
@@ -45,6 +46,9 @@ class TimerQueue {
   private readonly heap: QueuedTimer[] = [];
   private readonly live = new Map<number, Map<Ns, Map<unknown, QueuedTimer>>>();
   private seq = 0;
+  /** Changelog: the timers added, and those of the previous snapshot removed, since the last takeChanges(). */
+  private added: Set<QueuedTimer> | undefined;
+  private removed: QueuedTimer[] = [];
 
   add(key: unknown, namespace: Ns, timestamp: number): boolean {
     const mapKey = stateKey(key);
@@ -55,9 +59,18 @@ class TimerQueue {
     if (byKey.has(mapKey)) return false;
     const t: QueuedTimer = { key, namespace, timestamp, mapKey, seq: this.seq++, index: this.heap.length };
     byKey.set(mapKey, t);
+    this.added?.add(t);
     this.heap.push(t);
     this.siftUp(t.index);
     return true;
+  }
+
+  /** What changed since the last call (the first call starts recording and returns nothing). */
+  takeChanges(): { added: Iterable<QueuedTimer>; removed: QueuedTimer[] } {
+    const out = { added: this.added ?? [], removed: this.removed };
+    this.added = new Set();
+    this.removed = [];
+    return out;
   }
 
   /** Every queued timer, in no particular order (for snapshots). */
@@ -76,6 +89,7 @@ class TimerQueue {
     const byKey = byNs?.get(namespace);
     const t = byKey?.get(mapKey);
     if (t === undefined) return undefined;
+    if (this.added !== undefined && !this.added.delete(t)) this.removed.push(t);
     (byKey as Map<unknown, QueuedTimer>).delete(mapKey);
     if ((byKey as Map<unknown, QueuedTimer>).size > 0) return t;
     (byNs as Map<Ns, Map<unknown, QueuedTimer>>).delete(namespace);
@@ -178,7 +192,19 @@ export class InternalTimerService {
         if (kind === 0) this.eventTimers.add(key, ns, time);
         else if (this.processingTimers.add(key, ns, time) && time < this.scheduledAt) this.schedule(time);
       },
+      changes: () => this.changes(),
     });
+  }
+
+  /** Timers removed, then timers added, since the last call: each kind as its own set of values per key. */
+  private changes(): Array<[Ns, unknown, unknown, ChangeOp]> {
+    const out: Array<[Ns, unknown, unknown, ChangeOp]> = [];
+    for (const [kind, queue] of [[0, this.eventTimers], [1, this.processingTimers]] as const) {
+      const { added, removed } = queue.takeChanges();
+      for (const t of removed) out.push([t.namespace, t.mapKey, [kind, t.timestamp], ChangeOp.DELETE]);
+      for (const t of added) out.push([t.namespace, t.mapKey, [kind, t.timestamp], ChangeOp.ADD]);
+    }
+    return out;
   }
 
   private *snapshotEntries(): Generator<[Ns, unknown, unknown]> {

@@ -21,7 +21,7 @@ import { encodeFrame, writeStateFile, type StateFrame } from '../checkpoint/task
 import { loadRestoredState, type OperatorToRestore } from '../checkpoint/restore-assignment.js';
 import { checkpointDirectory, checkpointReporter, restoreMetadata, taskCheckpointSettings } from '../checkpoint/task-checkpoint-env.js';
 import { channelKey } from '../network/channel-router.js';
-import { chunkKeyGroup, chunkPath, uploadChunk } from '../checkpoint/shared-chunks.js';
+import { IncrementalKeyedState, type SharedUse } from '../checkpoint/incremental-keyed-state.js';
 
 const log = getLogger('org.apache.flink.runtime.taskmanager.Task');
 
@@ -48,6 +48,8 @@ export function operatorUid(op: JobVertex['operators'][number]): string {
 interface OperatorSnapshot {
   uid: string;
   keyed: KeyedBackendSnapshot | undefined;
+  /** Incremental checkpoints: the epoch the keyed snapshot was taken in. */
+  epoch: number;
   keyGroupRange: { start: number; end: number } | undefined;
   /** The operator's items and operator state, encoded at the barrier. */
   encoded: Uint8Array[];
@@ -80,17 +82,17 @@ export class TaskCheckpoints {
   private recording: InFlightRecording | undefined;
   /** The newest checkpoint snapshotted unaligned: its late barriers and older ones are ignored. */
   private lastUnaligned = -1;
-  /** Incremental checkpoints: where shared chunks go, the chunks each checkpoint used, and those of the last completed one. */
-  private readonly sharedDirectory: string | undefined;
-  private readonly chunksOf = new Map<number, Map<string, number>>();
-  private confirmedChunks = new Map<string, number>();
+  /** Incremental checkpoints (keyed state in the job's shared directory), when they are on. */
+  private readonly incremental: IncrementalKeyedState | undefined;
+  /** Snapshots are written one after another, in checkpoint order (incremental ones build on the previous). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly task: CheckpointedTask) {
     const cp = taskCheckpointSettings();
     const gate = task.gate;
     if (cp && gate) this.aligner = new BarrierAligner(cp.mode === 'EXACTLY_ONCE', () => gate.allChannels());
     this.unaligned = cp?.mode === 'EXACTLY_ONCE' && cp.unaligned === true && gate !== undefined;
-    this.sharedDirectory = cp?.sharedDirectory;
+    if (cp?.sharedDirectory !== undefined) this.incremental = new IncrementalKeyedState(cp.sharedDirectory);
   }
 
   /** Holds back an item of a channel blocked by the alignment; true when it did (the task skips it for now). */
@@ -225,10 +227,7 @@ export class TaskCheckpoints {
       });
       // Chunks of this job's own shared directory that the restored checkpoint uses are there as long as it is
       // retained: later checkpoints refer to them instead of uploading them again.
-      const shared = this.sharedDirectory;
-      const mine = (path: string, size: number): void => {
-        if (shared !== undefined && path.startsWith(`${shared}/`)) this.confirmedChunks.set(path, size);
-      };
+      const mine = (path: string, size: number): void => this.incremental?.restoredChunk(path, size);
       const uidIndex = new Map(specs.map((spec, i) => [operatorUid(spec), i]));
       const restoreKeyGroup = (uid: string, kg: number, bytes: Uint8Array): void =>
         (t.keyedBackendOf(uidIndex.get(uid) as number, true) as KeyedStateBackend).restoreKeyGroup(kg, bytes);
@@ -260,10 +259,13 @@ export class TaskCheckpoints {
     const t = this.task;
     const reporter = checkpointReporter();
     const started = performance.now();
+    // Savepoints are self-contained: always in full, in the checkpoint's own directory.
+    const incremental = (flags & 1) === 0 ? this.incremental : undefined;
     let snaps: OperatorSnapshot[];
     try {
-      snaps = this.takeSnapshots(id, timestamp);
+      snaps = this.takeSnapshots(id, timestamp, incremental);
     } catch (err) {
+      incremental?.fail();
       log.warn(`${t.name} could not take its snapshot for checkpoint ${id}: ${(err as Error).message}`);
       reporter?.decline(t.vertex.index, t.subtask, id, serializeError(err));
       for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
@@ -271,7 +273,15 @@ export class TaskCheckpoints {
     }
     for (const w of t.writers) w?.emitBarrier(id, timestamp, flags);
     const syncMs = performance.now() - started;
-    void this.write(id, snaps, inFlight, (flags & 1) === 0 ? this.sharedDirectory : undefined).then(
+    const written = this.writing
+      .then(() => this.write(id, snaps, inFlight, incremental))
+      .catch((err: unknown) => {
+        // Before the next write starts: later change snapshots cannot build on this one.
+        incremental?.fail();
+        throw err;
+      });
+    this.writing = written.catch(() => {});
+    void written.then(
       (handle) => reporter?.ack(t.vertex.index, t.subtask, id, handle, { syncMs, asyncMs: performance.now() - started - syncMs, alignmentMs }),
       (err: unknown) => {
         log.warn(`${t.name} could not write its snapshot for checkpoint ${id}: ${(err as Error).message}`);
@@ -283,12 +293,7 @@ export class TaskCheckpoints {
   /** A checkpoint completed everywhere (commit) or was aborted: operators and user functions hear of it. */
   async notify(id: number, complete: boolean): Promise<void> {
     const t = this.task;
-    if (complete && this.chunksOf.has(id)) {
-      // Chunks of a completed checkpoint stay until no retained checkpoint uses them: later ones may refer to them.
-      this.confirmedChunks = this.chunksOf.get(id) as Map<string, number>;
-      for (const k of [...this.chunksOf.keys()]) if (k <= id) this.chunksOf.delete(k);
-    }
-    if (!complete) this.chunksOf.delete(id);
+    this.incremental?.notify(id, complete);
     if (!complete && this.aligner?.abort(id)) this.release();
     for (let i = 0; i < t.chain.length; i++) {
       const op = t.chain[i] as StreamOperator;
@@ -303,7 +308,7 @@ export class TaskCheckpoints {
     }
   }
 
-  private takeSnapshots(id: number, timestamp: number): OperatorSnapshot[] {
+  private takeSnapshots(id: number, timestamp: number, incremental: IncrementalKeyedState | undefined): OperatorSnapshot[] {
     const t = this.task;
     const out: OperatorSnapshot[] = [];
     for (let i = 0; i < t.chain.length; i++) {
@@ -318,13 +323,13 @@ export class TaskCheckpoints {
       }
       const items = op.snapshotState?.(id, timestamp);
       const keyedBackend = t.keyedBackendOf(i, false);
-      const keyed = keyedBackend?.snapshot(id);
-      const os = t.operatorBackendOf(i, false)?.snapshot();
       const uid = operatorUid(t.vertex.operators[i] as JobVertex['operators'][number]);
+      const keyed = keyedBackend?.snapshot(id, incremental ? { changelog: { full: incremental.wantsFull(uid) } } : undefined);
+      const os = t.operatorBackendOf(i, false)?.snapshot();
       const encoded: Uint8Array[] = [];
       if (items !== undefined) encoded.push(encodeFrame({ op: uid, items }));
       if (os !== undefined && (os.lists.length > 0 || os.broadcast.length > 0)) encoded.push(encodeFrame({ op: uid, os }));
-      out.push({ uid, keyed, keyGroupRange: keyedBackend ? { ...keyedBackend.keyGroupRange } : undefined, encoded, operatorState: encoded.length > 0 });
+      out.push({ uid, keyed, epoch: incremental?.currentEpoch() ?? 0, keyGroupRange: keyedBackend ? { ...keyedBackend.keyGroupRange } : undefined, encoded, operatorState: encoded.length > 0 });
     }
     return out;
   }
@@ -333,7 +338,7 @@ export class TaskCheckpoints {
     id: number,
     snaps: OperatorSnapshot[],
     inFlight: Promise<Array<[string, Uint8Array]> | undefined> | undefined,
-    sharedDirectory: string | undefined,
+    incremental: IncrementalKeyedState | undefined,
   ): Promise<TaskStateHandle> {
     const t = this.task;
     const operators: OperatorSubtaskState[] = [];
@@ -351,30 +356,13 @@ export class TaskCheckpoints {
       if (!s.keyed && !s.operatorState) continue;
       operators.push({ uid: s.uid, ...(s.keyGroupRange ? { keyGroupRange: s.keyGroupRange } : {}), operatorState: s.operatorState });
     }
-    const confirmed = this.confirmedChunks;
-    const used = new Map<string, number>();
-    let uploaded = 0;
+    const use: SharedUse = { used: new Map(), uploaded: 0 };
     async function* frames(): AsyncGenerator<StateFrame | Uint8Array> {
       for (const s of snaps) {
         yield* s.encoded;
         if (!s.keyed) continue;
-        for await (const [kg, b] of s.keyed.keyGroups()) {
-          if (sharedDirectory === undefined) {
-            yield { op: s.uid, kg, b };
-            continue;
-          }
-          const refs: string[] = [];
-          for (const chunk of chunkKeyGroup(b)) {
-            const path = chunkPath(sharedDirectory, chunk);
-            refs.push(path);
-            if (!used.has(path) && !confirmed.has(path)) {
-              await uploadChunk(path, chunk);
-              uploaded += chunk.byteLength;
-            }
-            used.set(path, chunk.byteLength);
-          }
-          yield { op: s.uid, kg, refs };
-        }
+        if (incremental !== undefined) yield* incremental.frames(s.uid, s.keyed, s.epoch, use);
+        else for await (const [kg, b] of s.keyed.keyGroups()) yield { op: s.uid, kg, b };
       }
     }
     try {
@@ -383,13 +371,12 @@ export class TaskCheckpoints {
       if (operators.length === 0) return { size: 0, operators: [] };
       const file = `op_${t.vertex.index}_${t.subtask}`;
       const size = await writeStateFile(await checkpointDirectory(id), file, frames());
-      if (sharedDirectory === undefined) return { file, size, operators };
-      this.chunksOf.set(id, used);
-      const sharedSize = [...used.values()].reduce((a, b) => a + b, 0);
-      return { file, size: size + sharedSize, checkpointedSize: size + uploaded, operators, shared: [...used.keys()] };
+      if (incremental === undefined) return { file, size, operators };
+      incremental.written(id, use.used);
+      const sharedSize = [...use.used.values()].reduce((a, b) => a + b, 0);
+      return { file, size: size + sharedSize, checkpointedSize: size + use.uploaded, operators, shared: [...use.used.keys()] };
     } finally {
       for (const s of snaps) s.keyed?.release();
     }
   }
-
 }
