@@ -7,6 +7,7 @@
  * so `bin/start-cluster.sh && bin/flink run ...` works at once. Exit code 0 when every host did its part, 1 when
  * any failed (each failure is one `Error:` line naming the host), 2 for a usage mistake.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { main as awaitClusterMain } from '../client/await-cluster.js';
@@ -76,6 +77,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Compared as real paths: an installation may reach dist/ through a symbolic link.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   process.exitCode = await main(process.argv.slice(2));
 }

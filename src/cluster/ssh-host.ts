@@ -4,6 +4,7 @@
  * this installation, which Flink assumes is the same on every host. Before the first script it checks that
  * flink-ts is there and is this version, so a host set up differently fails with a line that says so.
  */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
@@ -161,7 +162,7 @@ export class SshHostRunner implements HostRunner {
           knownHosts.add(this.host, this.port, key);
           return true;
         }
-        const files = knownHosts.files.filter((f) => f !== '/dev/null');
+        const files = knownHosts.files.filter((f) => f !== '/dev/null' && (f === knownHosts.writableFile || existsSync(f)));
         this.hostKeyError = new SshHostKeyUnknownError(
           this.host,
           `host ${this.host} is not a known host (its key ${print} is in none of ${files.length > 0 ? files.join(', ') : 'the known_hosts files'}). ` +
