@@ -20,7 +20,7 @@ export interface HostEntry {
 export function hostLines(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split('\n')) {
-    let line = raw.replace(/#.*$/, '').replace(/[ \t\r]/g, '');
+    let line = raw.replace(/#[\s\S]*$/, '').replace(/[ \t\r]/g, '');
     const slash = line.lastIndexOf('/');
     if (slash >= 0) line = line.slice(slash + 1);
     if (line !== '') out.push(line);
