@@ -171,6 +171,23 @@ describe('standalone cluster on several hosts over SSH (namespace hosts)', funct
     }
   });
 
+  it('with StrictHostKeyChecking=accept-new adds an unknown host to known_hosts and starts it; user@host lines log in as that user', async () => {
+    assert.ok(hosts);
+    const i = await install({ name: 'acceptnew', masters: ['h1'], workers: ['root@h2', 'h4'], knownHosts: ['h1', 'h2'], sshOpts: '-o StrictHostKeyChecking=accept-new' });
+    const start = await i.script('h1', 'start-cluster.sh');
+    assert.equal(start.exitCode, 0, start.describe);
+    for (const w of ['h2', 'h4']) assert.ok(nonEmptyLines(start.stdout).includes(`Starting taskexecutor daemon on host ${w}.`), start.describe);
+    const [type, key] = (await readFile(hosts.host('h4').hostKeyFile, 'utf8')).trim().split(/\s+/);
+    assert.ok(nonEmptyLines(await readFile(i.knownHostsFile, 'utf8')).includes(`h4 ${type} ${key}`), 'h4 is in known_hosts now');
+    await waitFor('2 TaskManagers at the JobManager on h1', 30_000, async () => {
+      const body = await i.rest<TaskManagersBody>('h1', '/taskmanagers');
+      return body.taskmanagers.length === 2 ? true : undefined;
+    }, 200);
+    const stop = await i.script('h1', 'stop-cluster.sh');
+    assert.equal(stop.exitCode, 0, stop.describe);
+    await noDaemonsAnywhere(i);
+  });
+
   it('in HA mode runs jobmanager.sh start <host> <webui-port> on every conf/masters host and says how many masters', async () => {
     assert.ok(hosts);
     const i = await install({
