@@ -18,7 +18,9 @@
 # namespace's gateway address, nothing else. A service the hosts need (ZooKeeper, HDFS) runs in the root namespace
 # bound to the gateway address (`gateway=` in the output), or to 0.0.0.0; a test reaches a host at its address.
 # Each host's /etc/hosts names h1..hN and `gateway`, so daemons on the hosts can use names; the root namespace's
-# /etc/hosts is not touched, so from there use the addresses.
+# /etc/hosts is not touched, so from there use the addresses. A ZooKeeper for the hosts, for example:
+#   ZK_HOST=<gateway> ZK_PORT=<free port> ZK_HOME_DIR=<run dir>/zk scripts/zookeeper.sh start
+# and `high-availability.zookeeper.quorum: gateway:<port>` in the hosts' flink-conf.yaml.
 #
 # Output of `up` (stdout; everything else goes to stderr):
 #   dir=<run dir>  gateway=<addr>  subnet=<cidr>  key=<private key>  hosts=h1,h2,...
@@ -93,13 +95,6 @@ pickSubnet() {
     fi
   done
   infra_die "every subnet $PREFIX.0-254.0/24 is in use by another run; remove stale runs with: $0 down --stale"
-}
-
-hostNames() {
-  local dir="$1" h
-  for h in "$dir"/h*/; do
-    [ -d "$h" ] && basename "$h"
-  done | sort -V
 }
 
 sshdPid() {
