@@ -4,7 +4,8 @@
 #
 # After sourcing: FLINK_HOME, FLINK_BIN_DIR, FLINK_CONF_DIR, FLINK_DIST_DIR, FLINK_IDENT_STRING, HOSTNAME.
 # readFlinkConfig adds FLINK_LOG_DIR, FLINK_PID_DIR, FLINK_SSH_OPTS, HIGH_AVAILABILITY, JM_HEAP_MB, TM_HEAP_MB and
-# the array FLINK_ENV_NODE_OPTS. readMasters / readWorkers fill MASTERS, WEBUIPORTS and WORKERS.
+# the array FLINK_ENV_NODE_OPTS. conf/masters and conf/workers are read by dist/src/cluster/ (start-cluster.sh,
+# stop-cluster.sh), which also reaches the other hosts over SSH.
 #
 # Written for bash 3.2 as well (macOS): no ${x,,}, no mapfile, and "${arr[@]}" only through
 # ${arr[@]+"${arr[@]}"} because bash < 4.4 treats an empty array as unset under `set -u`.
@@ -102,104 +103,4 @@ readFlinkConfig() {
     JM_HEAP_MB="$(toMebiBytes "${values[7]:-${values[5]}}")"
     TM_HEAP_MB="$(toMebiBytes "${values[8]:-${values[6]}}")"
     export FLINK_LOG_DIR FLINK_PID_DIR
-}
-
-isHighAvailability() {
-    local ha
-    ha="$(printf '%s' "${HIGH_AVAILABILITY:-}" | tr '[:upper:]' '[:lower:]')"
-    [[ "$ha" == "zookeeper" ]]
-}
-
-# True for names that mean this machine, where daemons start without SSH.
-isLocalHost() {
-    local h
-    h="$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')"
-    case "$h" in
-        localhost|127.0.0.1|::1) return 0 ;;
-    esac
-    local self
-    self="$(printf '%s' "$HOSTNAME" | tr '[:upper:]' '[:lower:]')"
-    [[ "$h" == "$self" || "$h" == "${self%%.*}" ]]
-}
-
-# Prints the hosts of a hosts file, one a line: comments (from `#`), blanks and topology paths removed.
-readHostLines() {
-    local line
-    while IFS= read -r line || [[ -n "$line" ]]; do
-        line="${line%%#*}"
-        line="$(printf '%s' "$line" | tr -d ' \t\r')"
-        # Flink accepts a network topology path before the host: /rack1/host1.
-        if [[ "$line" =~ ^.*/([^/]+)$ ]]; then line="${BASH_REMATCH[1]}"; fi
-        if [[ -n "$line" ]]; then echo "$line"; fi
-    done < "$1"
-}
-
-# Fills MASTERS and WEBUIPORTS (empty when the line has no port) from conf/masters.
-readMasters() {
-    local file="$FLINK_CONF_DIR/masters" entry host port
-    if [[ ! -f "$file" ]]; then
-        echo "No masters file. Please specify masters in 'conf/masters'."
-        exit 1
-    fi
-    MASTERS=()
-    WEBUIPORTS=()
-    while IFS= read -r entry; do
-        # IPv6 needs brackets to carry a port: [::1]:8081.
-        if [[ "$entry" =~ ^\[(.*)\](:([0-9]*))?$ ]]; then
-            host="${BASH_REMATCH[1]}"
-            port="${BASH_REMATCH[3]}"
-        elif [[ "$entry" == *:*:* ]]; then
-            host="$entry"
-            port=""
-        else
-            host="${entry%%:*}"
-            port=""
-            if [[ "$entry" == *:* ]]; then port="${entry#*:}"; fi
-        fi
-        MASTERS+=("$host")
-        WEBUIPORTS+=("$port")
-    done < <(readHostLines "$file")
-}
-
-# Fills WORKERS from conf/workers, or from conf/slaves (its name before Flink 1.11) when there is no
-# conf/workers; a host listed twice appears twice. Both files with different hosts is a mistake this will not
-# guess about: it stops with one message naming both. With the argument "all" (for stopping) it takes the
-# hosts of both files instead, so that nothing started from either keeps running.
-readWorkers() {
-    local workers="$FLINK_CONF_DIR/workers" slaves="$FLINK_CONF_DIR/slaves" host
-    local -a files=("$workers")
-    if [[ -f "$slaves" ]]; then
-        if [[ ! -f "$workers" ]]; then
-            files=("$slaves")
-        elif [[ "$(readHostLines "$workers" | sort)" != "$(readHostLines "$slaves" | sort)" ]]; then
-            if [[ "${1:-}" != "all" ]]; then
-                echo "Both $workers and $slaves list TaskManager hosts, and the lists differ. conf/slaves is the name Flink used before 1.11; keep the hosts you want in conf/workers and delete conf/slaves."
-                exit 1
-            fi
-            files=("$workers" "$slaves")
-        fi
-    fi
-    if [[ ! -f "${files[0]}" ]]; then
-        echo "No workers file. Please specify workers in 'conf/workers'."
-        exit 1
-    fi
-    WORKERS=()
-    while IFS= read -r host; do
-        WORKERS+=("$host")
-    done < <(for f in "${files[@]}"; do readHostLines "$f"; done)
-}
-
-# Runs a bin/ script on another host the way Flink does: the install path is the same on every host.
-# Arguments: host, script name, its arguments.
-runRemote() {
-    local host="$1" script="$2"
-    shift 2
-    local -a sshOpts=()
-    if [[ -n "${FLINK_SSH_OPTS:-}" ]]; then
-        read -r -a sshOpts <<< "$FLINK_SSH_OPTS"
-    fi
-    local cmd="nohup /bin/bash -l \"$FLINK_BIN_DIR/$script\""
-    local arg
-    for arg in "$@"; do cmd+=" $(printf '%q' "$arg")"; done
-    ssh -n ${sshOpts[@]+"${sshOpts[@]}"} "$host" -- "$cmd"
 }

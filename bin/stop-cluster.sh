@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops a standalone cluster: the TaskManagers of conf/workers first, then the JobManager(s).
+# Stops a standalone cluster: the TaskManagers of conf/workers first, then the JobManager(s) (in HA mode on every
+# conf/masters host, else the one here). Other hosts are reached over SSH, in parallel, as start-cluster.sh does.
 set -euo pipefail
 
 target="${BASH_SOURCE[0]}"
@@ -10,41 +11,8 @@ done
 # shellcheck source=config.sh
 . "$(cd "$(dirname "$target")" && pwd -P)/config.sh"
 
-ensureBuilt "$FLINK_CONFIG_CLI"
+CLUSTER_CLI="$FLINK_DIST_DIR/src/cluster/cli.js"
+ensureBuilt "$CLUSTER_CLI"
 readFlinkConfig
-readWorkers all
-HA=false
-if isHighAvailability; then
-    HA=true
-    readMasters
-fi
 
-status=0
-
-# Stop TaskManager instance(s): stop-all once per host, however often the host is listed.
-stoppedHosts=" "
-for worker in ${WORKERS[@]+"${WORKERS[@]}"}; do
-    if isLocalHost "$worker"; then key="localhost"; else key="$worker"; fi
-    if [[ "$stoppedHosts" == *" $key "* ]]; then continue; fi
-    stoppedHosts+="$key "
-    if [[ "$key" == "localhost" ]]; then
-        "$FLINK_BIN_DIR/taskmanager.sh" stop-all || status=1
-    else
-        runRemote "$worker" taskmanager.sh stop-all || status=1
-    fi
-done
-
-# Stop JobManager instance(s)
-if [[ "$HA" == true ]]; then
-    for master in ${MASTERS[@]+"${MASTERS[@]}"}; do
-        if isLocalHost "$master"; then
-            "$FLINK_BIN_DIR/jobmanager.sh" stop || status=1
-        else
-            runRemote "$master" jobmanager.sh stop || status=1
-        fi
-    done
-else
-    "$FLINK_BIN_DIR/jobmanager.sh" stop || status=1
-fi
-
-exit $status
+exec "$FLINK_NODE" "$CLUSTER_CLI" stop --configDir "$FLINK_CONF_DIR" --binDir "$FLINK_BIN_DIR"

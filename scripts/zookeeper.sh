@@ -18,6 +18,8 @@
 #   ZK_CACHE_DIR            resolved jars (default <repo>/.infra/cache/zookeeper-<version>)
 #   ZK_VERSION              ZooKeeper version from Maven Central (default 3.8.4)
 #   ZK_HEAP                 maximum heap per server (default 256m); ZK_JVM_OPTS: extra JVM options
+#   ZK_HOST                 the address the servers listen on (default 127.0.0.1; the `gateway=` of scripts/netns-hosts.sh
+#                           for namespace hosts)
 #   ZK_START_TIMEOUT        seconds to wait for a server (ensemble: for a leader) (default 60)
 #   ZK_STOP_TIMEOUT         seconds between SIGTERM and SIGKILL (default 15)
 set -euo pipefail
@@ -34,7 +36,9 @@ ZK_HEAP="${ZK_HEAP:-256m}"
 ZK_START_TIMEOUT="${ZK_START_TIMEOUT:-60}"
 ZK_STOP_TIMEOUT="${ZK_STOP_TIMEOUT:-15}"
 MAIN_CLASS=org.apache.zookeeper.server.quorum.QuorumPeerMain
-HOST=127.0.0.1
+# The address the servers listen on. Namespace hosts (scripts/netns-hosts.sh) reach this machine at their
+# gateway address only, so multi-host tests set ZK_HOST to it; everything else keeps loopback.
+HOST="${ZK_HOST:-127.0.0.1}"
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2

@@ -230,7 +230,11 @@ export const CoreOptions = Object.freeze({
     description: 'The directory of the daemon PID files. The environment variable FLINK_PID_DIR overrides the file.',
   }),
   FLINK_SSH_OPTS: stringOption('env.ssh.opts', undefined, {
-    description: 'Extra options for ssh when the cluster scripts start daemons on other hosts. FLINK_SSH_OPTS overrides the file.',
+    description:
+      'OpenSSH options for reaching other hosts when the cluster scripts start or stop daemons there (ssh2 client): -p, -i, -l, -4, -6, ' +
+      'and -o Port, User, IdentityFile, IdentitiesOnly, StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, ' +
+      'ConnectTimeout (default 20 s), BatchMode, ServerAliveInterval, ServerAliveCountMax, AddressFamily; others are refused. ' +
+      'FLINK_SSH_OPTS overrides the file.',
   }),
   FLINK_JVM_OPTIONS: stringOption('env.java.opts', '', {
     description: "Accepted for compatibility with Flink's configuration files; flink-ts runs on Node.js and ignores it.",
