@@ -47,20 +47,29 @@ class StateTable<V> {
   readonly groups: Array<Map<Ns, Map<unknown, V>> | undefined>;
   /**
    * Changelog: the keys read or written since the last snapshot, per key group (and namespace), while
-   * recording. Reads count too: a value read may be an object the caller changes in place.
+   * recording. Reads of objects count too: the caller may change such a value in place.
    */
   private touchedVoid: Array<Set<unknown> | undefined> | undefined;
   private touchedNs: Array<Map<Ns, Set<unknown>> | undefined> | undefined;
+  private lastKey: unknown = undefined;
+  private lastNs: Ns | undefined = undefined;
+  private lastGroup = -1;
   constructor(private readonly size: number) {
     this.voidGroups = new Array<Map<unknown, V> | undefined>(size);
     this.groups = new Array<Map<Ns, Map<unknown, V>> | undefined>(size);
   }
   /** Starts (or restarts) recording touched keys, forgetting those recorded so far. */
   record(): void {
+    this.lastGroup = -1;
     this.touchedVoid = new Array<Set<unknown> | undefined>(this.size);
     this.touchedNs = new Array<Map<Ns, Set<unknown>> | undefined>(this.size);
   }
   private touch(g: number, ns: Ns, k: unknown): void {
+    // A read is mostly followed by a write of the same key (read-modify-write): recorded once.
+    if (k === this.lastKey && ns === this.lastNs && g === this.lastGroup) return;
+    this.lastKey = k;
+    this.lastNs = ns;
+    this.lastGroup = g;
     if (ns === VOID_NAMESPACE) {
       const t = this.touchedVoid as Array<Set<unknown> | undefined>;
       let set = t[g];
@@ -91,15 +100,17 @@ class StateTable<V> {
     }
   }
   get(g: number, ns: Ns, k: unknown): V | undefined {
-    if (this.touchedVoid !== undefined) this.touch(g, ns, k);
+    let v: V | undefined;
     if (ns === VOID_NAMESPACE) {
       const m = this.voidGroups[g];
-      return m === undefined ? undefined : m.get(k);
+      v = m === undefined ? undefined : m.get(k);
+    } else {
+      const m = this.groups[g]?.get(ns);
+      v = m === undefined ? undefined : m.get(k);
     }
-    const byNs = this.groups[g];
-    if (byNs === undefined) return undefined;
-    const m = byNs.get(ns);
-    return m === undefined ? undefined : m.get(k);
+    // Only an object can be changed in place by whoever reads it; a number or string read changes nothing.
+    if (this.touchedVoid !== undefined && typeof v === 'object' && v !== null) this.touch(g, ns, k);
+    return v;
   }
   put(g: number, ns: Ns, k: unknown, v: V): void {
     if (this.touchedVoid !== undefined) this.touch(g, ns, k);
