@@ -87,6 +87,11 @@ export class ZooKeeperLeaderElection implements LeaderElection {
     return !this.#closed && this.#leaderSessionId !== undefined && this.#leaderSessionId === leaderSessionId;
   }
 
+  /** Whether start() was called and close() was not. */
+  get running(): boolean {
+    return this.#contender !== undefined && !this.#closed;
+  }
+
   /** Whether this election leads now (under any session id). */
   get isLeader(): boolean {
     return !this.#closed && this.#leaderSessionId !== undefined;
