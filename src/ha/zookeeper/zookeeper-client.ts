@@ -272,9 +272,11 @@ export class ZooKeeperClient {
 
   /** Notices a ZooKeeper that stopped answering on a connection that still looks open. */
   async #beat(): Promise<void> {
-    if (this.#heartbeatRunning || !this.#libConnected || this.#state === 'CLOSED') return;
+    if (!this.#libConnected || this.#state === 'CLOSED') return;
+    // Checked on every tick, also while a heartbeat hangs unanswered: that is exactly the case to notice.
     const silentMs = Date.now() - this.#lastHeard;
-    if (silentMs > (this.#sessionTimeoutMs * 2) / 3 && this.#state !== 'SUSPENDED' && this.#state !== 'LOST') this.#suspend();
+    if (silentMs > (this.#sessionTimeoutMs * 2) / 3 && (this.#state === 'CONNECTED' || this.#state === 'RECONNECTED')) this.#suspend();
+    if (this.#heartbeatRunning) return;
     this.#heartbeatRunning = true;
     try {
       await this.#once<Stat>('heartbeat', this.#s.namespace, (lib, cb) => lib.exists(this.#s.namespace, cb));

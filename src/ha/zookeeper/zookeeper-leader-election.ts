@@ -193,7 +193,9 @@ export class ZooKeeperLeaderElection implements LeaderElection {
       if (index === 0) {
         if (this.#leaderSessionId === undefined || !this.#granted) await this.#grant();
         else await this.#republish();
-        return;
+        // The leader watches its own node: removed by hand (or by anything else), it stops leading at once.
+        if (await this.#client.exists(`${ZooKeeperPaths.LATCH}/${latch.name}`, this.#onPredecessorChange)) return;
+        continue;
       }
       if (this.#granted || this.#leaderSessionId !== undefined) {
         this.#leaderSessionId = undefined;
