@@ -15,7 +15,8 @@
  * fixed 1 s base and would retry non-idempotent creates); failing operations when the session is lost (the
  * library keeps requests queued while disconnected and forgets them on close); declaring LOST while ZooKeeper
  * cannot be reached (the library only learns of an expiry once a server answers again, and has no read
- * timeout); and a new session after an expiry (the library's client is done once its session expired).
+ * timeout); a new attempt when a connection stalls (see #kick); and a new session after an expiry (the
+ * library's client is done once its session expired).
  */
 import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
@@ -99,6 +100,8 @@ export class ZooKeeperClient {
   #lostTimer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #heartbeatRunning = false;
+  /** While disconnected: makes the library try again when an attempt stalls. */
+  #reconnectWatchdog: NodeJS.Timeout | undefined;
   /** Rejects the operations in flight on the current library client when its session is given up. */
   readonly #inFlight = new Set<(err: Error) => void>();
   readonly #connectedWaiters = new Set<() => void>();
@@ -212,6 +215,7 @@ export class ZooKeeperClient {
       this.#lastHeard = Date.now();
       this.#sessionTimeoutMs = lib.getSessionTimeout();
       this.#clearLostTimer();
+      this.#stopReconnectWatchdog();
       const sessionId = lib.getSessionId().toString('hex');
       const newSession = sessionId !== this.#sessionId;
       this.#sessionId = sessionId;
@@ -222,6 +226,7 @@ export class ZooKeeperClient {
     } else if (state === zookeeper.State.DISCONNECTED) {
       this.#libConnected = false;
       if (this.#state === 'CONNECTED' || this.#state === 'RECONNECTED') this.#suspend();
+      if (this.#state !== 'NEW') this.#startReconnectWatchdog();
     } else if (state === zookeeper.State.EXPIRED) {
       this.#loseSession('the ZooKeeper session expired');
     } else if (state === zookeeper.State.AUTH_FAILED) {
@@ -253,6 +258,37 @@ export class ZooKeeperClient {
     }, Math.max(0, deadline - Date.now()));
   }
 
+  #startReconnectWatchdog(): void {
+    if (this.#reconnectWatchdog !== undefined) return;
+    // Long enough for a handshake with a live server, short enough to try several times within a session timeout.
+    const attemptMs = Math.min(3_000, Math.max(500, Math.floor(this.#sessionTimeoutMs / 4)));
+    this.#reconnectWatchdog = setInterval(() => {
+      if (this.#libConnected || this.#state === 'CLOSED') this.#stopReconnectWatchdog();
+      else this.#kick();
+    }, attemptMs);
+    this.#reconnectWatchdog.unref();
+  }
+
+  #stopReconnectWatchdog(): void {
+    if (this.#reconnectWatchdog !== undefined) clearInterval(this.#reconnectWatchdog);
+    this.#reconnectWatchdog = undefined;
+  }
+
+  /**
+   * Ends the library's current socket so that it connects again (to the next server). The library clears its
+   * connect timeout once TCP is up and has no read timeout, so a server that accepts a connection but never
+   * answers the handshake (seen while ZooKeeper restarts) would stall it until the session is lost. This reaches
+   * into the library (no public API for it): destroying the socket is what its own connect timeout does.
+   */
+  #kick(): void {
+    const manager = (this.#lib as unknown as { connectionManager?: { socket?: { destroy?: () => void } } } | undefined)?.connectionManager;
+    try {
+      manager?.socket?.destroy?.();
+    } catch {
+      // A socket that is gone already: the library is trying again anyway.
+    }
+  }
+
   #clearLostTimer(): void {
     if (this.#lostTimer !== undefined) clearTimeout(this.#lostTimer);
     this.#lostTimer = undefined;
@@ -275,7 +311,11 @@ export class ZooKeeperClient {
     if (!this.#libConnected || this.#state === 'CLOSED') return;
     // Checked on every tick, also while a heartbeat hangs unanswered: that is exactly the case to notice.
     const silentMs = Date.now() - this.#lastHeard;
-    if (silentMs > (this.#sessionTimeoutMs * 2) / 3 && (this.#state === 'CONNECTED' || this.#state === 'RECONNECTED')) this.#suspend();
+    if (silentMs > (this.#sessionTimeoutMs * 2) / 3 && (this.#state === 'CONNECTED' || this.#state === 'RECONNECTED')) {
+      this.#suspend();
+      // What the Java client's read timeout does: drop the silent connection so that another server is tried.
+      this.#kick();
+    }
     if (this.#heartbeatRunning) return;
     this.#heartbeatRunning = true;
     try {
@@ -297,6 +337,7 @@ export class ZooKeeperClient {
       this.#state = 'CLOSED';
       if (this.#heartbeat) clearInterval(this.#heartbeat);
       this.#clearLostTimer();
+      this.#stopReconnectWatchdog();
       for (const reject of [...this.#inFlight]) reject(new HaServicesClosedError('ZooKeeper operation'));
       this.#inFlight.clear();
       for (const wake of [...this.#connectedWaiters]) wake();
