@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Configuration, HighAvailabilityOptions } from '../../../src/config/index.js';
+import { configureFileSystems } from '../../../src/fs/index.js';
 import { createHaServices, StandaloneHaServices, ZooKeeperHaServices, zooKeeperHaSettings, zooKeeperNamespace } from '../../../src/ha/index.js';
 import { freePort } from '../../support/loopback-conf.js';
 
@@ -95,6 +96,25 @@ describe('HA services from the configuration', () => {
       return true;
     });
     await ha.close();
+  });
+
+  it('an hdfs:// storageDir whose NameNode does not answer fails start with one line naming the key and the URL', async () => {
+    const port = await freePort();
+    // WebHDFS of this process at a closed port; restored to the defaults afterwards.
+    configureFileSystems({ webhdfsAddress: `127.0.0.1:${port}`, timeoutMs: 5_000 });
+    try {
+      const url = `hdfs://127.0.0.1:${port}/flink/recovery`;
+      const ha = createHaServices(zkConf({ 'high-availability.storageDir': url }));
+      await assert.rejects(ha.start(), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'HA_STORAGE_DIR');
+        assert.ok(err.message.startsWith(`high-availability.storageDir ${url}: cannot create and write ${url}/default (`), err.message);
+        oneLine(err);
+        return true;
+      });
+      await ha.close();
+    } finally {
+      configureFileSystems({});
+    }
   });
 
   it('a quorum where nothing answers fails start after the connection timeout, naming high-availability.zookeeper.quorum', async () => {
