@@ -157,6 +157,31 @@ describe('ZooKeeper HA services (real ZooKeeper)', function () {
       assert.equal((await waitForRetrievalOf(r, b)).address, 'jm-b:6123');
     });
 
+    it("a new leader replaces a stale connection_info of another session, and publishes each component's address", async () => {
+      const conf = h.cluster();
+      const stale = h.open(conf);
+      await stale.start();
+      await stale.client.ensurePath('/leader/rest_server');
+      await stale.client.create('/leader/rest_server/connection_info', Buffer.from('{"address":"http://old:8081","leaderSessionId":"old"}'), 'EPHEMERAL');
+      const leaderHa = h.open(conf);
+      const election = leaderHa.jobManagerLeaderElection();
+      await election.start({
+        grantLeadership: async (id) => {
+          await election.confirmLeadership(id, 'new:6123');
+          await election.confirmLeadership(id, 'http://new:8081', 'rest_server');
+        },
+        revokeLeadership: async () => undefined,
+      });
+      const rest: Array<string | undefined> = [];
+      await h.open(conf).restLeaderRetrieval().start((l) => rest.push(l?.address));
+      await waitFor('the new REST address', 30_000, () => (rest.at(-1) === 'http://new:8081' ? true : undefined));
+      const node = await stale.client.getData('/leader/rest_server/connection_info');
+      assert.equal(node?.stat.ephemeralOwner, leaderHa.client.sessionId);
+      const rm: Array<string | undefined> = [];
+      await h.open(conf).jobManagerLeaderRetrieval().start((l) => rm.push(l?.address));
+      await waitFor('the RPC address', 30_000, () => (rm.at(-1) === 'new:6123' ? true : undefined));
+    });
+
     it('a leader whose latch node is gone cannot write (fenced) and stops leading', async () => {
       const conf = h.cluster();
       const leaderHa = h.open(conf);

@@ -145,6 +145,7 @@ export class ZooKeeperHaServices implements HighAvailabilityServices {
     if (locked.length > 0) throw new HaDataLockedError(`The HA data of job ${jobId} (${locked.join(', ')})`);
     // Checked once more before the rest goes: a deposed leader must not remove what its successor uses.
     this.#fence(`Removing the HA data of job ${jobId}`);
+    this.#election?.forget(jobId);
     await this.client.removeRecursive(ZooKeeperPaths.job(jobId));
     await this.client.removeRecursive(ZooKeeperPaths.leader(jobId));
     await this.#blobs.deleteAll(jobId);

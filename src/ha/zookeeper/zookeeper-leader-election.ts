@@ -122,6 +122,11 @@ export class ZooKeeperLeaderElection implements LeaderElection {
     }
   }
 
+  /** Stops publishing a component's address (a job that ended): it is not written again after a reconnection. */
+  forget(component: string): void {
+    this.#published.delete(component);
+  }
+
   /** Writes connection_info only while still leading: the write is fenced by the latch node. */
   async #publish(leaderSessionId: string, component: string, address: string): Promise<void> {
     const path = ZooKeeperPaths.connectionInfo(component);
