@@ -20,6 +20,7 @@ import {
   jobResultStoreContract,
   newJobId,
 } from '../support/ha-store-contracts.js';
+import { ZooKeeperStateHandleStore } from '../../src/ha/zookeeper/zookeeper-state-handle-store.js';
 import { ContenderProcess, killAllContenders } from './support/ha-contender-process.js';
 import { ZooKeeperServer } from './support/zookeeper-server.js';
 
@@ -203,6 +204,22 @@ describe('ZooKeeper HA services (real ZooKeeper)', function () {
       await waitFor('a new grant', 30_000, () => (grants.length === 2 ? true : undefined));
       assert.notEqual(grants[1], grants[0]);
       assert.deepEqual(await other.jobGraphStore().getJobIds(), []);
+    });
+  });
+
+  describe('fencing in ZooKeeper', () => {
+    it('a write fenced by a latch node that no longer exists is refused by ZooKeeper, and changes nothing', async () => {
+      const ha = h.open(h.cluster());
+      await ha.start();
+      await ha.client.ensurePath('/leader/latch');
+      const latch = await ha.client.create('/leader/latch/_c_test-latch-', Buffer.alloc(0), 'EPHEMERAL_SEQUENTIAL');
+      // The store's process goes on believing it holds this latch after the node is gone.
+      const store = new ZooKeeperStateHandleStore(ha.client, '/jobgraphs', 'lock-1', () => latch);
+      await store.addAndLock('job-a', Buffer.from('{"path":"file:///a"}'));
+      await ha.client.remove(latch);
+      await assert.rejects(store.addAndLock('job-b', Buffer.from('{"path":"file:///b"}')), { code: 'HA_NOT_LEADER' });
+      await assert.rejects(store.releaseAndTryRemove('job-a'), { code: 'HA_NOT_LEADER' });
+      assert.deepEqual(await store.names(), ['job-a']);
     });
   });
 
