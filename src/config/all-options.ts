@@ -20,7 +20,7 @@ import {
   SavepointConfigOptions,
 } from './execution-options.js';
 import { FileSystemOptions } from './file-system-options.js';
-import { HighAvailabilityOptions } from './high-availability-options.js';
+import { HighAvailabilityOptions, JobResultStoreOptions } from './high-availability-options.js';
 import { SecurityOptions } from './security-options.js';
 import { YarnConfigOptions } from './yarn-config-options.js';
 
@@ -49,6 +49,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('RestartStrategyOptions', RestartStrategyOptions),
   group('SavepointConfigOptions', SavepointConfigOptions),
   group('HighAvailabilityOptions', HighAvailabilityOptions),
+  group('JobResultStoreOptions', JobResultStoreOptions),
   group('YarnConfigOptions', YarnConfigOptions),
   group('BlobServerOptions', BlobServerOptions),
   group('WebOptions', WebOptions),

@@ -40,7 +40,7 @@ export {
   savepointRestoreSettings,
 } from './execution-options.js';
 export { FileSystemOptions } from './file-system-options.js';
-export { HighAvailabilityOptions } from './high-availability-options.js';
+export { HighAvailabilityOptions, JobResultStoreOptions } from './high-availability-options.js';
 export { SecurityOptions } from './security-options.js';
 export { HIDDEN_VALUE, hideSensitiveValues, isSensitiveKey } from './sensitive-keys.js';
 export { restSslClientOptions, restSslServerOptions, restScheme, type RestSslClientOptions, type RestSslServerOptions } from './rest-ssl.js';

@@ -15,6 +15,8 @@ const SENSITIVE_FRAGMENTS = [
   'jaas.config',
   'http-headers',
   'fs.azure.account.key',
+  // ZooKeeper credentials (high-availability.zookeeper.client.authorization: digest:user:password).
+  'authorization',
 ];
 
 export const HIDDEN_VALUE = '******';

@@ -56,7 +56,9 @@ describe('Configuration', () => {
       assert.equal(conf.get(HighAvailabilityOptions.HA_MODE), 'NONE');
       assert.equal(conf.get(HighAvailabilityOptions.HA_CLUSTER_ID), '/default');
       assert.equal(conf.get(HighAvailabilityOptions.HA_ZOOKEEPER_ROOT), '/flink');
-      assert.equal(conf.get(HighAvailabilityOptions.ZOOKEEPER_SESSION_TIMEOUT), 60_000);
+      // Shorter than Flink's 60 s on purpose: a killed leader is replaced within seconds (see the option).
+      assert.equal(conf.get(HighAvailabilityOptions.ZOOKEEPER_SESSION_TIMEOUT), 5_000);
+      assert.equal(conf.get(HighAvailabilityOptions.ZOOKEEPER_TOLERATE_SUSPENDED_CONNECTIONS), true);
       assert.equal(conf.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), 1);
       assert.equal(conf.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT), 600_000);
       assert.equal(conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER), 2.0);
