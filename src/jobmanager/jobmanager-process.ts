@@ -1,7 +1,9 @@
 /**
  * The JobManager process (Flink's StandaloneSessionClusterEntrypoint): the RPC endpoint TaskManagers
- * register at, the ResourceManager, the Dispatcher with its JobMasters, and the REST endpoint. It runs
- * them while it holds leadership (always, with HA mode NONE).
+ * register at, the ResourceManager, the Dispatcher with its JobMasters, and the REST endpoint. The endpoints are
+ * up from the start; the resource manager and dispatcher act only while the process leads (always, with
+ * high-availability: NONE; under ZooKeeper HA while it holds the leader latch). A leader publishes its addresses
+ * for TaskManagers and clients; on losing leadership it lets its TaskManagers go and suspends its jobs at once.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import {
   BlobServerOptions,
   CheckpointingOptions,
   ClusterOptions,
+  HighAvailabilityOptions,
   CoreOptions,
   HeartbeatManagerOptions,
   JobManagerOptions,
@@ -20,12 +23,13 @@ import {
   restSslServerOptions,
   type Configuration,
 } from '../config/index.js';
-import { createHaServices, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
+import { createHaServices, FileSystemBlobStore, type HighAvailabilityServices, type LeaderContender } from '../ha/index.js';
 import { configureFileSystems } from '../fs/index.js';
 import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
 import { RestServerEndpoint } from './rest/index.js';
+import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
 import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
 
@@ -50,6 +54,12 @@ export class JobManagerProcess implements LeaderContender {
   private dispatcher: Dispatcher | undefined;
   private rest: RestServerEndpoint | undefined;
   private ha: HighAvailabilityServices | undefined;
+  /** `host:port` of the RPC endpoint, as published to TaskManagers. */
+  private rpcAddress = '';
+  /** The session this process leads under; undefined while it is a standby. */
+  private leaderSessionId: string | undefined;
+  /** The leader's REST URL as the HA services tell it (a standby redirects there). */
+  private restLeader: string | undefined;
   private readonly workDir: string;
   private closed = false;
 
@@ -93,17 +103,23 @@ export class JobManagerProcess implements LeaderContender {
         onCheckpointDecline: (d) => this.dispatcher?.jobMaster(d.jobId)?.onCheckpointDecline(d),
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
       });
+      this.ha = createHaServices(conf);
       const rmRef = this.rm;
-      this.rpc = new RpcServer(conf.getOptional(JobManagerOptions.BIND_HOST) ?? host, this.o.rpcPort ?? conf.get(JobManagerOptions.PORT), (c) => rmRef.accept(c), {
-        what: "the JobManager's RPC endpoint",
-        addressKey: 'jobmanager.bind-host',
-        portKey: 'jobmanager.rpc.port',
-      });
-      const blobDir = conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore');
+      const rpcPorts = this.rpcPorts(conf, this.ha.mode);
+      const rpcServer = (port: number): RpcServer =>
+        new RpcServer(conf.getOptional(JobManagerOptions.BIND_HOST) ?? host, port, (c) => rmRef.accept(c), {
+          what: "the JobManager's RPC endpoint",
+          addressKey: 'jobmanager.bind-host',
+          portKey: this.ha?.mode === 'ZOOKEEPER' ? 'high-availability.jobmanager.port' : 'jobmanager.rpc.port',
+        });
+      // Under ZooKeeper HA job bundles go to high-availability.storageDir, where every JobManager finds them.
+      const blobStore =
+        this.ha.mode === 'ZOOKEEPER' ? this.ha.blobStore() : new FileSystemBlobStore(conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore'));
       const uploadDir = conf.getOptional(WebOptions.UPLOAD_DIR) ?? join(this.workDir, 'flink-web-upload');
       this.dispatcher = new Dispatcher({
         rm: this.rm,
-        blobDir,
+        ha: this.ha,
+        blobStore,
         uploadDir,
         // Served by GET /jobmanager/config: key passwords and the like are shown as ******, as Flink does.
         config: hideSensitiveValues(Object.entries(conf.toMap())),
@@ -128,26 +144,61 @@ export class JobManagerProcess implements LeaderContender {
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,
         log: (m) => log.info(m),
+        ...(this.ha.mode === 'ZOOKEEPER'
+          ? { leadership: () => (this.leaderSessionId !== undefined ? { standby: false as const } : { standby: true as const, leaderUrl: this.restLeader }) }
+          : {}),
       });
-      await this.rpc.start();
+      // A wrong HA setting (quorum, storageDir) stops the start with one line naming the key.
+      await this.ha.start();
+      // A range (high-availability.jobmanager.port: 50100-50200) lets several JobManagers share a host.
+      for (const [i, port] of rpcPorts.entries()) {
+        this.rpc = rpcServer(port);
+        try {
+          await this.rpc.start();
+          break;
+        } catch (err) {
+          if (i === rpcPorts.length - 1) throw err;
+        }
+      }
+      if (!this.rpc) throw new Error('no RPC port');
       await this.dispatcher.start();
       this.rm.start();
       await this.rest.start();
-      this.ha = createHaServices(conf, { rpcPort: this.rpc.port, restPort: this.rest.port });
+      this.rpcAddress = `${host}:${this.rpc.port}`;
+      log.info(`JobManager RPC endpoint at ${this.rpcAddress}; REST endpoint at ${this.rest.url}.`);
+      if (this.ha.mode === 'ZOOKEEPER') await this.ha.restLeaderRetrieval().start((leader) => (this.restLeader = leader?.address));
       await this.ha.jobManagerLeaderElection().start(this);
-      log.info(`JobManager RPC endpoint at ${host}:${this.rpc.port}; REST endpoint at ${this.rest.url}.`);
     } catch (err) {
       await this.close();
       throw err;
     }
   }
 
+  /** The RPC ports to try: the one asked for, or `high-availability.jobmanager.port` under ZooKeeper HA, or jobmanager.rpc.port. */
+  private rpcPorts(conf: Configuration, mode: HighAvailabilityServices['mode']): number[] {
+    if (this.o.rpcPort !== undefined) return [this.o.rpcPort];
+    if (mode === 'ZOOKEEPER') return parsePortSpec(conf.get(HighAvailabilityOptions.HA_JOB_MANAGER_PORT_RANGE));
+    return [conf.get(JobManagerOptions.PORT)];
+  }
+
   async grantLeadership(leaderSessionId: string): Promise<void> {
     log.info(`JobManager was granted leadership with session id ${leaderSessionId}.`);
+    const election = this.ha?.jobManagerLeaderElection();
+    if (!this.rm || !this.dispatcher || !this.rest || !election) return;
+    this.leaderSessionId = leaderSessionId;
+    this.rm.grantLeadership(leaderSessionId);
+    // Published before the jobs are recovered, so TaskManagers register while the recovered jobs ask for slots.
+    await election.confirmLeadership(leaderSessionId, this.rpcAddress, 'resource_manager');
+    await election.confirmLeadership(leaderSessionId, this.rpcAddress, 'dispatcher');
+    await election.confirmLeadership(leaderSessionId, this.rest.url, 'rest_server');
+    await this.dispatcher.grantLeadership(leaderSessionId);
   }
 
   async revokeLeadership(): Promise<void> {
     log.info('JobManager lost leadership.');
+    this.leaderSessionId = undefined;
+    this.rm?.revokeLeadership();
+    await this.dispatcher?.revokeLeadership();
   }
 
   /** Stops everything, in reverse order; safe to call twice. */

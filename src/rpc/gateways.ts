@@ -28,6 +28,8 @@ export interface TaskExecutorRegistration {
   hardware: HardwareDescription;
   /** The TaskManager's process has a watchdog that reports how it ended (reportTaskManagerTermination). */
   reportsTermination?: boolean;
+  /** The leader session the TaskManager registers for (fencing): refused unless the resource manager leads under it. */
+  leaderSessionId?: string;
 }
 
 export interface RegistrationSuccess {

@@ -33,6 +33,11 @@ export interface CoordinatorHooks {
   sendNotification(tmId: string, msg: { runId: string; checkpointId: number; complete: boolean }): void;
   /** Too many checkpoints failed in a row: the job fails (and may restart). */
   failJob(err: FlinkError): void;
+  /**
+   * High availability: registers a completed checkpoint where the next leader finds it. The checkpoint counts as
+   * completed only once this resolves; when it fails, the checkpoint fails.
+   */
+  registerCompleted?(c: { checkpointId: number; metadataPath: string; timestamp: number }): Promise<void>;
 }
 
 interface Pending {
@@ -93,6 +98,11 @@ export class CheckpointCoordinator {
   /** The checkpoint the next deployment restores from: the latest completed one (or what the job started from). */
   latest(): CheckpointMetadata | undefined {
     return this.latestCompleted?.metadata;
+  }
+
+  /** Ids continue from `nextId` (the job's HA checkpoint id counter). */
+  continueIds(nextId: number): void {
+    this.nextId = Math.max(this.nextId, nextId);
   }
 
   /** The job starts from a savepoint or an externalized checkpoint: later ids follow its id. */
@@ -266,6 +276,14 @@ export class CheckpointCoordinator {
     } catch (err) {
       this.abort(p, new CheckpointFailedError(`Could not write the metadata of checkpoint ${p.id} to ${p.directory}: ${(err as Error).message}`, err), true, true);
       return;
+    }
+    if (this.hooks.registerCompleted && p.type === 'CHECKPOINT' && this.pending.has(p.id)) {
+      try {
+        await this.hooks.registerCompleted({ checkpointId: p.id, metadataPath: childPath(p.directory, '_metadata'), timestamp: p.timestamp });
+      } catch (err) {
+        this.abort(p, new CheckpointFailedError(`Could not register checkpoint ${p.id} for high availability: ${(err as Error).message}`, err), true, true);
+        return;
+      }
     }
     if (!this.pending.has(p.id)) return;
     this.pending.delete(p.id);

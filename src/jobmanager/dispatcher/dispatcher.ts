@@ -1,13 +1,17 @@
 /**
  * The Dispatcher: accepts job submissions, stores their bundles in the blob store, runs one JobMaster per
  * job, and answers what the REST API asks. Finished jobs stay listed (the archive) until shutdown.
+ *
+ * It acts only while its JobManager leads. Every submitted job's graph and bundle go to the HA stores first
+ * (ZooKeeper and high-availability.storageDir, or memory with high-availability: NONE); a new leader recovers
+ * every job there that has no result yet, from its latest registered checkpoint. A job that reaches a globally
+ * terminal state gets a result entry, then its HA data is removed; one that loses its leader is only suspended.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { childPath, getFileSystem, type FileSystem } from '../../fs/index.js';
-import { Configuration, JobManagerOptions } from '../../config/index.js';
+import { CheckpointingOptions, Configuration, JobManagerOptions } from '../../config/index.js';
 import type { JobGraph } from '../../graph/index.js';
 import { JobMaster, type JobMasterSettings } from '../jobmaster/job-master.js';
 import type { ResourceManager } from '../resourcemanager/resource-manager.js';
@@ -33,11 +37,15 @@ import {
   type VertexSubtasks,
 } from './dispatcher-gateway.js';
 import { FlinkError } from '../../util/errors.js';
+import type { BlobStore, HighAvailabilityServices } from '../../ha/index.js';
 import { getLogger } from '../../util/logger.js';
 import { validateJobGraph } from './job-graph-validation.js';
 import { SavepointOperations } from './savepoint-operations.js';
 
 const log = getLogger('org.apache.flink.runtime.dispatcher.StandaloneDispatcher');
+
+/** The blob key of a job's bundle. */
+const BUNDLE_KEY = 'bundle.mjs';
 
 /** Flink's `rest.async.store-duration` default. */
 const DEFAULT_ASYNC_STORE_MS = 5 * 60_000;
@@ -66,9 +74,19 @@ export class DuplicateJobSubmissionError extends FlinkError {
 /** Plans an uploaded program into a job graph and bundle (runs the program in plan mode). */
 export type ProgramPlanner = (programPath: string, request: ProgramRunRequest) => Promise<JobSubmission>;
 
+/** A call that only the leading JobManager may serve reached one that does not lead (any more). */
+export class NotLeaderError extends FlinkError {
+  constructor(what: string) {
+    super('NOT_LEADER', `This JobManager is not the leader, so it cannot ${what}. Retry: clients find the leader through ZooKeeper.`, { recoverable: true });
+  }
+}
+
 export interface DispatcherOptions {
   rm: ResourceManager;
-  blobDir: string;
+  /** Recovery data: job graphs, completed checkpoints, checkpoint ids, job results. */
+  ha: HighAvailabilityServices;
+  /** Where job bundles go (the HA blob store under ZooKeeper HA: every JobManager reads them there). */
+  blobStore: BlobStore;
   uploadDir: string;
   config: Array<{ key: string; value: string }>;
   /** The cluster's configuration: jobs' checkpoint and restart settings start from it. */
@@ -83,13 +101,13 @@ export interface DispatcherOptions {
 
 export class Dispatcher implements DispatcherGateway {
   private readonly jobs = new Map<string, JobMaster>();
-  private readonly blobs: FileSystem;
+  /** The leader session this dispatcher acts under; undefined while its JobManager does not lead. */
+  private leaderSessionId: string | undefined;
   /** Removals of finished jobs' bundles still under way; close() waits for them. */
   private readonly cleanups = new Set<Promise<unknown>>();
   private readonly savepoints: SavepointOperations;
 
   constructor(private readonly o: DispatcherOptions) {
-    this.blobs = getFileSystem(o.blobDir);
     this.savepoints = new SavepointOperations({
       job: (jobId) => this.get(jobId),
       defaultSavepointDirectory: o.defaultSavepointDirectory,
@@ -98,53 +116,109 @@ export class Dispatcher implements DispatcherGateway {
   }
 
   async start(): Promise<void> {
-    await this.blobs.mkdirs(this.o.blobDir);
     await mkdir(this.o.uploadDir, { recursive: true });
   }
 
-  async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
-    const graph = validateJobGraph(submission.jobGraph);
-    if (this.jobs.has(graph.jobId)) throw new DuplicateJobSubmissionError(graph.jobId);
-    const settings = { ...jobMasterSettings(graph), ...(this.o.clusterConfiguration ? { clusterConfiguration: this.o.clusterConfiguration } : {}) };
-    const dir = this.jobBlobDir(graph.jobId);
-    const writer = await this.blobs.create(childPath(dir, 'bundle.mjs'), 'OVERWRITE');
-    try {
-      const { bundle } = submission;
-      if ('path' in bundle) {
-        // Chunk by chunk: a large bundle never sits in the JobManager's memory as a whole.
-        for await (const chunk of createReadStream(bundle.path)) await writer.write(chunk as Buffer);
-      } else {
-        await writer.write(bundle.data);
+  /** The JobManager leads: finishes the cleanup of ended jobs, then recovers every job that has no result yet. */
+  async grantLeadership(leaderSessionId: string): Promise<void> {
+    this.leaderSessionId = leaderSessionId;
+    const results = this.o.ha.jobResultStore();
+    for (const dirty of await results.getDirtyResults()) await this.cleanupJob(dirty.jobId);
+    const store = this.o.ha.jobGraphStore();
+    let recovered = 0;
+    for (const jobId of await store.getJobIds()) {
+      if (this.leaderSessionId !== leaderSessionId) return;
+      const known = this.jobs.get(jobId);
+      if ((known && known.status !== 'SUSPENDED') || (await results.hasJobResultEntry(jobId))) continue;
+      log.info(`Trying to recover job with job id ${jobId}.`);
+      try {
+        const bytes = await store.recoverJobGraph(jobId);
+        if (bytes === undefined) continue;
+        await this.runJob(validateJobGraph(JSON.parse(Buffer.from(bytes).toString('utf8')) as JobSubmission['jobGraph']), true);
+        recovered++;
+      } catch (err) {
+        log.error(`Could not recover job ${jobId}: ${(err as Error).message}`);
       }
-      await writer.commit();
-    } catch (err) {
-      await writer.abort();
-      throw err;
     }
+    log.info(`Successfully recovered ${recovered} persisted job graphs.`);
+  }
+
+  /** The JobManager no longer leads: its running jobs are suspended (the next leader recovers them). */
+  async revokeLeadership(): Promise<void> {
+    this.leaderSessionId = undefined;
+    const running = [...this.jobs.values()].filter((j) => !isTerminal(j.status) && j.status !== 'SUSPENDED');
+    await Promise.all(running.map((j) => j.suspend().catch(() => {})));
+    await Promise.all(running.map((j) => this.o.ha.jobGraphStore().releaseJobGraph(j.jobId).catch(() => {})));
+  }
+
+  async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
+    if (this.leaderSessionId === undefined) throw new NotLeaderError('accept jobs');
+    const graph = validateJobGraph(submission.jobGraph);
+    const known = this.jobs.get(graph.jobId);
+    if ((known && known.status !== 'SUSPENDED') || (await this.o.ha.jobResultStore().hasJobResultEntry(graph.jobId))) throw new DuplicateJobSubmissionError(graph.jobId);
+    const { bundle } = submission;
+    // Chunk by chunk from a file: a large bundle never sits in the JobManager's memory as a whole.
+    await this.o.blobStore.put(graph.jobId, BUNDLE_KEY, 'path' in bundle ? (createReadStream(bundle.path) as AsyncIterable<Uint8Array>) : bundle.data);
+    await this.o.ha.jobGraphStore().putJobGraph(graph.jobId, Buffer.from(JSON.stringify(submission.jobGraph), 'utf8'));
+    log.info(`Received JobGraph submission '${graph.jobName}' (${graph.jobId}).`);
+    await this.runJob(graph, false);
+    return { jobId: graph.jobId };
+  }
+
+  /** Starts a JobMaster for the job, with its HA stores; when the job ends for good, its HA data goes. */
+  private async runJob(graph: JobGraph, recovered: boolean): Promise<void> {
+    const conf = this.o.clusterConfiguration ?? Configuration.fromMap({});
+    const checkpoints = await this.o.ha.createCompletedCheckpointStore(graph.jobId, conf.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS));
+    const idCounter = await this.o.ha.createCheckpointIdCounter(graph.jobId);
+    const settings: JobMasterSettings = {
+      ...jobMasterSettings(graph),
+      ...(this.o.clusterConfiguration ? { clusterConfiguration: this.o.clusterConfiguration } : {}),
+      recovery: { checkpoints, idCounter, recovered },
+    };
     const jm = new JobMaster(graph, this.o.rm, () => {}, settings);
     this.jobs.set(graph.jobId, jm);
-    log.info(`Received JobGraph submission '${graph.jobName}' (${graph.jobId}).`);
     void jm.start();
-    const cleanup = jm.whenTerminated().then(() => this.blobs.delete(dir, true).catch(() => false));
+    const cleanup = jm.whenTerminated().then(() => (isTerminal(jm.status) ? this.jobEnded(jm) : undefined));
     this.cleanups.add(cleanup);
     void cleanup.finally(() => this.cleanups.delete(cleanup));
-    return { jobId: graph.jobId };
+  }
+
+  /** A job reached a globally terminal state: its result is recorded, then its HA data and bundle removed. */
+  private async jobEnded(jm: JobMaster): Promise<void> {
+    const r = jm.executionResult();
+    if (r === undefined) return;
+    try {
+      await this.o.ha.jobResultStore().createDirtyResult({
+        jobId: r.jobId,
+        applicationStatus: r.applicationStatus,
+        netRuntime: r.netRuntime,
+        ...(r.failureCause ? { failure: r.failureCause } : {}),
+      });
+    } catch (err) {
+      log.warn(`Could not record the result of job ${jm.jobId}: ${(err as Error).message}`);
+      return;
+    }
+    await this.cleanupJob(jm.jobId);
+  }
+
+  /** Removes a finished job's HA data and bundle, then marks its result clean (kept dirty when that fails). */
+  private async cleanupJob(jobId: string): Promise<void> {
+    try {
+      await this.o.ha.cleanupJobData(jobId);
+      await this.o.blobStore.deleteAll(jobId);
+      await this.o.ha.jobResultStore().markResultAsClean(jobId);
+    } catch (err) {
+      log.warn(`Could not clean up the data of job ${jobId} yet: ${(err as Error).message}`);
+    }
   }
 
   /** The job bundle for TaskManagers (served by the resource manager's RPC). */
   async readJobBundle(jobId: string): Promise<Uint8Array> {
-    try {
-      const chunks: Uint8Array[] = [];
-      for await (const c of this.blobs.open(childPath(this.jobBlobDir(jobId), 'bundle.mjs'))) chunks.push(c);
-      return Buffer.concat(chunks);
-    } catch (err) {
+    const bytes = await this.o.blobStore.get(jobId, BUNDLE_KEY).catch((err: unknown) => {
       throw new FlinkError('BLOB_NOT_FOUND', `No bundle stored for job ${jobId}.`, { cause: err });
-    }
-  }
-
-  /** Where a job's bundle lives in the blob store (`blob.storage.directory`: a local path or any URI). */
-  private jobBlobDir(jobId: string): string {
-    return childPath(this.o.blobDir, `job_${jobId}`);
+    });
+    if (bytes === undefined) throw new FlinkError('BLOB_NOT_FOUND', `No bundle stored for job ${jobId}.`);
+    return bytes;
   }
 
   jobMaster(jobId: string): JobMaster | undefined {
@@ -317,7 +391,9 @@ export class Dispatcher implements DispatcherGateway {
 
   async close(): Promise<void> {
     this.savepoints.close();
-    await Promise.all([...this.jobs.values()].filter((j) => !isTerminal(j.status)).map((j) => j.cancel().catch(() => {})));
+    // Under ZooKeeper HA a JobManager that stops leaves its jobs to the next leader (or to the cluster's next start).
+    if (this.o.ha.mode === 'ZOOKEEPER') await this.revokeLeadership();
+    else await Promise.all([...this.jobs.values()].filter((j) => !isTerminal(j.status)).map((j) => j.cancel().catch(() => {})));
     await Promise.all([...this.cleanups]);
   }
 

@@ -32,6 +32,7 @@ import { checkpointConfigInfo, checkpointSettings, jobConfigurationOver, type Ch
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
 import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
+import type { CheckpointIdCounter, CompletedCheckpointStore } from '../../ha/index.js';
 import { endExecution, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
 import { pipelinedRegions, regionsToRestart, taskKey, type TaskKey } from './failover-regions.js';
 
@@ -42,6 +43,16 @@ export interface JobMasterSettings {
   slotRequestTimeoutMs?: number;
   /** The cluster's configuration (the job's own keys are applied over it). */
   clusterConfiguration?: Configuration;
+  /** High availability: where completed checkpoints are registered and ids counted, so another JobManager can go on. */
+  recovery?: JobRecoveryStores;
+}
+
+/** A job's HA stores (in memory with high-availability: NONE). */
+export interface JobRecoveryStores {
+  checkpoints: CompletedCheckpointStore;
+  idCounter: CheckpointIdCounter;
+  /** The job was recovered by a new leader: it restarts from its latest registered checkpoint. */
+  recovered: boolean;
 }
 
 export class JobMaster {
@@ -100,8 +111,16 @@ export class JobMaster {
             sendTrigger: (tm, msg) => this.rm.triggerCheckpoint(tm, msg),
             sendNotification: (tm, msg) => this.rm.notifyCheckpoint(tm, msg),
             failJob: (err) => this.handleFailure(err, undefined),
+            ...(settings.recovery ? { registerCompleted: (c) => this.registerCheckpoint(c) } : {}),
           })
         : undefined;
+  }
+
+  /** HA: a completed checkpoint is registered (and the id counter moved past it) before the tasks hear of it. */
+  private async registerCheckpoint(c: { checkpointId: number; metadataPath: string; timestamp: number }): Promise<void> {
+    const recovery = this.settings.recovery as JobRecoveryStores;
+    await recovery.checkpoints.addCheckpoint(c);
+    await recovery.idCounter.setCount(c.checkpointId + 1);
   }
 
   /** The (TaskManager, run id) pairs the job's tasks run under now. */
@@ -150,7 +169,16 @@ export class JobMaster {
         );
       }
     }
-    if (cp.restoreFrom) {
+    const recovery = this.settings.recovery;
+    if (recovery) this.checkpoints.continueIds(await recovery.idCounter.get());
+    const latest = recovery?.recovered ? await recovery.checkpoints.getLatestCheckpoint() : undefined;
+    if (latest) {
+      // A new leader goes on from the job's latest completed checkpoint (over any savepoint it was started from).
+      const meta = await loadCheckpointMetadata(latest.metadataPath);
+      log.info(`Recovering job ${this.jobId} from its latest completed checkpoint ${meta.checkpointId} (${latest.metadataPath}).`);
+      this.initialRestore = meta;
+      this.checkpoints.restoredFrom(meta, latest.metadataPath);
+    } else if (cp.restoreFrom) {
       const meta = await loadCheckpointMetadata(cp.restoreFrom.path);
       checkRestorable(meta, this.graph, cp.restoreFrom.allowNonRestoredState, cp.restoreFrom.path);
       log.info(`Starting job ${this.jobId} from ${meta.isSavepoint ? 'savepoint' : 'checkpoint'} ${cp.restoreFrom.path} (checkpoint id ${meta.checkpointId}).`);
@@ -226,7 +254,7 @@ export class JobMaster {
 
   onTaskState(u: TaskStateUpdate, fromTm: string): void {
     const ex = this.executions[u.vertex]?.[u.subtask];
-    if (!ex || ex.tmId !== fromTm || isTerminal(this.status) || u.attempt !== ex.deployment) return;
+    if (!ex || ex.tmId !== fromTm || this.ended() || u.attempt !== ex.deployment) return;
     if (isExecutionTerminal(ex.state)) return;
     const now = Date.now();
     this.touch();
@@ -276,7 +304,7 @@ export class JobMaster {
   }
 
   onTaskManagerLost(tmId: string, error: FlinkError): void {
-    if (isTerminal(this.status)) return;
+    if (this.ended()) return;
     const failed = new Set<TaskKey>();
     this.executions.forEach((v, vi) =>
       v.forEach((e, s) => {
@@ -303,7 +331,7 @@ export class JobMaster {
    * restart strategy allows (Flink's full restart), and fails otherwise.
    */
   private handleFailure(err: unknown, where: ExceptionLocation | undefined, failed?: ReadonlySet<TaskKey>): void {
-    if (isTerminal(this.status) || this.status === 'FAILING' || this.status === 'CANCELLING') {
+    if (this.ended() || this.status === 'FAILING' || this.status === 'CANCELLING') {
       if (where) this.recordException(err, where);
       return;
     }
@@ -406,7 +434,7 @@ export class JobMaster {
 
   /** Cancels the job: CANCELLING until every TaskManager ended its tasks, then CANCELED. */
   async cancel(): Promise<void> {
-    if (isTerminal(this.status) || this.status === 'CANCELLING') return;
+    if (this.ended() || this.status === 'CANCELLING') return;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.checkpoints?.stop('the job is being cancelled');
     this.transition('CANCELLING');
@@ -416,7 +444,7 @@ export class JobMaster {
   }
 
   private finishCancel(): void {
-    if (isTerminal(this.status)) return;
+    if (this.ended()) return;
     this.forEachExecution((e) => {
       if (!isExecutionTerminal(e.state)) endExecution(e, 'CANCELED');
     });
@@ -431,7 +459,7 @@ export class JobMaster {
   }
 
   private failJob(err: unknown, where: ExceptionLocation | undefined): void {
-    if (isTerminal(this.status) || this.status === 'FAILING') {
+    if (this.ended() || this.status === 'FAILING') {
       if (where) this.recordException(err, where);
       return;
     }
@@ -469,13 +497,36 @@ export class JobMaster {
   }
 
   private end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): void {
-    if (isTerminal(this.status)) return;
+    if (this.ended()) return;
     this.endTime = Date.now();
     this.transition(status);
     this.rm.releaseSlots(this.jobId);
     if (status !== 'FINISHED') void cleanupFileSinks(this.graph).catch(() => {});
     void this.checkpoints?.shutdown(status).catch(() => {});
     this.resolveTerminated();
+  }
+
+  /**
+   * This JobManager lost leadership: the job stops here without ending, its HA data and checkpoints untouched, for
+   * the next leader to recover (Flink's SUSPENDED).
+   */
+  async suspend(): Promise<void> {
+    if (this.ended()) return;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.checkpoints?.stop('the JobManager lost its leadership');
+    this.abort.abort(new FlinkError('JOB_SUSPENDED', 'The JobManager lost its leadership.'));
+    log.info(`Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to SUSPENDED: this JobManager is no longer the leader.`);
+    await this.cancelTasks();
+    this.endTime = Date.now();
+    this.transition('SUSPENDED');
+    this.rm.releaseSlots(this.jobId);
+    void this.settings.recovery?.checkpoints.shutdown(false).catch(() => {});
+    this.resolveTerminated();
+  }
+
+  /** Globally terminal, or suspended: nothing more happens to the job here. */
+  private ended(): boolean {
+    return isTerminal(this.status) || this.status === 'SUSPENDED';
   }
 
   private transition(status: JobStatus): void {

@@ -106,8 +106,21 @@ export class ResourceManager {
   private readonly departing = new Map<string, { tm: RegisteredTaskManager; timer: NodeJS.Timeout }>();
   private readonly pending: PendingRequest[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The leader session it serves under; undefined while its JobManager does not lead (then it takes no TaskManagers). */
+  private leaderSessionId: string | undefined;
 
   constructor(private readonly o: ResourceManagerOptions) {}
+
+  /** The JobManager leads under `leaderSessionId`: TaskManagers may register for it. */
+  grantLeadership(leaderSessionId: string): void {
+    this.leaderSessionId = leaderSessionId;
+  }
+
+  /** The JobManager lost leadership: every TaskManager is let go (they register at the new leader) and slot requests fail. */
+  revokeLeadership(): void {
+    this.leaderSessionId = undefined;
+    this.releaseAll('The JobManager lost its leadership.');
+  }
 
   start(): void {
     this.heartbeatTimer = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(this.o.heartbeatIntervalMs, this.o.heartbeatTimeoutMs / 2)));
@@ -118,6 +131,16 @@ export class ResourceManager {
   accept(conn: RpcConnection): void {
     let tmId: string | undefined;
     conn.handle(ResourceManagerGateway.registerTaskExecutor, (reg: TaskExecutorRegistration): RegistrationSuccess => {
+      const leader = this.leaderSessionId;
+      if (leader === undefined || (reg.leaderSessionId !== undefined && reg.leaderSessionId !== leader)) {
+        throw new FlinkError(
+          'NOT_LEADER',
+          leader === undefined
+            ? 'This JobManager is not the leader: register at the leader (TaskManagers find it through the HA services).'
+            : `Registration for leader session ${String(reg.leaderSessionId)} refused: this JobManager leads under session ${leader}.`,
+          { recoverable: true },
+        );
+      }
       tmId = reg.tmId;
       this.register(reg, conn);
       return { resourceManagerId: this.resourceManagerId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, heartbeatTimeoutMs: this.o.heartbeatTimeoutMs };
@@ -362,13 +385,15 @@ export class ResourceManager {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const { timer } of this.departing.values()) clearTimeout(timer);
     this.departing.clear();
+    this.releaseAll('The JobManager is shutting down.');
+  }
+
+  private releaseAll(reason: string): void {
     for (const req of [...this.pending]) {
       this.removePending(req);
-      req.reject(new FlinkError('RESOURCE_MANAGER_CLOSED', 'The ResourceManager is shutting down.'));
+      req.reject(new FlinkError('RESOURCE_MANAGER_CLOSED', `The ResourceManager let go of its TaskManagers: ${reason}`));
     }
-    for (const tm of this.taskManagers.values()) {
-      tm.conn.notify(TaskExecutorGateway.disconnect, { reason: 'The JobManager is shutting down.' });
-    }
+    for (const tm of this.taskManagers.values()) tm.conn.notify(TaskExecutorGateway.disconnect, { reason });
     this.taskManagers.clear();
   }
 }

@@ -49,7 +49,15 @@ export interface RestServerEndpointOptions {
   staticHandler?: StaticHandler;
   /** The clock for durations and `now` fields; tests pin it. */
   now?: () => number;
+  /**
+   * High availability: while this gives `standby`, the endpoint serves nothing itself; it redirects to the
+   * leader's REST address when one is known, and answers 503 during an election (as Flink's standby does).
+   */
+  leadership?: () => { standby: false } | { standby: true; leaderUrl: string | undefined };
 }
+
+/** Flink's answer while no leader is known. */
+const LEADER_ELECTION_MESSAGE = 'Service temporarily unavailable due to an ongoing leader election. Please refresh.';
 
 export type RestServerEndpointState = 'created' | 'starting' | 'running' | 'closing' | 'closed';
 
@@ -189,6 +197,13 @@ export class RestServerEndpoint {
       const url = new URL(req.url ?? '/', 'http://localhost');
       path = url.pathname;
       const method = req.method ?? 'GET';
+      const leadership = this.opts.leadership?.();
+      if (leadership?.standby) {
+        const leader = leadership.leaderUrl;
+        if (leader === undefined || leader === this.url) return this.reply(req, res, { status: 503, body: { errors: [LEADER_ELECTION_MESSAGE] } });
+        // 307 keeps the method and body: a POST goes to the leader as it came.
+        return this.reply(req, res, { status: 307, body: { errors: [`This JobManager is a standby; the leader is at ${leader}.`] }, headers: { Location: `${leader}${req.url ?? '/'}` } });
+      }
       const match = METHODS.has(method) ? this.router.match(method, path) : undefined;
       if (!match) {
         const allowed = this.router.allowedMethods(path);

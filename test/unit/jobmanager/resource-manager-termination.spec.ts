@@ -2,6 +2,7 @@
  * The resource manager and the ways a TaskManager leaves: a clean shutdown, a death its watchdog reports (out of
  * memory or not), and a death nobody reports. Real RPC connections on 127.0.0.1; the TaskManager is a script.
  */
+import { DEFAULT_LEADER_ID } from '../../../src/ha/index.js';
 import assert from 'node:assert/strict';
 import {
   ResourceManager,
@@ -43,6 +44,7 @@ describe('ResourceManager: how a TaskManager left', function () {
     server = new RpcServer('127.0.0.1', 0, (c) => rm.accept(c));
     await server.start();
     rm.start();
+    rm.grantLeadership(DEFAULT_LEADER_ID);
   });
 
   afterEach(async () => {
