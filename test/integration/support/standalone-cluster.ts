@@ -11,7 +11,7 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,11 @@ export interface StandaloneClusterOptions {
   slotsPerTaskManager?: number;
   /** How the test itself reaches a REST endpoint that has security.ssl.rest.enabled (extraConf sets that up). */
   restTls?: RestSslClientOptions;
+  /**
+   * Extra JobManagers for HA clusters: conf/masters gets `127.0.0.1:<rest port>` and one line per port given here
+   * (the REST ports of the others), so bin/start-cluster.sh starts them all.
+   */
+  standbyRestPorts?: number[];
 }
 
 export { freePort } from '../../support/loopback-conf.js';
@@ -139,6 +144,9 @@ export class StandaloneCluster {
       ...(opts.extraConf ? { extraConf: opts.extraConf } : {}),
       ...(opts.baseConf ? { baseConf: opts.baseConf } : {}),
     });
+    if (opts.standbyRestPorts !== undefined) {
+      await writeFile(join(confDir, 'masters'), [restPort, ...opts.standbyRestPorts].map((p) => `127.0.0.1:${p}\n`).join(''));
+    }
     const ident = `it${process.pid}c${++counter}`;
     const env: Record<string, string> = {
       FLINK_CONF_DIR: confDir,

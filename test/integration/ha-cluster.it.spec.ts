@@ -1,0 +1,138 @@
+/**
+ * JobManager high availability on one host: a real ZooKeeper (scripts/zookeeper.sh), two JobManagers from
+ * conf/masters started by bin/start-cluster.sh, TaskManagers and `bin/flink` that find the leader through
+ * ZooKeeper. A kill -9 of the leader hands the running job to the standby, which restarts it from its latest
+ * checkpoint with nothing lost or repeated in the committed output.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StandaloneCluster, isAlive, runCommand, waitFor, BIN_DIR } from './support/standalone-cluster.js';
+import { ZooKeeperServer, freePorts } from './support/zookeeper-server.js';
+import { exactlyOnceJob } from './support/checkpoint-programs.js';
+import { committed, exactlyOnceProblems, localStore, submittedJobId } from './support/exactly-once.js';
+
+interface JobDetails {
+  state: string;
+  vertices: { parallelism: number; tasks: Record<string, number> }[];
+}
+
+describe('JobManager high availability with ZooKeeper (two JobManagers on one host)', function () {
+  this.timeout(600_000);
+  let zk: ZooKeeperServer | undefined;
+  let cluster: StandaloneCluster | undefined;
+  let storage: string | undefined;
+  /** The REST ports of the JobManagers, in conf/masters order. */
+  let restPorts: number[] = [];
+
+  before(async () => {
+    zk = await ZooKeeperServer.standalone();
+    storage = await mkdtemp(join(tmpdir(), 'flink-it-ha-'));
+    const [standby] = await freePorts(1);
+    cluster = await StandaloneCluster.start({
+      taskManagers: 2,
+      slotsPerTaskManager: 2,
+      standbyRestPorts: [standby as number],
+      extraConf: [
+        'high-availability: zookeeper',
+        `high-availability.zookeeper.quorum: ${zk.quorum}`,
+        `high-availability.storageDir: file://${storage}/recovery`,
+        'high-availability.cluster-id: /it_cluster_one',
+        'high-availability.jobmanager.port: 0',
+      ],
+    });
+    restPorts = [cluster.restPort, standby as number];
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await zk?.stop();
+    if (storage) await rm(storage, { recursive: true, force: true });
+  });
+
+  /** How a JobManager's REST endpoint answers: 200 as leader, 307 (to the leader) as standby, or not at all. */
+  async function role(port: number): Promise<'leader' | 'standby' | 'down' | number> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/overview`, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      return res.status === 200 ? 'leader' : res.status === 307 ? 'standby' : res.status;
+    } catch {
+      return 'down';
+    }
+  }
+
+  async function leaderIndex(): Promise<number> {
+    return waitFor('one leading JobManager and one standby', 30_000, async () => {
+      const roles = await Promise.all(restPorts.map(role));
+      const i = roles.indexOf('leader');
+      return i >= 0 && roles.filter((r) => r === 'leader').length === 1 ? i : undefined;
+    });
+  }
+
+  async function restAt<T>(port: number, path: string): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`GET ${path} on ${port} answered ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  it('start-cluster.sh starts both masters; one leads and the other redirects to it', async () => {
+    const c = cluster as StandaloneCluster;
+    assert.match(c.startOutput, /Starting HA cluster with 2 masters\./);
+    const leader = await leaderIndex();
+    const other = restPorts[1 - leader] as number;
+    const res = await fetch(`http://127.0.0.1:${other}/overview`, { redirect: 'manual' });
+    assert.equal(res.status, 307);
+    assert.equal(res.headers.get('location'), `http://127.0.0.1:${restPorts[leader]}/overview`);
+    // Both TaskManagers registered at the leader, through ZooKeeper.
+    const overview = await restAt<{ taskmanagers: number }>(other, '/overview').catch(() => undefined);
+    assert.equal(overview?.taskmanagers, 2, 'a client that follows the redirect sees the leader');
+  });
+
+  it('bin/flink list finds the leader with only the configuration', async () => {
+    const c = cluster as StandaloneCluster;
+    const r = await c.flink(['list']);
+    assert.equal(r.exitCode, 0, r.describe);
+  });
+
+  it('kill -9 of the leader: the standby recovers the job from its latest checkpoint, exactly once', async () => {
+    const c = cluster as StandaloneCluster;
+    const out = await c.tempDir('out');
+    const store = localStore(await c.tempDir('checkpoints'));
+    const job = join(await c.tempDir('jobs'), 'ha.js');
+    const n = 40_000;
+    await writeFile(job, exactlyOnceJob('HA exactly once', out, n, 20, 'file-sink'));
+    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
+    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId(run);
+    const leader = await leaderIndex();
+    const standbyPort = restPorts[1 - leader] as number;
+    await waitFor('a completed checkpoint', 60_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined));
+
+    const pids = await c.pids('standalonesession');
+    const victim = pids[leader] as number;
+    process.kill(victim, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(`JobManager ${victim} to die`, 10_000, () => (isAlive(victim) ? undefined : true));
+    await waitFor('the standby leading with the job RUNNING on every task', 60_000, async () => {
+      const d = await restAt<JobDetails>(standbyPort, `/jobs/${jobId}`).catch(() => undefined);
+      return d?.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism) ? true : undefined;
+    });
+    const failoverMs = Date.now() - killedAt;
+    console.log(`      (kill -9 of the leader to the job RUNNING on the new leader: ${failoverMs} ms)`);
+
+    const final = await waitFor('the job to end', 180_000, async () => {
+      const d = await restAt<JobDetails>(standbyPort, `/jobs/${jobId}`).catch(() => undefined);
+      return d && ['FINISHED', 'FAILED', 'CANCELED'].includes(d.state) ? d.state : undefined;
+    });
+    assert.equal(final, 'FINISHED');
+    assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+
+    // The old leader comes back as a standby.
+    const restarted = await runCommand(join(BIN_DIR, 'jobmanager.sh'), ['start', '127.0.0.1', String(restPorts[leader])], c.env, { timeout: 60_000 });
+    assert.equal(restarted.exitCode, 0, restarted.describe);
+    await waitFor('the restarted JobManager to answer as a standby', 30_000, async () => ((await role(restPorts[leader] as number)) === 'standby' ? true : undefined));
+  });
+});
