@@ -19,10 +19,12 @@
  * ```
  */
 import { HighAvailabilityOptions, JobManagerOptions, RestOptions, restAddress, restScheme, type Configuration } from '../config/index.js';
+import type { ClientHighAvailabilityServices } from './client-ha-services.js';
 import type { HighAvailabilityServices } from './high-availability-services.js';
 import { StandaloneHaServices } from './standalone-ha-services.js';
+import { ZooKeeperClientHaServices } from './zookeeper/zookeeper-client-ha-services.js';
 import { ZooKeeperHaServices } from './zookeeper/zookeeper-ha-services.js';
-import { zooKeeperHaSettings } from './zookeeper/zookeeper-ha-settings.js';
+import { zooKeeperClientSettings, zooKeeperHaSettings } from './zookeeper/zookeeper-ha-settings.js';
 
 export type {
   HighAvailabilityServices,
@@ -32,6 +34,8 @@ export type {
   LeaderInformation,
   LeaderRetrieval,
 } from './high-availability-services.js';
+export type { ClientHighAvailabilityServices } from './client-ha-services.js';
+export { awaitLeader } from './leader-retrieval-utils.js';
 export type {
   BlobStore,
   CheckpointIdCounter,
@@ -63,7 +67,8 @@ export { VoidBlobStore } from './void-blob-store.js';
 export { FileSystemBlobStore } from './file-system-blob-store.js';
 export { FileSystemJobResultStore } from './file-system-job-result-store.js';
 export { ZooKeeperHaServices, type ZooKeeperHaSettings } from './zookeeper/zookeeper-ha-services.js';
-export { zooKeeperHaSettings } from './zookeeper/zookeeper-ha-settings.js';
+export { ZooKeeperClientHaServices, type ZooKeeperClientHaSettings } from './zookeeper/zookeeper-client-ha-services.js';
+export { zooKeeperClientSettings, zooKeeperHaSettings } from './zookeeper/zookeeper-ha-settings.js';
 export { ZooKeeperClient, type ConnectionState, type ZooKeeperClientSettings } from './zookeeper/zookeeper-client.js';
 export { LeaderComponents, ZooKeeperPaths, zooKeeperNamespace } from './zookeeper/zookeeper-paths.js';
 
@@ -78,4 +83,13 @@ export function createHaServices(conf: Configuration, overrides: { rpcPort?: num
   const rpc = `${conf.get(JobManagerOptions.ADDRESS)}:${overrides.rpcPort ?? conf.get(JobManagerOptions.PORT)}`;
   const rest = `${restScheme(conf)}://${restAddress(conf)}:${overrides.restPort ?? conf.get(RestOptions.PORT)}`;
   return new StandaloneHaServices(rpc, rest);
+}
+
+/**
+ * What a client (bin/flink, the wait of bin/start-cluster.sh) needs to find the REST leader, not yet started.
+ * ZOOKEEPER needs only the quorum (no storage directory); NONE names the configured rest.address and rest.port.
+ */
+export function createClientHaServices(conf: Configuration): ClientHighAvailabilityServices {
+  if (conf.get(HighAvailabilityOptions.HA_MODE) === 'ZOOKEEPER') return new ZooKeeperClientHaServices(zooKeeperClientSettings(conf));
+  return createHaServices(conf);
 }

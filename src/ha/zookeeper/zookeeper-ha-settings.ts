@@ -5,6 +5,23 @@ import type { ZooKeeperHaSettings } from './zookeeper-ha-services.js';
 import { zooKeeperNamespace } from './zookeeper-paths.js';
 
 export function zooKeeperHaSettings(conf: Configuration): ZooKeeperHaSettings {
+  const { client, clusterId, tolerateSuspendedConnections } = zooKeeperClientSettings(conf);
+  const storageDir = checkStorageDirScheme(conf.getOptional(HighAvailabilityOptions.HA_STORAGE_PATH));
+  return {
+    client,
+    clusterId,
+    storageDir,
+    tolerateSuspendedConnections,
+    jobResultStoreDir: conf.getOptional(JobResultStoreOptions.STORAGE_PATH) ?? defaultJobResultStoreDir(storageDir, clusterId),
+    jobResultStoreDeleteOnCommit: conf.get(JobResultStoreOptions.DELETE_ON_COMMIT),
+  };
+}
+
+/**
+ * The part of the settings a client needs to find the leader (bin/flink, the wait of bin/start-cluster.sh): ZooKeeper
+ * only, no storage directory (as Flink's client HA services).
+ */
+export function zooKeeperClientSettings(conf: Configuration): Pick<ZooKeeperHaSettings, 'client' | 'clusterId' | 'tolerateSuspendedConnections'> {
   const quorum = conf.getOptional(HighAvailabilityOptions.HA_ZOOKEEPER_QUORUM)?.trim() ?? '';
   if (quorum === '') {
     throw new ConfigurationError(
@@ -20,7 +37,6 @@ export function zooKeeperHaSettings(conf: Configuration): ZooKeeperHaSettings {
       { key: HighAvailabilityOptions.HA_ZOOKEEPER_QUORUM.key },
     );
   }
-  const storageDir = checkStorageDirScheme(conf.getOptional(HighAvailabilityOptions.HA_STORAGE_PATH));
   const clusterId = conf.get(HighAvailabilityOptions.HA_CLUSTER_ID);
   return {
     client: {
@@ -34,10 +50,7 @@ export function zooKeeperHaSettings(conf: Configuration): ZooKeeperHaSettings {
       authorization: parseAuthorization(conf.getOptional(HighAvailabilityOptions.ZOOKEEPER_CLIENT_AUTHORIZATION)),
     },
     clusterId,
-    storageDir,
     tolerateSuspendedConnections: conf.get(HighAvailabilityOptions.ZOOKEEPER_TOLERATE_SUSPENDED_CONNECTIONS),
-    jobResultStoreDir: conf.getOptional(JobResultStoreOptions.STORAGE_PATH) ?? defaultJobResultStoreDir(storageDir, clusterId),
-    jobResultStoreDeleteOnCommit: conf.get(JobResultStoreOptions.DELETE_ON_COMMIT),
   };
 }
 
