@@ -45,6 +45,9 @@ export class MiniCluster {
       {
         'jobmanager.rpc.address': '127.0.0.1',
         'rest.address': '127.0.0.1',
+        // A local cluster is one JobManager in this process: it must neither run for nor follow the leadership
+        // of a cluster the configuration's HA settings describe.
+        'high-availability': 'NONE',
         ...(this.o.slotsPerTaskManager ? { 'taskmanager.numberOfTaskSlots': String(this.o.slotsPerTaskManager) } : {}),
       },
       'MiniCluster',

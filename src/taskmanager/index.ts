@@ -3,17 +3,34 @@
  *
  * ```ts
  * const te = createTaskExecutor(loadConfiguration());
- * await te.start(); // registers at jobmanager.rpc.address:jobmanager.rpc.port
+ * await te.start(); // registers at jobmanager.rpc.address:jobmanager.rpc.port, or (high-availability: zookeeper)
+ *                   // at the leader ZooKeeper names, and again at each new leader
+ * await te.close(); // also closes its HA services
  * ```
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CheckpointingOptions, CoreOptions, HeartbeatManagerOptions, JobManagerOptions, TaskManagerOptions, describeHeapSetting, managedMemory, slotHeap, type Configuration } from '../config/index.js';
+import {
+  CheckpointingOptions,
+  CoreOptions,
+  HeartbeatManagerOptions,
+  HighAvailabilityOptions,
+  TaskManagerOptions,
+  describeHeapSetting,
+  managedMemory,
+  slotHeap,
+  type Configuration,
+} from '../config/index.js';
+import { createHaServices, type LeaderRetrieval } from '../ha/index.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { fileSystemOptionsOf } from '../fs/index.js';
 
 export { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 
+/**
+ * A TaskExecutor of the configuration. Its HA services come from `high-availability` (NONE: the JobManager at
+ * jobmanager.rpc.address:jobmanager.rpc.port) unless `overrides` bring a retrieval; the TaskExecutor owns them.
+ */
 export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskExecutorOptions> = {}): TaskExecutor {
   const host = conf.getOptional(TaskManagerOptions.HOST);
   const bindHost = conf.getOptional(TaskManagerOptions.BIND_HOST);
@@ -21,8 +38,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
   const perChannel = conf.get(TaskManagerOptions.BUFFERS_PER_CHANNEL);
   const floating = conf.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE);
   return new TaskExecutor({
-    jobManagerHost: conf.get(JobManagerOptions.ADDRESS),
-    jobManagerPort: conf.get(JobManagerOptions.PORT),
+    ...leaderOf(conf, overrides.jobManagerLeaderRetrieval),
     slots: conf.get(TaskManagerOptions.NUM_TASK_SLOTS),
     ...(host ? { host } : {}),
     ...(bindHost ? { bindHost } : {}),
@@ -44,6 +60,25 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     managedMemory: { ...managedMemory(conf), spillRoots: conf.get(CoreOptions.TMP_DIRS) },
     ...overrides,
   });
+}
+
+type LeaderOptions = Pick<TaskExecutorOptions, 'jobManagerLeaderRetrieval' | 'haServices' | 'leaderLookup'>;
+
+function leaderOf(conf: Configuration, given: LeaderRetrieval | undefined): LeaderOptions {
+  if (given !== undefined) return { jobManagerLeaderRetrieval: given };
+  // Config mistakes (a missing quorum, an unsupported storageDir scheme) throw here, before anything starts.
+  const ha = createHaServices(conf);
+  return {
+    jobManagerLeaderRetrieval: ha.jobManagerLeaderRetrieval(),
+    haServices: ha,
+    ...(ha.mode === 'ZOOKEEPER' ? { leaderLookup: leaderLookupOf(conf) } : {}),
+  };
+}
+
+/** `ZooKeeper zk1:2181 (high-availability.zookeeper.quorum), cluster-id /one`: where a TaskManager looks for its leader. */
+export function leaderLookupOf(conf: Configuration): string {
+  const quorum = conf.getOptional(HighAvailabilityOptions.HA_ZOOKEEPER_QUORUM) ?? '';
+  return `ZooKeeper ${quorum} (high-availability.zookeeper.quorum), cluster-id ${conf.get(HighAvailabilityOptions.HA_CLUSTER_ID)}`;
 }
 
 function slotHeapOf(conf: Configuration): NonNullable<TaskExecutorOptions['slotHeap']> {

@@ -4,7 +4,15 @@
  */
 import type { Logger } from './logger.js';
 
-const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'BIND_FAILED', 'REST_BIND_FAILED']);
+const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
+  'CONFIG_INVALID',
+  'BIND_FAILED',
+  'REST_BIND_FAILED',
+  // Bad or unreachable HA settings: the message names the key, the value and what to do.
+  'HA_STORAGE_DIR',
+  'HA_ZOOKEEPER_UNREACHABLE',
+  'HA_ZOOKEEPER_AUTH',
+]);
 
 export interface DaemonArgs {
   configDir?: string;
