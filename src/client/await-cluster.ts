@@ -4,19 +4,27 @@
  *
  *   node dist/src/client/await-cluster.js --configDir conf --taskmanagers 2 --timeout 30 [--logDir log]
  *
+ * With `high-availability: zookeeper` it asks the REST endpoint of whichever JobManager ZooKeeper names as leader
+ * (the JobManagers may still be electing one when the wait begins, and the leader may change during it).
+ *
  * Prints nothing when the cluster is ready (exit 0); prints a warning and exits 2 when it is not ready in time;
  * exits 1 on bad arguments or a bad configuration.
  */
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { loadConfiguration, logDir, restAddress, RestOptions, restScheme, restSslClientOptions, type Configuration } from '../config/index.js';
+import { HighAvailabilityOptions, loadConfiguration, logDir, restAddress, RestOptions, restScheme, restSslClientOptions, type Configuration } from '../config/index.js';
+import { createClientHaServices, type ClientHighAvailabilityServices, type LeaderInformation } from '../ha/index.js';
 import { UsageError } from '../util/errors.js';
+import { describeLeaderLookup } from './cluster-address.js';
 import { restFetch, type FetchFunction } from './rest-transport.js';
 
 export interface AwaitClusterOptions {
-  /** Base URL of the REST endpoint, e.g. `http://127.0.0.1:8081`. */
-  readonly restUrl: string;
+  /**
+   * Base URL of the REST endpoint, e.g. `http://127.0.0.1:8081`; or a function that tells the current one (the HA
+   * leader's), undefined while none is known.
+   */
+  readonly restUrl: string | (() => string | undefined);
   /** How many TaskManagers `/overview` must report. 0 waits only for the REST endpoint to answer. */
   readonly taskManagers: number;
   readonly timeoutMs: number;
@@ -51,7 +59,8 @@ export async function awaitCluster(options: AwaitClusterOptions): Promise<AwaitC
   const deadline = Date.now() + options.timeoutMs;
   // Bounded in count as well as in time.
   const maxAttempts = Math.ceil(options.timeoutMs / Math.max(1, intervalMs)) + 1;
-  const url = new URL('/overview', options.restUrl).href;
+  const given = options.restUrl;
+  const current = typeof given === 'string' ? (): string => given : given;
   const send = options.fetch ?? ((u, init) => fetch(u, init));
   let taskManagers: number | undefined;
   let lastError: string | undefined;
@@ -62,8 +71,10 @@ export async function awaitCluster(options: AwaitClusterOptions): Promise<AwaitC
     if (remaining <= 0) break;
     const requestSignal = AbortSignal.timeout(Math.min(2_000, remaining));
     const signal = options.signal ? AbortSignal.any([options.signal, requestSignal]) : requestSignal;
+    const base = current();
     try {
-      const res = await send(url, { signal });
+      if (base === undefined) throw new Error('no leader known yet');
+      const res = await send(new URL('/overview', base).href, { signal });
       if (res.ok) {
         const body = (await res.json()) as { taskmanagers?: unknown };
         if (typeof body.taskmanagers === 'number') {
@@ -130,26 +141,48 @@ function wholeNumber(name: string, text: string): number {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
-  let url: string;
+  let conf: Configuration;
   let logs: string;
   let send: FetchFunction;
+  let ha: ClientHighAvailabilityServices | undefined;
   try {
     args = parseCli(argv);
-    const conf = loadConfiguration(args.confDir === undefined ? {} : { confDir: args.confDir });
-    url = restUrl(conf);
+    conf = loadConfiguration(args.confDir === undefined ? {} : { confDir: args.confDir });
     send = restFetch(restSslClientOptions(conf));
     logs = args.logDir ?? logDir(conf);
+    if (conf.get(HighAvailabilityOptions.HA_MODE) === 'ZOOKEEPER') ha = createClientHaServices(conf);
   } catch (err) {
     process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  const result = await awaitCluster({ restUrl: url, taskManagers: args.taskManagers, timeoutMs: args.timeoutSeconds * 1000, fetch: send });
-  if (result.ready) return 0;
-  process.stderr.write(
-    `Warning: the cluster did not report ${args.taskManagers} TaskManager(s) within ${args.timeoutSeconds} s ` +
-      `(REST at ${url}). Check the logs in ${logs}.\n`,
-  );
-  return 2;
+  const timeoutMs = args.timeoutSeconds * 1000;
+  const notReady = (where: string, why?: string): number => {
+    process.stderr.write(
+      `Warning: the cluster did not report ${args.taskManagers} TaskManager(s) within ${args.timeoutSeconds} s ` +
+        `(${where})${why === undefined ? '' : `: ${why}`}. Check the logs in ${logs}.\n`,
+    );
+    return 2;
+  };
+  if (ha === undefined) {
+    const url = restUrl(conf);
+    const result = await awaitCluster({ restUrl: url, taskManagers: args.taskManagers, timeoutMs, fetch: send });
+    return result.ready ? 0 : notReady(`REST at ${url}`);
+  }
+  // The leader is followed for the whole wait: the JobManagers may not have elected one yet.
+  const deadline = Date.now() + timeoutMs;
+  let leader: LeaderInformation | undefined;
+  const lookup = `REST leader from ${describeLeaderLookup(conf)}`;
+  try {
+    await ha.start();
+    await ha.restLeaderRetrieval().start((l) => (leader = l));
+    const result = await awaitCluster({ restUrl: () => leader?.address, taskManagers: args.taskManagers, timeoutMs: Math.max(0, deadline - Date.now()), fetch: send });
+    if (result.ready) return 0;
+    return notReady(`${lookup}: ${leader?.address ?? 'none found'}`);
+  } catch (err) {
+    return notReady(lookup, err instanceof Error ? err.message : String(err));
+  } finally {
+    await ha.close();
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -15,6 +15,7 @@ import {
   loadConfig,
   parse,
   parseJobId,
+  restAddressGiven,
   type Action,
   type CliIo,
 } from './cli-common.js';
@@ -53,7 +54,7 @@ const list: Action = async (args, io) => {
   const showAll = cl.has('a');
   const showRunning = !any || cl.has('r');
   const showScheduled = !any || cl.has('s');
-  const client = clusterClient(cl, io);
+  const client = await clusterClient(cl, io);
 
   io.out('Waiting for response...');
   let jobs: JobOverview[];
@@ -112,7 +113,7 @@ const cancel: Action = async (args, io) => {
   const raw = cl.args[0];
   if (raw === undefined) throw new UsageError('Missing JobID. Specify a JobID to cancel a job.');
   const jobId = parseJobId(raw);
-  const client = clusterClient(cl, io);
+  const client = await clusterClient(cl, io);
   io.out(`Cancelling job ${jobId}.`);
   try {
     await client.cancelJob(jobId);
@@ -166,6 +167,7 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): Pro
   if (dynamic.length > 0) opts.jobConfiguration = Object.fromEntries(dynamic.map(parseDynamicProperty));
   const jm = jobManagerOverride(cl);
   if (jm !== undefined) opts.jobManagerOverride = jm;
+  if (restAddressGiven(cl)) opts.restAddressGiven = true;
   const savepoint = cl.value('s');
   if (savepoint !== undefined) opts.savepointPath = savepoint;
   return opts;

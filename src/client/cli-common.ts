@@ -2,12 +2,13 @@
  * What every `bin/flink` action shares: its I/O, parsing its options (and `-h`), the job id argument, the
  * configuration with `-D`, and the REST client of the cluster it talks to.
  */
-import type { Configuration } from '../config/index.js';
+import { parseDynamicProperty, type Configuration } from '../config/index.js';
 import { FlinkError, UsageError } from '../util/errors.js';
 import { GENERAL_OPTIONS, actionHelp, type ActionName } from './cli-help.js';
 import { loadCliConfiguration } from './cli-environment.js';
 import { parseCommandLine, type CommandLine, type OptionSpec } from './cli-options.js';
-import { restClientFor, type RestClient } from './rest-client.js';
+import { clusterRestClient } from './cluster-address.js';
+import type { RestClient } from './rest-client.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -68,12 +69,18 @@ export function jobManagerOverride(cl: CommandLine): string | undefined {
   return m === undefined || m === 'yarn-cluster' ? undefined : m;
 }
 
-export function clusterClient(cl: CommandLine, io: CliIo, conf: Configuration = loadConfig(cl, io)): RestClient {
+/** Whether `-D rest.address=...` names the REST endpoint (then no HA leader lookup). */
+export function restAddressGiven(cl: CommandLine): boolean {
+  return cl.values('D').some((property) => parseDynamicProperty(property)[0] === 'rest.address');
+}
+
+/** The REST client of the cluster: `-m`, `-D rest.address`, the HA leader, or the configuration (cluster-address.ts). */
+export async function clusterClient(cl: CommandLine, io: CliIo, conf: Configuration = loadConfig(cl, io)): Promise<RestClient> {
   if (cl.value('m') === 'yarn-cluster') {
     throw new ActionNotSupportedError(
       "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
     );
   }
-  return restClientFor(conf, jobManagerOverride(cl));
+  return clusterRestClient(conf, { jobManagerOverride: jobManagerOverride(cl), restAddressGiven: restAddressGiven(cl) });
 }
 

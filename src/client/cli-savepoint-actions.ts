@@ -29,9 +29,9 @@ function requiredJobId(value: string | undefined): string {
 }
 
 /** What the cluster needs to run the action: the client and how long to wait. */
-function cluster(cl: CommandLine, io: CliIo): { client: RestClient; timeoutMs: number } {
+async function cluster(cl: CommandLine, io: CliIo): Promise<{ client: RestClient; timeoutMs: number }> {
   const conf = loadConfig(cl, io);
-  return { client: clusterClient(cl, io, conf), timeoutMs: conf.get(ClientOptions.CLIENT_TIMEOUT) };
+  return { client: await clusterClient(cl, io, conf), timeoutMs: conf.get(ClientOptions.CLIENT_TIMEOUT) };
 }
 
 /** Polls a savepoint until it completed; resolves with its directory. */
@@ -47,7 +47,7 @@ function awaitSavepoint(client: RestClient, jobId: string, triggerId: string, ti
 const dispose = async (cl: CommandLine, io: CliIo, given: string): Promise<void> => {
   const path = clientPath(given);
   io.out(`Disposing savepoint '${path}'.`);
-  const { client, timeoutMs } = cluster(cl, io);
+  const { client, timeoutMs } = await cluster(cl, io);
   // As Flink's CLI: the request goes out, then "Waiting for response..." whatever its answer will be.
   const triggered = client.disposeSavepoint(path);
   io.out('Waiting for response...');
@@ -81,7 +81,7 @@ export const savepoint: Action = async (args, io) => {
   const targetDirectory = rawTarget === undefined ? undefined : clientPath(rawTarget);
   if (extra.length > 0) io.out('Provided more arguments than required. Ignoring not needed arguments.');
   const formatType = formatTypeOf(cl);
-  const { client, timeoutMs } = cluster(cl, io);
+  const { client, timeoutMs } = await cluster(cl, io);
   const request = { ...(targetDirectory === undefined ? {} : { targetDirectory }), cancelJob: false, formatType };
 
   if (cl.has('detached')) {
@@ -119,7 +119,7 @@ export const stop: Action = async (args, io) => {
   const drain = cl.has('d');
   const formatType = formatTypeOf(cl);
   io.out(`${drain ? 'Draining job ' : 'Suspending job '}"${jobId}" with a ${formatType} savepoint.`);
-  const { client, timeoutMs } = cluster(cl, io);
+  const { client, timeoutMs } = await cluster(cl, io);
   const request = { ...(targetDirectory === undefined ? {} : { targetDirectory }), drain, formatType };
 
   if (cl.has('detached')) {
@@ -158,7 +158,7 @@ export async function cancelWithSavepoint(cl: CommandLine, io: CliIo): Promise<v
       ? `Cancelling job ${jobId} with ${formatType} savepoint to default savepoint directory.`
       : `Cancelling job ${jobId} with ${formatType} savepoint to ${targetDirectory}.`,
   );
-  const { client, timeoutMs } = cluster(cl, io);
+  const { client, timeoutMs } = await cluster(cl, io);
   let path: string;
   try {
     const request = { ...(targetDirectory === undefined ? {} : { targetDirectory }), cancelJob: true, formatType };

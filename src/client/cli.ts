@@ -20,6 +20,10 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'CONFIG',
   'CONFIG_INVALID',
   'CLUSTER_UNREACHABLE',
+  // High availability: no leader in ZooKeeper, ZooKeeper not answering, credentials refused.
+  'NO_LEADER',
+  'HA_ZOOKEEPER_UNREACHABLE',
+  'HA_ZOOKEEPER_AUTH',
   'REST_ERROR',
   'NOT_SUPPORTED',
   'JOB_NOT_CANCELED',

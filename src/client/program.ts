@@ -11,7 +11,7 @@ import { deserializeError, FlinkError, UsageError } from '../util/errors.js';
 import { bundleProgram, type JobBundle } from './bundler.js';
 import { localExecutorFactory, markJobFailure, restJobExecutor, type JobExecutor } from './job-executor.js';
 import { clientPath } from './client-paths.js';
-import { restClientFor } from './rest-client.js';
+import { clusterRestClient } from './cluster-address.js';
 
 export interface ProgramOptions {
   programPath: string;
@@ -22,6 +22,8 @@ export interface ProgramOptions {
   target: string;
   config: Configuration;
   jobManagerOverride?: string;
+  /** The command line set rest.address (`-D`): that endpoint, not the HA leader's, is meant. */
+  restAddressGiven?: boolean;
   savepointPath?: string;
   allowNonRestoredState: boolean;
   shutdownOnAttachedExit: boolean;
@@ -78,7 +80,10 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
   let jobs = 0;
   const defaultParallelism = opts.parallelism ?? opts.config.get(CoreOptions.DEFAULT_PARALLELISM);
   // Mistakes in the target or the JobManager address show before the program runs, not as its failure.
-  const client = opts.target === 'local' ? undefined : restClientFor(opts.config, opts.jobManagerOverride);
+  const client =
+    opts.target === 'local'
+      ? undefined
+      : await clusterRestClient(opts.config, { jobManagerOverride: opts.jobManagerOverride, restAddressGiven: opts.restAddressGiven });
   const getExecutor = async (slots: number): Promise<JobExecutor> => {
     executor ??= client
       ? restJobExecutor(client, opts.jobManagerOverride ?? 'the configured JobManager')
