@@ -27,8 +27,11 @@ export class ContenderProcess {
   private constructor(
     readonly address: string,
     conf: Record<string, string>,
+    components: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', SCRIPT, JSON.stringify(conf), address], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--enable-source-maps', SCRIPT, JSON.stringify(conf), address, JSON.stringify(components)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     running.add(this);
     let buffered = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
@@ -43,9 +46,12 @@ export class ContenderProcess {
     this.child.on('exit', () => running.delete(this));
   }
 
-  /** Starts a contender and waits until it runs for leadership. */
-  static async start(address: string, conf: Record<string, string>): Promise<ContenderProcess> {
-    const c = new ContenderProcess(address, conf);
+  /**
+   * Starts a contender and waits until it runs for leadership. As leader it publishes `address` as the
+   * resource manager's and `components` (component -> address, e.g. rest_server) too.
+   */
+  static async start(address: string, conf: Record<string, string>, components: Record<string, string> = {}): Promise<ContenderProcess> {
+    const c = new ContenderProcess(address, conf, components);
     await waitFor(`contender ${address} to start`, 60_000, () => {
       if (c.child.exitCode !== null) throw new Error(`contender ${address} exited: ${c.stderr}`);
       return c.has('started') ? true : undefined;

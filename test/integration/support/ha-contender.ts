@@ -1,7 +1,8 @@
 /**
  * A JobManager stand-in for the HA tests, run as its own process (so a test can kill -9 it): it starts the
  * ZooKeeper HA services of the configuration given as JSON in argv[2], runs for leadership, publishes argv[3] as
- * its address when it leads, and reports on stdout as JSON lines: {event: started|granted|revoked|state|put|closed}.
+ * its address when it leads (and the addresses of other components given as JSON in argv[4], e.g.
+ * `{"rest_server": "http://127.0.0.1:8081"}`), and reports on stdout as JSON lines: {event: started|granted|revoked|state|put|closed}.
  * Commands on stdin: `put <jobId>` (a fenced job graph write), `close`.
  */
 import { createInterface } from 'node:readline';
@@ -15,6 +16,7 @@ function report(event: Record<string, unknown>): void {
 async function main(): Promise<void> {
   const conf = Configuration.fromMap(JSON.parse(process.argv[2] ?? '{}') as Record<string, string>);
   const address = process.argv[3] ?? 'contender';
+  const components = JSON.parse(process.argv[4] ?? '{}') as Record<string, string>;
   const ha = createHaServices(conf);
   if (!(ha instanceof ZooKeeperHaServices)) throw new Error('the contender needs high-availability: zookeeper');
   await ha.start();
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     grantLeadership: async (id) => {
       report({ event: 'granted', id });
       await election.confirmLeadership(id, address);
+      for (const [component, at] of Object.entries(components)) await election.confirmLeadership(id, at, component);
     },
     revokeLeadership: async () => report({ event: 'revoked' }),
   });

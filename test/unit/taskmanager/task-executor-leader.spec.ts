@@ -8,56 +8,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Configuration } from '../../../src/config/index.js';
-import type { LeaderInformation } from '../../../src/ha/index.js';
-import { RpcServer } from '../../../src/rpc/rpc-connection.js';
-import { ResourceManagerGateway, type RegistrationSuccess, type TaskExecutorRegistration } from '../../../src/rpc/gateways.js';
 import { createTaskExecutor, type TaskExecutor } from '../../../src/taskmanager/index.js';
 import { parseJobManagerAddress } from '../../../src/taskmanager/task-executor.js';
 import { FlinkError } from '../../../src/util/errors.js';
 import { setLogSink } from '../../../src/util/logger.js';
 import { waitFor } from '../../support/processes.js';
 import { TestingLeaderRetrieval } from '../../support/testing-leader-retrieval.js';
-
-/** A resource manager that leads under `sessionId` and records what TaskManagers do. */
-class TestingResourceManager {
-  readonly registrations: TaskExecutorRegistration[] = [];
-  readonly refused: TaskExecutorRegistration[] = [];
-  readonly disconnects: string[] = [];
-  connectionsClosed = 0;
-  private readonly server: RpcServer;
-
-  constructor(public sessionId: string) {
-    this.server = new RpcServer('127.0.0.1', 0, (conn) => {
-      conn.handle(ResourceManagerGateway.registerTaskExecutor, (reg: TaskExecutorRegistration): RegistrationSuccess => {
-        if (reg.leaderSessionId !== this.sessionId) {
-          this.refused.push(reg);
-          throw new FlinkError('NOT_LEADER', `This resource manager does not lead under session ${reg.leaderSessionId ?? '(none)'}.`);
-        }
-        this.registrations.push(reg);
-        return { resourceManagerId: this.sessionId, heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 120_000 };
-      });
-      conn.handle(ResourceManagerGateway.disconnectTaskManager, (req: { tmId: string }) => void this.disconnects.push(req.tmId));
-      conn.on('close', () => this.connectionsClosed++);
-    });
-  }
-
-  async start(): Promise<this> {
-    await this.server.start();
-    return this;
-  }
-
-  get address(): string {
-    return `127.0.0.1:${this.server.port}`;
-  }
-
-  get leader(): LeaderInformation {
-    return { address: this.address, leaderSessionId: this.sessionId };
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-}
+import { TestingResourceManager } from '../../support/testing-resource-manager.js';
 
 describe('TaskExecutor: following the JobManager leader', function () {
   this.timeout(30_000);
