@@ -15,6 +15,7 @@ import type { FromWorker, Placement, ToWorker, WorkerInit } from '../runtime/wor
 import type { TaskSettings } from '../runtime/task/stream-task.js';
 import type { HdfsFileSystemOptions } from '../fs/index.js';
 import type { HighAvailabilityServices, LeaderInformation, LeaderRetrieval } from '../ha/index.js';
+import { LeaderRegistration } from './leader-registration.js';
 import { connectRpc, type RpcConnection } from '../rpc/rpc-connection.js';
 import {
   ResourceManagerGateway,
@@ -49,10 +50,7 @@ export interface TaskExecutorOptions {
    * line) and closed last, by the TaskExecutor.
    */
   haServices?: Pick<HighAvailabilityServices, 'start' | 'close'>;
-  /**
-   * Where the leader is looked up, for messages, e.g. `ZooKeeper zk1:2181 (high-availability.zookeeper.quorum),
-   * cluster-id /one`. Unset: the retrieval names a configured address (HA NONE).
-   */
+  /** Where the leader is looked up, for messages (see LeaderRegistrationOptions); unset with HA NONE. */
   leaderLookup?: string;
   slots: number;
   /** Host to advertise for data connections; default: the address we reach the JobManager from. */
@@ -127,18 +125,21 @@ export class TaskExecutor {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private connecting: Promise<void> | undefined;
-  /** The leader the retrieval names now (undefined: none known). */
-  private leader: LeaderInformation | undefined;
-  /** The leader session `conn` belongs to. */
-  private registeredWith: LeaderInformation | undefined;
-  /** Wakes the registration loop early: the leader changed, or the TaskExecutor closes. */
-  private wakeRegistration: (() => void) | undefined;
+  /** Which leader's resource manager `conn` is registered at, and finding the next one. */
+  private readonly registration: LeaderRegistration;
   private lastHeartbeatFromRm = Date.now();
   private heartbeatTimeoutMs = 50_000;
   /** The host other TaskManagers reach our data port at. */
   private advertisedHost = '127.0.0.1';
 
-  constructor(private readonly o: TaskExecutorOptions) {}
+  constructor(private readonly o: TaskExecutorOptions) {
+    this.registration = new LeaderRegistration({
+      retrieval: o.jobManagerLeaderRetrieval,
+      leaderLookup: o.leaderLookup,
+      registrationTimeoutMs: o.registrationTimeoutMs,
+      onLeaderReplaced: (_previous, next) => this.onLeaderReplaced(next),
+    });
+  }
 
   get dataPort(): number {
     return this.data?.port ?? 0;
@@ -147,149 +148,68 @@ export class TaskExecutor {
   async start(): Promise<void> {
     await this.o.haServices?.start();
     await mkdir(this.o.tmpDir, { recursive: true });
-    await this.o.jobManagerLeaderRetrieval.start((leader) => this.onLeaderChange(leader));
+    await this.registration.start();
     await this.connectAndRegister();
   }
 
-  /**
-   * A connection belongs to the leader session it registered with: when another leader (another address or
-   * session id) is named, it goes, with the tasks that ran for it, and the TaskExecutor registers at the new
-   * one. "No leader known" leaves the connection alone: the JobManager may well still lead (a ZooKeeper
-   * outage it tolerates), and the heartbeat notices one that is gone.
-   */
-  private onLeaderChange(leader: LeaderInformation | undefined): void {
-    if (this.closed) return;
-    this.leader = leader;
-    this.wakeRegistration?.();
-    const current = this.registeredWith;
-    if (leader === undefined || current === undefined || sameLeader(leader, current)) return;
-    log.info(
-      `The JobManager leader changed from ${current.address} (session ${current.leaderSessionId}) to ${leader.address} ` +
-        `(session ${leader.leaderSessionId}); registering at the new leader.`,
-    );
+  /** The registration's leader was replaced: its connection goes, with the tasks that ran for it. */
+  private onLeaderReplaced(next: LeaderInformation): void {
     const conn = this.conn;
     this.conn = undefined;
-    this.registeredWith = undefined;
     if (conn) {
       // Said first, so the old resource manager does not wait for a termination report of this TaskManager.
       conn.notify(ResourceManagerGateway.disconnectTaskManager, { tmId: this.tmId });
       conn.close();
     }
-    this.onJobManagerLost(`the leader changed to ${leader.address}`);
-  }
-
-  /** Resolves after `ms`, or earlier when the leader changes or the TaskExecutor closes. */
-  private untilLeaderChange(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        if (this.wakeRegistration === wake) this.wakeRegistration = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, Math.max(0, ms));
-      this.wakeRegistration = wake;
-    });
+    this.onJobManagerLost(`the leader changed to ${next.address}`);
   }
 
   /**
-   * Registers at the leader the retrieval names, starting the data plane on the first success; waits while no
-   * leader is known and retries (sooner when the leader changes) until taskmanager.registration.timeout.
+   * Registers at the leader the retrieval names (see LeaderRegistration for waiting, retrying and giving up),
+   * starting the data plane on the first success.
    */
   private async connectAndRegister(): Promise<void> {
-    const deadline = Date.now() + this.o.registrationTimeoutMs;
-    let delay = 100;
-    let lastErr: unknown;
-    let attempt = 0;
-    let target: LeaderInformation | undefined;
-    let waitingSaid = false;
-    while (!this.closed && Date.now() < deadline) {
-      const leader = this.leader;
-      if (leader === undefined) {
-        if (!waitingSaid && this.o.leaderLookup !== undefined) log.info(`No JobManager leader known yet; waiting for one in ${this.o.leaderLookup}.`);
-        waitingSaid = true;
-        await this.untilLeaderChange(deadline - Date.now());
-        continue;
-      }
-      if (target === undefined || !sameLeader(leader, target)) {
-        // A new leader gets a fresh start: quick first attempts, and its first failure is said.
-        target = leader;
-        delay = 100;
-        attempt = 0;
-      }
-      attempt++;
-      let conn: RpcConnection | undefined;
-      try {
-        const { host, port } = parseJobManagerAddress(leader.address);
-        conn = await connectRpc(host, port, Math.min(10_000, this.o.rpcTimeoutMs));
-        this.wire(conn);
-        if (!this.data) {
-          const dataHost = this.o.host ?? conn.localAddress;
-          this.data = new DataConnectionManager(this.tmId, this.o.bindHost ?? dataHost, this.o.dataPort, (f) => this.onFrame(f));
-          await this.data.start();
-          this.advertisedHost = dataHost;
-        }
-        const reg = await conn.call<RegistrationSuccess>(
-          ResourceManagerGateway.registerTaskExecutor,
-          {
-            tmId: this.tmId,
-            host: this.advertisedHost,
-            dataPort: this.data.port,
-            slots: this.o.slots,
-            // Flink's freeMemory is the process's maximum heap, not the host's free RAM.
-            hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: this.o.managedMemory?.totalBytes ?? 0 },
-            ...(this.o.reportsTermination ? { reportsTermination: true } : {}),
-            leaderSessionId: leader.leaderSessionId,
-          } satisfies TaskExecutorRegistration,
-          this.o.rpcTimeoutMs,
-        );
-        if (this.closed || this.leader === undefined || !sameLeader(this.leader, leader)) {
-          // Another leader was named while this one answered: that one is where the TaskManager belongs.
-          conn.notify(ResourceManagerGateway.disconnectTaskManager, { tmId: this.tmId });
+    await this.registration.register<{ conn: RpcConnection; reg: RegistrationSuccess; address: { host: string; port: number } }>(
+      async (leader, address) => {
+        const conn = await connectRpc(address.host, address.port, Math.min(10_000, this.o.rpcTimeoutMs));
+        try {
+          this.wire(conn);
+          if (!this.data) {
+            const dataHost = this.o.host ?? conn.localAddress;
+            this.data = new DataConnectionManager(this.tmId, this.o.bindHost ?? dataHost, this.o.dataPort, (f) => this.onFrame(f));
+            await this.data.start();
+            this.advertisedHost = dataHost;
+          }
+          const reg = await conn.call<RegistrationSuccess>(
+            ResourceManagerGateway.registerTaskExecutor,
+            {
+              tmId: this.tmId,
+              host: this.advertisedHost,
+              dataPort: this.data.port,
+              slots: this.o.slots,
+              // Flink's freeMemory is the process's maximum heap, not the host's free RAM.
+              hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem(), freeMemory: getHeapStatistics().heap_size_limit, managedMemory: this.o.managedMemory?.totalBytes ?? 0 },
+              ...(this.o.reportsTermination ? { reportsTermination: true } : {}),
+              leaderSessionId: leader.leaderSessionId,
+            } satisfies TaskExecutorRegistration,
+            this.o.rpcTimeoutMs,
+          );
+          return { conn, reg, address };
+        } catch (err) {
           conn.close();
-          continue;
+          throw err;
         }
+      },
+      ({ conn, reg, address }, leader) => {
         this.conn = conn;
-        this.registeredWith = leader;
         this.startHeartbeats(reg);
         log.info(`Successful registration at resource manager ${leader.address} under registration id ${reg.resourceManagerId}.`);
-        this.o.onRegistered?.({ host, port }, this.tmId);
-        return;
-      } catch (err) {
-        conn?.close();
-        lastErr = err;
-        if (attempt === 1 || attempt % 20 === 0) {
-          log.info(`Could not register at the resource manager ${leader.address} (${(err as Error).message}); retrying.`);
-        }
-        await this.untilLeaderChange(Math.min(delay, deadline - Date.now()));
-        delay = Math.min(delay * 2, 2000);
-      }
-    }
-    if (this.closed) return;
-    throw this.registrationTimeout(target, lastErr);
-  }
-
-  private registrationTimeout(target: LeaderInformation | undefined, lastErr: unknown): FlinkError {
-    const within = `within ${this.o.registrationTimeoutMs} ms (taskmanager.registration.timeout)`;
-    const lookup = this.o.leaderLookup;
-    if (lookup === undefined) {
-      return new FlinkError(
-        'REGISTRATION_TIMEOUT',
-        `Could not register at the JobManager ${target?.address ?? 'address'} ${within}. Check jobmanager.rpc.address/jobmanager.rpc.port and that the JobManager runs.`,
-        { cause: lastErr },
-      );
-    }
-    if (target === undefined) {
-      return new FlinkError(
-        'REGISTRATION_TIMEOUT',
-        `No JobManager leader was found in ${lookup} ${within}. Check that a JobManager runs with the same ` +
-          'high-availability.zookeeper.quorum, high-availability.zookeeper.path.root and high-availability.cluster-id as this TaskManager.',
-      );
-    }
-    return new FlinkError(
-      'REGISTRATION_TIMEOUT',
-      `Could not register at the JobManager leader ${target.address} (found in ${lookup}) ${within}. ` +
-        `Check that the JobManager runs and that this host can reach ${target.address}.`,
-      { cause: lastErr },
+        this.o.onRegistered?.(address, this.tmId);
+      },
+      ({ conn }) => {
+        conn.notify(ResourceManagerGateway.disconnectTaskManager, { tmId: this.tmId });
+        conn.close();
+      },
     );
   }
 
@@ -330,7 +250,7 @@ export class TaskExecutor {
     conn.on('close', () => {
       if (this.conn !== conn) return;
       this.conn = undefined;
-      this.registeredWith = undefined;
+      this.registration.lost();
       this.onJobManagerLost('the connection to the JobManager closed');
     });
   }
@@ -619,34 +539,19 @@ export class TaskExecutor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeRegistration?.();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const errors: unknown[] = [];
+    // First: no leader change may start a registration while the TaskExecutor shuts down.
+    await this.registration.close().catch((e) => errors.push(e));
     for (const jobId of [...this.jobs.keys()]) await this.cancelJob(jobId).catch((e) => errors.push(e));
     // Said before the connection closes, so the resource manager does not wait for a termination report.
     this.conn?.notify(ResourceManagerGateway.disconnectTaskManager, { tmId: this.tmId });
     this.conn?.close();
     await this.data?.close().catch((e) => errors.push(e));
-    await this.o.jobManagerLeaderRetrieval.close().catch((e) => errors.push(e));
     await this.o.haServices?.close().catch((e) => errors.push(e));
     await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});
     if (errors.length > 0) log.warn(`Errors while closing the TaskExecutor: ${errors.map(String).join('; ')}`);
   }
-}
-
-function sameLeader(a: LeaderInformation, b: LeaderInformation): boolean {
-  return a.address === b.address && a.leaderSessionId === b.leaderSessionId;
-}
-
-/** `host:port` (also `[v6]:port`) of a resource manager, as leaders publish it. */
-export function parseJobManagerAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  const host = colon > 0 ? address.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : '';
-  const port = colon > 0 ? Number(address.slice(colon + 1)) : NaN;
-  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new FlinkError('BAD_LEADER_ADDRESS', `The JobManager leader's address '${address}' is not host:port.`);
-  }
-  return { host, port };
 }
 
 /**

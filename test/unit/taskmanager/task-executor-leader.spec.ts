@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Configuration } from '../../../src/config/index.js';
 import { createTaskExecutor, type TaskExecutor } from '../../../src/taskmanager/index.js';
-import { parseJobManagerAddress } from '../../../src/taskmanager/task-executor.js';
+import { parseJobManagerAddress } from '../../../src/taskmanager/leader-registration.js';
 import { FlinkError } from '../../../src/util/errors.js';
 import { setLogSink } from '../../../src/util/logger.js';
 import { waitFor } from '../../support/processes.js';
@@ -119,6 +119,19 @@ describe('TaskExecutor: following the JobManager leader', function () {
     retrieval.announce(rm.leader);
     await starting;
     assert.equal(rm.registrations.length, 1);
+  });
+
+  it('closed while it waits for a leader: the start ends without registering, and nothing is left waiting', async () => {
+    const rm = await resourceManager();
+    const retrieval = new TestingLeaderRetrieval(undefined);
+    const te = taskExecutor(retrieval);
+    const starting = te.start();
+    await waitFor('the waiting line', 10_000, () => (logged(/No JobManager leader known yet/) ? true : undefined));
+    await te.close();
+    await starting;
+    retrieval.announce(rm.leader);
+    assert.equal(rm.registrations.length + rm.refused.length, 0);
+    assert.equal(retrieval.closed, true);
   });
 
   it('a resource manager that refuses the session (NOT_LEADER) is retried until the retrieval names the right session', async () => {
