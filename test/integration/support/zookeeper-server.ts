@@ -65,16 +65,23 @@ export class ZooKeeperServer {
   static async standalone(): Promise<ZooKeeperServer> {
     const home = await mkdtemp(join(tmpdir(), 'flink-ha-zk-'));
     const [port] = (await freePorts(1)) as [number];
-    const server = new ZooKeeperServer(home, [port], []);
-    await server.start();
-    return server;
+    return ZooKeeperServer.#started(new ZooKeeperServer(home, [port], []));
   }
 
   static async ensembleOfThree(): Promise<ZooKeeperServer> {
     const home = await mkdtemp(join(tmpdir(), 'flink-ha-zk-'));
     const ports = await freePorts(9);
-    const server = new ZooKeeperServer(home, ports.slice(0, 3), [0, 1, 2].map((i) => `${ports[3 + i]}:${ports[6 + i]}`));
-    await server.start();
+    return ZooKeeperServer.#started(new ZooKeeperServer(home, ports.slice(0, 3), [0, 1, 2].map((i) => `${ports[3 + i]}:${ports[6 + i]}`)));
+  }
+
+  /** Starts `server`; one that does not come up leaves no process and no directory behind. */
+  static async #started(server: ZooKeeperServer): Promise<ZooKeeperServer> {
+    try {
+      await server.start();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
     return server;
   }
 
