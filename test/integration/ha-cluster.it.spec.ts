@@ -135,4 +135,32 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     assert.equal(restarted.exitCode, 0, restarted.describe);
     await waitFor('the restarted JobManager to answer as a standby', 30_000, async () => ((await role(restPorts[leader] as number)) === 'standby' ? true : undefined));
   });
+
+  it('a brief ZooKeeper restart neither moves leadership nor restarts the running job', async () => {
+    const c = cluster as StandaloneCluster;
+    const out = await c.tempDir('out');
+    const store = localStore(await c.tempDir('checkpoints'));
+    const job = join(await c.tempDir('jobs'), 'zk-restart.js');
+    const n = 60_000;
+    await writeFile(job, exactlyOnceJob('Through a ZooKeeper restart', out, n, 20, 'file-sink'));
+    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
+    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId(run);
+    const leader = await leaderIndex();
+    const port = restPorts[leader] as number;
+    await waitFor('a completed checkpoint', 60_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined));
+
+    await (zk as ZooKeeperServer).stopServers();
+    await (zk as ZooKeeperServer).start();
+    const final = await waitFor('the job to end', 180_000, async () => {
+      const d = await restAt<JobDetails>(port, `/jobs/${jobId}`).catch(() => undefined);
+      return d && ['FINISHED', 'FAILED', 'CANCELED'].includes(d.state) ? d.state : undefined;
+    });
+    assert.equal(final, 'FINISHED');
+    assert.equal(await leaderIndex(), leader, 'the same JobManager still leads');
+    const exceptions = await restAt<{ exceptionHistory: { entries: unknown[] } }>(port, `/jobs/${jobId}/exceptions`);
+    assert.deepEqual(exceptions.exceptionHistory.entries, [], 'the job never restarted');
+    assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+  });
 });
