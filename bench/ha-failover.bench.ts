@@ -109,17 +109,18 @@ interface Steps {
   committed: number;
 }
 
-const STEP_NAMES: Array<[keyof Steps, string]> = [
-  ['taskManagersNoticed', 'both TaskManagers cancelled the old tasks'],
-  ['sessionExpired', 'ZooKeeper expired the dead leader\'s session'],
-  ['newLeader', 'the standby leads'],
-  ['jobRecovery', 'job recovery started'],
-  ['checkpointFound', 'latest checkpoint found'],
-  ['taskManagersRegistered', 'both TaskManagers registered'],
-  ['tasksDeployed', 'tasks deployed'],
-  ['running', 'every task RUNNING (REST)'],
-  ['firstCheckpoint', 'first checkpoint completed'],
-  ['committed', 'first new committed output'],
+/** The steps in the order they happen, each with the step it waits for (undefined: the kill). */
+const STEPS: Array<{ key: keyof Steps; name: string; after?: keyof Steps }> = [
+  { key: 'taskManagersNoticed', name: 'both TaskManagers cancelled the old tasks' },
+  { key: 'sessionExpired', name: "ZooKeeper expired the dead leader's session" },
+  { key: 'newLeader', name: 'the standby leads', after: 'sessionExpired' },
+  { key: 'jobRecovery', name: 'job recovery started', after: 'newLeader' },
+  { key: 'checkpointFound', name: 'latest checkpoint found', after: 'jobRecovery' },
+  { key: 'taskManagersRegistered', name: 'both TaskManagers registered', after: 'newLeader' },
+  { key: 'tasksDeployed', name: 'tasks deployed', after: 'newLeader' },
+  { key: 'running', name: 'every task RUNNING (REST)', after: 'tasksDeployed' },
+  { key: 'firstCheckpoint', name: 'first checkpoint completed', after: 'running' },
+  { key: 'committed', name: 'first new committed output', after: 'firstCheckpoint' },
 ];
 
 function firstAfter(lines: readonly LogLine[], since: number, re: RegExp): LogLine | undefined {
@@ -233,7 +234,7 @@ async function rounds(args: Args, zk: ZooKeeperServer, cluster: StandaloneBenchC
     all.push(steps);
     process.stdout.write(
       `kill ${k + 1}: leader pid ${victim} (REST ${leaderPort}); RUNNING on the new leader after ${steps.running} ms, first new commit after ${steps.committed} ms\n` +
-        `  ${STEP_NAMES.map(([key, name]) => `${name} +${fmt(steps[key])}`).join(', ')}\n`,
+        `  ${STEPS.map(({ key, name }) => `${name} +${fmt(steps[key])}`).join(', ')}\n`,
     );
     const restarted = await cluster.exec('jobmanager.sh', ['start', '127.0.0.1', String(leaderPort)], 60_000);
     await until(`the restarted JobManager to answer as a standby on ${leaderPort}`, 60_000, async () => ((await role(leaderPort)) === 'standby' ? true : undefined), 100).catch((err: Error) => {
@@ -256,13 +257,20 @@ function report(args: Args, all: ReadonlyArray<Steps & { sessionTimeoutMs?: numb
     `kill -9 of the leader -> job RUNNING on the new leader: median ${r.median} ms (min ${r.min}, max ${r.max})`,
     `kill -9 of the leader -> first new committed output:   median ${c.median} ms (min ${c.min}, max ${c.max})`,
     '',
-    '| step (ms after the kill) | median | min | max | per round |',
-    '|---|---|---|---|---|',
+    '| step | ms after the kill: median | min | max | per round | ms after the step it waits for: median | that step |',
+    '|---|---|---|---|---|---|---|',
   ];
-  for (const [key, name] of STEP_NAMES) {
-    const xs = all.map((s) => s[key]).filter((x): x is number => x !== undefined);
-    const s = stats(xs);
-    lines.push(`| ${name} | ${xs.length ? fmt(s.median) : '?'} | ${xs.length ? fmt(s.min) : '?'} | ${xs.length ? fmt(s.max) : '?'} | ${all.map((x) => fmt(x[key])).join(', ')} |`);
+  const median = (xs: number[]): string => (xs.length ? fmt(stats(xs).median) : '?');
+  for (const { key, name, after } of STEPS) {
+    const xs = all.map((round) => round[key]).filter((x): x is number => x !== undefined);
+    const range = stats(xs);
+    const gaps = all.flatMap((round) => {
+      const t = round[key];
+      const before = after === undefined ? 0 : round[after];
+      return t === undefined || before === undefined ? [] : [t - before];
+    });
+    const base = after === undefined ? 'the kill' : STEPS.find((x) => x.key === after)?.name ?? after;
+    lines.push(`| ${name} | ${median(xs)} | ${xs.length ? fmt(range.min) : '?'} | ${xs.length ? fmt(range.max) : '?'} | ${all.map((x) => fmt(x[key])).join(', ')} | ${median(gaps)} | ${base} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
