@@ -11,11 +11,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { loopbackSetup } from '../test/support/loopback-conf.js';
+import { freePort, loopbackSetup } from '../test/support/loopback-conf.js';
 
 /** This file runs from <dist>/bench/; the daemons run the very build it belongs to. */
 export const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +36,11 @@ export interface ClusterOptions {
   extraConf?: string[];
   /** Extra node flags for the daemons (env.node.opts), e.g. --cpu-prof. */
   nodeOpts?: string;
+  /**
+   * JobManagers for an HA cluster (default 1): conf/masters gets `127.0.0.1:<rest port>` for each, the first on
+   * `restPort`, the others on free ports, so bin/start-cluster.sh starts them all. extraConf must set up HA.
+   */
+  jobManagers?: number;
 }
 
 export interface ProcessMemory {
@@ -81,6 +86,8 @@ export class StandaloneBenchCluster {
     readonly env: Record<string, string>,
     readonly restPort: number,
     private readonly pidDir: string,
+    /** The REST ports of all JobManagers, in conf/masters order (only `restPort` without HA). */
+    readonly restPorts: readonly number[],
   ) {}
 
   static async start(o: ClusterOptions): Promise<StandaloneBenchCluster> {
@@ -92,6 +99,12 @@ export class StandaloneBenchCluster {
       taskManagers: o.taskManagers,
       extraConf: [...(o.nodeOpts ? [`env.node.opts: ${o.nodeOpts}`] : []), ...(o.extraConf ?? [])],
     });
+    const restPorts = [restPort];
+    while (restPorts.length < (o.jobManagers ?? 1)) {
+      const p = await freePort();
+      if (!restPorts.includes(p)) restPorts.push(p);
+    }
+    if (restPorts.length > 1) await writeFile(join(confDir, 'masters'), restPorts.map((p) => `127.0.0.1:${p}\n`).join(''));
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       FLINK_HOME: home,
@@ -101,7 +114,7 @@ export class StandaloneBenchCluster {
       FLINK_IDENT_STRING: `bench${process.pid}`,
       FLINK_DIST_DIR: DIST_DIR,
     };
-    const cluster = new StandaloneBenchCluster(root, home, env, restPort, pidDir);
+    const cluster = new StandaloneBenchCluster(root, home, env, restPort, pidDir, restPorts);
     try {
       await cluster.exec('start-cluster.sh', [], 120_000);
       await cluster.waitForTaskManagers(o.taskManagers, 60_000);
@@ -315,4 +328,160 @@ function safeRead(p: string): string {
   } catch {
     return '';
   }
+}
+
+// --- The stateful committing job of the recovery benchmarks ---------------------------------------------------
+
+/**
+ * A stateful job whose output is committed per completed checkpoint: a counting source with its offset in
+ * operator state, keyBy, a keyed ValueState count, and a sink that renames `<out>/part-<subtask>-<checkpoint id>`
+ * into place when the checkpoint completes (so a new file is new committed output).
+ */
+export function committingJobProgram(out: string): string {
+  return `import { StreamExecutionEnvironment, ListStateDescriptor, ValueStateDescriptor } from 'flink-ts';
+import { renameSync, writeFileSync } from 'node:fs';
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+class Counter {
+  next = 0;
+  initializeState(ctx) {
+    this.offset = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('offset'));
+    if (ctx.isRestored()) for (const v of this.offset.get()) this.next = v;
+  }
+  snapshotState() { this.offset.update([this.next]); }
+  async run(ctx) {
+    while (ctx.isRunning()) {
+      for (let k = 0; k < 50; k++) ctx.collect(this.next++);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+class CommitSink {
+  buffer = [];
+  pending = [];
+  setRuntimeContext(rc) { this.subtask = rc.getIndexOfThisSubtask(); }
+  initializeState(ctx) { this.state = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('pending')); }
+  invoke(v) { this.buffer.push(v); }
+  snapshotState(ctx) { this.pending.push({ id: ctx.getCheckpointId(), n: this.buffer.length }); this.buffer = []; this.state.update(this.pending); }
+  notifyCheckpointComplete(id) {
+    for (const p of this.pending) if (p.id <= id) {
+      const f = ${JSON.stringify(out)} + '/part-' + this.subtask + '-' + p.id;
+      writeFileSync(f + '.tmp', String(p.n));
+      renameSync(f + '.tmp', f);
+    }
+    this.pending = this.pending.filter((p) => p.id > id);
+  }
+}
+env.addSource(new Counter(), 'Counter')
+  .keyBy((x) => x % 97)
+  .map({
+    open(ctx) { this.count = ctx.getState(new ValueStateDescriptor('count')); },
+    map(x) { const c = (this.count.value() ?? 0) + 1; this.count.update(c); return c; },
+  })
+  .addSink(new CommitSink());
+await env.execute('Recovery bench');
+`;
+}
+
+export interface JobDetails {
+  state: string;
+  vertices: Array<{ id: string; parallelism: number; tasks: Record<string, number> }>;
+}
+
+/** The job is RUNNING and so is every one of its tasks (not only scheduled or deploying). */
+export function allTasksRunning(d: JobDetails | undefined): boolean {
+  return d?.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism);
+}
+
+/**
+ * Writes committingJobProgram to `<work>/recovery.js` and submits it detached at parallelism 2 with checkpoints
+ * every `intervalMs` to `<work>/checkpoints`; its output goes to `<work>/out`.
+ */
+export async function submitCommittingJob(cluster: StandaloneBenchCluster, work: string, intervalMs: number): Promise<{ jobId: string; out: string }> {
+  const out = join(work, 'out');
+  await mkdir(out, { recursive: true });
+  const job = await writeProgram(work, 'recovery.js', committingJobProgram(out));
+  const submitted = await cluster.exec(
+    'flink',
+    ['run', '-d', '-p', '2', '-D', `execution.checkpointing.interval=${intervalMs}ms`, '-D', `state.checkpoints.dir=file://${join(work, 'checkpoints')}`, job],
+    60_000,
+  );
+  const jobId = /JobID ([0-9a-f]{32})/.exec(submitted)?.[1];
+  if (!jobId) throw new Error(`Unexpected output of bin/flink run -d:\n${submitted}`);
+  return { jobId, out };
+}
+
+/**
+ * When the newest committed part file of a directory was written. Each file is looked at once (the directory
+ * grows by a file per checkpoint and subtask, and it is polled every few ms while a failover is timed).
+ */
+export class CommitWatcher {
+  readonly #seen = new Set<string>();
+  #newest = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /** The newest commit's mtime, ms since the epoch (0: none yet). */
+  async newest(): Promise<number> {
+    if (!existsSync(this.dir)) return 0;
+    for (const f of await readdir(this.dir)) {
+      if (f.endsWith('.tmp') || this.#seen.has(f)) continue;
+      this.#seen.add(f);
+      this.#newest = Math.max(this.#newest, (await stat(join(this.dir, f))).mtimeMs);
+    }
+    return this.#newest;
+  }
+}
+
+/** GET on a REST endpoint of 127.0.0.1, JSON (follows redirects). */
+export async function restJson<T>(port: number, path: string): Promise<T> {
+  return (await (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).json()) as T;
+}
+
+/** Polls `probe` every `everyMs` until it gives a value (a rejection counts as none); throws after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 10): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// --- Logs ------------------------------------------------------------------------------------------------------
+
+/** One line of a daemon's or ZooKeeper's log: when it was written (ms since the epoch) and its text. */
+export interface LogLine {
+  at: number;
+  text: string;
+  file: string;
+}
+
+const LOG_TIME = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) /;
+
+/**
+ * The lines of log files that start with a `yyyy-MM-dd HH:mm:ss,SSS` local time (Flink's layout, which the
+ * daemons and scripts/zookeeper.sh's servers both write), oldest first; continuation lines (stack traces) are left
+ * out. Files that do not exist are skipped.
+ */
+export async function readLogLines(files: readonly string[]): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const m = LOG_TIME.exec(line);
+      if (!m) continue;
+      const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+      lines.push({ at: new Date(y, mo - 1, d, h, mi, s, ms).getTime(), text: line.slice(m[0].length), file });
+    }
+  }
+  return lines.sort((a, b) => a.at - b.at);
+}
+
+/** The cluster's daemon log files (rotated ones too) of JobManagers or TaskManagers. */
+export async function daemonLogFiles(cluster: StandaloneBenchCluster, role: ProcessMemory['role']): Promise<string[]> {
+  const kind = role === 'JobManager' ? '-standalonesession-' : '-taskexecutor-';
+  return (await readdir(cluster.logDir).catch(() => [] as string[]))
+    .filter((f) => f.includes(kind) && /\.log(\.\d+)?$/.test(f))
+    .map((f) => join(cluster.logDir, f));
 }

@@ -8,10 +8,18 @@
  *
  *   node dist/bench/recovery.bench.js [--kills 5] [--interval 1000] [--conf key=value]...
  */
-import { existsSync } from 'node:fs';
-import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { machine, StandaloneBenchCluster, stats } from './cluster-harness.js';
+import {
+  allTasksRunning,
+  CommitWatcher,
+  machine,
+  restJson as rest,
+  StandaloneBenchCluster,
+  stats,
+  submitCommittingJob,
+  until,
+  type JobDetails,
+} from './cluster-harness.js';
 import { pidListeningOn } from '../test/support/processes.js';
 
 interface Args {
@@ -41,96 +49,23 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function program(out: string): string {
-  return `import { StreamExecutionEnvironment, ListStateDescriptor, ValueStateDescriptor } from 'flink-ts';
-import { renameSync, writeFileSync } from 'node:fs';
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-class Counter {
-  next = 0;
-  initializeState(ctx) {
-    this.offset = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('offset'));
-    if (ctx.isRestored()) for (const v of this.offset.get()) this.next = v;
-  }
-  snapshotState() { this.offset.update([this.next]); }
-  async run(ctx) {
-    while (ctx.isRunning()) {
-      for (let k = 0; k < 50; k++) ctx.collect(this.next++);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
-class CommitSink {
-  buffer = [];
-  pending = [];
-  setRuntimeContext(rc) { this.subtask = rc.getIndexOfThisSubtask(); }
-  initializeState(ctx) { this.state = ctx.getOperatorStateStore().getListState(new ListStateDescriptor('pending')); }
-  invoke(v) { this.buffer.push(v); }
-  snapshotState(ctx) { this.pending.push({ id: ctx.getCheckpointId(), n: this.buffer.length }); this.buffer = []; this.state.update(this.pending); }
-  notifyCheckpointComplete(id) {
-    for (const p of this.pending) if (p.id <= id) {
-      const f = ${JSON.stringify(out)} + '/part-' + this.subtask + '-' + p.id;
-      writeFileSync(f + '.tmp', String(p.n));
-      renameSync(f + '.tmp', f);
-    }
-    this.pending = this.pending.filter((p) => p.id > id);
-  }
-}
-env.addSource(new Counter(), 'Counter')
-  .keyBy((x) => x % 97)
-  .map({
-    open(ctx) { this.count = ctx.getState(new ValueStateDescriptor('count')); },
-    map(x) { const c = (this.count.value() ?? 0) + 1; this.count.update(c); return c; },
-  })
-  .addSink(new CommitSink());
-await env.execute('Recovery bench');
-`;
-}
-
-async function rest<T>(port: number, path: string): Promise<T> {
-  return (await (await fetch(`http://127.0.0.1:${port}${path}`)).json()) as T;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 10): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cluster = await StandaloneBenchCluster.start({ taskManagers: 3, slotsPerTaskManager: 1, extraConf: args.conf });
   const port = cluster.restPort;
   try {
-    const work = join(cluster.root, 'work');
-    const out = join(work, 'out');
-    const checkpoints = join(work, 'checkpoints');
     await cluster.exec('flink', ['--version'], 30_000);
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(out, { recursive: true });
-    const job = join(work, 'recovery.js');
-    await writeFile(job, program(out));
-    const submitted = await cluster.exec(
-      'flink',
-      ['run', '-d', '-p', '2', '-D', `execution.checkpointing.interval=${args.interval}ms`, '-D', `state.checkpoints.dir=file://${checkpoints}`, job],
-      60_000,
-    );
-    const jobId = /JobID ([0-9a-f]{32})/.exec(submitted)?.[1];
-    if (!jobId) throw new Error(submitted);
+    const { jobId, out } = await submitCommittingJob(cluster, join(cluster.root, 'work'), args.interval);
+    const commits = new CommitWatcher(out);
     const running: number[] = [];
     const committed: number[] = [];
     for (let k = 0; k < args.kills; k++) {
       // Wait for a steady state: all tasks running and a commit after the last restart.
       const since = Date.now();
-      await until('the job running and committing', 60_000, async () => {
-        const d = await rest<{ state: string; vertices: { id: string; parallelism: number; tasks: Record<string, number> }[] }>(port, `/jobs/${jobId}`);
-        if (d.state !== 'RUNNING' || !d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism)) return undefined;
-        return (await newestCommit(out)) > since ? true : undefined;
-      });
-      const d = await rest<{ vertices: { id: string }[] }>(port, `/jobs/${jobId}`);
+      await until('the job running and committing', 60_000, async () =>
+        allTasksRunning(await rest<JobDetails>(port, `/jobs/${jobId}`)) && (await commits.newest()) > since ? true : undefined,
+      );
+      const d = await rest<JobDetails>(port, `/jobs/${jobId}`);
       const v = await rest<{ subtasks: { endpoint: string }[] }>(port, `/jobs/${jobId}/vertices/${d.vertices.at(-1)?.id ?? ''}`);
       const tmPids = (await cluster.daemons()).filter((x) => x.role === 'TaskManager').map((x) => x.pid);
       const victim = await pidListeningOn(Number(v.subtasks[0]?.endpoint.split(':')[1]), tmPids);
@@ -138,12 +73,9 @@ async function main(): Promise<void> {
       const killedAt = Date.now();
       process.kill(victim, 'SIGKILL');
       await until('RESTARTING', 20_000, async () => ((await rest<{ state: string }>(port, `/jobs/${jobId}`)).state !== 'RUNNING' ? true : undefined));
-      await until('RUNNING again', 60_000, async () => {
-        const j = await rest<{ state: string; vertices: { parallelism: number; tasks: Record<string, number> }[] }>(port, `/jobs/${jobId}`);
-        return j.state === 'RUNNING' && j.vertices.every((x) => x.tasks['RUNNING'] === x.parallelism) ? true : undefined;
-      });
+      await until('RUNNING again', 60_000, async () => (allTasksRunning(await rest<JobDetails>(port, `/jobs/${jobId}`)) ? true : undefined));
       running.push(Date.now() - killedAt);
-      await until('a commit after the kill', 60_000, async () => ((await newestCommit(out)) > killedAt ? true : undefined));
+      await until('a commit after the kill', 60_000, async () => ((await commits.newest()) > killedAt ? true : undefined));
       committed.push(Date.now() - killedAt);
       process.stdout.write(`kill ${k + 1}: RUNNING again after ${running.at(-1)} ms, first new commit after ${committed.at(-1)} ms\n`);
       await cluster.exec('taskmanager.sh', ['start'], 60_000);
@@ -160,17 +92,6 @@ async function main(): Promise<void> {
   } finally {
     await cluster.close();
   }
-}
-
-/** When the newest committed part file was written (ms since the epoch; 0: none). */
-async function newestCommit(dir: string): Promise<number> {
-  if (!existsSync(dir)) return 0;
-  let newest = 0;
-  for (const f of await readdir(dir)) {
-    if (f.endsWith('.tmp')) continue;
-    newest = Math.max(newest, (await stat(join(dir, f))).mtimeMs);
-  }
-  return newest;
 }
 
 await main();
