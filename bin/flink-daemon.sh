@@ -211,6 +211,20 @@ nodeArgs() {
     NODE_ARGS+=(${ARGS[@]+"${ARGS[@]}"})
 }
 
+# The index in the new daemon's log file name: the lowest one no running daemon of ours writes to, so that a
+# daemon started after another one was killed does not share (and rotate away) a live daemon's log. Where the
+# running daemons' environment cannot be read (no /proc), the number of running daemons, as before.
+logIndex() {
+    local fallback="$1" used="" p f n=0
+    for p in ${LIVE_PIDS[@]+"${LIVE_PIDS[@]}"}; do
+        if [[ ! -r "/proc/$p/environ" ]]; then echo "$fallback"; return 0; fi
+        f="$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | sed -n 's/^FLINK_LOG_FILE=//p')"
+        used="$used|$f|"
+    done
+    while [[ "$used" == *"|$FLINK_LOG_DIR/flink-$FLINK_IDENT_STRING-$DAEMON-$n-$HOSTNAME.log|"* ]]; do n=$((n + 1)); done
+    echo "$n"
+}
+
 # Prints the end of the daemon's output and log, the first place to look when it dies at once.
 reportStartFailure() {
     local out="$1" log="$2" first="$1" second="$2"
@@ -232,7 +246,7 @@ case "$STARTSTOP" in
             echo "[INFO] $count instance(s) of $DAEMON are already running on $HOSTNAME."
         fi
 
-        prefix="$FLINK_LOG_DIR/flink-$FLINK_IDENT_STRING-$DAEMON-$count-$HOSTNAME"
+        prefix="$FLINK_LOG_DIR/flink-$FLINK_IDENT_STRING-$DAEMON-$(logIndex "$count")-$HOSTNAME"
         log="$prefix.log"
         out="$prefix.out"
         mkdir -p "$FLINK_LOG_DIR"

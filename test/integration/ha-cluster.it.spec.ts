@@ -5,7 +5,7 @@
  * checkpoint with nothing lost or repeated in the committed output.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandaloneCluster, isAlive, runCommand, waitFor, BIN_DIR } from './support/standalone-cluster.js';
@@ -134,6 +134,10 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     const restarted = await runCommand(join(BIN_DIR, 'jobmanager.sh'), ['start', '127.0.0.1', String(restPorts[leader])], c.env, { timeout: 60_000 });
     assert.equal(restarted.exitCode, 0, restarted.describe);
     await waitFor('the restarted JobManager to answer as a standby', 30_000, async () => ((await role(restPorts[leader] as number)) === 'standby' ? true : undefined));
+    // It took the killed one's log index: the survivor's log was neither shared nor rotated away.
+    const logs = await readdir(c.logDir);
+    assert.ok(!logs.some((f) => f.startsWith(`flink-${c.ident}-standalonesession-${1 - leader}-`) && f.endsWith('.log.1')), logs.join(' '));
+    assert.ok(logs.some((f) => f.startsWith(`flink-${c.ident}-standalonesession-${leader}-`) && f.endsWith('.log.1')), logs.join(' '));
   });
 
   it('a brief ZooKeeper restart neither moves leadership nor restarts the running job', async () => {
