@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceHosts } from '../support/netns-hosts.js';
 import { waitFor } from '../support/processes.js';
@@ -39,7 +39,7 @@ describe('JobManager high availability on several hosts over SSH (seed 004: ZooK
     zk = await ZooKeeperServer.standalone(hosts.gateway);
     hdfsHome = await mkdtemp(join(tmpdir(), 'flink-it-ha-hdfs-'));
     hdfs = await startPrivateHdfs(hosts.gateway, hdfsHome);
-    webHdfs = new RawWebHdfs(hdfs.webhdfs, 'root');
+    webHdfs = new RawWebHdfs(hdfs.webhdfs, process.env['HADOOP_USER_NAME'] || userInfo().username);
     // The hosts name the root namespace `gateway` in their /etc/hosts: the seed's keys with that name.
     const nameNode = `hdfs://gateway:${new URL(hdfs.defaultFs).port}`;
     install = await MultiHostInstall.create(hosts, {
