@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real Apache Hadoop on 127.0.0.1 for trying out and testing: HDFS (NameNode + DataNode, WebHDFS on) and YARN
+# A real Apache Hadoop on 127.0.0.1 (or HADOOP_HOST) for trying out and testing: HDFS (NameNode + DataNode, WebHDFS on) and YARN
 # (ResourceManager + NodeManagers), each daemon its own JVM, as in a real deployment. The jars come from Maven
 # Central (no tarball), resolved once into a cache; later starts reuse the cache without Maven.
 # Separate daemons rather than MiniHadoopClusterManager (one JVM): that is how Hadoop is deployed (the XML config a
@@ -31,6 +31,11 @@
 #                              <port>+i when set)
 #   YARN_NM_COUNT              number of NodeManagers (default 1)
 #   YARN_NM_MEMORY_MB / YARN_NM_VCORES  resources each NodeManager offers (default 8192 / 8)
+#   HADOOP_HOST                the address every daemon binds to and advertises (default 127.0.0.1). The hosts
+#                              of scripts/netns-hosts.sh reach the root namespace only at its `gateway=` address,
+#                              so multi-host tests set it to that: the NameNode then redirects WebHDFS reads and
+#                              writes to a DataNode address those hosts can reach.
+#   HADOOP_YARN                1 (default) starts YARN too; 0 starts HDFS alone (NameNode and DataNode)
 #   HADOOP_HOME_DIR            state: config, HDFS data, logs, pid files (default <repo>/.infra/hadoop)
 #   HADOOP_CACHE_DIR           resolved jars (default <repo>/.infra/cache/hadoop-<version>)
 #   HADOOP_VERSION             Hadoop version from Maven Central (default 3.4.1)
@@ -55,7 +60,8 @@ HADOOP_STOP_TIMEOUT="${HADOOP_STOP_TIMEOUT:-20}"
 YARN_NM_COUNT="${YARN_NM_COUNT:-1}"
 YARN_NM_MEMORY_MB="${YARN_NM_MEMORY_MB:-8192}"
 YARN_NM_VCORES="${YARN_NM_VCORES:-8}"
-HOST=127.0.0.1
+HOST="${HADOOP_HOST:-127.0.0.1}"
+HADOOP_YARN="${HADOOP_YARN:-1}"
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
@@ -63,6 +69,12 @@ usage() {
 }
 
 is_port() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 0 ] && [ "$1" -le 65535 ]; }
+
+# An IPv4 address, not a name: it goes into the XML config as the address every daemon binds to and advertises.
+[[ "$HOST" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+  { echo "scripts/hadoop.sh: HADOOP_HOST='$HOST' is not an IPv4 address; give the address the daemons should bind to (e.g. 127.0.0.1)" >&2; exit 2; }
+[[ "$HADOOP_YARN" =~ ^[01]$ ]] ||
+  { echo "scripts/hadoop.sh: HADOOP_YARN='$HADOOP_YARN' must be 1 (HDFS and YARN) or 0 (HDFS alone)" >&2; exit 2; }
 
 # The state directory must be absolute: it is written into the XML config and matched on command lines.
 mkdir -p "$HADOOP_HOME_DIR"
@@ -93,7 +105,9 @@ main_class() {
 
 all_daemons() {
   local i
-  echo namenode datanode resourcemanager
+  echo namenode datanode
+  [ "$HADOOP_YARN" = 1 ] || return 0
+  echo resourcemanager
   for ((i = 0; i < YARN_NM_COUNT; i++)); do echo "nodemanager-$i"; done
 }
 
@@ -252,7 +266,7 @@ declare -A PORT_DEFAULTS=([HDFS_NAMENODE_PORT]=8020 [WEBHDFS_PORT]=9870 [HDFS_DA
   [HDFS_DATANODE_HTTP_PORT]=9864 [HDFS_DATANODE_IPC_PORT]=9867 [YARN_RM_PORT]=8032 [YARN_RM_SCHEDULER_PORT]=8030
   [YARN_RM_TRACKER_PORT]=8031 [YARN_RM_ADMIN_PORT]=8033 [YARN_RM_WEBAPP_PORT]=8088)
 
-# free_ports N — N distinct free loopback ports, all held open at once while they are picked.
+# free_ports N — N distinct free ports of $HOST, all held open at once while they are picked.
 free_ports() {
   command -v node > /dev/null 2>&1 || infra_die "HADOOP_FREE_PORTS=1 needs node on PATH to find free ports"
   node -e '
@@ -266,9 +280,9 @@ free_ports() {
         return;
       }
       const s = net.createServer();
-      s.listen(0, "127.0.0.1", () => { servers.push(s); next(); });
+      s.listen(0, process.argv[2], () => { servers.push(s); next(); });
     };
-    next();' "$1"
+    next();' "$1" "$HOST"
 }
 
 resolve_ports() {
@@ -471,23 +485,29 @@ cmd_start() {
   START_SECONDS=$SECONDS
   launch namenode "$CONF"
   launch datanode "$CONF"
-  launch resourcemanager "$CONF"
-  for ((i = 0; i < YARN_NM_COUNT; i++)); do launch "nodemanager-$i" "$STATE/nodemanager-$i/conf"; done
+  if [ "$HADOOP_YARN" = 1 ]; then
+    launch resourcemanager "$CONF"
+    for ((i = 0; i < YARN_NM_COUNT; i++)); do launch "nodemanager-$i" "$STATE/nodemanager-$i/conf"; done
+  fi
   echo "${LAUNCHED[*]}" > "$DAEMONS_FILE"
-  infra_log "launched ${LAUNCHED[*]}; waiting for HDFS to leave safe mode and YARN's NodeManagers"
+  infra_log "launched ${LAUNCHED[*]}; waiting for HDFS to leave safe mode$([ "$HADOOP_YARN" = 0 ] || echo " and YARN's NodeManagers")"
   wait_for "HDFS leaving safe mode with a live DataNode (http://$HOST:$WEBHDFS_PORT)" hdfs_ready
-  wait_for "$YARN_NM_COUNT NodeManager(s) RUNNING in http://$HOST:$YARN_RM_WEBAPP_PORT/ws/v1/cluster/nodes" yarn_ready
+  [ "$HADOOP_YARN" = 0 ] ||
+    wait_for "$YARN_NM_COUNT NodeManager(s) RUNNING in http://$HOST:$YARN_RM_WEBAPP_PORT/ws/v1/cluster/nodes" yarn_ready
   {
     echo "HADOOP_CONF_DIR=$CONF"
     echo "fs.defaultFS=hdfs://$HOST:$HDFS_NAMENODE_PORT"
     echo "webhdfs=http://$HOST:$WEBHDFS_PORT"
-    echo "yarn.resourcemanager.webapp=http://$HOST:$YARN_RM_WEBAPP_PORT"
-    echo "yarn.resourcemanager.address=$HOST:$YARN_RM_PORT"
+    if [ "$HADOOP_YARN" = 1 ]; then
+      echo "yarn.resourcemanager.webapp=http://$HOST:$YARN_RM_WEBAPP_PORT"
+      echo "yarn.resourcemanager.address=$HOST:$YARN_RM_PORT"
+    fi
   } > "$ENV_FILE"
   LAUNCHED=()
   infra_log "started Hadoop $HADOOP_VERSION in $((SECONDS - START_SECONDS))s (state: $STATE)"
   infra_log "  namenode         rpc $HOST:$HDFS_NAMENODE_PORT, http/webhdfs $HOST:$WEBHDFS_PORT"
   infra_log "  datanode         data $HOST:$HDFS_DATANODE_PORT, http $HOST:$HDFS_DATANODE_HTTP_PORT, ipc $HOST:$HDFS_DATANODE_IPC_PORT"
+  [ "$HADOOP_YARN" = 1 ] || { report; return 0; }
   infra_log "  resourcemanager  rpc $HOST:$YARN_RM_PORT, scheduler $HOST:$YARN_RM_SCHEDULER_PORT, tracker $HOST:$YARN_RM_TRACKER_PORT, admin $HOST:$YARN_RM_ADMIN_PORT, web $HOST:$YARN_RM_WEBAPP_PORT"
   infra_log "  nodemanagers     $(http_get "http://$HOST:$YARN_RM_WEBAPP_PORT/ws/v1/cluster/nodes" |
     grep -o '"nodeHTTPAddress" *: *"[^"]*"' | sed 's/.*"\([^"]*\)"$/web \1/' | paste -sd, - | sed 's/,/, /g')"

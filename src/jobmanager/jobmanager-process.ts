@@ -133,6 +133,7 @@ export class JobManagerProcess implements LeaderContender {
         ...(tls ? { tls } : {}),
         gateway: this.dispatcher,
         bindAddress: conf.getOptional(RestOptions.BIND_ADDRESS) ?? (this.o.host ?? restAddress(conf)),
+        advertisedAddress: this.o.host ?? restAddress(conf),
         port: this.o.restPort ?? conf.getOptional(RestOptions.BIND_PORT) ?? String(conf.get(RestOptions.PORT)),
         maxContentLength: conf.get(RestOptions.SERVER_MAX_CONTENT_LENGTH),
         webSubmitEnabled: conf.get(WebOptions.SUBMIT_ENABLE),

@@ -24,6 +24,7 @@ const PORT_VARS = [
   'HDFS_NAMENODE_PORT', 'WEBHDFS_PORT', 'HDFS_DATANODE_PORT', 'HDFS_DATANODE_HTTP_PORT', 'HDFS_DATANODE_IPC_PORT',
   'YARN_RM_PORT', 'YARN_RM_SCHEDULER_PORT', 'YARN_RM_TRACKER_PORT', 'YARN_RM_ADMIN_PORT', 'YARN_RM_WEBAPP_PORT',
   'YARN_NM_PORT', 'YARN_NM_LOCALIZER_PORT', 'YARN_NM_WEBAPP_PORT', 'YARN_NM_COUNT', 'HADOOP_CONF_DIR',
+  'HADOOP_HOST', 'HADOOP_YARN',
 ];
 
 type Run = Result<{ all: true; reject: false }>;
@@ -237,6 +238,19 @@ describe('scripts/hadoop.sh: real HDFS and YARN on loopback', function () {
     assert.equal(await kept.text(), 'kept\n');
     const stop = await hadoop('stop');
     assert.equal(stop.exitCode, 0, stop.all);
+    assert.deepEqual(processesOf(stateDir), []);
+  });
+
+  it('refuses a HADOOP_HOST that is not an IPv4 address, or a HADOOP_YARN other than 0 or 1, in one line', async () => {
+    for (const [key, value, message] of [
+      ['HADOOP_HOST', 'namenode.example', /HADOOP_HOST='namenode\.example' is not an IPv4 address/],
+      ['HADOOP_YARN', 'no', /HADOOP_YARN='no' must be 1 \(HDFS and YARN\) or 0 \(HDFS alone\)/],
+    ] as const) {
+      const r = await execa(SCRIPT, ['start'], { env: { ...env, [key]: value }, extendEnv: false, all: true, reject: false, timeout: 60_000 });
+      assert.equal(r.exitCode, 2, r.all);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
     assert.deepEqual(processesOf(stateDir), []);
   });
 });

@@ -31,6 +31,11 @@ export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: st
 export interface RestServerEndpointOptions {
   gateway: DispatcherGateway;
   bindAddress: string;
+  /**
+   * The host others reach this endpoint at (`rest.address`, or `jobmanager.sh start <host>`), named in {@link url}
+   * when bindAddress is a wildcard; what an HA leader publishes must be reachable from the other hosts.
+   */
+  advertisedAddress?: string;
   /** A port, a range or a list: `8081`, `50100-50200`, `50100,50200-50300`; `0` picks a free port. */
   port: string;
   /** TLS (`security.ssl.rest.*`); plain HTTP when undefined. */
@@ -134,8 +139,9 @@ export class RestServerEndpoint {
   }
 
   get url(): string {
-    const a = this.opts.bindAddress;
-    const host = a === '' || a === '0.0.0.0' || a === '::' ? 'localhost' : a.includes(':') ? `[${a}]` : a;
+    const bind = this.opts.bindAddress;
+    const a = bind === '' || bind === '0.0.0.0' || bind === '::' ? (this.opts.advertisedAddress ?? 'localhost') : bind;
+    const host = a.includes(':') ? `[${a}]` : a;
     return `${this.opts.tls ? 'https' : 'http'}://${host}:${this.boundPort}`;
   }
 

@@ -15,6 +15,8 @@ export interface HdfsInfo {
   webhdfs: string;
   /** Whether this process started it (and so must stop it). */
   startedHere: boolean;
+  /** The environment of scripts/hadoop.sh for this instance (a private one: see startPrivateHdfs). */
+  env?: Record<string, string>;
 }
 
 const SCRIPT = join(FLINK_HOME, 'scripts', 'hadoop.sh');
@@ -43,10 +45,27 @@ export async function startHdfs(): Promise<HdfsInfo> {
   return info;
 }
 
+/**
+ * An HDFS of this test alone (NameNode and DataNode, no YARN) on free ports of `host`, with its state in
+ * `homeDir`: for hosts that reach this machine only at another address than loopback (the namespace hosts'
+ * gateway). WebHDFS redirects to the DataNode at `host` too. stopHdfs() stops it and removes its state.
+ */
+export async function startPrivateHdfs(host: string, homeDir: string): Promise<HdfsInfo> {
+  const env = { ...(process.env as Record<string, string>), HADOOP_HOST: host, HADOOP_HOME_DIR: homeDir, HADOOP_FREE_PORTS: '1', HADOOP_YARN: '0' };
+  const started = await runCommand('bash', [SCRIPT, 'start'], env, { timeout: 400_000 });
+  const info = started.exitCode === 0 ? parse(started.stdout, true) : undefined;
+  if (!info) {
+    await runCommand('bash', [SCRIPT, 'clean'], env, { timeout: 120_000 });
+    throw new Error(`scripts/hadoop.sh start did not bring HDFS up on ${host}\n${started.describe}`);
+  }
+  return { ...info, env };
+}
+
+/** Stops an HDFS this process started (a private one is also removed); idempotent. */
 export async function stopHdfs(info: HdfsInfo | undefined): Promise<void> {
   if (!info?.startedHere) return;
-  const r = await runCommand('bash', [SCRIPT, 'stop'], { ...(process.env as Record<string, string>) }, { timeout: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`scripts/hadoop.sh stop failed\n${r.describe}`);
+  const r = await runCommand('bash', [SCRIPT, info.env ? 'clean' : 'stop'], info.env ?? { ...(process.env as Record<string, string>) }, { timeout: 120_000 });
+  if (r.exitCode !== 0) throw new Error(`scripts/hadoop.sh ${info.env ? 'clean' : 'stop'} failed\n${r.describe}`);
   info.startedHere = false;
 }
 

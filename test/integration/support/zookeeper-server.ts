@@ -1,7 +1,8 @@
 /**
  * A real ZooKeeper for integration tests, from `scripts/zookeeper.sh` (standalone or a 3-server ensemble) on free
- * ports of 127.0.0.1 with its state in a temporary ZK_HOME_DIR, so every test run has its own servers. stop()
- * ends every server of that directory (by the script, then by command line) and removes the directory.
+ * ports of 127.0.0.1 (or another address of this machine, such as the namespace hosts' gateway: ZK_HOST) with its
+ * state in a temporary ZK_HOME_DIR, so every test run has its own servers. stop() ends every server of that
+ * directory (by the script, then by command line) and removes the directory.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -52,20 +53,23 @@ export class ZooKeeperServer {
     /** Client ports: one (standalone) or three (ensemble). */
     readonly ports: readonly number[],
     private readonly peerPorts: readonly string[],
+    /** The address the servers listen on. */
+    readonly host: string = HOST,
   ) {}
 
   get quorum(): string {
-    return this.ports.map((p) => `${HOST}:${p}`).join(',');
+    return this.ports.map((p) => `${this.host}:${p}`).join(',');
   }
 
   get ensemble(): boolean {
     return this.ports.length > 1;
   }
 
-  static async standalone(): Promise<ZooKeeperServer> {
+  /** One server; `host` is the address it listens on (default 127.0.0.1). */
+  static async standalone(host: string = HOST): Promise<ZooKeeperServer> {
     const home = await mkdtemp(join(tmpdir(), 'flink-ha-zk-'));
     const [port] = (await freePorts(1)) as [number];
-    return ZooKeeperServer.#started(new ZooKeeperServer(home, [port], []));
+    return ZooKeeperServer.#started(new ZooKeeperServer(home, [port], [], host));
   }
 
   static async ensembleOfThree(): Promise<ZooKeeperServer> {
@@ -89,6 +93,7 @@ export class ZooKeeperServer {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       ZK_HOME_DIR: this.home,
+      ZK_HOST: this.host,
       ZK_PORT: String(this.ports[0]),
       ZK_ENSEMBLE_PORTS: this.ports.join(','),
       ZK_ENSEMBLE_PEER_PORTS: this.peerPorts.join(','),
