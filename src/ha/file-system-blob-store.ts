@@ -7,8 +7,9 @@ import { readWholeFile, writeWholeFile } from './storage-dir.js';
 export class FileSystemBlobStore implements BlobStore {
   readonly directory: string;
 
-  constructor(clusterDir: string) {
-    this.directory = childPath(clusterDir, 'blob');
+  /** Blobs go to `<clusterDir>/blob`, or, with `directIn`, right into that directory (blob.storage.directory). */
+  constructor(clusterDir: string, directIn = false) {
+    this.directory = directIn ? clusterDir : childPath(clusterDir, 'blob');
   }
 
   #jobDir(jobId: string): string {

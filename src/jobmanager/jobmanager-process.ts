@@ -114,7 +114,7 @@ export class JobManagerProcess implements LeaderContender {
         });
       // Under ZooKeeper HA job bundles go to high-availability.storageDir, where every JobManager finds them.
       const blobStore =
-        this.ha.mode === 'ZOOKEEPER' ? this.ha.blobStore() : new FileSystemBlobStore(conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore'));
+        this.ha.mode === 'ZOOKEEPER' ? this.ha.blobStore() : new FileSystemBlobStore(conf.getOptional(BlobServerOptions.STORAGE_DIRECTORY) ?? join(this.workDir, 'blobStore'), true);
       const uploadDir = conf.getOptional(WebOptions.UPLOAD_DIR) ?? join(this.workDir, 'flink-web-upload');
       this.dispatcher = new Dispatcher({
         rm: this.rm,
