@@ -448,3 +448,29 @@ export function decodeRecords(bytes: Uint8Array): unknown[] {
   }
   return out;
 }
+
+/**
+ * The elements of an array written as one record ({@link encodeRecord} of an array), decoded one at a time: a
+ * consumer of a large array (a key group of checkpointed state) holds one element at a time, not all of them.
+ * Empty bytes have no elements.
+ */
+export function* decodeArrayElements(bytes: Uint8Array): Generator<unknown, void, undefined> {
+  if (bytes.byteLength === 0) return;
+  const d = new Decoder(bytes);
+  const t = d.u8[0] as number;
+  let n: number;
+  if (t >= T.FIXARRAY && t <= T.FIXARRAY + T.FIXARRAY_MAX_LEN) {
+    n = t & 0x0f;
+    d.pos = 1;
+  } else if (t === T.ARRAY32 && bytes.byteLength >= 5) {
+    n = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1, true);
+    d.pos = 5;
+  } else {
+    throw corrupt(`expected an array, found tag 0x${t.toString(16)}`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (d.pos >= d.end) throw corrupt(`an array of ${n} elements ends after ${i}`);
+    yield d.readRecord();
+  }
+}
+

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor, type ListState, type MapState, type ValueState } from '../../../../src/api/state.js';
 import { EmbeddedLmdbStateBackend, StateKeyTooLargeError } from '../../../../src/runtime/state/lmdb/index.js';
-import { KeyBuilder, KeyReader } from '../../../../src/runtime/state/lmdb/key-layout.js';
-import type { KeyedStateBackend } from '../../../../src/runtime/state/index.js';
+import { KeyBuilder, KeyReader, RESTORED_AREA, prefixEnd } from '../../../../src/runtime/state/lmdb/key-layout.js';
+import type { LmdbStore } from '../../../../src/runtime/state/lmdb/lmdb-store.js';
+import { assignToKeyGroup } from '../../../../src/runtime/codec/index.js';
+import { encodeKeyGroup, type KeyedStateBackend, type KeyedStateEntry } from '../../../../src/runtime/state/index.js';
 
 describe('embedded-lmdb internals', () => {
   let dir: string;
@@ -145,5 +147,42 @@ describe('embedded-lmdb internals', () => {
     assert.ok(existsSync(where));
     b.close();
     assert.ok(!existsSync(where));
+  });
+
+  it('restored state larger than a claim batch reaches its states in several commits and leaves nothing behind', () => {
+    const b = keyed();
+    const store = (b as unknown as { store: LmdbStore }).store;
+    // 3000 keys of 2 KiB values (6 MiB): more than one claim batch by entries and by bytes.
+    const groups = new Map<number, KeyedStateEntry[]>();
+    const big = 'x'.repeat(2048);
+    for (let i = 0; i < 3000; i++) {
+      const key = `user-${i}`;
+      const kg = assignToKeyGroup(key, 128);
+      const list = groups.get(kg) ?? [];
+      list.push(['v', '', key, `${i}:${big}`], ['l', '', key, [i, i + 1]], ['m', 7, key, new Map([['a', [i, i, 0]]])]);
+      groups.set(kg, list);
+    }
+    for (const [kg, entries] of groups) b.restoreKeyGroup(kg, encodeKeyGroup(entries));
+    const restoredArea = (): number => {
+      const prefix = new KeyBuilder().u16(RESTORED_AREA).copy();
+      return [...store.keys(prefix, prefixEnd(prefix))].length;
+    };
+    store.flush();
+    assert.equal(restoredArea(), 9000, 'kept on disk until the states are created');
+    const commitsBefore = store.commits;
+    const v = b.getPartitionedState<ValueState<string>>(new ValueStateDescriptor('v'));
+    assert.ok(store.commits - commitsBefore >= 3, `claimed in ${store.commits - commitsBefore} commits`);
+    const l = b.getPartitionedState<ListState<number>>(new ListStateDescriptor('l'));
+    const m = b.getPartitionedState<MapState<string, number>>(new MapStateDescriptor('m'));
+    store.flush();
+    assert.equal(restoredArea(), 0, 'every claimed entry left the restored area');
+    for (const i of [0, 1234, 2999]) {
+      b.setCurrentKey(`user-${i}`);
+      assert.equal(v.value(), `${i}:${big}`);
+      assert.deepEqual([...l.get()], [i, i + 1]);
+      m.setCurrentNamespace(7);
+      assert.equal(m.get('a'), i);
+    }
+    assert.equal(b.numKeys(), 3000);
   });
 });
