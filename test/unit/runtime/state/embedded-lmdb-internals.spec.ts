@@ -13,7 +13,7 @@ import { EmbeddedLmdbStateBackend, StateKeyTooLargeError } from '../../../../src
 import { KeyBuilder, KeyReader, RESTORED_AREA, prefixEnd } from '../../../../src/runtime/state/lmdb/key-layout.js';
 import type { LmdbStore } from '../../../../src/runtime/state/lmdb/lmdb-store.js';
 import { assignToKeyGroup } from '../../../../src/runtime/codec/index.js';
-import { encodeKeyGroup, type KeyedStateBackend, type KeyedStateEntry } from '../../../../src/runtime/state/index.js';
+import { decodeKeyGroup, encodeKeyGroup, type KeyedStateBackend, type KeyedStateEntry } from '../../../../src/runtime/state/index.js';
 
 describe('embedded-lmdb internals', () => {
   let dir: string;
@@ -184,5 +184,53 @@ describe('embedded-lmdb internals', () => {
       assert.equal(m.get('a'), i);
     }
     assert.equal(b.numKeys(), 3000);
+  });
+
+  it('a snapshot ends its read transaction once it has copied the state, before converting it; writes meanwhile stay out of it', async () => {
+    // One key group of 30,000 keys: the copy gives the task its thread back in the middle of it.
+    const b = new EmbeddedLmdbStateBackend().createKeyedStateBackend({ operatorName: 'One Group', maxParallelism: 1, keyGroupRange: { start: 0, end: 0 }, now: () => 0, localDirectory: dir });
+    open.push(b);
+    const v = b.getPartitionedState<ValueState<number>>(new ValueStateDescriptor('v'));
+    const l = b.getPartitionedState<ListState<number>>(new ListStateDescriptor('l'));
+    for (let i = 0; i < 30_000; i++) {
+      b.setCurrentKey(`k${i}`);
+      v.update(i);
+      if (i % 100 === 0) l.addAll([i, i + 1]);
+    }
+    const store = (b as unknown as { store: { snapshots: Set<unknown> } }).store;
+    const snapshot = b.snapshot(1);
+    assert.equal(store.snapshots.size, 1, 'the barrier opened a read transaction');
+    // The task goes on writing while the snapshot is copied and converted.
+    let writing = true;
+    let writes = 0;
+    const task = (async () => {
+      while (writing) {
+        b.setCurrentKey(`k${writes % 30_000}`);
+        v.update(-1);
+        l.add(-1);
+        writes++;
+        if (writes % 50 === 0) await new Promise<void>((r) => setImmediate(r));
+      }
+    })();
+    const groups: KeyedStateEntry[][] = [];
+    try {
+      for await (const [, bytes] of snapshot.keyGroups()) {
+        assert.equal(store.snapshots.size, 0, 'no read transaction while key groups are converted');
+        groups.push(decodeKeyGroup(bytes));
+      }
+    } finally {
+      writing = false;
+      await task;
+      snapshot.release();
+    }
+    assert.ok(writes > 0, 'the task wrote while the snapshot was taken');
+    const entries = groups.flat();
+    assert.equal(entries.filter((e) => e[0] === 'v').length, 30_000);
+    assert.ok(entries.every((e) => e[0] !== 'v' || e[3] !== -1), 'no value written after the barrier');
+    const lists = entries.filter((e) => e[0] === 'l');
+    assert.equal(lists.length, 300);
+    assert.ok(lists.every((e) => (e[3] as number[]).length === 2), 'no list element added after the barrier');
+    const env = readdirSync(dir).find((d) => d.startsWith('flink-ts-lmdb-One_Group-')) as string;
+    assert.deepEqual(readdirSync(join(dir, env)).filter((f) => f.endsWith('.spill')), [], 'the spill file is gone');
   });
 });
