@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { chunkKeyGroup } from '../../../../src/runtime/checkpoint/shared-chunks.js';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ChunkUploads, chunkKeyGroup } from '../../../../src/runtime/checkpoint/shared-chunks.js';
 import { decodeKeyGroup, encodeKeyGroup, type KeyedStateEntry } from '../../../../src/runtime/state/index.js';
 
 /** 20,000 keys of about 220 bytes: some 4 MiB, about 30 chunks. */
@@ -47,5 +51,28 @@ describe('incremental checkpoint chunks', () => {
     entries.push(['count', '', 'key-new', record(7)]);
     const after = chunkKeyGroup(encodeKeyGroup(entries)).map(hex);
     assert.ok(after.filter((c) => !before.has(c)).length <= 2);
+  });
+
+  it('uploads run several at a time, all are there after drain(), and a failed one fails the rest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chunk-uploads-'));
+    try {
+      const uploads = new ChunkUploads(4, 1 << 20);
+      for (let i = 0; i < 50; i++) await uploads.add(pathToFileURL(join(dir, `c${i}`)).href, Buffer.alloc(1000, i));
+      await uploads.drain();
+      const names = (await readdir(dir)).filter((f) => !f.startsWith('.'));
+      assert.equal(names.length, 50);
+      assert.deepEqual(await readFile(join(dir, 'c49')), Buffer.alloc(1000, 49));
+      // A file where a directory should be: uploads below it fail.
+      await writeFile(join(dir, 'not-a-dir'), 'x');
+      const failing = new ChunkUploads(4, 1 << 20);
+      await failing.add(pathToFileURL(join(dir, 'not-a-dir', 'c')).href, Buffer.alloc(10));
+      await assert.rejects(async () => {
+        for (let i = 0; i < 20; i++) await failing.add(pathToFileURL(join(dir, `d${i}`)).href, Buffer.alloc(10));
+        await failing.drain();
+      });
+      await failing.drain().catch(() => {}); // the uploads started before the failure was seen
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
