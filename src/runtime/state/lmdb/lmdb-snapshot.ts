@@ -36,8 +36,13 @@ export interface LmdbSnapshotSource {
   unclaimed: string[];
 }
 
-/** Entries copied between two turns the task gets for its records during the copy. */
-const COPY_SLICE_ENTRIES = 20_000;
+/**
+ * How long the copy runs before the task gets a turn for its records. Long enough that the task writes (and LMDB
+ * copies pages) during only a small part of the copy, short enough not to hold records up for long.
+ */
+const COPY_SLICE_MS = 100;
+/** Entries copied between two looks at the clock. */
+const CLOCK_EVERY = 1024;
 /** Writes to the spill file go through a buffer of this size. */
 const SPILL_BUFFER_BYTES = 1 << 20;
 /** Spill records: an entry of a state, and a restored entry of an unclaimed name (by its index). */
@@ -66,16 +71,20 @@ export function lmdbSnapshot(src: LmdbSnapshotSource): KeyedBackendSnapshot {
       try {
         // Phase 1: the view's raw entries into the spill file, then no more read transaction.
         const kb = new KeyBuilder();
-        let sinceYield = 0;
+        let sinceClock = 0;
+        let sliceEnds = performance.now() + COPY_SLICE_MS;
         for (let kg = range.start; kg <= range.end; kg++) {
           const before = out.written;
           const start = kb.reset().u16(kg).copy();
           for (const { key, value } of store.range(start, prefixEnd(start), txn)) {
             out.entry(STATE_ENTRY, key, value);
-            if (++sinceYield >= COPY_SLICE_ENTRIES) {
-              sinceYield = 0;
-              await yieldToTask();
-              if (released) throw new Error('embedded-lmdb: the snapshot was read after it was released');
+            if (++sinceClock >= CLOCK_EVERY) {
+              sinceClock = 0;
+              if (performance.now() >= sliceEnds) {
+                await yieldToTask();
+                if (released) throw new Error('embedded-lmdb: the snapshot was read after it was released');
+                sliceEnds = performance.now() + COPY_SLICE_MS;
+              }
             }
           }
           for (let i = 0; i < unclaimed.length; i++) {

@@ -187,7 +187,7 @@ describe('embedded-lmdb internals', () => {
   });
 
   it('a snapshot ends its read transaction once it has copied the state, before converting it; writes meanwhile stay out of it', async () => {
-    // One key group of 30,000 keys: the copy gives the task its thread back in the middle of it.
+    // One key group of 30,000 keys, lists among them.
     const b = new EmbeddedLmdbStateBackend().createKeyedStateBackend({ operatorName: 'One Group', maxParallelism: 1, keyGroupRange: { start: 0, end: 0 }, now: () => 0, localDirectory: dir });
     open.push(b);
     const v = b.getPartitionedState<ValueState<number>>(new ValueStateDescriptor('v'));
