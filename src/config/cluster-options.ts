@@ -128,6 +128,14 @@ export const TaskManagerOptions = Object.freeze({
     deprecatedKeys: ['taskmanager.maxRegistrationDuration'],
     validate: positiveDuration,
   }),
+  TASK_CANCELLATION_TIMEOUT: durationOption('task.cancellation.timeout', 180_000, {
+    description:
+      "How long a cancelled task's thread may take to end. When it elapses the TaskManager stops with a fatal error, " +
+      "as in Flink: a thread that cannot be ended keeps its slot's memory until its process ends. 0 waits forever. A " +
+      'task thread that stops by itself (out of memory) but cannot finish its teardown is reported as failed within ' +
+      'seconds, whatever this says, so its job restarts.',
+    validate: atLeast(0),
+  }),
   MANAGED_MEMORY_SIZE: memoryOption('taskmanager.memory.managed.size', undefined, {
     description:
       'The managed memory of a TaskManager: the part of its heap that sorts, hash tables, grouped state and cached ' +

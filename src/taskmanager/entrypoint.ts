@@ -17,17 +17,29 @@ await runDaemon('TaskManagerRunner', log, async (args) => {
     logFile === undefined || !logFile.endsWith('.log')
       ? undefined
       : TerminationWatchdog.start({ outFile: `${logFile.slice(0, -'.log'.length)}.out`, heapSetting: describeHeapSetting(daemonHeap(conf, 'taskmanager')) });
+  /**
+   * process.exit() waits for every worker thread to end; with a task thread stuck in its teardown it would wait
+   * forever, so such a process ends the way Flink's fatal errors halt the JVM: at once (SIGKILL).
+   */
+  const exit = (code: number): void => {
+    if (te.hasStuckThreads) {
+      log.error('A task thread cannot be ended: this TaskManager stops at once (SIGKILL).');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    process.exit(code);
+  };
   const te = createTaskExecutor(conf, {
     ...(watchdog ? { reportsTermination: true, onRegistered: (jm, tmId) => watchdog.announce(jm, tmId) } : {}),
     onFatal: (err) => {
       log.error(`Fatal error: ${err.message}`);
       watchdog?.close();
-      process.exit(1);
+      exit(1);
     },
   });
   await te.start();
   return async () => {
     watchdog?.close();
     await te.close();
+    if (te.hasStuckThreads) exit(0);
   };
 });

@@ -25,7 +25,7 @@ import { createHaServices, type LeaderRetrieval } from '../ha/index.js';
 import { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
 import { fileSystemOptionsOf } from '../fs/index.js';
 
-export { TaskExecutor, type TaskExecutorOptions } from './task-executor.js';
+export { TaskCancellationTimeoutError, TaskExecutor, TaskOutOfMemoryError, type TaskExecutorOptions } from './task-executor.js';
 
 /**
  * A TaskExecutor of the configuration. Its HA services come from `high-availability` (NONE: the JobManager at
@@ -53,6 +53,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     },
     fileSystemOptions: fileSystemOptionsOf(conf),
     registrationTimeoutMs: conf.get(TaskManagerOptions.REGISTRATION_TIMEOUT),
+    cancellationTimeoutMs: conf.get(TaskManagerOptions.TASK_CANCELLATION_TIMEOUT),
     rpcTimeoutMs: Math.max(10_000, Math.min(60_000, conf.get(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT))),
     // Each slot's worker thread gets an equal share of the TaskManager's heap as its limit, unless the caller
     // says otherwise (the MiniCluster runs inside another program, whose heap the configuration does not set).

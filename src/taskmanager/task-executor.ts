@@ -33,11 +33,20 @@ import {
   type TaskExecutorRegistration,
 } from '../rpc/gateways.js';
 import { DataConnectionManager, type DataFrame, type PeerAddress } from './network/data-connections.js';
+import { TaskThreadWatch } from './task-thread-watch.js';
+import { TaskCancellationTimeoutError, taskOutOfMemory, workerHeapLimits, type TaskOutOfMemoryError } from './task-thread-errors.js';
+
+export { TaskCancellationTimeoutError, TaskOutOfMemoryError, workerHeapLimits } from './task-thread-errors.js';
 import { FlinkError, serializeError } from '../util/errors.js';
 import { getLogger } from '../util/logger.js';
 
 const log = getLogger('org.apache.flink.runtime.taskexecutor.TaskExecutor');
 const WORKER_MAIN = new URL('../runtime/worker/worker-main.js', import.meta.url);
+/**
+ * How long a task thread whose JavaScript has ended may take to finish its teardown before it is taken as stuck
+ * (task-thread-watch.ts). A normal teardown takes milliseconds; closing large LMDB environments some more.
+ */
+const TEARDOWN_GRACE_MS = 5_000;
 
 export interface TaskExecutorOptions {
   /**
@@ -77,17 +86,15 @@ export interface TaskExecutorOptions {
    * process ended; the resource manager then waits briefly for that report before failing jobs.
    */
   reportsTermination?: boolean;
+  /** `task.cancellation.timeout`: how long a cancelled task thread may take to end before it is a fatal error (0: forever). */
+  cancellationTimeoutMs?: number;
   /** Called after each successful registration (also after reconnecting to a new leader). */
   onRegistered?: (jobManager: { host: string; port: number }, tmId: string) => void;
-  /** Called when the TaskExecutor gives up (registration timeout): the process should exit. */
+  /**
+   * Called when the TaskExecutor gives up (registration timeout, a task thread that does not end): the process
+   * should exit (see {@link TaskExecutor.hasStuckThreads} for how).
+   */
   onFatal?: (err: Error) => void;
-}
-
-/** A task outgrew the heap of its slot; the worker thread was stopped, the TaskManager keeps running. */
-export class TaskOutOfMemoryError extends FlinkError {
-  constructor(message: string, cause: unknown) {
-    super('TASK_OUT_OF_MEMORY', message, { cause });
-  }
 }
 
 interface WorkerHandle {
@@ -95,6 +102,7 @@ interface WorkerHandle {
   slot: number;
   /** (vertex:subtask) of tasks not yet terminal. */
   open: Set<string>;
+  watch: TaskThreadWatch;
 }
 
 interface JobOnTaskManager {
@@ -131,6 +139,8 @@ export class TaskExecutor {
   private heartbeatTimeoutMs = 50_000;
   /** The host other TaskManagers reach our data port at. */
   private advertisedHost = '127.0.0.1';
+  /** Task threads whose teardown hangs: they never exit, and process.exit() would wait for them forever. */
+  private stuckThreads = 0;
 
   constructor(private readonly o: TaskExecutorOptions) {
     this.registration = new LeaderRegistration({
@@ -143,6 +153,14 @@ export class TaskExecutor {
 
   get dataPort(): number {
     return this.data?.port ?? 0;
+  }
+
+  /**
+   * Whether a task thread of this TaskManager hangs in its teardown. Node.js's process.exit() waits for every
+   * worker thread to end, so such a process can only be ended by a signal (SIGKILL).
+   */
+  get hasStuckThreads(): boolean {
+    return this.stuckThreads > 0;
   }
 
   async start(): Promise<void> {
@@ -341,25 +359,80 @@ export class TaskExecutor {
     const spillDirs = managed ? managed.spillRoots.map((d) => join(d, `flink-ts-spill-${this.tmId.slice(0, 8)}-${job.runId}-${slot}`)) : [];
     if (managed) init.memory = { budgetBytes: managed.perSlotBytes, key: managed.key, description: managed.description, spillDirs };
     const slotHeap = this.o.slotHeap;
+    let handle: WorkerHandle | undefined;
+    const watch = new TaskThreadWatch({
+      teardownGraceMs: TEARDOWN_GRACE_MS,
+      cancellationTimeoutMs: this.o.cancellationTimeoutMs ?? 180_000,
+      onStuck: (cancelled) => this.onThreadStuck(job, handle as WorkerHandle, cancelled),
+      onCancellationTimeout: () => this.onCancellationTimeout(job, handle as WorkerHandle),
+    });
     const worker = new Worker(WORKER_MAIN, {
-      workerData: init,
+      workerData: { ...init, lifeline: watch.lifeline } satisfies WorkerInit,
+      transferList: [watch.lifeline],
       argv: job.graph.args,
       stdout: false,
       stderr: false,
       ...(slotHeap ? { resourceLimits: workerHeapLimits(slotHeap.megabytes) } : {}),
     });
-    const handle: WorkerHandle = { worker, slot, open: new Set(tasks.map((t) => `${t.vertex}:${t.subtask}`)) };
-    job.workers.set(slot, handle);
-    worker.on('message', (m: FromWorker) => this.onWorkerMessage(job, handle, m));
-    worker.on('error', (err) => this.failOpenTasks(job, handle, this.workerError(job, handle, err)));
+    watch.watch(worker);
+    handle = { worker, slot, open: new Set(tasks.map((t) => `${t.vertex}:${t.subtask}`)), watch };
+    const h = handle;
+    job.workers.set(slot, h);
+    worker.on('message', (m: FromWorker) => this.onWorkerMessage(job, h, m));
+    worker.on('error', (err) => this.failOpenTasks(job, h, this.workerError(job, h, err)));
     worker.on('exit', () => {
       for (const d of spillDirs) void rm(d, { recursive: true, force: true }).catch(() => {});
-      job.workers.delete(slot);
-      if (handle.open.size > 0 && !job.ended) {
-        this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_EXITED', `The task thread of slot ${slot} exited unexpectedly.`));
-      }
-      if (job.workers.size === 0) void this.forgetJob(job);
+      this.workerGone(job, h);
     });
+  }
+
+  /** A worker thread exited, or hangs in its teardown for good: its slot's tasks are over. */
+  private workerGone(job: JobOnTaskManager, handle: WorkerHandle): void {
+    if (job.workers.get(handle.slot) !== handle) return;
+    job.workers.delete(handle.slot);
+    if (handle.open.size > 0 && !job.ended) {
+      this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_EXITED', `The task thread of slot ${handle.slot} exited unexpectedly.`));
+    }
+    if (job.workers.size === 0) void this.forgetJob(job);
+  }
+
+  /**
+   * A task thread stopped running and its teardown hangs (task-thread-watch.ts). When it was not cancelled, it ran
+   * out of memory inside one of lmdb-js's synchronous write transactions, and Node.js never reports that error.
+   */
+  private onThreadStuck(job: JobOnTaskManager, handle: WorkerHandle, cancelled: boolean): void {
+    this.stuckThreads++;
+    const cause = new FlinkError(
+      'TASK_THREAD_STUCK',
+      `The task thread of slot ${handle.slot} (job ${job.jobId}) stopped and did not finish its teardown within ${TEARDOWN_GRACE_MS} ms.`,
+    );
+    if (!cancelled && handle.open.size > 0 && !job.ended) {
+      this.failOpenTasks(
+        job,
+        handle,
+        this.outOfMemoryError(
+          job,
+          handle,
+          cause,
+          ' (Its thread stopped without finishing its teardown, which happens when a task runs out of memory while the ' +
+            'embedded-lmdb state backend writes; the thread keeps its memory until this TaskManager ends.)',
+        ),
+      );
+    }
+    log.error(`${cause.message} It keeps its memory until this TaskManager process ends; restart the TaskManager to free it.`);
+    this.workerGone(job, handle);
+  }
+
+  /** Flink's TaskCancellationWatchDog: a cancelled task thread that does not end is a fatal error of the TaskManager. */
+  private onCancellationTimeout(job: JobOnTaskManager, handle: WorkerHandle): void {
+    if (!handle.watch.isStuck) this.stuckThreads++;
+    const ms = this.o.cancellationTimeoutMs ?? 180_000;
+    const err = new TaskCancellationTimeoutError(
+      `The task thread of slot ${handle.slot} (job ${job.jobId}) did not end within ${ms} ms of its cancellation (task.cancellation.timeout). ` +
+        'The TaskManager stops: only the end of its process frees what that thread holds. Start the TaskManager again.',
+    );
+    log.error(err.message);
+    this.o.onFatal?.(err);
   }
 
   /** Why a worker thread failed, in words that name the slot and, for out-of-memory, the limit and the keys. */
@@ -367,20 +440,11 @@ export class TaskExecutor {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
       return new FlinkError('TASK_THREAD_FAILED', `A task thread of job ${job.jobId} failed: ${err.message}`, { cause: err });
     }
-    const tasks = [...handle.open].map((key) => {
-      const [v, s] = key.split(':').map(Number) as [number, number];
-      const vertex = job.graph.vertices[v];
-      return vertex ? `${vertex.name} (${s + 1}/${vertex.parallelism})` : key;
-    });
-    const limit = this.o.slotHeap
-      ? `its heap limit is ${this.o.slotHeap.megabytes} MiB (${this.o.slotHeap.description})`
-      : "it reached the worker thread's heap limit";
-    return new TaskOutOfMemoryError(
-      `${tasks.join(', ') || 'A task'} ran out of memory in slot ${handle.slot} of TaskManager ${this.tmId}: ${limit}. ` +
-        'Raise taskmanager.heap.size (or taskmanager.memory.process.size), give the TaskManager fewer slots ' +
-        '(taskmanager.numberOfTaskSlots), or change the job to hold less data in memory at once.',
-      err,
-    );
+    return this.outOfMemoryError(job, handle, err, '');
+  }
+
+  private outOfMemoryError(job: JobOnTaskManager, handle: WorkerHandle, cause: unknown, note: string): TaskOutOfMemoryError {
+    return taskOutOfMemory({ graph: job.graph, open: handle.open, slot: handle.slot, tmId: this.tmId, slotHeap: this.o.slotHeap, cause, note });
   }
 
   private onWorkerMessage(job: JobOnTaskManager, handle: WorkerHandle, m: FromWorker): void {
@@ -431,10 +495,10 @@ export class TaskExecutor {
         return;
       case 'init-failed':
         this.failOpenTasks(job, handle, m.error);
-        void handle.worker.terminate();
+        handle.watch.stop();
         return;
       case 'done':
-        void handle.worker.terminate();
+        handle.watch.stop();
         return;
     }
   }
@@ -515,7 +579,7 @@ export class TaskExecutor {
     const handles = slots.map((s) => job.workers.get(s)).filter((h): h is WorkerHandle => h !== undefined);
     // Their end is the JobManager's doing: no failure reports for them.
     for (const h of handles) h.open.clear();
-    await Promise.all(handles.map((h) => h.worker.terminate().catch(() => 0)));
+    await Promise.all(handles.map((h) => h.watch.cancel()));
   }
 
   /** Ends every task of one run of a job here: its worker threads are terminated. */
@@ -524,7 +588,7 @@ export class TaskExecutor {
     this.early.delete(runId);
     if (!job) return;
     job.ended = true;
-    await Promise.all([...job.workers.values()].map((h) => h.worker.terminate().catch(() => 0)));
+    await Promise.all([...job.workers.values()].map((h) => h.watch.cancel()));
     await this.forgetJob(job);
   }
 
@@ -552,15 +616,4 @@ export class TaskExecutor {
     await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});
     if (errors.length > 0) log.warn(`Errors while closing the TaskExecutor: ${errors.map(String).join('; ')}`);
   }
-}
-
-/**
- * A slot's V8 heap: most of it old generation, and a young generation an eighth of the slot's heap (between V8's
- * usual 48 MiB and 192 MiB). Batch jobs make many short-lived records; a larger young generation lets more of them
- * die there instead of being promoted and marked: PageRank at 1M pages ran 12-16% faster with it (docs/benchmarks.md).
- */
-export function workerHeapLimits(slotHeapMb: number): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb?: number } {
-  const young = Math.floor(Math.min(192, slotHeapMb / 8));
-  if (young <= 48) return { maxOldGenerationSizeMb: slotHeapMb };
-  return { maxOldGenerationSizeMb: slotHeapMb - young, maxYoungGenerationSizeMb: young };
 }

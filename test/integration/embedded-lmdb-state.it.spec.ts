@@ -2,8 +2,9 @@
  * Keyed state larger than the heap, on a real standalone cluster (1 TaskManager, 1 slot) configured with
  * `state.backend: embedded-lmdb` and a small heap: a keyed job keeps a ~200-byte value for each of 2M keys
  * (over 400 MiB of state against a 128 MiB slot heap), updates every key twice and counts the keys whose
- * second visit found the first one's value intact. The same job with the heap backend (`-D state.backend=
- * hashmap`, a job's own setting) runs out of memory.
+ * second visit found the first one's value intact; checkpointed, the same state survives a kill -9 of the
+ * TaskManager and is restored into a new one with the same small heap. The same job with the heap backend
+ * (`-D state.backend=hashmap`, a job's own setting) runs out of memory.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,6 +14,12 @@ import { StandaloneCluster, waitFor } from './support/standalone-cluster.js';
 
 const KEYS = 2_000_000;
 const SLOT_HEAP_MB = 128;
+/**
+ * The kill test keeps as much state in fewer, larger values (1M keys of ~420 bytes): the same bytes to checkpoint
+ * and restore, half the records to process. A million entries still take far more than the heap as objects.
+ */
+const KILL_KEYS = 1_000_000;
+const KILL_PAD = 400;
 
 /**
  * Records k0..k{keys-1}, round after round, so every key's value is live at once. The first stage checks and
@@ -24,7 +31,7 @@ const params = ParameterTool.fromArgs(process.argv.slice(2));
 const keys = Number(params.get('keys'));
 const rounds = Number(params.get('rounds'));
 const failAfter = Number(params.get('fail-after', '-1'));
-const PAD = 'p'.repeat(190);
+const PAD = 'p'.repeat(Number(params.get('pad', '190')));
 class Remember extends KeyedProcessFunction {
   open() { this.seen = this.getRuntimeContext().getState(new ValueStateDescriptor('seen')); this.processed = 0; }
   processElement(key, ctx, out) {
@@ -59,6 +66,10 @@ await env.execute('Larger Than The Heap');
 
 interface Exceptions {
   'root-exception': string | null;
+}
+
+interface CheckpointStats {
+  latest: { completed: { state_size: number } | null; restored: { id: number } | null };
 }
 
 describe(`keyed state larger than the heap (real cluster, state.backend: embedded-lmdb, ${SLOT_HEAP_MB} MiB slot heap)`, function () {
@@ -117,6 +128,32 @@ describe(`keyed state larger than the heap (real cluster, state.backend: embedde
     assert.equal(r.exitCode, 1, r.describe);
     assert.match(r.stderr, /failing on purpose after 150000 records/, r.describe);
     await waitFor('the failed task to remove its LMDB environment', 30_000, async () => ((await findLmdbDirs(tmp)).length === 0 ? true : undefined));
+  });
+
+  it('checkpoints that state while the job runs, and a kill -9 of the TaskManager restores it from the checkpoint', async () => {
+    const c = cluster as StandaloneCluster;
+    const out = join(await c.tempDir('out'), 'count');
+    const checkpoints = await c.tempDir('checkpoints');
+    const conf = ['execution.checkpointing.interval=10s', `state.checkpoints.dir=file://${checkpoints}`, 'execution.checkpointing.timeout=5min'];
+    const args = ['--keys', String(KILL_KEYS), '--pad', String(KILL_PAD), '--rounds', '3', '--output', out];
+    const run = await c.flink(['run', '-d', '-p', '1', ...conf.flatMap((k) => ['-D', k]), await program(c), ...args]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)?.[1] as string;
+    // A checkpoint of more than three times the slot's heap completes while the job runs.
+    await waitFor('a checkpoint larger than three times the heap', 600_000, async () => {
+      const s = await c.rest<CheckpointStats>(`/jobs/${jobId}/checkpoints`);
+      return (s.latest.completed?.state_size ?? 0) > 3 * SLOT_HEAP_MB * 1024 * 1024 ? true : undefined;
+    }, 500);
+    const [victim] = await c.pids('taskexecutor');
+    await c.startTaskManager();
+    process.kill(victim as number, 'SIGKILL');
+    // The new TaskManager restores all of it into its own LMDB environment, within the same 128 MiB slot heap.
+    assert.equal(await c.awaitJobState(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 600_000), 'FINISHED');
+    const restored = (await c.rest<CheckpointStats>(`/jobs/${jobId}/checkpoints`)).latest.restored?.id;
+    assert.ok(restored !== undefined, 'the job restored a checkpoint');
+    const size = (await c.rest<{ state_size: number }>(`/jobs/${jobId}/checkpoints/details/${restored}`)).state_size;
+    assert.ok(size > 3 * SLOT_HEAP_MB * 1024 * 1024, `the restored checkpoint holds ${(size / 1048576).toFixed(0)} MiB, over 3x the slot heap`);
+    assert.equal((await readOutput(out)).trim(), `distinct keys: ${KILL_KEYS}`);
   });
 
   it('the same job with the heap backend (-D state.backend=hashmap) runs out of memory in its slot', async () => {

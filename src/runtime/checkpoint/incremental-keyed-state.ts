@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { childPath } from '../../fs/index.js';
 import type { KeyedBackendSnapshot } from '../state/index.js';
 import { FlinkError } from '../../util/errors.js';
-import { chunkKeyGroup, chunkPath, uploadChunk } from './shared-chunks.js';
+import { ChunkUploads, chunkKeyGroup, chunkPath, uploadChunk } from './shared-chunks.js';
 import type { StateFrame } from './task-state-file.js';
 
 /** Below this much state, changes may pile up to this size before a full copy is taken again. */
@@ -112,21 +112,28 @@ export class IncrementalKeyedState {
 
   private async writeFull(snap: KeyedBackendSnapshot, use: SharedUse): Promise<OperatorChains> {
     const op: OperatorChains = { refs: new Map(), files: new Map(), base: 0, changes: 0, links: 0 };
-    for await (const [kg, bytes] of snap.keyGroups()) {
-      const refs: string[] = [];
-      for (const chunk of chunkKeyGroup(bytes)) {
-        const path = chunkPath(this.sharedDirectory, chunk);
-        refs.push(path);
-        if (!use.used.has(path) && !op.files.has(path) && !this.confirmed.has(path)) {
-          await uploadChunk(path, chunk);
-          use.uploaded += chunk.byteLength;
+    const uploads = new ChunkUploads();
+    try {
+      for await (const [kg, bytes] of snap.keyGroups()) {
+        const refs: string[] = [];
+        for (const chunk of chunkKeyGroup(bytes)) {
+          const path = chunkPath(this.sharedDirectory, chunk);
+          refs.push(path);
+          if (!use.used.has(path) && !op.files.has(path) && !this.confirmed.has(path)) {
+            await uploads.add(path, chunk);
+            use.uploaded += chunk.byteLength;
+          }
+          op.files.set(path, chunk.byteLength);
+          use.used.set(path, chunk.byteLength);
+          op.base += chunk.byteLength;
         }
-        op.files.set(path, chunk.byteLength);
-        use.used.set(path, chunk.byteLength);
-        op.base += chunk.byteLength;
+        op.refs.set(kg, refs);
       }
-      op.refs.set(kg, refs);
+    } finally {
+      // Also when reading the snapshot failed: no upload may outlive the write it belongs to.
+      await uploads.drain().catch(() => {});
     }
+    await uploads.drain();
     return op;
   }
 

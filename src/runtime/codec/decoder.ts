@@ -448,3 +448,56 @@ export function decodeRecords(bytes: Uint8Array): unknown[] {
   }
   return out;
 }
+
+/**
+ * The elements of an array written as one record ({@link encodeRecord} of an array), decoded one at a time: a
+ * consumer of a large array (a key group of checkpointed state) holds one element at a time, not all of them.
+ * Empty bytes hold no elements.
+ */
+export class ArrayElementReader {
+  private readonly d: Decoder | undefined;
+  /** Elements in the array. */
+  readonly length: number;
+  private read = 0;
+  /** Bytes the element last returned took in the array (an object's first use of its keys includes them). */
+  lastSize = 0;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.byteLength === 0) {
+      this.length = 0;
+      return;
+    }
+    const d = new Decoder(bytes);
+    const t = d.u8[0] as number;
+    if (t >= T.FIXARRAY && t <= T.FIXARRAY + T.FIXARRAY_MAX_LEN) {
+      this.length = t & 0x0f;
+      d.pos = 1;
+    } else if (t === T.ARRAY32 && bytes.byteLength >= 5) {
+      this.length = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1, true);
+      d.pos = 5;
+    } else {
+      throw corrupt(`expected an array, found tag 0x${t.toString(16)}`);
+    }
+    this.d = d;
+  }
+
+  hasNext(): boolean {
+    return this.read < this.length;
+  }
+
+  next(): unknown {
+    const d = this.d as Decoder;
+    if (d.pos >= d.end) throw corrupt(`an array of ${this.length} elements ends after ${this.read}`);
+    const start = d.pos;
+    const value = d.readRecord();
+    this.read++;
+    this.lastSize = d.pos - start;
+    return value;
+  }
+}
+
+/** The elements of an array written as one record, decoded as they are iterated (see {@link ArrayElementReader}). */
+export function* decodeArrayElements(bytes: Uint8Array): Generator<unknown, void, undefined> {
+  const r = new ArrayElementReader(bytes);
+  while (r.hasNext()) yield r.next();
+}

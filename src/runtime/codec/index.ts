@@ -16,7 +16,7 @@
  * ```
  */
 export { BufferBuilder, encodeRecord } from './encoder.js';
-export { RecordReader, decodeRecords, STREAM_EVENT, type StreamEventKind } from './decoder.js';
+export { ArrayElementReader, RecordReader, decodeArrayElements, decodeRecords, STREAM_EVENT, type StreamEventKind } from './decoder.js';
 export {
   hashKey,
   murmurHash,

@@ -38,6 +38,7 @@ export {
   type KeyedStateEntry,
   type OperatorStateSnapshot,
 } from './snapshot.js';
+export { keyGroupEntries } from './key-group-entries.js';
 export type { MergingState } from './heap-keyed-state-backend.js';
 export { InternalTimerService, type InternalTimer, type ProcessingTimeService, type Triggerable } from './timer-service.js';
 export { stateKey } from './state-key.js';

@@ -2,6 +2,7 @@
  * Messages between a TaskManager's main thread and a slot's worker thread. Data buffers travel as
  * transferred ArrayBuffers, never copied and never one message per record.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { HdfsFileSystemOptions } from '../../fs/index.js';
 import type { SerializedError } from '../../util/errors.js';
@@ -29,6 +30,11 @@ export interface WorkerInit {
   attempt: number;
   checkpointing?: TaskCheckpointSettings;
   restore?: CheckpointMetadata;
+  /**
+   * Held and never used: the TaskManager learns from its closing that this thread's JavaScript has ended, even
+   * when the thread's native teardown never finishes (taskmanager/task-thread-watch.ts).
+   */
+  lifeline?: MessagePort;
 }
 
 /** Channel coordinates: edge, producer subtask, consumer subtask. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BufferBuilder, RecordReader, decodeRecords, encodeRecord } from '../../../src/runtime/codec/index.js';
+import { BufferBuilder, CodecError, RecordReader, decodeArrayElements, decodeRecords, encodeRecord } from '../../../src/runtime/codec/index.js';
 
 function roundTrip(value: unknown): unknown {
   const decoded = decodeRecords(encodeRecord(value));
@@ -214,5 +214,22 @@ describe('codec round trips', () => {
     while (reader.hasNext()) out.push(reader.next());
     assert.deepStrictEqual(out, records);
     assert.throws(() => reader.next(), /after the last record/);
+  });
+
+  it('decodes the elements of a large array one at a time, objects of shapes defined by earlier elements included', () => {
+    for (const n of [0, 3, 15, 16, 5000]) {
+      const a = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? ['state', '', `k${i}`, { n: i, pad: 'p'.repeat(i % 40) }] : { other: i }));
+      const it = decodeArrayElements(encodeRecord(a));
+      let i = 0;
+      for (const e of it) assert.deepStrictEqual(e, a[i++]);
+      assert.equal(i, n);
+    }
+    assert.deepStrictEqual([...decodeArrayElements(new Uint8Array(0))], []);
+  });
+
+  it('says so when the bytes of an array are not an array or end early', () => {
+    assert.throws(() => [...decodeArrayElements(encodeRecord({ a: 1 }))], (e: unknown) => e instanceof CodecError && /expected an array/.test(e.message));
+    const cut = encodeRecord(Array.from({ length: 20 }, (_, i) => `element ${i}`));
+    assert.throws(() => [...decodeArrayElements(cut.subarray(0, cut.length - 12))], CodecError);
   });
 });

@@ -11,7 +11,8 @@ import type { AggregatingStateDescriptor, ReducingStateDescriptor, StateDescript
 import { assignToKeyGroup, encodeRecord } from '../../codec/index.js';
 import { UsageError } from '../../../util/errors.js';
 import { keyFromStateKey, stateKey } from '../state-key.js';
-import { decodeKeyGroup, type KeyedBackendSnapshot, type KeyedSnapshotParticipant } from '../snapshot.js';
+import type { KeyedBackendSnapshot, KeyedSnapshotParticipant } from '../snapshot.js';
+import { keyGroupEntries } from '../key-group-entries.js';
 import { NO_KEY, type InternalKvState, type KeyGroupRange, type KeyedStateBackend, type KeyedStateBackendOptions } from '../state-backend.js';
 import { KeyBuilder, KeyReader, latin1Slice, prefixEnd, RESTORED_AREA } from './key-layout.js';
 import { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
@@ -22,6 +23,13 @@ type Ns = string | number;
 
 /** State ids are u16 in keys. */
 const MAX_STATES = 0xffff;
+
+/**
+ * Restored entries moved from the restored area to their state per transaction: bounds what a claim holds on
+ * the heap (a batch of stored values) whatever the size of the restored state.
+ */
+const CLAIM_BATCH_ENTRIES = 1024;
+const CLAIM_BATCH_BYTES = 4 * 1024 * 1024;
 
 export class LmdbKeyedStateBackend implements KeyedStateBackend, StateHost {
   readonly keyGroupRange: KeyGroupRange;
@@ -205,7 +213,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, StateHost {
   restoreKeyGroup(keyGroup: number, bytes: Uint8Array): void {
     if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) return;
     const kb = new KeyBuilder();
-    for (const [name, ns, k, v] of decodeKeyGroup(bytes)) {
+    // Entry by entry: a key group decoded as a whole takes several times its bytes on the heap.
+    for (const [name, ns, k, v] of keyGroupEntries(bytes)) {
       const st = this.states.get(name);
       if (st) {
         st.restoreEntry(keyGroup, ns, k, v);
@@ -223,23 +232,35 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, StateHost {
     }
   }
 
-  /** Hands the restored entries of `name` to whoever now owns that name, and drops them from the restored area. */
+  /**
+   * Hands the restored entries of `name` to whoever now owns that name, and drops them from the restored area.
+   * Batch by batch, each batch's removal committed with its rewritten entries: the heap holds one batch however
+   * large the restored state is, and no read transaction stays open, so LMDB reuses the pages the removals free
+   * instead of growing the file by the whole state again.
+   */
   private claimRestored(name: string, restore: (keyGroup: number, ns: Ns, mapKey: unknown, value: unknown) => void): void {
     if (!this.unclaimed.delete(name)) return;
     const prefix = new KeyBuilder().u16(RESTORED_AREA).primitive(name).copy();
     const end = prefixEnd(prefix);
-    // Read from a snapshot: the entries are rewritten while they are read, and the buffer commits in between.
-    const { txn, release } = this.store.snapshot();
-    try {
-      for (const { key, value } of this.store.range(prefix, end, txn)) {
-        const kg = key.readUInt16BE(prefix.length);
+    const at = prefix.length;
+    for (;;) {
+      // Commits the last batch (its removals included): the next read starts after it.
+      this.store.flush();
+      const batch: Array<{ key: string; value: Uint8Array }> = [];
+      let bytes = 0;
+      for (const { key, value } of this.store.range(prefix, end)) {
+        batch.push({ key: latin1Slice(key, 0, key.length), value });
+        bytes += value.length;
+        if (batch.length >= CLAIM_BATCH_ENTRIES || bytes >= CLAIM_BATCH_BYTES) break;
+      }
+      if (batch.length === 0) return;
+      for (const { key, value } of batch) {
+        const kg = (key.charCodeAt(at) << 8) | key.charCodeAt(at + 1);
         const [ns, k, v] = decodeValue(value) as [Ns, unknown, unknown];
         restore(kg, ns, k, v);
+        this.store.put(key, null);
       }
-    } finally {
-      release();
     }
-    this.store.removeRange(prefix, end);
   }
 
   close(): void {

@@ -205,22 +205,25 @@ export class LmdbStore {
   flush(): void {
     if (this.count === 0 && this.pending.size === 0 && this.overlays.size === 0) return;
     const db = this.env;
+    // The keys are built before the transaction begins, so that the transaction's callback hardly allocates: a
+    // worker stopped inside a synchronous transaction (out of memory, terminate()) never releases lmdb-js's
+    // write lock, and lmdb-js's teardown of the environment then waits for that lock forever.
+    const writes: Array<[Buffer, Uint8Array | null]> = [];
+    for (const [k, v] of this.pending) writes.push([Buffer.from(k, 'latin1'), v]);
+    const cleared: Buffer[] = [];
+    for (const o of this.overlays.values()) {
+      if (o.cleared) cleared.push(o.prefix);
+      for (const [s, v] of o.entries) writes.push([Buffer.concat([o.prefix, Buffer.from(s, 'latin1')]), v]);
+    }
     db.transactionSync(() => {
-      for (const [k, v] of this.pending) {
-        const key = Buffer.from(k, 'latin1');
+      // Clears first: an overlay's own entries were written after its clear.
+      for (const prefix of cleared) {
+        const stale = [...db.getKeys({ start: prefix, end: prefixEnd(prefix) })];
+        for (const k of stale) db.removeSync(k);
+      }
+      for (const [key, v] of writes) {
         if (v === null) db.removeSync(key);
         else db.putSync(key, v as Buffer);
-      }
-      for (const o of this.overlays.values()) {
-        if (o.cleared) {
-          const stale = [...db.getKeys({ start: o.prefix, end: prefixEnd(o.prefix) })];
-          for (const k of stale) db.removeSync(k);
-        }
-        for (const [s, v] of o.entries) {
-          const key = Buffer.concat([o.prefix, Buffer.from(s, 'latin1')]);
-          if (v === null) db.removeSync(key);
-          else db.putSync(key, v as Buffer);
-        }
       }
     });
     this.commits++;
@@ -238,17 +241,6 @@ export class LmdbStore {
   /** Keys in [start, end) as stored (commit first to include the buffer). */
   keys(start: Buffer, end: Buffer | undefined): Iterable<Buffer> {
     return this.env.getKeys({ start, ...(end === undefined ? {} : { end }) });
-  }
-
-  /** Removes every stored key in [start, end) at once (commits the buffer with it). */
-  removeRange(start: Buffer, end: Buffer | undefined): void {
-    this.flush();
-    const db = this.env;
-    db.transactionSync(() => {
-      const stale = [...db.getKeys({ start, ...(end === undefined ? {} : { end }) })];
-      for (const k of stale) db.removeSync(k);
-    });
-    this.commits++;
   }
 
   /**

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor, type ListState, type MapState, type ValueState } from '../../../../src/api/state.js';
 import { EmbeddedLmdbStateBackend, StateKeyTooLargeError } from '../../../../src/runtime/state/lmdb/index.js';
-import { KeyBuilder, KeyReader } from '../../../../src/runtime/state/lmdb/key-layout.js';
-import type { KeyedStateBackend } from '../../../../src/runtime/state/index.js';
+import { KeyBuilder, KeyReader, RESTORED_AREA, prefixEnd } from '../../../../src/runtime/state/lmdb/key-layout.js';
+import type { LmdbStore } from '../../../../src/runtime/state/lmdb/lmdb-store.js';
+import { assignToKeyGroup } from '../../../../src/runtime/codec/index.js';
+import { decodeKeyGroup, encodeKeyGroup, type KeyedStateBackend, type KeyedStateEntry } from '../../../../src/runtime/state/index.js';
 
 describe('embedded-lmdb internals', () => {
   let dir: string;
@@ -145,5 +147,90 @@ describe('embedded-lmdb internals', () => {
     assert.ok(existsSync(where));
     b.close();
     assert.ok(!existsSync(where));
+  });
+
+  it('restored state larger than a claim batch reaches its states in several commits and leaves nothing behind', () => {
+    const b = keyed();
+    const store = (b as unknown as { store: LmdbStore }).store;
+    // 3000 keys of 2 KiB values (6 MiB): more than one claim batch by entries and by bytes.
+    const groups = new Map<number, KeyedStateEntry[]>();
+    const big = 'x'.repeat(2048);
+    for (let i = 0; i < 3000; i++) {
+      const key = `user-${i}`;
+      const kg = assignToKeyGroup(key, 128);
+      const list = groups.get(kg) ?? [];
+      list.push(['v', '', key, `${i}:${big}`], ['l', '', key, [i, i + 1]], ['m', 7, key, new Map([['a', [i, i, 0]]])]);
+      groups.set(kg, list);
+    }
+    for (const [kg, entries] of groups) b.restoreKeyGroup(kg, encodeKeyGroup(entries));
+    const restoredArea = (): number => {
+      const prefix = new KeyBuilder().u16(RESTORED_AREA).copy();
+      return [...store.keys(prefix, prefixEnd(prefix))].length;
+    };
+    store.flush();
+    assert.equal(restoredArea(), 9000, 'kept on disk until the states are created');
+    const commitsBefore = store.commits;
+    const v = b.getPartitionedState<ValueState<string>>(new ValueStateDescriptor('v'));
+    assert.ok(store.commits - commitsBefore >= 3, `claimed in ${store.commits - commitsBefore} commits`);
+    const l = b.getPartitionedState<ListState<number>>(new ListStateDescriptor('l'));
+    const m = b.getPartitionedState<MapState<string, number>>(new MapStateDescriptor('m'));
+    store.flush();
+    assert.equal(restoredArea(), 0, 'every claimed entry left the restored area');
+    for (const i of [0, 1234, 2999]) {
+      b.setCurrentKey(`user-${i}`);
+      assert.equal(v.value(), `${i}:${big}`);
+      assert.deepEqual([...l.get()], [i, i + 1]);
+      m.setCurrentNamespace(7);
+      assert.equal(m.get('a'), i);
+    }
+    assert.equal(b.numKeys(), 3000);
+  });
+
+  it('a snapshot ends its read transaction once it has copied the state, before converting it; writes meanwhile stay out of it', async () => {
+    // One key group of 30,000 keys, lists among them.
+    const b = new EmbeddedLmdbStateBackend().createKeyedStateBackend({ operatorName: 'One Group', maxParallelism: 1, keyGroupRange: { start: 0, end: 0 }, now: () => 0, localDirectory: dir });
+    open.push(b);
+    const v = b.getPartitionedState<ValueState<number>>(new ValueStateDescriptor('v'));
+    const l = b.getPartitionedState<ListState<number>>(new ListStateDescriptor('l'));
+    for (let i = 0; i < 30_000; i++) {
+      b.setCurrentKey(`k${i}`);
+      v.update(i);
+      if (i % 100 === 0) l.addAll([i, i + 1]);
+    }
+    const store = (b as unknown as { store: { snapshots: Set<unknown> } }).store;
+    const snapshot = b.snapshot(1);
+    assert.equal(store.snapshots.size, 1, 'the barrier opened a read transaction');
+    // The task goes on writing while the snapshot is copied and converted.
+    let writing = true;
+    let writes = 0;
+    const task = (async () => {
+      while (writing) {
+        b.setCurrentKey(`k${writes % 30_000}`);
+        v.update(-1);
+        l.add(-1);
+        writes++;
+        if (writes % 50 === 0) await new Promise<void>((r) => setImmediate(r));
+      }
+    })();
+    const groups: KeyedStateEntry[][] = [];
+    try {
+      for await (const [, bytes] of snapshot.keyGroups()) {
+        assert.equal(store.snapshots.size, 0, 'no read transaction while key groups are converted');
+        groups.push(decodeKeyGroup(bytes));
+      }
+    } finally {
+      writing = false;
+      await task;
+      snapshot.release();
+    }
+    assert.ok(writes > 0, 'the task wrote while the snapshot was taken');
+    const entries = groups.flat();
+    assert.equal(entries.filter((e) => e[0] === 'v').length, 30_000);
+    assert.ok(entries.every((e) => e[0] !== 'v' || e[3] !== -1), 'no value written after the barrier');
+    const lists = entries.filter((e) => e[0] === 'l');
+    assert.equal(lists.length, 300);
+    assert.ok(lists.every((e) => (e[3] as number[]).length === 2), 'no list element added after the barrier');
+    const env = readdirSync(dir).find((d) => d.startsWith('flink-ts-lmdb-One_Group-')) as string;
+    assert.deepEqual(readdirSync(join(dir, env)).filter((f) => f.endsWith('.spill')), [], 'the spill file is gone');
   });
 });
