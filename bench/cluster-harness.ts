@@ -485,3 +485,32 @@ export async function daemonLogFiles(cluster: StandaloneBenchCluster, role: Proc
     .filter((f) => f.includes(kind) && /\.log(\.\d+)?$/.test(f))
     .map((f) => join(cluster.logDir, f));
 }
+
+/** Arguments of the kill-and-recover benchmarks: rounds, checkpoint interval, extra flink-conf.yaml lines. */
+export interface KillBenchArgs {
+  kills: number;
+  interval: number;
+  conf: string[];
+}
+
+/** Parses `[--kills 5] [--interval 1000] [--conf key=value]...`; anything else throws with `usage`. */
+export function parseKillBenchArgs(argv: string[], usage: string): KillBenchArgs {
+  const a: KillBenchArgs = { kills: 5, interval: 1000, conf: [] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = argv[i + 1] ?? '';
+    switch (argv[i]) {
+      case '--kills':
+        a.kills = Number(v);
+        break;
+      case '--interval':
+        a.interval = Number(v);
+        break;
+      case '--conf':
+        a.conf.push(v.replace('=', ': '));
+        break;
+      default:
+        throw new Error(`${usage}  (unknown: ${argv[i]})`);
+    }
+  }
+  return a;
+}

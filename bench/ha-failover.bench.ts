@@ -22,6 +22,7 @@ import {
   daemonLogFiles,
   isAlive,
   machine,
+  parseKillBenchArgs,
   readLogLines,
   restJson,
   StandaloneBenchCluster,
@@ -29,40 +30,14 @@ import {
   submitCommittingJob,
   until,
   type JobDetails,
+  type KillBenchArgs as Args,
   type LogLine,
 } from './cluster-harness.js';
 import { pidListeningOn } from '../test/support/processes.js';
 import { ZooKeeperServer } from '../test/integration/support/zookeeper-server.js';
 
-interface Args {
-  kills: number;
-  interval: number;
-  conf: string[];
-}
-
 const USAGE = 'Usage: ha-failover.bench.js [--kills 5] [--interval 1000] [--conf key=value]...';
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { kills: 5, interval: 1000, conf: [] };
-  for (let i = 0; i < argv.length; i += 2) {
-    const v = argv[i + 1] ?? '';
-    switch (argv[i]) {
-      case '--kills':
-        a.kills = Number(v);
-        break;
-      case '--interval':
-        a.interval = Number(v);
-        break;
-      case '--conf':
-        a.conf.push(v.replace('=', ': '));
-        break;
-      default:
-        throw new Error(`${USAGE}  (unknown: ${argv[i]})`);
-    }
-  }
-  if (!(Number.isInteger(a.kills) && a.kills > 0) || !(a.interval > 0)) throw new Error(`${USAGE}  (--kills and --interval take positive numbers)`);
-  return a;
-}
 
 /** The poll period while a failover is timed: the figures are this much too high at most. */
 const POLL_MS = 20;
@@ -163,7 +138,7 @@ function zooKeeperLog(zk: ZooKeeperServer): string {
 const fmt = (ms: number | undefined): string => (ms === undefined ? '?' : String(Math.round(ms)));
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseKillBenchArgs(process.argv.slice(2), USAGE);
   const work = await mkdtemp(join(tmpdir(), 'flink-bench-ha-'));
   let zk: ZooKeeperServer | undefined;
   let cluster: StandaloneBenchCluster | undefined;

@@ -13,6 +13,7 @@ import {
   allTasksRunning,
   CommitWatcher,
   machine,
+  parseKillBenchArgs,
   restJson as rest,
   StandaloneBenchCluster,
   stats,
@@ -22,35 +23,9 @@ import {
 } from './cluster-harness.js';
 import { pidListeningOn } from '../test/support/processes.js';
 
-interface Args {
-  kills: number;
-  interval: number;
-  conf: string[];
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { kills: 5, interval: 1000, conf: [] };
-  for (let i = 0; i < argv.length; i += 2) {
-    const v = argv[i + 1] ?? '';
-    switch (argv[i]) {
-      case '--kills':
-        a.kills = Number(v);
-        break;
-      case '--interval':
-        a.interval = Number(v);
-        break;
-      case '--conf':
-        a.conf.push(v.replace('=', ': '));
-        break;
-      default:
-        throw new Error(`Usage: recovery.bench.js [--kills 5] [--interval 1000] [--conf key=value]...  (unknown: ${argv[i]})`);
-    }
-  }
-  return a;
-}
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseKillBenchArgs(process.argv.slice(2), 'Usage: recovery.bench.js [--kills 5] [--interval 1000] [--conf key=value]...');
   const cluster = await StandaloneBenchCluster.start({ taskManagers: 3, slotsPerTaskManager: 1, extraConf: args.conf });
   const port = cluster.restPort;
   try {

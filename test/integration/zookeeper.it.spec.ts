@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
 import { isAlive } from '../support/processes.js';
+import { freePorts } from './support/zookeeper-server.js';
 
 const DIST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FLINK_HOME = resolve(process.env['FLINK_HOME'] ?? join(DIST_DIR, '..'));
@@ -29,26 +30,6 @@ function output(r: Run): string {
   return `exit ${String(r.exitCode)}\n--- stdout\n${String(r.stdout)}\n--- stderr\n${String(r.stderr)}`;
 }
 
-/** Ports that were free a moment ago on 127.0.0.1, all distinct (held open together while choosing). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const srv = createServer();
-      servers.push(srv);
-      await new Promise<void>((res, rej) => {
-        srv.once('error', rej);
-        srv.listen(0, HOST, () => res());
-      });
-    }
-    return servers.map((s) => {
-      const addr = s.address();
-      return typeof addr === 'object' && addr ? addr.port : 0;
-    });
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((res) => s.close(() => res()))));
-  }
-}
 
 /** A four-letter word's answer ('' if the port does not answer within 2 s). */
 function fourLetter(port: number, word: string): Promise<string> {
