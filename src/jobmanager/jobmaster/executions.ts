@@ -5,11 +5,14 @@ import type { JobGraph } from '../../graph/index.js';
 import { restPlan } from '../../graph/index.js';
 import { decodeRecords, encodeRecord } from '../../runtime/codec/index.js';
 import type { TaskMetrics, TaskResult } from '../../runtime/task/stream-task.js';
+import { isTerminal } from '../dispatcher/dispatcher-gateway.js';
 import type {
   AccumulatorInfo,
   ExecutionState,
   IOMetrics,
   JobDetails,
+  JobExecutionResult,
+  JobStatus,
   SubtaskDetails,
   VertexDetails,
   VertexSubtasks,
@@ -152,4 +155,15 @@ function vertexState(states: ExecutionState[]): ExecutionState {
   const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'CREATED', 'SCHEDULED', 'DEPLOYING', 'INITIALIZING', 'RUNNING', 'FINISHED'];
   for (const s of order) if (states.includes(s)) return s;
   return 'CREATED';
+}
+
+/** What `GET /jobs/:jobid/execution-result` says of a job that ended (undefined while it has not). */
+export function executionResult(jobId: string, status: JobStatus, accumulators: JobAccumulators, netRuntime: number, rootCause: SerializedError | undefined): JobExecutionResult | undefined {
+  if (!isTerminal(status)) return undefined;
+  const accumulatorResults: Record<string, string> = {};
+  for (const { name, value } of accumulators.merged()) accumulatorResults[name] = Buffer.from(encodeRecord(value)).toString('base64');
+  const applicationStatus = status === 'FINISHED' ? 'SUCCEEDED' : status === 'CANCELED' ? 'CANCELED' : 'FAILED';
+  const result: JobExecutionResult = { jobId, applicationStatus, accumulatorResults, netRuntime };
+  if (rootCause && applicationStatus === 'FAILED') result.failureCause = rootCause;
+  return result;
 }

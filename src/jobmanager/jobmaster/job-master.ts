@@ -7,7 +7,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { JobGraph, JobVertex } from '../../graph/index.js';
-import { encodeRecord } from '../../runtime/codec/index.js';
 import type { Placement } from '../../runtime/worker/protocol.js';
 import type {
   CheckpointAck,
@@ -30,29 +29,22 @@ import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, Save
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
 import { checkpointConfigInfo, checkpointSettings, jobConfigurationOver, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
-import { loadCheckpointMetadata, checkRestorable } from '../checkpoint/checkpoint-metadata.js';
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
-import type { CheckpointIdCounter, CompletedCheckpointStore } from '../../ha/index.js';
-import { endExecution, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
+import { checkpointsToStartFrom, registerCheckpointWith, type JobRecoveryStores } from './job-start-state.js';
+import { endExecution, executionResult, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
 import { pipelinedRegions, regionsToRestart, taskKey, type TaskKey } from './failover-regions.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
 
 /** Settings of this job that override the cluster's (from the job's own configuration). */
+export type { JobRecoveryStores } from './job-start-state.js';
+
 export interface JobMasterSettings {
   slotRequestTimeoutMs?: number;
   /** The cluster's configuration (the job's own keys are applied over it). */
   clusterConfiguration?: Configuration;
   /** High availability: where completed checkpoints are registered and ids counted, so another JobManager can go on. */
   recovery?: JobRecoveryStores;
-}
-
-/** A job's HA stores (in memory with high-availability: NONE). */
-export interface JobRecoveryStores {
-  checkpoints: CompletedCheckpointStore;
-  idCounter: CheckpointIdCounter;
-  /** The job was recovered by a new leader: it restarts from its latest registered checkpoint. */
-  recovered: boolean;
 }
 
 export class JobMaster {
@@ -111,16 +103,9 @@ export class JobMaster {
             sendTrigger: (tm, msg) => this.rm.triggerCheckpoint(tm, msg),
             sendNotification: (tm, msg) => this.rm.notifyCheckpoint(tm, msg),
             failJob: (err) => this.handleFailure(err, undefined),
-            ...(settings.recovery ? { registerCompleted: (c) => this.registerCheckpoint(c) } : {}),
+            ...(settings.recovery ? { registerCompleted: registerCheckpointWith(settings.recovery) } : {}),
           })
         : undefined;
-  }
-
-  /** HA: a completed checkpoint is registered (and the id counter moved past it) before the tasks hear of it. */
-  private async registerCheckpoint(c: { checkpointId: number; metadataPath: string; timestamp: number }): Promise<void> {
-    const recovery = this.settings.recovery as JobRecoveryStores;
-    await recovery.checkpoints.addCheckpoint(c);
-    await recovery.idCounter.setCount(c.checkpointId + 1);
   }
 
   /** The (TaskManager, run id) pairs the job's tasks run under now. */
@@ -157,34 +142,8 @@ export class JobMaster {
 
   /** Checks the checkpoint settings and loads the savepoint the job starts from, if any. */
   private async prepareCheckpoints(): Promise<void> {
-    const cp = this.cp;
     if (!this.checkpoints) return;
-    if (cp.enabled) {
-      log.info(`Job ${this.jobId} takes ${cp.mode} checkpoints every ${cp.interval} ms to ${cp.checkpointsDir ?? '(nowhere)'}; restart strategy: ${this.restartBackoff.description}.`);
-      if (cp.checkpointsDir === undefined) {
-        throw new FlinkError(
-          'NO_CHECKPOINT_DIRECTORY',
-          'Checkpointing is enabled but state.checkpoints.dir is not set, so checkpoints have nowhere to go. Set state.checkpoints.dir ' +
-            '(e.g. file:///var/flink/checkpoints, or hdfs://namenode:9000/flink/checkpoints for a cluster of several hosts) in flink-conf.yaml or with -D.',
-        );
-      }
-    }
-    const recovery = this.settings.recovery;
-    if (recovery) this.checkpoints.continueIds(await recovery.idCounter.get());
-    const latest = recovery?.recovered ? await recovery.checkpoints.getLatestCheckpoint() : undefined;
-    if (latest) {
-      // A new leader goes on from the job's latest completed checkpoint (over any savepoint it was started from).
-      const meta = await loadCheckpointMetadata(latest.metadataPath);
-      log.info(`Recovering job ${this.jobId} from its latest completed checkpoint ${meta.checkpointId} (${latest.metadataPath}).`);
-      this.initialRestore = meta;
-      this.checkpoints.restoredFrom(meta, latest.metadataPath);
-    } else if (cp.restoreFrom) {
-      const meta = await loadCheckpointMetadata(cp.restoreFrom.path);
-      checkRestorable(meta, this.graph, cp.restoreFrom.allowNonRestoredState, cp.restoreFrom.path);
-      log.info(`Starting job ${this.jobId} from ${meta.isSavepoint ? 'savepoint' : 'checkpoint'} ${cp.restoreFrom.path} (checkpoint id ${meta.checkpointId}).`);
-      this.initialRestore = meta;
-      this.checkpoints.restoredFrom(meta, cp.restoreFrom.path);
-    }
+    this.initialRestore = await checkpointsToStartFrom(this.graph, this.cp, this.checkpoints, this.settings.recovery, this.restartBackoff.description);
   }
 
   /** Asks for slots and deploys the current attempt; the job waits (up to slot.request.timeout) for enough slots. */
@@ -570,13 +529,7 @@ export class JobMaster {
   }
 
   executionResult(): JobExecutionResult | undefined {
-    if (!isTerminal(this.status)) return undefined;
-    const accumulatorResults: Record<string, string> = {};
-    for (const { name, value } of this.accumulators.merged()) accumulatorResults[name] = Buffer.from(encodeRecord(value)).toString('base64');
-    const status = this.status === 'FINISHED' ? 'SUCCEEDED' : this.status === 'CANCELED' ? 'CANCELED' : 'FAILED';
-    const result: JobExecutionResult = { jobId: this.jobId, applicationStatus: status, accumulatorResults, netRuntime: this.endTime - this.startTime };
-    if (this.rootCause && status === 'FAILED') result.failureCause = this.rootCause;
-    return result;
+    return executionResult(this.jobId, this.status, this.accumulators, this.endTime - this.startTime, this.rootCause);
   }
 
   /**
