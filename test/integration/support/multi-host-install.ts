@@ -1,7 +1,8 @@
 /**
  * A flink-ts installation for a multi-host test on namespace hosts: a directory under the hosts' run directory
- * (so it is at the same path on every host, as Flink requires) with a copy of bin/ and package.json, dist/ linked
- * to the build under test, and its own conf/ (masters, workers, flink-conf.yaml with env.ssh.opts naming the
+ * (so it is at the same path on every host, as Flink requires) with a copy of bin/ and package.json, dist/ and
+ * node_modules/ of the build under test as hard links (the checkout may be under /tmp, which every namespace host
+ * replaces with its own, so a symbolic link to it would point at nothing there), and its own conf/ (masters, workers, flink-conf.yaml with env.ssh.opts naming the
  * run's key and a known_hosts file written here). Remote hosts read <install>/conf, as Flink's hosts read
  * <FLINK_HOME>/conf: FLINK_CONF_DIR does not travel over SSH.
  *
@@ -10,7 +11,7 @@
  * const r = await install.script('h1', 'start-cluster.sh');   // run on h1, as a user logged in there would
  * ```
  */
-import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NamespaceHosts, CommandOutput } from '../../support/netns-hosts.js';
 import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand, type CommandResult } from './standalone-cluster.js';
@@ -52,7 +53,7 @@ export class MultiHostInstall {
     await mkdir(join(home, 'log'), { recursive: true });
     await cp(BIN_DIR, join(home, 'bin'), { recursive: true });
     await cp(join(FLINK_HOME, 'package.json'), join(home, 'package.json'));
-    await symlink(DIST_DIR, join(home, 'dist'));
+    for (const dir of ['dist', 'node_modules']) await linkTree(join(DIST_DIR, '..', dir), join(home, dir));
     const knownHostsFile = join(home, 'known_hosts');
     await writeFile(knownHostsFile, await hosts.knownHostsLines(o.knownHosts));
     const base = await readFile(join(FLINK_HOME, 'conf', 'flink-conf.yaml'), 'utf8');
@@ -101,4 +102,11 @@ export class MultiHostInstall {
   async daemons(host: string): Promise<string[]> {
     return (await this.hosts.processes(host)).filter((p) => p.includes(join(this.home, 'dist')) && /entrypoint\.js/.test(p));
   }
+}
+
+/** A copy of a tree made of hard links (instant on one file system), or a plain copy across file systems. */
+async function linkTree(from: string, to: string): Promise<void> {
+  const linked = await runCommand('cp', ['-al', from, to], {});
+  if (linked.exitCode === 0) return;
+  await cp(from, to, { recursive: true, verbatimSymlinks: true });
 }
