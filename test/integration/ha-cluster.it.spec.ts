@@ -77,6 +77,18 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     return JSON.parse(text) as T;
   }
 
+  /** Submits exactlyOnceJob (FileSink, checkpoints every 500 ms) detached; returns where it writes and its id. */
+  async function submitExactlyOnce(c: StandaloneCluster, name: string, file: string, n: number) {
+    const out = await c.tempDir('out');
+    const store = localStore(await c.tempDir('checkpoints'));
+    const job = join(await c.tempDir('jobs'), file);
+    await writeFile(job, exactlyOnceJob(name, out, n, 20, 'file-sink'));
+    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
+    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    return { out, store, jobId: submittedJobId(run), n };
+  }
+
   it('start-cluster.sh starts both masters; one leads and the other redirects to it', async () => {
     const c = cluster as StandaloneCluster;
     assert.match(c.startOutput, /Starting HA cluster with 2 masters\./);
@@ -98,15 +110,7 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
 
   it('kill -9 of the leader: the standby recovers the job from its latest checkpoint, exactly once', async () => {
     const c = cluster as StandaloneCluster;
-    const out = await c.tempDir('out');
-    const store = localStore(await c.tempDir('checkpoints'));
-    const job = join(await c.tempDir('jobs'), 'ha.js');
-    const n = 40_000;
-    await writeFile(job, exactlyOnceJob('HA exactly once', out, n, 20, 'file-sink'));
-    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
-    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
-    assert.equal(run.exitCode, 0, run.describe);
-    const jobId = submittedJobId(run);
+    const { out, store, jobId, n } = await submitExactlyOnce(c, 'HA exactly once', 'ha.js', 40_000);
     const leader = await leaderIndex();
     const standbyPort = restPorts[1 - leader] as number;
     await waitFor('a completed checkpoint', 60_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined));
@@ -142,15 +146,7 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
 
   it('a brief ZooKeeper restart neither moves leadership nor restarts the running job', async () => {
     const c = cluster as StandaloneCluster;
-    const out = await c.tempDir('out');
-    const store = localStore(await c.tempDir('checkpoints'));
-    const job = join(await c.tempDir('jobs'), 'zk-restart.js');
-    const n = 60_000;
-    await writeFile(job, exactlyOnceJob('Through a ZooKeeper restart', out, n, 20, 'file-sink'));
-    const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
-    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
-    assert.equal(run.exitCode, 0, run.describe);
-    const jobId = submittedJobId(run);
+    const { out, store, jobId, n } = await submitExactlyOnce(c, 'Through a ZooKeeper restart', 'zk-restart.js', 60_000);
     const leader = await leaderIndex();
     const port = restPorts[leader] as number;
     await waitFor('a completed checkpoint', 60_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined));
