@@ -2,7 +2,8 @@
  * Where `bin/flink` finds the cluster's REST endpoint, in this order: `-m host:port`; `-D rest.address=...` on the
  * command line; with `high-availability: zookeeper`, the REST address the leading JobManager published in
  * ZooKeeper (`/leader/rest_server/connection_info` under `<path.root><cluster-id>`; `-z` sets the cluster id);
- * else rest.address/rest.port of the configuration.
+ * else rest.address/rest.port of the configuration. Through ZooKeeper, the client's reads follow the leader when it
+ * changes (an attached `bin/flink run` keeps waiting for its job across a JobManager failover).
  *
  * ```ts
  * const client = await clusterRestClient(conf, { jobManagerOverride: '-m value or undefined', restAddressGiven: false });
@@ -74,5 +75,10 @@ export async function clusterRestClient(conf: Configuration, o: ClusterAddressOp
     timeoutMs: conf.get(RestOptions.CONNECTION_TIMEOUT),
     describeAddressSource: `the leader named by ${describeLeaderLookup(conf)}`,
     fetch: restFetch(restSslClientOptions(conf)),
+    // Reads follow the leader through a failover, as long as Flink's client retries (20 × 3 s by default).
+    leader: {
+      relocate: () => restLeaderUrl(conf, o.leaderTimeoutMs),
+      budgetMs: conf.get(RestOptions.RETRY_MAX_ATTEMPTS) * conf.get(RestOptions.RETRY_DELAY),
+    },
   });
 }

@@ -49,6 +49,19 @@ export interface RestClientOptions {
   uploadTimeoutMs?: number;
   /** How requests are sent; Node's fetch unless given (TLS needs another, see rest-transport.ts). */
   fetch?: FetchFunction;
+  /** With ZooKeeper HA: how reads find the JobManager that leads now when the one they asked went away. */
+  leader?: LeaderFollowing;
+}
+
+/**
+ * How a client keeps reading across a JobManager failover: while the leader it talked to is gone (no answer, 503
+ * from a JobManager without leadership) or the new leader does not know the job yet (404 while it recovers its
+ * jobs), a read asks `relocate` for the leader's address and tries again there, for at most `budgetMs` from the
+ * first failure (Flink's rest.retry.max-attempts × rest.retry.delay).
+ */
+export interface LeaderFollowing {
+  relocate(): Promise<string>;
+  readonly budgetMs: number;
 }
 
 export type JobExecutionResultAnswer = { completed: false } | { completed: true; result: JobResult };
@@ -85,6 +98,8 @@ export class RestRequestError extends FlinkError {
 /** Retry delays for idempotent GETs whose connection failed; a few, short, so the total stays far below 15 s. */
 const GET_RETRY_DELAYS_MS = [250, 750];
 const DEFAULT_UPLOAD_TIMEOUT_MS = 300_000;
+/** Pause between reads while following the leader through a failover (a takeover takes seconds). */
+const FAILOVER_RETRY_DELAY_MS = 250;
 
 interface RequestOptions {
   body?: string | FormData;
@@ -94,11 +109,14 @@ interface RequestOptions {
 }
 
 export class RestClient {
-  private readonly baseUrl: string;
+  private baseUrl: string;
   private readonly timeoutMs: number;
   private readonly uploadTimeoutMs: number;
   private readonly source: string | undefined;
   private readonly fetch: FetchFunction;
+  private readonly leader: LeaderFollowing | undefined;
+  /** The endpoint that last answered a read (a failover shows as a different one). */
+  private answeredBy: string | undefined;
 
   constructor(opts: RestClientOptions) {
     this.fetch = opts.fetch ?? ((url, init) => fetch(url, init));
@@ -106,6 +124,7 @@ export class RestClient {
     this.timeoutMs = opts.timeoutMs;
     this.uploadTimeoutMs = opts.uploadTimeoutMs ?? Math.max(opts.timeoutMs, DEFAULT_UPLOAD_TIMEOUT_MS);
     this.source = opts.describeAddressSource;
+    this.leader = opts.leader;
   }
 
   get url(): string {
@@ -285,6 +304,7 @@ export class RestClient {
 
   /** A GET, retried a couple of times when the connection itself failed (never after an answer). */
   private async get(path: string): Promise<unknown> {
+    if (this.leader) return this.getFromLeader(path, this.leader);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.send('GET', path, {});
@@ -293,6 +313,26 @@ export class RestClient {
         const retryable = err instanceof ClusterUnreachableError && !(err.cause instanceof TimeoutLike);
         if (!retryable || delay === undefined) throw err;
         await sleep(delay);
+      }
+    }
+  }
+
+  /** A GET that follows the leader through a failover (see {@link LeaderFollowing}). */
+  private async getFromLeader(path: string, leader: LeaderFollowing): Promise<unknown> {
+    let deadline: number | undefined;
+    for (;;) {
+      try {
+        const body = await this.send('GET', path, {});
+        this.answeredBy = this.baseUrl;
+        return body;
+      } catch (err) {
+        const failingOver = deadline !== undefined || (this.answeredBy !== undefined && this.answeredBy !== this.baseUrl);
+        if (!duringFailover(err, failingOver)) throw err;
+        deadline ??= Date.now() + leader.budgetMs;
+        if (Date.now() >= deadline) throw err;
+        await sleep(FAILOVER_RETRY_DELAY_MS);
+        // No leader named yet (the old one's ZooKeeper session has not expired): keep asking the last address.
+        this.baseUrl = (await leader.relocate().catch(() => undefined)) ?? this.baseUrl;
       }
     }
   }
@@ -343,6 +383,16 @@ export class RestClient {
       { cause },
     );
   }
+}
+
+/**
+ * Whether a failed read may succeed at the next leader: nothing answered, or a JobManager without leadership
+ * answered (503), or — once a failover is under way — a new leader that has not recovered the job yet (404).
+ */
+function duringFailover(err: unknown, failingOver: boolean): boolean {
+  if (err instanceof ClusterUnreachableError) return true;
+  if (!(err instanceof RestRequestError)) return false;
+  return err.status === 503 || (failingOver && err.status === 404);
 }
 
 /** Marks a timeout so GET retries skip it: a retry would only double the wait. */

@@ -191,7 +191,9 @@ export const RestOptions = Object.freeze({
     validate: positiveDuration,
   }),
   RETRY_MAX_ATTEMPTS: intOption('rest.retry.max-attempts', 20, {
-    description: 'How many times the client retries a REST operation that can be retried.',
+    description:
+      'How many times the client retries a REST operation that can be retried. With ZooKeeper HA, rest.retry.max-attempts × rest.retry.delay is how ' +
+      "long a client's reads (an attached bin/flink run waiting for its result, list, info) follow the leader through a failover.",
     validate: atLeast(0),
   }),
   RETRY_DELAY: durationOption('rest.retry.delay', 3_000, {

@@ -77,16 +77,22 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     return JSON.parse(text) as T;
   }
 
-  /** Submits exactlyOnceJob (FileSink, checkpoints every 500 ms) detached; returns where it writes and its id. */
-  async function submitExactlyOnce(c: StandaloneCluster, name: string, file: string, n: number) {
+  /** Writes exactlyOnceJob (FileSink, checkpoints every 500 ms); returns the arguments of bin/flink run. */
+  async function exactlyOnceRun(c: StandaloneCluster, name: string, file: string, n: number) {
     const out = await c.tempDir('out');
     const store = localStore(await c.tempDir('checkpoints'));
     const job = join(await c.tempDir('jobs'), file);
     await writeFile(job, exactlyOnceJob(name, out, n, 20, 'file-sink'));
     const conf = ['execution.checkpointing.interval=500ms', `state.checkpoints.dir=${store.uri}`];
-    const run = await c.flink(['run', '-d', '-p', '2', ...conf.flatMap((x) => ['-D', x]), job]);
+    return { out, store, n, args: ['-p', '2', ...conf.flatMap((x) => ['-D', x]), job] };
+  }
+
+  /** Submits exactlyOnceJob detached; returns where it writes and its id. */
+  async function submitExactlyOnce(c: StandaloneCluster, name: string, file: string, n: number) {
+    const { args, ...job } = await exactlyOnceRun(c, name, file, n);
+    const run = await c.flink(['run', '-d', ...args]);
     assert.equal(run.exitCode, 0, run.describe);
-    return { out, store, jobId: submittedJobId(run), n };
+    return { ...job, jobId: submittedJobId(run) };
   }
 
   it('start-cluster.sh starts both masters; one leads and the other redirects to it', async () => {
@@ -108,10 +114,16 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     assert.equal(r.exitCode, 0, r.describe);
   });
 
-  it('kill -9 of the leader: the standby recovers the job from its latest checkpoint, exactly once', async () => {
+  it('kill -9 of the leader: the standby recovers the job from its latest checkpoint, exactly once; the attached bin/flink run follows it and reports the result', async () => {
     const c = cluster as StandaloneCluster;
-    const { out, store, jobId, n } = await submitExactlyOnce(c, 'HA exactly once', 'ha.js', 40_000);
+    const { out, store, n, args } = await exactlyOnceRun(c, 'HA exactly once', 'ha.js', 40_000);
+    // Attached: the client waits for the job's result, which the new leader gives after the failover.
+    const attached = c.flink(['run', ...args], { timeout: 300_000 });
     const leader = await leaderIndex();
+    const jobId = await waitFor('the job at the leader', 60_000, async () => {
+      const jobs = await restAt<{ jobs: { jid: string; name: string }[] }>(restPorts[leader] as number, '/jobs/overview').catch(() => undefined);
+      return jobs?.jobs.find((j) => j.name === 'HA exactly once')?.jid;
+    });
     const standbyPort = restPorts[1 - leader] as number;
     await waitFor('a completed checkpoint', 60_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined));
 
@@ -133,6 +145,10 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     });
     assert.equal(final, 'FINISHED');
     assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+    const run = await attached;
+    assert.equal(run.exitCode, 0, run.describe);
+    assert.equal(submittedJobId(run), jobId);
+    assert.match(run.stdout, new RegExp(`Job with JobID ${jobId} has finished\\.`), run.describe);
 
     // The old leader comes back as a standby.
     const restarted = await runCommand(join(BIN_DIR, 'jobmanager.sh'), ['start', '127.0.0.1', String(restPorts[leader])], c.env, { timeout: 60_000 });

@@ -163,3 +163,64 @@ describe('restClientFor', () => {
     }
   });
 });
+
+describe('RestClient following the leader (ZooKeeper HA)', () => {
+  const jobId = 'a'.repeat(32);
+  const inProgress = { status: { id: 'IN_PROGRESS' } };
+  const completed = {
+    status: { id: 'COMPLETED' },
+    'job-execution-result': { id: jobId, 'application-status': 'SUCCEEDED', 'accumulator-results': {}, 'net-runtime': 5 },
+  };
+  type Answer = { status: number; body: unknown } | 'down';
+
+  /** A fetch where each endpoint answers from its own script (the last answer repeats); calls are recorded. */
+  function endpoints(scripts: Record<string, Answer[]>) {
+    const calls: string[] = [];
+    const fetchFn = async (url: string | URL): Promise<Response> => {
+      const origin = new URL(url).origin;
+      calls.push(origin);
+      const script = scripts[origin] ?? ['down'];
+      const answer = (script.length > 1 ? script.shift() : script[0]) as Answer;
+      if (answer === 'down') throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+      return new Response(JSON.stringify(answer.body), { status: answer.status });
+    };
+    return { calls, fetchFn };
+  }
+  const notFound = { status: 404, body: { errors: ['Job not found'] } };
+
+  it('waits for a job across a failover: the old leader gone, the new one first without the job, then its result', async () => {
+    const a = 'http://jm-a:8081';
+    const b = 'http://jm-b:8081';
+    const { calls, fetchFn } = endpoints({ [a]: [{ status: 200, body: inProgress }, 'down'], [b]: [notFound, notFound, { status: 200, body: completed }] });
+    // ZooKeeper still names the dead leader once (its session has not expired), then the new one.
+    const named = [a, b];
+    const client = new RestClient({
+      baseUrl: a,
+      timeoutMs: 1000,
+      fetch: fetchFn,
+      leader: { relocate: async () => (named.length > 1 ? (named.shift() as string) : (named[0] as string)), budgetMs: 10_000 },
+    });
+    assert.deepEqual(await client.jobExecutionResult(jobId), { completed: false });
+    const r = await client.jobExecutionResult(jobId);
+    assert.equal(r.completed && r.result.applicationStatus, 'SUCCEEDED');
+    assert.deepEqual(calls, [a, a, a, b, b, b]);
+    assert.equal(client.url, b);
+  });
+
+  it('a job the leader it always asked does not know is an answer, not a failover', async () => {
+    const a = 'http://jm-a:8081';
+    const { calls, fetchFn } = endpoints({ [a]: [{ status: 200, body: inProgress }, notFound] });
+    const client = new RestClient({ baseUrl: a, timeoutMs: 1000, fetch: fetchFn, leader: { relocate: async () => a, budgetMs: 10_000 } });
+    await client.jobExecutionResult(jobId);
+    await assert.rejects(client.jobExecutionResult(jobId), (err: unknown) => err instanceof RestRequestError && err.status === 404);
+    assert.equal(calls.length, 2);
+  });
+
+  it('gives up after the budget with the error of the last attempt', async () => {
+    const a = 'http://jm-a:8081';
+    const { calls, fetchFn } = endpoints({ [a]: ['down'] });
+    const client = new RestClient({ baseUrl: a, timeoutMs: 1000, fetch: fetchFn, leader: { relocate: async () => a, budgetMs: 600 } });
+    await assert.rejects(client.jobExecutionResult(jobId), ClusterUnreachableError);
+    assert.ok(calls.length >= 2 && calls.length <= 5, `${calls.length} attempts within the budget`);
+  });
+});
