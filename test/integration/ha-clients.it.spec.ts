@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import zookeeper from 'node-zookeeper-client';
 import { loopbackSetup } from '../support/loopback-conf.js';
 import { TestingResourceManager } from '../support/testing-resource-manager.js';
 import { ContenderProcess, killAllContenders } from './support/ha-contender-process.js';
@@ -174,6 +175,7 @@ describe('HA: TaskManagers and clients follow the leader through ZooKeeper (real
         none.describe,
       );
       assert.doesNotMatch(none.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(await znodeExists(zk?.quorum ?? '', '/flink/nobody_here'), false, 'looking for a leader created no node for the mistyped cluster id');
 
       const z = await flink(s, ['list', '-z', s.clusterId]);
       assert.equal(z.exitCode, 0, z.describe);
@@ -298,3 +300,21 @@ describe('HA: TaskManagers and clients follow the leader through ZooKeeper (real
     return Math.max(0, alive - 1);
   }
 });
+
+/** Whether `path` exists in the ZooKeeper at `quorum` (a session of its own, closed afterwards). */
+async function znodeExists(quorum: string, path: string): Promise<boolean> {
+  const client = zookeeper.createClient(quorum, { sessionTimeout: 5_000, retries: 0 });
+  try {
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no ZooKeeper session at ${quorum} within 10 s`)), 10_000);
+      client.once('connected', () => {
+        clearTimeout(timer);
+        res();
+      });
+      client.connect();
+    });
+    return await new Promise<boolean>((res, rej) => client.exists(path, (err, stat) => (err ? rej(err) : res(stat !== null && stat !== undefined))));
+  } finally {
+    client.close();
+  }
+}

@@ -31,7 +31,8 @@ export class ZooKeeperClientHaServices implements ClientHighAvailabilityServices
   /** Connects; fails with one line naming high-availability.zookeeper.quorum when no server answers in time. */
   start(): Promise<void> {
     if (this.#closing) return Promise.reject(new HaServicesClosedError('Starting the client HA services'));
-    this.#starting ??= this.client.start().then(() => {
+    // Reading the leader's address creates nothing: a mistyped cluster id leaves no empty nodes in ZooKeeper.
+    this.#starting ??= this.client.start({ createNamespace: false }).then(() => {
       log.debug(`Connected to ZooKeeper ${this.#s.client.quorum} (namespace ${this.client.namespace}).`);
     });
     return this.#starting;

@@ -120,10 +120,12 @@ export class ZooKeeperClient {
   }
 
   /**
-   * Connects and creates the namespace. Fails with one line naming `high-availability.zookeeper.quorum` when no
-   * server answers within the connection timeout; nothing is left running then.
+   * Connects and creates the namespace (unless `createNamespace` is false: a client that only reads, such as
+   * `bin/flink list -z <id>`, must not leave nodes behind for a cluster id that does not exist). Fails with one
+   * line naming `high-availability.zookeeper.quorum` when no server answers within the connection timeout;
+   * nothing is left running then.
    */
-  async start(): Promise<void> {
+  async start(options: { createNamespace?: boolean } = {}): Promise<void> {
     if (this.#state !== 'NEW') throw new Error(`ZooKeeperClient.start() called in state ${this.#state}`);
     if (this.#s.acl === 'creator' && this.#s.authorization.length === 0) {
       throw new ZooKeeperAuthError(
@@ -136,7 +138,7 @@ export class ZooKeeperClient {
       this.#state = 'CONNECTED';
       this.#heartbeat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(this.#sessionTimeoutMs / 3)));
       this.#heartbeat.unref();
-      await this.ensurePath('/');
+      if (options.createNamespace !== false) await this.ensurePath('/');
     } catch (err) {
       await this.close();
       throw err;
