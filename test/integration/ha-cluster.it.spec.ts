@@ -129,6 +129,7 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
 
     const pids = await c.pids('standalonesession');
     const victim = pids[leader] as number;
+    const beforeKill = await store.latestCompleted(jobId);
     process.kill(victim, 'SIGKILL');
     const killedAt = Date.now();
     await waitFor(`JobManager ${victim} to die`, 10_000, () => (isAlive(victim) ? undefined : true));
@@ -138,6 +139,11 @@ describe('JobManager high availability with ZooKeeper (two JobManagers on one ho
     });
     const failoverMs = Date.now() - killedAt;
     console.log(`      (kill -9 of the leader to the job RUNNING on the new leader: ${failoverMs} ms)`);
+    // The new leader owns the checkpoints the old one retained: they go once newer ones subsume them.
+    await waitFor(`checkpoint ${beforeKill} and older, from before the failover, removed`, 60_000, async () => {
+      const ids = await store.completedIds(jobId);
+      return ids.length > 0 && ids.every((id) => id > beforeKill) ? true : undefined;
+    });
 
     const final = await waitFor('the job to end', 180_000, async () => {
       const d = await restAt<JobDetails>(standbyPort, `/jobs/${jobId}`).catch(() => undefined);

@@ -1,8 +1,8 @@
 /**
  * Seed 004's "Standalone Cluster HA" on real hosts: three namespace hosts with their own sshd
  * (scripts/netns-hosts.sh), JobManagers on h1 and h2 (conf/masters), TaskManagers on h2 and h3 (conf/workers),
- * ZooKeeper and HDFS from scripts/ on the root namespace's gateway address, recovery metadata and checkpoints in
- * HDFS. bin/start-cluster.sh, bin/flink and bin/stop-cluster.sh run on h1, as a user logged in there would run them.
+ * a three-server ZooKeeper ensemble and HDFS from scripts/ on the root namespace's gateway address, recovery metadata
+ * and checkpoints in HDFS. bin/start-cluster.sh, bin/flink and bin/stop-cluster.sh run on h1, as a user logged in there would run them.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -36,7 +36,7 @@ describe('JobManager high availability on several hosts over SSH (seed 004: ZooK
   before(async function () {
     this.timeout(300_000);
     hosts = await NamespaceHosts.up(3);
-    zk = await ZooKeeperServer.standalone(hosts.gateway);
+    zk = await ZooKeeperServer.ensembleOfThree(hosts.gateway);
     hdfsHome = await mkdtemp(join(tmpdir(), 'flink-it-ha-hdfs-'));
     hdfs = await startPrivateHdfs(hosts.gateway, hdfsHome);
     webHdfs = new RawWebHdfs(hdfs.webhdfs, process.env['HADOOP_USER_NAME'] || userInfo().username);
@@ -47,7 +47,7 @@ describe('JobManager high availability on several hosts over SSH (seed 004: ZooK
       workers: ['h2', 'h3'],
       extraConf: [
         'high-availability: zookeeper',
-        `high-availability.zookeeper.quorum: gateway:${zk.ports[0]}`,
+        `high-availability.zookeeper.quorum: ${zk.ports.map((p) => `gateway:${p}`).join(',')}`,
         'high-availability.zookeeper.path.root: /flink',
         'high-availability.cluster-id: /standalone_cluster_one',
         `high-availability.storageDir: ${nameNode}/flink/recovery`,
@@ -183,6 +183,47 @@ describe('JobManager high availability on several hosts over SSH (seed 004: ZooK
     await waitFor(`the restarted JobManager on ${lead} to answer as a standby`, 60_000, async () => ((await role(lead)).role === 'standby' ? true : undefined), 200);
     assert.equal((await role(lead)).location, `http://${standby}:8081/overview`);
     assert.equal(await leader(), standby);
+  });
+
+  it('ZooKeeper trouble: the ensemble\'s leader killed leaves the job running untouched; the whole ensemble restarted loses no HA data; the job finishes exactly once', async () => {
+    const i = install as MultiHostInstall;
+    const h = hosts as NamespaceHosts;
+    const z = zk as ZooKeeperServer;
+    const out = join(h.dir, 'out-zk');
+    await mkdir(out, { recursive: true });
+    const job = join(h.dir, 'jobs', 'zk-trouble.js');
+    const n = 120_000;
+    await writeFile(job, exactlyOnceJob('HA through ZooKeeper trouble', out, n, 20, 'file-sink'));
+    const run = await i.script('h1', 'flink', ['run', '-d', '-p', '2', '-D', 'execution.checkpointing.interval=500ms', job]);
+    assert.equal(run.exitCode, 0, run.describe);
+    const jobId = submittedJobId({ ...run, timedOut: false });
+    const lead = await leader();
+    await waitFor('a completed checkpoint in HDFS', 90_000, async () => ((await latestCheckpointInHdfs(jobId)) > 0 ? true : undefined), 250);
+
+    // One server of three killed (the one leading the ensemble): the other two elect a leader and serve on.
+    const zkLeader = await waitFor('the ZooKeeper leader', 30_000, () => z.leaderIndex(), 200);
+    process.kill(await z.pidOf(zkLeader), 'SIGKILL');
+    await waitFor('a new ZooKeeper leader among the two left', 60_000, async () => {
+      const now = await z.leaderIndex();
+      return now !== undefined && now !== zkLeader ? true : undefined;
+    }, 200);
+    const during = await rest<JobDetails & { 'start-time': number }>(lead, `/jobs/${jobId}`);
+    assert.equal(during.state, 'RUNNING');
+    assert.equal(await leader(), lead, 'the same JobManager leads');
+    const exceptions = await rest<{ exceptionHistory: { entries: unknown[] } }>(lead, `/jobs/${jobId}/exceptions`);
+    assert.deepEqual(exceptions.exceptionHistory.entries, [], 'the job did not restart');
+
+    // Every server stopped and started again (the killed one too): whatever leads afterwards finds the job in
+    // ZooKeeper and HDFS, and its output stays exactly once.
+    await z.stopServers();
+    await z.start();
+    const final = await waitFor('the job to end', 240_000, async () => {
+      const at = await leader().catch(() => undefined);
+      const d = at ? await rest<JobDetails>(at, `/jobs/${jobId}`).catch(() => undefined) : undefined;
+      return d && ['FINISHED', 'FAILED', 'CANCELED'].includes(d.state) ? d.state : undefined;
+    }, 500);
+    assert.equal(final, 'FINISHED');
+    assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
   });
 
   it('stop-cluster.sh on h1 leaves no flink-ts process on any host', async () => {

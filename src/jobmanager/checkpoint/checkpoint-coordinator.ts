@@ -112,6 +112,22 @@ export class CheckpointCoordinator {
     this.noteRestore(meta, path);
   }
 
+  /**
+   * A job a new leader recovered: the checkpoints the previous leader retained (oldest first, their metadata
+   * loaded) become this coordinator's, so they are removed as newer ones subsume them and their shared files are
+   * kept while any of them uses one.
+   */
+  adoptRetained(retained: readonly CheckpointMetadata[]): void {
+    for (const metadata of retained) {
+      if (metadata.isSavepoint || this.completed.some((c) => c.metadata.checkpointId === metadata.checkpointId)) continue;
+      const record = this.recordFor(metadata.checkpointId, 'CHECKPOINT', metadata.timestamp);
+      record.externalPath = metadata.directory;
+      this.completed.push({ metadata, record });
+      for (const f of metadata.shared ?? []) this.sharedRefs.set(f, (this.sharedRefs.get(f) ?? 0) + 1);
+    }
+    this.completed.sort((a, b) => a.metadata.checkpointId - b.metadata.checkpointId);
+  }
+
   /** A deployment restored from `meta` (statistics). */
   noteRestore(meta: CheckpointMetadata, path: string): void {
     this.counts.restored++;

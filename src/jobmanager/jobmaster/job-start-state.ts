@@ -44,11 +44,13 @@ export async function checkpointsToStartFrom(
     }
   }
   if (recovery) checkpoints.continueIds(await recovery.idCounter.get());
-  const latest = recovery?.recovered ? await recovery.checkpoints.getLatestCheckpoint() : undefined;
+  const retained = recovery?.recovered ? await recovery.checkpoints.getAllCheckpoints() : [];
+  const latest = retained[retained.length - 1];
   if (latest) {
     // A new leader goes on from the job's latest completed checkpoint (over any savepoint it was started from).
     const meta = await loadCheckpointMetadata(latest.metadataPath);
     log.info(`Recovering job ${graph.jobId} from its latest completed checkpoint ${meta.checkpointId} (${latest.metadataPath}).`);
+    checkpoints.adoptRetained([...(await olderMetadata(retained.slice(0, -1), graph.jobId)), meta]);
     checkpoints.restoredFrom(meta, latest.metadataPath);
     return meta;
   }
@@ -58,6 +60,19 @@ export async function checkpointsToStartFrom(
   log.info(`Starting job ${graph.jobId} from ${meta.isSavepoint ? 'savepoint' : 'checkpoint'} ${cp.restoreFrom.path} (checkpoint id ${meta.checkpointId}).`);
   checkpoints.restoredFrom(meta, cp.restoreFrom.path);
   return meta;
+}
+
+/** The metadata of the older retained checkpoints; one that cannot be read is left alone (and logged). */
+async function olderMetadata(pointers: readonly { checkpointId: number; metadataPath: string }[], jobId: string): Promise<CheckpointMetadata[]> {
+  const metas: CheckpointMetadata[] = [];
+  for (const p of pointers) {
+    try {
+      metas.push(await loadCheckpointMetadata(p.metadataPath));
+    } catch (err) {
+      log.warn(`Job ${jobId}: the retained checkpoint ${p.checkpointId} (${p.metadataPath}) could not be read; it is not removed with the others: ${(err as Error).message}`);
+    }
+  }
+  return metas;
 }
 
 /** HA: a completed checkpoint is registered (and the id counter moved past it) before the tasks hear of it. */

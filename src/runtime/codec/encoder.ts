@@ -55,7 +55,7 @@ import { Buffer } from 'node:buffer';
 import { types } from 'node:util';
 import { CodecError } from './codec-error.js';
 import * as T from './tags.js';
-import { findUnencodable, unencodableObjectKind } from './value-path.js';
+import { unencodableObjectKind, unserializable } from './value-path.js';
 
 /** Thrown inside the encoder when the buffer has no room left; never escapes this module. */
 const FULL: unique symbol = Symbol('codec buffer full');
@@ -562,22 +562,6 @@ export class BufferBuilder {
     this.dv.setUint32(p + 1, count, true);
     this.pos = p + 5;
   }
-}
-
-/** Paths into very deep records would swamp the message; keep both ends. */
-function shortenPath(path: string): string {
-  return path.length <= 200 ? path : `${path.slice(0, 100)}...${path.slice(-80)}`;
-}
-
-function unserializable(record: unknown, what: string): CodecError {
-  const found = findUnencodable(record);
-  const where = found ? `${shortenPath(found.path)} is ${found.what}` : `the record contains ${what}`;
-  return new CodecError(
-    'UNSERIALIZABLE_RECORD',
-    `Cannot serialize record: ${where}. Records may hold primitives (not symbols), arrays, plain objects, class ` +
-      'instances (sent as plain objects of their own enumerable properties), Date, Map, Set and typed arrays; ' +
-      'map the value to plain data before emitting it.',
-  );
 }
 
 /** Scratch space for {@link encodeRecord}, reused so one-off encodes allocate only their result. */

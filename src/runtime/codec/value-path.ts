@@ -4,6 +4,7 @@
  * again, with the same traversal rules, to name the place.
  */
 import { types } from 'node:util';
+import { CodecError } from './codec-error.js';
 import { MAX_DEPTH } from './tags.js';
 
 /**
@@ -106,4 +107,21 @@ export function findUnencodable(root: unknown, rootName = 'record'): Unencodable
     return undefined;
   };
   return visit(root, rootName, 0);
+}
+
+/** Paths into very deep records would swamp the message; keep both ends. */
+function shortenPath(path: string): string {
+  return path.length <= 200 ? path : `${path.slice(0, 100)}...${path.slice(-80)}`;
+}
+
+/** The error for a record the encoder could not write, naming the first value that cannot travel. */
+export function unserializable(record: unknown, what: string): CodecError {
+  const found = findUnencodable(record);
+  const where = found ? `${shortenPath(found.path)} is ${found.what}` : `the record contains ${what}`;
+  return new CodecError(
+    'UNSERIALIZABLE_RECORD',
+    `Cannot serialize record: ${where}. Records may hold primitives (not symbols), arrays, plain objects, class ` +
+      'instances (sent as plain objects of their own enumerable properties), Date, Map, Set and typed arrays; ' +
+      'map the value to plain data before emitting it.',
+  );
 }

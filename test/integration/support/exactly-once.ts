@@ -20,7 +20,7 @@ export async function committed(dir: string): Promise<unknown[][]> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.') || e.name.endsWith('.tmp')) continue;
     if (e.isDirectory()) {
-      out.push(...(await committed(join(dir, e.name))));
+      for (const r of await committed(join(dir, e.name))) out.push(r);
       continue;
     }
     for (const line of (await readFile(join(dir, e.name), 'utf8')).split('\n')) if (line) out.push(JSON.parse(line) as unknown[]);
@@ -84,20 +84,25 @@ export interface CheckpointStore {
   latestCompleted(jobId: string): Promise<number>;
 }
 
-export function localStore(dir: string): CheckpointStore {
+export function localStore(dir: string): CheckpointStore & { completedIds(jobId: string): Promise<number[]> } {
+  const completedIds = async (jobId: string): Promise<number[]> => {
+    const ids: number[] = [];
+    try {
+      for (const d of await readdir(join(dir, jobId))) {
+        const id = Number(/^chk-(\d+)$/.exec(d)?.[1] ?? 0);
+        if (id > 0 && existsSync(join(dir, jobId, d, '_metadata'))) ids.push(id);
+      }
+    } catch {
+      // no checkpoint yet
+    }
+    return ids.sort((a, b) => a - b);
+  };
   return {
     uri: `file://${dir}`,
+    /** The ids of the job's checkpoint directories with a _metadata, ascending. */
+    completedIds,
     async latestCompleted(jobId) {
-      let latest = 0;
-      try {
-        for (const d of await readdir(join(dir, jobId))) {
-          const id = Number(/^chk-(\d+)$/.exec(d)?.[1] ?? 0);
-          if (id > latest && existsSync(join(dir, jobId, d, '_metadata'))) latest = id;
-        }
-      } catch {
-        // no checkpoint yet
-      }
-      return latest;
+      return (await completedIds(jobId)).pop() ?? 0;
     },
   };
 }

@@ -36,10 +36,10 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 /** The server's mode from the `srvr` four-letter word ('leader', 'follower', 'standalone'), or undefined. */
-export function zooKeeperMode(port: number): Promise<string | undefined> {
+export function zooKeeperMode(port: number, host: string = HOST): Promise<string | undefined> {
   return new Promise((res) => {
     const chunks: Buffer[] = [];
-    const sock = connect(port, HOST, () => sock.end('srvr'));
+    const sock = connect(port, host, () => sock.end('srvr'));
     sock.setTimeout(2000, () => sock.destroy());
     sock.on('data', (c: Buffer) => chunks.push(c));
     sock.on('close', () => res(/^Mode: (\S+)$/m.exec(Buffer.concat(chunks).toString('utf8'))?.[1]));
@@ -72,10 +72,11 @@ export class ZooKeeperServer {
     return ZooKeeperServer.#started(new ZooKeeperServer(home, [port], [], host));
   }
 
-  static async ensembleOfThree(): Promise<ZooKeeperServer> {
+  /** Three servers on `host` (default 127.0.0.1). */
+  static async ensembleOfThree(host: string = HOST): Promise<ZooKeeperServer> {
     const home = await mkdtemp(join(tmpdir(), 'flink-ha-zk-'));
     const ports = await freePorts(9);
-    return ZooKeeperServer.#started(new ZooKeeperServer(home, ports.slice(0, 3), [0, 1, 2].map((i) => `${ports[3 + i]}:${ports[6 + i]}`)));
+    return ZooKeeperServer.#started(new ZooKeeperServer(home, ports.slice(0, 3), [0, 1, 2].map((i) => `${ports[3 + i]}:${ports[6 + i]}`), host));
   }
 
   /** Starts `server`; one that does not come up leaves no process and no directory behind. */
@@ -120,7 +121,7 @@ export class ZooKeeperServer {
 
   /** The index of the ensemble server that leads now. */
   async leaderIndex(): Promise<number | undefined> {
-    const modes = await Promise.all(this.ports.map((p) => zooKeeperMode(p)));
+    const modes = await Promise.all(this.ports.map((p) => zooKeeperMode(p, this.host)));
     const i = modes.indexOf('leader');
     return i < 0 ? undefined : i;
   }
