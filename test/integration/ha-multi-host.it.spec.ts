@@ -224,6 +224,9 @@ describe('JobManager high availability on several hosts over SSH (seed 004: ZooK
     }, 500);
     assert.equal(final, 'FINISHED');
     assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+    const after = await leader();
+    const restarts = (await rest<{ exceptionHistory: { entries: unknown[] } }>(after, `/jobs/${jobId}/exceptions`)).exceptionHistory.entries.length;
+    console.log(`      (full ZooKeeper restart: leader ${lead} -> ${after}, ${restarts} restart(s) of the job)`);
   });
 
   it('stop-cluster.sh on h1 leaves no flink-ts process on any host', async () => {
