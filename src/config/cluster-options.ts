@@ -78,6 +78,11 @@ export const JobManagerOptions = Object.freeze({
 });
 
 export const TaskManagerOptions = Object.freeze({
+  RESOURCE_ID: stringOption('taskmanager.resource-id', undefined, {
+    description:
+      "The TaskManager's id at the ResourceManager (in its logs, the REST API's TaskManager ids). If unset, a random one. " +
+      'On YARN the ApplicationMaster sets it to the container id.',
+  }),
   NUM_TASK_SLOTS: intOption('taskmanager.numberOfTaskSlots', 1, {
     description: 'The number of slots a TaskManager offers. Each slot runs one parallel pipeline of a job.',
     validate: atLeast(1),

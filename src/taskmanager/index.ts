@@ -40,6 +40,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
   return new TaskExecutor({
     ...leaderOf(conf, overrides.jobManagerLeaderRetrieval),
     slots: conf.get(TaskManagerOptions.NUM_TASK_SLOTS),
+    ...resourceIdOf(conf),
     ...(host ? { host } : {}),
     ...(bindHost ? { bindHost } : {}),
     dataPort: conf.get(TaskManagerOptions.DATA_PORT),
@@ -85,4 +86,9 @@ export function leaderLookupOf(conf: Configuration): string {
 function slotHeapOf(conf: Configuration): NonNullable<TaskExecutorOptions['slotHeap']> {
   const heap = slotHeap(conf);
   return { megabytes: heap.megabytes, description: `${describeHeapSetting(heap.setting)} shared by ${heap.slots} slot(s)` };
+}
+
+function resourceIdOf(conf: Configuration): { resourceId?: string } {
+  const id = conf.getOptional(TaskManagerOptions.RESOURCE_ID);
+  return id === undefined ? {} : { resourceId: id };
 }

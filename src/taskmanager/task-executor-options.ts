@@ -17,6 +17,8 @@ export interface TaskExecutorOptions {
   haServices?: Pick<HighAvailabilityServices, 'start' | 'close'>;
   /** Where the leader is looked up, for messages (see LeaderRegistrationOptions); unset with HA NONE. */
   leaderLookup?: string;
+  /** `taskmanager.resource-id`: the id this TaskManager registers under (random if unset). */
+  resourceId?: string;
   slots: number;
   /** Host to advertise for data connections; default: the address we reach the JobManager from. */
   host?: string;

@@ -75,7 +75,7 @@ interface JobOnTaskManager {
 type Routed = Extract<FromWorker, { t: 'data' | 'end' | 'credit' }>;
 
 export class TaskExecutor {
-  readonly tmId = randomBytes(16).toString('hex');
+  readonly tmId: string;
   private conn: RpcConnection | undefined;
   private data: DataConnectionManager | undefined;
   private readonly jobs = new Map<string, JobOnTaskManager>();
@@ -95,6 +95,7 @@ export class TaskExecutor {
   private stuckThreads = 0;
 
   constructor(private readonly o: TaskExecutorOptions) {
+    this.tmId = o.resourceId ?? randomBytes(16).toString('hex');
     this.registration = new LeaderRegistration({
       retrieval: o.jobManagerLeaderRetrieval,
       leaderLookup: o.leaderLookup,

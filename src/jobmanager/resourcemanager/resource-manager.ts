@@ -26,6 +26,7 @@ import {
 } from '../../rpc/gateways.js';
 import { FlinkError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
+import type { ResourceDriver } from './resource-driver.js';
 
 const log = getLogger('org.apache.flink.runtime.resourcemanager.StandaloneResourceManager');
 
@@ -89,6 +90,8 @@ export interface ResourceManagerOptions {
   onCheckpointAck(ack: CheckpointAck, tmId: string): void;
   onCheckpointDecline(decline: CheckpointDecline, tmId: string): void;
   readJobBundle(jobId: string): Promise<Uint8Array>;
+  /** Starts and stops TaskManagers on demand (YARN); unset in a standalone cluster. */
+  driver?: ResourceDriver;
 }
 
 interface PendingRequest {
@@ -227,6 +230,7 @@ export class ResourceManager {
       reportsTermination: reg.reportsTermination === true,
     });
     log.info(`Registering TaskManager with ResourceID ${reg.tmId} (${reg.host}, data port ${reg.dataPort}, ${reg.slots} slot(s)) at ResourceManager.`);
+    this.o.driver?.onTaskManagerRegistered?.(reg.tmId);
     this.tryFulfill();
   }
 
@@ -252,7 +256,9 @@ export class ResourceManager {
   /** Fails what ran on a TaskManager that is no longer registered. */
   private lost(tm: RegisteredTaskManager, error: FlinkError): void {
     log.warn(error.message);
+    this.o.driver?.onTaskManagerLost?.(tm.id);
     this.o.onTaskManagerLost(tm.id, error);
+    this.declareDemand();
   }
 
   /** All-or-nothing: resolves with `count` slots once that many are free. */
@@ -289,13 +295,22 @@ export class ResourceManager {
     clearTimeout(req.timer);
     const i = this.pending.indexOf(req);
     if (i >= 0) this.pending.splice(i, 1);
+    this.declareDemand();
+  }
+
+  /** Tells the driver how many slots the waiting requests lack. */
+  private declareDemand(): void {
+    const driver = this.o.driver;
+    if (!driver) return;
+    const wanted = this.pending.reduce((n, r) => n + r.count, 0);
+    driver.onSlotDemand(Math.max(0, wanted - this.freeSlots().length));
   }
 
   private tryFulfill(): void {
     while (this.pending.length > 0) {
       const req = this.pending[0] as PendingRequest;
       const free = this.freeSlots();
-      if (free.length < req.count) return;
+      if (free.length < req.count) return this.declareDemand();
       this.removePending(req);
       const chosen = free.slice(0, req.count);
       for (const s of chosen) this.taskManagers.get(s.tmId)?.allocated.set(s.slot, req.jobId);
