@@ -28,6 +28,7 @@ import { configureFileSystems } from '../fs/index.js';
 import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
+import type { ResourceDriver } from './resourcemanager/resource-driver.js';
 import { RestServerEndpoint } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
@@ -46,6 +47,8 @@ export interface JobManagerProcessOptions {
   planner?: ProgramPlanner;
   /** Called when a client asked the cluster to shut down (DELETE /cluster). */
   onShutdownRequest?: () => void;
+  /** Starts TaskManagers on demand (the YARN ApplicationMaster's); unset: TaskManagers are started outside (standalone). */
+  resourceDriver?: ResourceDriver;
 }
 
 export class JobManagerProcess implements LeaderContender {
@@ -102,6 +105,7 @@ export class JobManagerProcess implements LeaderContender {
         onCheckpointAck: (a) => this.dispatcher?.jobMaster(a.jobId)?.onCheckpointAck(a),
         onCheckpointDecline: (d) => this.dispatcher?.jobMaster(d.jobId)?.onCheckpointDecline(d),
         readJobBundle: (jobId) => this.gateway.readJobBundle(jobId),
+        ...(this.o.resourceDriver ? { driver: this.o.resourceDriver } : {}),
       });
       this.ha = createHaServices(conf);
       const rmRef = this.rm;

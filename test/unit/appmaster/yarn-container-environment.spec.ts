@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { NotInYarnContainerError, parseContainerId, yarnContainerEnvironment } from '../../../src/appmaster/yarn-container-environment.js';
+
+describe('the YARN container environment', () => {
+  it('reads the application attempt from CONTAINER_ID, with or without an epoch', () => {
+    assert.deepEqual(parseContainerId('container_1764590000000_0007_02_000001'), {
+      applicationId: 'application_1764590000000_0007',
+      clusterTimestamp: 1764590000000,
+      applicationNumber: 7,
+      attempt: 2,
+      container: 1,
+    });
+    assert.equal(parseContainerId('container_e17_1764590000000_12345_01_000003').applicationId, 'application_1764590000000_12345');
+  });
+
+  it("reads the NodeManager's variables", () => {
+    const env = yarnContainerEnvironment({
+      CONTAINER_ID: 'container_1764590000000_0001_01_000001',
+      NM_HOST: 'nm1.example.org',
+      NM_PORT: '45454',
+      PWD: '/data/nm/usercache/flink/appcache/application_1764590000000_0001/container_1764590000000_0001_01_000001',
+      LOCAL_DIRS: '/data/a,/data/b',
+      LOG_DIRS: '/logs/a',
+      HADOOP_TOKEN_FILE_LOCATION: '/x/container_tokens',
+      USER: 'flink',
+    });
+    assert.equal(env.applicationId, 'application_1764590000000_0001');
+    assert.equal(env.attempt, 1);
+    assert.equal(env.host, 'nm1.example.org');
+    assert.equal(env.nodeManagerPort, 45454);
+    assert.deepEqual(env.localDirs, ['/data/a', '/data/b']);
+    assert.deepEqual(env.logDirs, ['/logs/a']);
+    assert.equal(env.tokenFile, '/x/container_tokens');
+  });
+
+  it('outside a container: one line naming the variable and how an ApplicationMaster is started', () => {
+    assert.throws(() => yarnContainerEnvironment({ NM_HOST: 'x' }), (err: unknown) => {
+      assert.ok(err instanceof NotInYarnContainerError);
+      assert.match(err.message, /^CONTAINER_ID is not set\. The ApplicationMaster runs only in a YARN container/);
+      return true;
+    });
+    assert.throws(() => parseContainerId('container_abc'), /CONTAINER_ID 'container_abc' is not a YARN container id/);
+  });
+});
