@@ -1,0 +1,152 @@
+/**
+ * The ApplicationMaster: the JobManager of a YARN application. It runs a JobManagerProcess on the container's
+ * host with the YarnResourceDriver (TaskManagers in containers), registers with the ResourceManager's scheduler
+ * (the REST port as its "RPC port" and the REST URL as tracking URL, so clients reach the JobManager from the
+ * application report), and ends the application with the final status:
+ *
+ * - per-job: submits the staged job at start (a later attempt under ZooKeeper HA finds it recovered instead) and
+ *   ends when the job ends: SUCCEEDED, FAILED or KILLED (cancelled). An attached client fetches the result first
+ *   and then asks the cluster to shut down (`DELETE /cluster`); a detached one does not wait.
+ * - session: runs until a client shuts the cluster down (`DELETE /cluster`, `bin/yarn-session.sh` → `stop`).
+ *
+ * Only a final unregistration removes the staging directory: an attempt that dies leaves it for the next one.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Configuration } from '../config/index.js';
+import type { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
+import type { JobExecutionResult } from '../jobmanager/dispatcher/dispatcher-gateway.js';
+import { FlinkError } from '../util/errors.js';
+import { getLogger } from '../util/logger.js';
+
+const log = getLogger('org.apache.flink.yarn.YarnApplicationMaster');
+
+export type FinalApplicationStatus = 'SUCCEEDED' | 'FAILED' | 'KILLED';
+export type ClusterMode = 'per-job' | 'session';
+
+/** The scheduler side the ApplicationMaster itself talks to (ApplicationMasterProtocol register/finish). */
+export interface ApplicationRegistration {
+  register(am: { host: string; port: number; trackingUrl: string }): Promise<void>;
+  finish(status: FinalApplicationStatus, diagnostics: string, trackingUrl: string): Promise<void>;
+}
+
+export interface ApplicationMasterOptions {
+  mode: ClusterMode;
+  config: Configuration;
+  /** The host the JobManager publishes (NM_HOST). */
+  host: string;
+  /** Builds the JobManager; `onShutdownRequest` is DELETE /cluster. */
+  createJobManager(o: { onShutdownRequest: () => void }): JobManagerProcess;
+  registration: ApplicationRegistration;
+  /** Per-job: the staged job graph (JSON) and bundle, and whether the client went away after submitting. */
+  job?: { graphPath: string; bundlePath: string; bundleName: string; detached: boolean };
+  /** Removes `.flink/<appId>/` (after the final unregistration only). */
+  removeStagingDirectory(): Promise<void>;
+  /** How long an attached per-job client may take to fetch the result before the application ends anyway. */
+  resultFetchGraceMs?: number;
+  /** Poll interval for the per-job job's end. */
+  pollMs?: number;
+}
+
+/** The application ended with this status and these diagnostics (what `yarn application -status` shows). */
+export interface ApplicationOutcome {
+  status: FinalApplicationStatus;
+  diagnostics: string;
+}
+
+export class ApplicationMaster {
+  private jm: JobManagerProcess | undefined;
+  private shutdownRequested: (() => void) | undefined;
+  private readonly shutdown = new Promise<void>((resolve) => (this.shutdownRequested = resolve));
+  private fatal: ((err: Error) => void) | undefined;
+  private readonly failed = new Promise<Error>((resolve) => (this.fatal = resolve));
+  private closed = false;
+
+  constructor(private readonly o: ApplicationMasterOptions) {}
+
+  /** Something the application cannot go on from (the resource driver gave up): it ends FAILED. */
+  fail(err: Error): void {
+    this.fatal?.(err);
+  }
+
+  /** Runs the application to its end, unregisters with the final status, removes the staging directory. */
+  async run(): Promise<ApplicationOutcome> {
+    const jm = this.o.createJobManager({ onShutdownRequest: () => this.shutdownRequested?.() });
+    this.jm = jm;
+    await jm.start();
+    const port = jm.restPort;
+    const trackingUrl = jm.restUrl;
+    await this.o.registration.register({ host: this.o.host, port, trackingUrl });
+    log.info(`Registered the ApplicationMaster: JobManager web interface ${trackingUrl} (${this.o.mode} cluster).`);
+    let outcome: ApplicationOutcome;
+    try {
+      outcome = await Promise.race([this.o.mode === 'per-job' ? this.runJob(jm) : this.runSession(), this.failed.then(failure)]);
+    } catch (err) {
+      outcome = failure(err as Error);
+    }
+    log.info(`The application ends ${outcome.status}: ${outcome.diagnostics}`);
+    await this.o.registration.finish(outcome.status, outcome.diagnostics, trackingUrl);
+    await this.close();
+    await this.o.removeStagingDirectory().catch((err: Error) => log.warn(`Could not remove the staging directory: ${err.message}`));
+    return outcome;
+  }
+
+  /** Stops the JobManager; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.jm?.close();
+  }
+
+  private async runSession(): Promise<ApplicationOutcome> {
+    await this.shutdown;
+    return { status: 'SUCCEEDED', diagnostics: 'The session cluster was shut down by a client.' };
+  }
+
+  private async runJob(jm: JobManagerProcess): Promise<ApplicationOutcome> {
+    const job = this.o.job;
+    if (!job) throw new FlinkError('YARN_NO_JOB', 'A per-job application needs its staged job graph and bundle.');
+    const graph = JSON.parse(await readFile(job.graphPath, 'utf8')) as { jobId: string; jobName?: string };
+    const jobId = graph.jobId;
+    // A later attempt under ZooKeeper HA has recovered the job already (or recorded its result).
+    const known = await jm.gateway.jobDetails(jobId).then(
+      () => true,
+      () => false,
+    );
+    if (!known) {
+      try {
+        await jm.gateway.submitJob({ jobGraph: graph, bundle: { fileName: job.bundleName, path: job.bundlePath } });
+      } catch (err) {
+        if ((err as FlinkError).code !== 'DUPLICATE_JOB') throw err;
+      }
+    }
+    const result = await this.waitForResult(jm, jobId);
+    if (!job.detached) {
+      // The attached client fetches the result, then shuts the cluster down; it may also be gone.
+      const grace = this.o.resultFetchGraceMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.shutdown, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
+      clearTimeout(timer);
+    }
+    return outcomeOf(result, graph.jobName ?? jobId);
+  }
+
+  private async waitForResult(jm: JobManagerProcess, jobId: string): Promise<JobExecutionResult> {
+    const pollMs = this.o.pollMs ?? 500;
+    for (;;) {
+      const r = await jm.gateway.jobExecutionResult(jobId).catch(() => undefined);
+      if (r) return r;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}
+
+function outcomeOf(r: JobExecutionResult, name: string): ApplicationOutcome {
+  if (r.applicationStatus === 'SUCCEEDED') return { status: 'SUCCEEDED', diagnostics: `Job '${name}' (${r.jobId}) finished.` };
+  if (r.applicationStatus === 'CANCELED') return { status: 'KILLED', diagnostics: `Job '${name}' (${r.jobId}) was cancelled.` };
+  const cause = r.failureCause ? `: ${r.failureCause.message.split('\n')[0]}` : '';
+  return { status: 'FAILED', diagnostics: `Job '${name}' (${r.jobId}) failed${cause}` };
+}
+
+function failure(err: Error): ApplicationOutcome {
+  return { status: 'FAILED', diagnostics: `The ApplicationMaster failed: ${err.message}` };
+}

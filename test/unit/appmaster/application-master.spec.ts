@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationMaster, type ApplicationMasterOptions, type FinalApplicationStatus } from '../../../src/appmaster/application-master.js';
+import { Configuration } from '../../../src/config/index.js';
+import type { JobManagerProcess } from '../../../src/jobmanager/jobmanager-process.js';
+import type { JobExecutionResult } from '../../../src/jobmanager/dispatcher/dispatcher-gateway.js';
+import { setLogSink } from '../../../src/util/logger.js';
+import { waitFor } from '../../support/processes.js';
+
+const JOB_ID = 'f'.repeat(32);
+
+/** What the ApplicationMaster uses of a JobManagerProcess, recorded. */
+class TestingJobManager {
+  readonly events: string[] = [];
+  submitted: unknown[] = [];
+  known = false;
+  result: JobExecutionResult | undefined;
+  resultReads = 0;
+  onShutdownRequest: () => void = () => {};
+  restPort = 40123;
+  restUrl = 'http://nm1:40123';
+  gateway = {
+    jobDetails: async () => {
+      if (!this.known) throw new Error('not found');
+      return {};
+    },
+    submitJob: async (s: unknown) => {
+      this.submitted.push(s);
+      this.known = true;
+      return { jobId: JOB_ID };
+    },
+    jobExecutionResult: async () => {
+      this.resultReads++;
+      return this.result;
+    },
+  };
+  async start(): Promise<void> {
+    this.events.push('start');
+  }
+  async close(): Promise<void> {
+    this.events.push('close');
+  }
+}
+
+describe('ApplicationMaster', () => {
+  let dir: string;
+  before(() => setLogSink(undefined));
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flink-am-unit-'));
+    await writeFile(join(dir, 'job.json'), JSON.stringify({ jobId: JOB_ID, jobName: 'WordCount' }));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  function am(mode: 'per-job' | 'session', detached = true) {
+    const jm = new TestingJobManager();
+    const calls: string[] = [];
+    const finished: Array<{ status: FinalApplicationStatus; diagnostics: string; trackingUrl: string }> = [];
+    const o: ApplicationMasterOptions = {
+      mode,
+      config: Configuration.fromMap({}),
+      host: 'nm1',
+      createJobManager: ({ onShutdownRequest }) => {
+        jm.onShutdownRequest = onShutdownRequest;
+        return jm as unknown as JobManagerProcess;
+      },
+      registration: {
+        register: async (r) => void calls.push(`register ${r.host}:${r.port} ${r.trackingUrl}`),
+        finish: async (status, diagnostics, trackingUrl) => void finished.push({ status, diagnostics, trackingUrl }),
+      },
+      ...(mode === 'per-job' ? { job: { graphPath: join(dir, 'job.json'), bundlePath: join(dir, 'job.mjs'), bundleName: 'job.mjs', detached } } : {}),
+      removeStagingDirectory: async () => void calls.push('staging removed'),
+      pollMs: 5,
+      resultFetchGraceMs: 10_000,
+    };
+    return { master: new ApplicationMaster(o), jm, calls, finished };
+  }
+
+  const result = (applicationStatus: JobExecutionResult['applicationStatus']): JobExecutionResult => ({ jobId: JOB_ID, applicationStatus, accumulatorResults: {}, netRuntime: 5 });
+
+  it('per-job, detached: registers with the REST port and URL, submits the staged job, ends with its status', async () => {
+    const { master, jm, calls, finished } = am('per-job');
+    const run = master.run();
+    await waitFor('the submission', 5_000, () => jm.submitted[0], 5);
+    assert.deepEqual(calls, ['register nm1:40123 http://nm1:40123']);
+    jm.result = result('SUCCEEDED');
+    assert.deepEqual(await run, { status: 'SUCCEEDED', diagnostics: `Job 'WordCount' (${JOB_ID}) finished.` });
+    assert.deepEqual(finished, [{ status: 'SUCCEEDED', diagnostics: `Job 'WordCount' (${JOB_ID}) finished.`, trackingUrl: 'http://nm1:40123' }]);
+    assert.deepEqual(calls.at(-1), 'staging removed');
+    assert.deepEqual(jm.events, ['start', 'close']);
+  });
+
+  it('per-job, attached: waits for the client to fetch the result and shut down; a cancelled job ends KILLED', async () => {
+    const { master, jm, finished } = am('per-job', false);
+    const run = master.run();
+    await waitFor('the submission', 5_000, () => jm.submitted[0], 5);
+    jm.result = result('CANCELED');
+    const reads = jm.resultReads;
+    await waitFor('the ApplicationMaster to see the result', 5_000, () => (jm.resultReads > reads ? true : undefined), 5);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(finished, [], 'not before the client shut the cluster down');
+    jm.onShutdownRequest();
+    assert.equal((await run).status, 'KILLED');
+  });
+
+  it('per-job, a later attempt that recovered the job does not submit it again', async () => {
+    const { master, jm } = am('per-job');
+    jm.known = true;
+    jm.result = result('FAILED');
+    assert.equal((await master.run()).status, 'FAILED');
+    assert.deepEqual(jm.submitted, []);
+  });
+
+  it('session: runs until a client shuts the cluster down', async () => {
+    const { master, jm, finished } = am('session');
+    const run = master.run();
+    await waitFor('the start', 5_000, () => (jm.events.includes('start') ? true : undefined), 5);
+    jm.onShutdownRequest();
+    assert.equal((await run).status, 'SUCCEEDED');
+    assert.equal(finished[0]?.diagnostics, 'The session cluster was shut down by a client.');
+  });
+
+  it('a fatal error (the resource driver gave up) ends the application FAILED with its message', async () => {
+    const { master, jm, calls } = am('session');
+    const run = master.run();
+    await waitFor('the start', 5_000, () => (jm.events.includes('start') ? true : undefined), 5);
+    master.fail(new Error('More than 3 TaskManager container(s) failed'));
+    assert.deepEqual(await run, { status: 'FAILED', diagnostics: 'The ApplicationMaster failed: More than 3 TaskManager container(s) failed' });
+    assert.equal(calls.at(-1), 'staging removed');
+  });
+});
