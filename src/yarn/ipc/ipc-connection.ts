@@ -20,7 +20,6 @@ import { randomBytes } from 'node:crypto';
 import type { HadoopToken } from '../records.js';
 import { DigestMd5Client, DigestMd5Error } from './digest-md5.js';
 import {
-  AUTH_PROTOCOL_NONE,
   AUTH_PROTOCOL_SASL,
   CallIds,
   FrameDecoder,
@@ -59,7 +58,7 @@ export interface IpcConnectionInit extends Partial<IpcTimeouts> {
   port: number;
   /** The protocol interface name, e.g. org.apache.hadoop.yarn.api.ApplicationMasterProtocolPB. */
   protocol: string;
-  /** Authenticate with this token over SASL DIGEST-MD5. Without one the connection uses SIMPLE (no SASL). */
+  /** Authenticate with this token over SASL DIGEST-MD5. Without one, only a server that allows SIMPLE accepts the connection. */
   token?: HadoopToken;
   /** The user claimed with SIMPLE authentication (ignored with a token, which names the user itself). */
   user?: string;
@@ -105,6 +104,8 @@ export class IpcConnection {
   /** Why the connection is no longer usable; set once. */
   private failure: Error | undefined;
   private closePromise: Promise<void> | undefined;
+  /** The SASL response with the token's digest has been sent (a close after that means: refused). */
+  private credentialsSent = false;
 
   private constructor(private readonly init: IpcConnectionInit) {
     this.peer = { address: `${init.host}:${init.port}`, protocol: init.protocol };
@@ -177,8 +178,10 @@ export class IpcConnection {
     try {
       await Promise.race([this.connectSocket(), timedOut]);
       const socket = this.socket as Socket;
-      socket.write(connectionHeader(this.init.token ? AUTH_PROTOCOL_SASL : AUTH_PROTOCOL_NONE));
-      if (this.init.token) await Promise.race([this.saslHandshake(this.init.token), timedOut]);
+      // Always SASL, even without a token: the server's answer to NEGOTIATE says whether it allows SIMPLE, where
+      // with auth protocol "none" a refusing server's FATAL races our next write and is often lost to EPIPE.
+      socket.write(connectionHeader(AUTH_PROTOCOL_SASL));
+      await Promise.race([this.saslHandshake(this.init.token), timedOut]);
       this.sendConnectionContext();
       this.startPings();
     } finally {
@@ -195,15 +198,18 @@ export class IpcConnection {
       socket.once('error', onError);
       socket.once('connect', () => {
         socket.off('error', onError);
-        socket.on('error', (err) => this.fail(new IpcConnectionLostError(this.peer, err.message, err)));
-        socket.on('close', () => this.fail(new IpcConnectionLostError(this.peer, 'the server closed the connection')));
+        // A write into a connection the server just closed fails (EPIPE) before the server's last frame, often a
+        // FATAL saying why, has been read: the error waits for 'close', by which time that frame was handled.
+        let socketError: Error | undefined;
+        socket.on('error', (err) => (socketError ??= err));
+        socket.on('close', () => this.fail(this.lostError(socketError)));
         socket.on('data', (chunk: Buffer) => this.onData(chunk));
         resolve();
       });
     });
   }
 
-  private saslHandshake(token: HadoopToken): Promise<void> {
+  private saslHandshake(token: HadoopToken | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let digest: DigestMd5Client | undefined;
       const finish = (err?: Error): void => {
@@ -225,11 +231,12 @@ export class IpcConnection {
             switch (sasl.state) {
               case 'NEGOTIATE': {
                 const auth = sasl.auths.find((a) => a.method === 'TOKEN' && a.mechanism === 'DIGEST-MD5');
-                if (!auth) {
+                if (!auth || !token) {
                   // A server that allows SIMPLE says so here; then no SASL follows.
                   if (sasl.auths.some((a) => a.method === 'SIMPLE')) return finish();
                   const offered = sasl.auths.map((a) => `${a.method}/${a.mechanism}`).join(', ') || 'nothing';
-                  return finish(new IpcAuthenticationError(this.peer, undefined, `the server offers ${offered}; this client authenticates with TOKEN/DIGEST-MD5 only`));
+                  const why = token ? 'this client authenticates with TOKEN/DIGEST-MD5 only' : 'this connection has no token (SIMPLE authentication is not enabled there)';
+                  return finish(new IpcAuthenticationError(this.peer, undefined, `the server accepts only ${offered}; ${why}`));
                 }
                 digest = new DigestMd5Client({
                   username: Buffer.from(token.identifier).toString('base64'),
@@ -240,14 +247,17 @@ export class IpcConnection {
                 const chosen = { method: auth.method, mechanism: auth.mechanism, protocol: auth.protocol ?? '', serverId: auth.serverId ?? '' };
                 const response = auth.challenge ? digest.respond(auth.challenge) : undefined;
                 sendSasl({ state: 'INITIATE', auths: [chosen], ...(response ? { token: response } : {}) });
+                this.credentialsSent = response !== undefined;
                 return;
               }
               case 'CHALLENGE':
                 if (!digest || !sasl.token) return finish(new IpcProtocolError(this.peer, 'a SASL challenge before negotiation'));
                 sendSasl({ state: 'RESPONSE', token: digest.respond(sasl.token) });
+                this.credentialsSent = true;
                 return;
               case 'SUCCESS':
-                if (!digest) return finish(new IpcProtocolError(this.peer, 'SASL success before negotiation'));
+                // Straight after our NEGOTIATE this means: SIMPLE is enabled, no SASL needed.
+                if (!digest) return finish();
                 if (sasl.token && sasl.token.length > 0) digest.verifyFinal(sasl.token);
                 return finish();
               default:
@@ -282,6 +292,19 @@ export class IpcConnection {
       if (this.isOpen && Date.now() - this.lastWrite >= interval) this.write(ping);
     }, Math.max(1, Math.floor(interval / 2)));
     this.pingTimer.unref();
+  }
+
+  /** Why the socket closed: during the handshake, after our credentials went out, that is the server's refusal. */
+  private lostError(socketError: Error | undefined): Error {
+    const detail = socketError?.message ?? 'the server closed the connection';
+    if (this.handshake && this.credentialsSent) {
+      return new IpcAuthenticationError(
+        this.peer,
+        undefined,
+        `the server closed the connection in answer to this client's token${socketError ? ` (${socketError.message})` : ''}: the token is not valid there (wrong password, expired, or of another cluster or attempt)`,
+      );
+    }
+    return new IpcConnectionLostError(this.peer, detail, socketError);
   }
 
   // --- reading -----------------------------------------------------------------------------------------------
