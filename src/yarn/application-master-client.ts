@@ -119,14 +119,18 @@ export class ApplicationMasterClient {
   }
 
   private async connect(): Promise<IpcConnection> {
-    if (this.closed) throw new IpcConnectionClosedError({ address: `${this.init.host}:${this.init.port}`, protocol: APPLICATION_MASTER_PROTOCOL });
-    if (this.connection) {
-      const current = await this.connection.catch(() => undefined);
-      if (current?.isOpen) return current;
-      this.connection = undefined;
+    for (;;) {
+      if (this.closed) throw new IpcConnectionClosedError({ address: `${this.init.host}:${this.init.port}`, protocol: APPLICATION_MASTER_PROTOCOL });
+      const current = this.connection;
+      if (current) {
+        const conn = await current.catch(() => undefined);
+        if (conn?.isOpen) return conn;
+        // Another call may have replaced it while this one waited: use that one.
+        if (this.connection !== current) continue;
+      }
+      const opening = IpcConnection.open({ host: this.init.host, port: this.init.port, protocol: APPLICATION_MASTER_PROTOCOL, token: this.token, ...this.init.ipc });
+      this.connection = opening;
+      return opening;
     }
-    const opening = IpcConnection.open({ host: this.init.host, port: this.init.port, protocol: APPLICATION_MASTER_PROTOCOL, token: this.token, ...this.init.ipc });
-    this.connection = opening;
-    return opening;
   }
 }

@@ -101,19 +101,29 @@ export class NodeManagerClient {
 
   private async connect(node: NodeId): Promise<IpcConnection> {
     const address = nodeAddress(node);
-    if (this.closed) throw new IpcConnectionClosedError({ address, protocol: CONTAINER_MANAGEMENT_PROTOCOL });
-    const token = this.init.nmTokens.get(address);
-    if (!token) throw new NmTokenMissingError(address);
-    const cached = this.nodes.get(address);
-    if (cached && cached.token === token) {
-      const current = await cached.connection.catch(() => undefined);
-      if (current?.isOpen) return current;
+    for (;;) {
+      if (this.closed) throw new IpcConnectionClosedError({ address, protocol: CONTAINER_MANAGEMENT_PROTOCOL });
+      const token = this.init.nmTokens.get(address);
+      if (!token) throw new NmTokenMissingError(address);
+      const cached = this.nodes.get(address);
+      if (cached && sameToken(cached.token, token)) {
+        const conn = await cached.connection.catch(() => undefined);
+        if (conn?.isOpen) return conn;
+        // Another call may have replaced it while this one waited: use that one.
+        if (this.nodes.get(address) !== cached) continue;
+      }
+      // A newer NMToken (the RM rolled its key) or a broken connection: open a new one, close the old.
+      if (cached) void cached.connection.then((c) => c.close(), () => undefined);
+      const connection = IpcConnection.open({ host: node.host ?? '', port: node.port ?? 0, protocol: CONTAINER_MANAGEMENT_PROTOCOL, token, ...this.init.ipc });
+      this.nodes.set(address, { token, connection });
+      return connection;
     }
-    if (cached) void cached.connection.then((c) => c.close(), () => undefined);
-    const connection = IpcConnection.open({ host: node.host ?? '', port: node.port ?? 0, protocol: CONTAINER_MANAGEMENT_PROTOCOL, token, ...this.init.ipc });
-    this.nodes.set(address, { token, connection });
-    return connection;
   }
+}
+
+/** The RM may send a node's NMToken again as a new object: only different bytes mean a new token. */
+function sameToken(a: HadoopToken, b: HadoopToken): boolean {
+  return a === b || (Buffer.from(a.identifier).equals(b.identifier) && Buffer.from(a.password).equals(b.password));
 }
 
 function throwFailure(operation: 'start' | 'stop' | 'status', failed: ContainerExceptionEntry[], node: string): void {
