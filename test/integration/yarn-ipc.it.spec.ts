@@ -134,6 +134,10 @@ describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager a
     assert.deepEqual([...creds.tokens.values()].filter((t) => t.kind === AMRM_TOKEN_KIND), [], context);
     assert.deepEqual(Buffer.from(creds.secrets.get('flink-ts-it-secret') ?? []), secret, context);
 
+    // The RM's ERROR reply to a heartbeat before registering came back typed, with the Java exception kept.
+    const early = am['allocateBeforeRegister'] as Record<string, unknown>;
+    assert.equal(early['code'], 'HADOOP_IPC_REMOTE_ERROR', context);
+    assert.equal(early['exceptionClassName'], 'org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException', context);
     // The AM's wrong-password attempt with its real AMRMToken identifier was refused with the typed error.
     assert.deepEqual((am['wrongPassword'] as Record<string, unknown>)['code'], 'HADOOP_IPC_AUTH_FAILED', context);
     assert.equal(am['unregistered'], true, context);

@@ -65,7 +65,17 @@ async function main(): Promise<void> {
   const trackingUrl = `http://${host}:${webPort}/`;
 
   const result: Record<string, unknown> = { host, trackingUrl, rpcPort: webPort };
+  const errorOf = (e: unknown): Record<string, unknown> => ({
+    name: (e as Error).name,
+    code: (e as { code?: string }).code,
+    exceptionClassName: (e as { exceptionClassName?: string }).exceptionClassName,
+    message: (e as Error).message,
+  });
   try {
+    // An ERROR reply from the real RM: a heartbeat before registering fails that call only; the same connection
+    // then carries the registration.
+    result['allocateBeforeRegister'] = await am.allocate({ responseId: 0 }).then(() => ({ accepted: true }), errorOf);
+    log(`allocate before register: ${JSON.stringify(result['allocateBeforeRegister'])}`);
     const reg = await am.registerApplicationMaster({ host, rpcPort: webPort, trackingUrl });
     result['registerMs'] = Date.now() - t0;
     result['maximumCapability'] = reg.maximumCapability;
@@ -80,7 +90,7 @@ async function main(): Promise<void> {
         await c.close();
         return { accepted: true };
       },
-      (e: unknown) => ({ name: (e as Error).name, code: (e as { code?: string }).code, exceptionClassName: (e as { exceptionClassName?: string }).exceptionClassName, message: (e as Error).message }),
+      errorOf,
     );
     result['wrongPassword'] = refused;
     log(`wrong AMRMToken password: ${JSON.stringify(refused)}`);
