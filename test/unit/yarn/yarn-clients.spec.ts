@@ -169,5 +169,15 @@ describe('NodeManagerClient', function () {
     assert.equal(formatContainerId(status.containerId), 'container_1700000000000_0001_01_000004');
     await client.stopContainer(container(4).nodeId ?? {}, container(4).id ?? {});
     assert.equal(nm.connections.length, 1, 'one connection per node, reused');
+
+    // The same token sent again keeps the connection; a new one (the RM rolled its key) opens another with it.
+    cache.update([{ nodeId: { host: '127.0.0.1', port: nm.port }, token: { ...NM_TOKEN } }]);
+    await client.getContainerStatus(container(4).nodeId ?? {}, container(4).id ?? {});
+    assert.equal(nm.connections.length, 1);
+    const renewed = token('nm-b', 'NMToken');
+    nm.accept(renewed);
+    cache.update([{ nodeId: { host: '127.0.0.1', port: nm.port }, token: renewed }]);
+    await client.getContainerStatus(container(4).nodeId ?? {}, container(4).id ?? {});
+    assert.deepEqual(nm.connections.map((c) => c.users), [[b64(NM_TOKEN)], [b64(renewed)]]);
   });
 });
