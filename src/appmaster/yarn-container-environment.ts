@@ -4,6 +4,7 @@
  * An ApplicationMaster started anywhere else fails with one line naming what is missing.
  */
 import { FlinkError } from '../util/errors.js';
+import { formatApplicationId, parseContainerId } from '../yarn/index.js';
 
 export interface YarnContainerEnvironment {
   /** `container_[e<epoch>_]<cluster ts>_<app>_<attempt>_<n>` */
@@ -40,22 +41,12 @@ export class NotInYarnContainerError extends FlinkError {
   }
 }
 
-const CONTAINER_ID = /^container_(?:e(\d+)_)?(\d+)_(\d+)_(\d+)_(\d+)$/;
-
-/** Parses a container id into the application it belongs to. */
-export function parseContainerId(id: string): { applicationId: string; clusterTimestamp: number; applicationNumber: number; attempt: number; container: number } {
-  const m = CONTAINER_ID.exec(id);
-  if (!m) throw new NotInYarnContainerError(`CONTAINER_ID '${id}' is not a YARN container id`);
-  const clusterTimestamp = Number(m[2]);
-  const applicationNumber = Number(m[3]);
-  return {
-    // Application ids print the sequence number with at least 4 digits.
-    applicationId: `application_${m[2]}_${String(applicationNumber).padStart(4, '0')}`,
-    clusterTimestamp,
-    applicationNumber,
-    attempt: Number(m[4]),
-    container: Number(m[5]),
-  };
+/** The application and attempt a container id belongs to. */
+function containerOf(text: string): { applicationId: string; clusterTimestamp: number; applicationNumber: number; attempt: number } {
+  const id = parseContainerId(text);
+  const app = id?.appAttemptId?.applicationId;
+  if (!id || !app) throw new NotInYarnContainerError(`CONTAINER_ID '${text}' is not a YARN container id`);
+  return { applicationId: formatApplicationId(app), clusterTimestamp: app.clusterTimestamp ?? 0, applicationNumber: app.id ?? 0, attempt: id.appAttemptId?.attemptId ?? 1 };
 }
 
 export function yarnContainerEnvironment(env: NodeJS.ProcessEnv = process.env): YarnContainerEnvironment {
@@ -65,7 +56,7 @@ export function yarnContainerEnvironment(env: NodeJS.ProcessEnv = process.env): 
     return v;
   };
   const containerId = need('CONTAINER_ID');
-  const id = parseContainerId(containerId);
+  const id = containerOf(containerId);
   const list = (name: string): string[] => (env[name] ?? '').split(',').filter((d) => d !== '');
   const nmPort = Number(env['NM_PORT']);
   return {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { NotInYarnContainerError, parseContainerId, yarnContainerEnvironment } from '../../../src/appmaster/yarn-container-environment.js';
+import { NotInYarnContainerError, yarnContainerEnvironment } from '../../../src/appmaster/yarn-container-environment.js';
 
 describe('the YARN container environment', () => {
   it('reads the application attempt from CONTAINER_ID, with or without an epoch', () => {
-    assert.deepEqual(parseContainerId('container_1764590000000_0007_02_000001'), {
-      applicationId: 'application_1764590000000_0007',
-      clusterTimestamp: 1764590000000,
-      applicationNumber: 7,
-      attempt: 2,
-      container: 1,
-    });
-    assert.equal(parseContainerId('container_e17_1764590000000_12345_01_000003').applicationId, 'application_1764590000000_12345');
+    const env = (id: string) => yarnContainerEnvironment({ CONTAINER_ID: id, NM_HOST: 'nm1' });
+    const a = env('container_1764590000000_0007_02_000001');
+    assert.deepEqual([a.applicationId, a.clusterTimestamp, a.applicationNumber, a.attempt], ['application_1764590000000_0007', 1764590000000, 7, 2]);
+    assert.equal(env('container_e17_1764590000000_12345_01_000003').applicationId, 'application_1764590000000_12345');
   });
 
   it("reads the NodeManager's variables", () => {
@@ -39,6 +35,6 @@ describe('the YARN container environment', () => {
       assert.match(err.message, /^CONTAINER_ID is not set\. The ApplicationMaster runs only in a YARN container/);
       return true;
     });
-    assert.throws(() => parseContainerId('container_abc'), /CONTAINER_ID 'container_abc' is not a YARN container id/);
+    assert.throws(() => yarnContainerEnvironment({ CONTAINER_ID: 'container_abc', NM_HOST: 'x' }), /CONTAINER_ID 'container_abc' is not a YARN container id/);
   });
 });
