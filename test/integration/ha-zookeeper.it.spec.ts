@@ -22,6 +22,7 @@ import {
 } from '../support/ha-store-contracts.js';
 import { ZooKeeperStateHandleStore } from '../../src/ha/zookeeper/zookeeper-state-handle-store.js';
 import { ContenderProcess, killAllContenders } from './support/ha-contender-process.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { ZooKeeperServer } from './support/zookeeper-server.js';
 
 type ConfMap = Record<string, string>;
@@ -251,6 +252,30 @@ describe('ZooKeeper HA services (real ZooKeeper)', function () {
       await h.zk().start();
       const again = await waitFor('a to lead again', 60_000, () => a.leaderSessionId);
       assert.notEqual(again, id);
+    });
+
+    it('a fenced write cut off when the connection breaks is tried again once ZooKeeper answers again (a brief outage fails no checkpoint)', async () => {
+      // Through a proxy, so that the write is on its way (sent, unanswered) when the connection breaks, as when a
+      // server restarts in the middle of a checkpoint's registration.
+      const zk = h.zk();
+      const proxy = await TcpProxy.start(zk.host, zk.ports[0] as number);
+      try {
+        const ha = h.open(h.cluster({ 'high-availability.zookeeper.quorum': `127.0.0.1:${proxy.port}` }));
+        await ha.start();
+        await ha.client.ensurePath('/leader/latch');
+        await ha.client.ensurePath('/jobs/j1/checkpoints');
+        const latch = await ha.client.create('/leader/latch/_c_test-latch-', Buffer.alloc(0), 'EPHEMERAL_SEQUENTIAL');
+        const store = new ZooKeeperStateHandleStore(ha.client, '/jobs/j1/checkpoints', 'lock-1', () => latch);
+        proxy.hold();
+        const write = store.fencedMulti('Registering checkpoint 1', [{ type: 'create', path: '/jobs/j1/checkpoints/0000000000000000001', data: Buffer.from('{}') }]);
+        await waitFor('the write on its way', 10_000, () => (proxy.holding ? true : undefined), 10);
+        proxy.cut();
+        proxy.release();
+        await write;
+        assert.deepEqual(await store.names(), ['0000000000000000001']);
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('a full ZooKeeper restart keeps job graphs, checkpoint pointers and the checkpoint id counter', async () => {

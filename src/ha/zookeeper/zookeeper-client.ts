@@ -427,10 +427,14 @@ export class ZooKeeperClient {
     await this.remove(path);
   }
 
-  /** Runs the operations atomically: all take effect or none. Not retried (it may have taken effect). */
-  async multi(ops: readonly ZooKeeperOp[]): Promise<void> {
+  /**
+   * Runs the operations atomically: all take effect or none. Cut off by a broken connection, it is tried again
+   * only with `retry` (like other operations, up to max-retry-attempts): the caller must then take a second try
+   * of a multi that did take effect (NODE_EXISTS, BAD_VERSION) for what it is.
+   */
+  async multi(ops: readonly ZooKeeperOp[], options: { retry?: boolean } = {}): Promise<void> {
     const first = ops[0]?.path ?? '/';
-    const results = await this.#call<Array<{ err?: number }>>('multi-operation', first, false, (lib, cb) => {
+    const results = await this.#call<Array<{ err?: number }>>('multi-operation', first, options.retry ?? false, (lib, cb) => {
       const tx = lib.transaction();
       for (const op of ops) {
         const abs = this.absolute(op.path);

@@ -117,7 +117,10 @@ export class ZooKeeperStateHandleStore {
     const fence = this.fence(what);
     const all: ZooKeeperOp[] = fence === undefined ? ops : [{ type: 'check', path: fence }, ...ops];
     try {
-      await this.client.multi(all);
+      // Tried again after a brief disconnection (a ZooKeeper restart must not fail a checkpoint): a second try of
+      // one that took effect fails with NODE_EXISTS or BAD_VERSION, which every caller handles (the checkpoint
+      // store replaces the pointer, the counter reads and sets again); the fence still holds either way.
+      await this.client.multi(all, { retry: true });
     } catch (err) {
       if (fence !== undefined && err instanceof ZooKeeperMultiError && err.failedOp === 0) throw new NotLeaderError(what);
       throw err;

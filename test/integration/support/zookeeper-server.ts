@@ -114,9 +114,10 @@ export class ZooKeeperServer {
     if (r.exitCode !== 0) throw new Error(`scripts/zookeeper.sh could not stop ZooKeeper\n${r.describe}`);
   }
 
-  /** The pid of ensemble server `index` (0-based). */
-  async pidOf(index: number): Promise<number> {
-    return Number((await readFile(join(this.home, 'ensemble', `server-${index + 1}`, 'zookeeper.pid'), 'utf8')).trim());
+  /** The pid of ensemble server `index` (0-based), or of the standalone server. */
+  async pidOf(index = 0): Promise<number> {
+    const dir = this.ensemble ? join(this.home, 'ensemble', `server-${index + 1}`) : join(this.home, 'standalone');
+    return Number((await readFile(join(dir, 'zookeeper.pid'), 'utf8')).trim());
   }
 
   /** The index of the ensemble server that leads now. */
