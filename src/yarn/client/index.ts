@@ -11,7 +11,7 @@
  *   onProgress: (line) => console.log(line),
  * });
  * const { failed, diagnostics } = await followApplication(app.applicationId, (line) => console.log(line));
- * // ... and in the ApplicationMaster: readApplicationMasterEnvironment(), removeStagingDirectory(env.stagingDir)
+ * // ... and in the ApplicationMaster: readApplicationMasterEnvironment(), removeStagingDirectory(am.stagingDir, { webHdfs: am.webHdfs, user: am.user })
  * ```
  */
 export {
@@ -61,12 +61,14 @@ export {
 export {
   ApplicationStaging,
   describeLocalResource,
+  hdfsOf,
   isPubliclyReadable,
   removeStagingDirectory,
   resolveStagingRoot,
   STAGING_FOLDER,
   stagingDirectoryOf,
   uploadFile,
+  type HdfsAccess,
   type StagedFile,
 } from './staging.js';
 export {

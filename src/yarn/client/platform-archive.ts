@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FileAlreadyExistsError, parseHdfsUri, type HdfsFileSystem } from '../../fs/index.js';
 import type { LocalResource } from './rm-rest-client.js';
-import { describeLocalResource, hdfsOf, isPubliclyReadable, uploadFile } from './staging.js';
+import { describeLocalResource, hdfsOf, isPubliclyReadable, uploadFile, type HdfsAccess } from './staging.js';
 import { YarnDeploymentError } from './yarn-errors.js';
 
 /** Bump when what goes into an archive changes, so old cache entries are not taken for new ones. */
@@ -289,8 +289,8 @@ export interface SharedArchive {
  * localizes it once for every user and application; otherwise PRIVATE (once per user per NodeManager), because
  * YARN refuses a PUBLIC resource it cannot read as anyone.
  */
-export async function ensureSharedArchive(archive: CachedArchive, sharedDir: string, options: { replication?: number } = {}): Promise<SharedArchive> {
-  const fs: HdfsFileSystem = hdfsOf(sharedDir);
+export async function ensureSharedArchive(archive: CachedArchive, sharedDir: string, options: { replication?: number; access?: HdfsAccess } = {}): Promise<SharedArchive> {
+  const fs: HdfsFileSystem = hdfsOf(sharedDir, options.access);
   const client = fs.webHdfs();
   const dir = sharedDir.replace(/\/+$/, '');
   const uri = `${dir}/${archive.fileName}`;

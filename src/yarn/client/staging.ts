@@ -6,7 +6,7 @@
  * application ends ({@link removeStagingDirectory}).
  */
 import { createReadStream } from 'node:fs';
-import { getFileSystem, HdfsFileSystem, loadHadoopConf, parseHdfsUri, type WebHdfsClient } from '../../fs/index.js';
+import { getFileSystem, hadoopUserName, HdfsFileSystem, loadHadoopConf, parseHdfsUri, type WebHdfsClient } from '../../fs/index.js';
 import type { Configuration } from '../../config/index.js';
 import { YarnConfigOptions } from '../../config/index.js';
 import type { LocalResource, LocalResourceType, LocalResourceVisibility } from './rm-rest-client.js';
@@ -23,10 +23,38 @@ export interface StagedFile {
   data?: Uint8Array | string;
 }
 
+/**
+ * How to reach HDFS: through the Hadoop configuration of `env` (HADOOP_CONF_DIR, HADOOP_USER_NAME; default
+ * process.env), or, in a container that has no Hadoop configuration, straight at WebHDFS addresses (the
+ * ApplicationMaster's FLINK_TS_YARN_WEBHDFS).
+ */
+export interface HdfsAccess {
+  env?: NodeJS.ProcessEnv;
+  /** http://host:port of the NameNode(s); wins over `env`. */
+  webHdfs?: readonly string[];
+  /** With `webHdfs`: the HDFS user (default HADOOP_USER_NAME of env, else the OS user). */
+  user?: string | undefined;
+}
+
+const byAccess = new Map<string, HdfsFileSystem>();
+
 /** The HDFS file system of an hdfs:// URI, with its WebHDFS client (staging needs permissions and replication). */
-export function hdfsOf(uri: string): HdfsFileSystem {
-  const fs = getFileSystem(uri);
-  if (!(fs instanceof HdfsFileSystem)) throw new YarnDeploymentError(`YARN needs its files in HDFS, but ${uri} is not an hdfs:// location. Set yarn.staging-directory (or yarn.provided.lib.dirs) to an hdfs:// URI.`);
+export function hdfsOf(uri: string, access: HdfsAccess = {}): HdfsFileSystem {
+  if (!/^hdfs:/i.test(uri)) throw new YarnDeploymentError(`YARN needs its files in HDFS, but ${uri} is not an hdfs:// location. Set yarn.staging-directory (or yarn.provided.lib.dirs) to an hdfs:// URI.`);
+  const env = access.env ?? process.env;
+  if (access.webHdfs === undefined && env === process.env) return getFileSystem(uri) as HdfsFileSystem;
+  const { authority } = parseHdfsUri(uri, loadHadoopConf(env));
+  const user = access.user ?? hadoopUserName(env);
+  const key = access.webHdfs
+    ? `${authority}|web|${access.webHdfs.join(',')}|${user}`
+    : `${authority}|env|${env.HADOOP_CONF_DIR ?? ''}|${env.HADOOP_HOME ?? ''}|${env.HADOOP_USER_NAME ?? ''}`;
+  let fs = byAccess.get(key);
+  if (!fs) {
+    fs = access.webHdfs
+      ? new HdfsFileSystem({ authority, settings: { endpoints: access.webHdfs.map((baseUrl) => ({ baseUrl, source: 'the WebHDFS address the YARN client passed (FLINK_TS_YARN_WEBHDFS)' })), user } })
+      : new HdfsFileSystem({ authority, env: { HADOOP_CONF_DIR: env.HADOOP_CONF_DIR, HADOOP_HOME: env.HADOOP_HOME, HADOOP_USER_NAME: env.HADOOP_USER_NAME } });
+    byAccess.set(key, fs);
+  }
   return fs;
 }
 
@@ -37,8 +65,8 @@ export function hdfsOf(uri: string): HdfsFileSystem {
 export async function resolveStagingRoot(conf: Configuration, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const configured = conf.getOptional(YarnConfigOptions.STAGING_DIRECTORY)?.trim();
   if (configured && /^[a-z][a-z0-9+.-]*:/i.test(configured)) {
-    hdfsOf(configured);
-    const u = parseHdfsUri(configured);
+    hdfsOf(configured, { env });
+    const u = parseHdfsUri(configured, loadHadoopConf(env));
     return `hdfs://${u.authority}${u.path === '/' ? '' : u.path}`;
   }
   const hadoop = loadHadoopConf(env);
@@ -52,7 +80,7 @@ export async function resolveStagingRoot(conf: Configuration, env: NodeJS.Proces
   }
   const base = `hdfs://${m[1]}`;
   if (configured) return `${base}${configured.startsWith('/') ? '' : '/'}${configured.replace(/\/+$/, '')}`;
-  const home = await hdfsOf(`${base}/`).webHdfs().getHomeDirectory();
+  const home = await hdfsOf(`${base}/`, { env }).webHdfs().getHomeDirectory();
   return `${base}${home.replace(/\/+$/, '')}`;
 }
 
@@ -132,9 +160,9 @@ export class ApplicationStaging {
    * Creates `<root>/.flink/<appId>` with mode 700. `.flink` itself keeps the default mode: the shared lib
    * directory under it must stay readable for PUBLIC resources.
    */
-  static async create(root: string, applicationId: string, options: { replication?: number } = {}): Promise<ApplicationStaging> {
+  static async create(root: string, applicationId: string, options: { replication?: number; access?: HdfsAccess } = {}): Promise<ApplicationStaging> {
     const dir = stagingDirectoryOf(root, applicationId);
-    const fs = hdfsOf(dir);
+    const fs = hdfsOf(dir, options.access);
     const client = fs.webHdfs();
     const parent = parseHdfsUri(`${root.replace(/\/+$/, '')}/${STAGING_FOLDER}`).path;
     await client.mkdirs(parent);
@@ -165,7 +193,7 @@ export class ApplicationStaging {
   /** Deletes the staging directory with everything in it; safe to call twice. */
   async remove(): Promise<void> {
     if (this.removed) return;
-    await removeStagingDirectory(this.dir);
+    await removeStagingDirectory(this.dir, this.fs);
     this.removed = true;
   }
 }
@@ -174,10 +202,10 @@ export class ApplicationStaging {
  * Deletes an application's staging directory (`hdfs://.../.flink/<appId>`); for the ApplicationMaster when the
  * application ends. Refuses anything that is not such a directory, so a wrong argument cannot delete a home.
  */
-export async function removeStagingDirectory(dir: string): Promise<boolean> {
-  const u = parseHdfsUri(dir);
+export async function removeStagingDirectory(dir: string, access: HdfsAccess | HdfsFileSystem = {}): Promise<boolean> {
+  const u = parseHdfsUri(dir, access instanceof HdfsFileSystem ? undefined : loadHadoopConf(access.env ?? process.env));
   if (!new RegExp(`/${STAGING_FOLDER.replace('.', '\\.')}/application_\\d+_\\d+$`).test(u.path)) {
     throw new YarnDeploymentError(`Refusing to delete ${dir}: it is not an application staging directory (<root>/${STAGING_FOLDER}/application_<ts>_<n>).`);
   }
-  return hdfsOf(dir).webHdfs().delete(u.path, true);
+  return (access instanceof HdfsFileSystem ? access : hdfsOf(dir, access)).webHdfs().delete(u.path, true);
 }

@@ -91,7 +91,7 @@ export async function submitApplication(o: SubmitApplicationOptions): Promise<Su
   const root = await resolveStagingRoot(conf, env);
   const sharedDir = conf.getOptional(YarnConfigOptions.PROVIDED_LIB_DIRS)?.[0]?.trim() || `${root}/${STAGING_FOLDER}/lib`;
   const replication = conf.get(YarnConfigOptions.FILE_REPLICATION);
-  const repl = replication > 0 ? { replication } : {};
+  const repl = { ...(replication > 0 ? { replication } : {}), access: { env } };
   const nodePath = conf.getOptional(YarnConfigOptions.NODE_PATH)?.trim() || undefined;
 
   const tPack = Date.now();

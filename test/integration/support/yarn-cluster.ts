@@ -1,0 +1,127 @@
+/**
+ * A private real HDFS + YARN for one spec file, from `scripts/hadoop.sh` (HADOOP_HOME_DIR=<temp dir>,
+ * HADOOP_FREE_PORTS=1): its own state directory and free ports, so it never meets a developer's cluster or
+ * another spec's. YARN JVMs are heavy: start one per spec file in `before`, stop it in `after`.
+ *
+ * ```ts
+ * let yarn: YarnCluster | undefined;
+ * before(async function () { this.timeout(900_000); yarn = await YarnCluster.start(); });
+ * after(async function () { this.timeout(120_000); await yarn?.stop(); });
+ * // yarn.confDir for HADOOP_CONF_DIR, yarn.rmWebapp, yarn.containerLog(appId, 'jobmanager.out')
+ * ```
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FLINK_HOME, runCommand } from './standalone-cluster.js';
+
+const SCRIPT = join(FLINK_HOME, 'scripts', 'hadoop.sh');
+
+// The script reads these from the environment: a developer's or CI's settings must not leak into the private cluster.
+const INHERITED_VARS_TO_DROP = [
+  'HDFS_NAMENODE_PORT', 'WEBHDFS_PORT', 'HDFS_DATANODE_PORT', 'HDFS_DATANODE_HTTP_PORT', 'HDFS_DATANODE_IPC_PORT',
+  'YARN_RM_PORT', 'YARN_RM_SCHEDULER_PORT', 'YARN_RM_TRACKER_PORT', 'YARN_RM_ADMIN_PORT', 'YARN_RM_WEBAPP_PORT',
+  'YARN_NM_PORT', 'YARN_NM_LOCALIZER_PORT', 'YARN_NM_WEBAPP_PORT', 'YARN_NM_COUNT', 'YARN_NM_MEMORY_MB', 'YARN_NM_VCORES',
+  'HADOOP_CONF_DIR', 'YARN_CONF_DIR', 'HADOOP_HOST', 'HADOOP_YARN', 'HADOOP_HOME_DIR',
+];
+
+export interface YarnClusterOptions {
+  nodeManagers?: number;
+  /** Memory each NodeManager offers, also the scheduler's maximum allocation (default 4096). */
+  nodeManagerMemoryMb?: number;
+  /** vcores each NodeManager offers, also the maximum per container (default 4). */
+  nodeManagerVcores?: number;
+}
+
+export class YarnCluster {
+  private stopped = false;
+
+  private constructor(
+    /** The state directory (config, HDFS data, NodeManager local and log dirs). */
+    readonly stateDir: string,
+    /** The environment scripts/hadoop.sh ran with. */
+    readonly scriptEnv: Record<string, string>,
+    /** HADOOP_CONF_DIR for clients: core-site.xml, hdfs-site.xml, yarn-site.xml. */
+    readonly confDir: string,
+    /** hdfs://127.0.0.1:<port> */
+    readonly defaultFs: string,
+    /** http://127.0.0.1:<port> */
+    readonly webhdfs: string,
+    /** http://127.0.0.1:<port> */
+    readonly rmWebapp: string,
+    readonly nodeManagers: number,
+  ) {}
+
+  /** Starts HDFS and YARN; fails with the script's output (and leaves nothing running) when they do not come up. */
+  static async start(options: YarnClusterOptions = {}): Promise<YarnCluster> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'yarn-it-'));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_VARS_TO_DROP.includes(k)) env[k] = v;
+    const nms = options.nodeManagers ?? 1;
+    Object.assign(env, {
+      HADOOP_HOME_DIR: stateDir,
+      HADOOP_FREE_PORTS: '1',
+      YARN_NM_COUNT: String(nms),
+      YARN_NM_MEMORY_MB: String(options.nodeManagerMemoryMb ?? 4096),
+      YARN_NM_VCORES: String(options.nodeManagerVcores ?? 4),
+    });
+    const started = await runCommand('bash', [SCRIPT, 'start'], env, { timeout: 900_000 });
+    const get = (k: string): string | undefined => new RegExp(`^${k.replace(/\./g, '\\.')}=(.+)$`, 'm').exec(started.stdout)?.[1]?.trim();
+    const confDir = get('HADOOP_CONF_DIR');
+    const defaultFs = get('fs.defaultFS');
+    const webhdfs = get('webhdfs');
+    const rmWebapp = get('yarn.resourcemanager.webapp');
+    if (started.exitCode !== 0 || !confDir || !defaultFs || !webhdfs || !rmWebapp) {
+      await runCommand('bash', [SCRIPT, 'clean'], env, { timeout: 120_000 });
+      await rm(stateDir, { recursive: true, force: true });
+      throw new Error(`scripts/hadoop.sh start did not bring HDFS and YARN up\n${started.describe}`);
+    }
+    return new YarnCluster(stateDir, env, confDir, defaultFs, webhdfs, rmWebapp, nms);
+  }
+
+  /** The client environment for this cluster: the current one with HADOOP_CONF_DIR pointing here. */
+  clientEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, HADOOP_CONF_DIR: this.confDir, ...extra };
+    delete env.YARN_CONF_DIR;
+    return env;
+  }
+
+  /** Container directories (logs) of an application, on every NodeManager: `<nm>/logs/<appId>/<containerId>`. */
+  containerLogDirs(applicationId: string): string[] {
+    const dirs: string[] = [];
+    for (let i = 0; i < this.nodeManagers; i++) {
+      const appDir = join(this.stateDir, `nodemanager-${i}`, 'logs', applicationId);
+      if (!existsSync(appDir)) continue;
+      for (const c of readdirSync(appDir).sort()) dirs.push(join(appDir, c));
+    }
+    return dirs;
+  }
+
+  /** A log file of an application's first container that has it (e.g. the AM's `jobmanager.out`), or undefined. */
+  containerLog(applicationId: string, fileName: string): string | undefined {
+    for (const dir of this.containerLogDirs(applicationId)) {
+      const f = join(dir, fileName);
+      if (existsSync(f)) return readFileSync(f, 'utf8');
+    }
+    return undefined;
+  }
+
+  /** Every log file of an application, for assertion messages. */
+  async describeContainerLogs(applicationId: string): Promise<string> {
+    const parts: string[] = [];
+    for (const dir of this.containerLogDirs(applicationId)) {
+      for (const f of readdirSync(dir)) parts.push(`--- ${join(dir, f)}\n${(await readFile(join(dir, f), 'utf8')).slice(-3000)}`);
+    }
+    return parts.join('\n') || `(no container logs for ${applicationId})`;
+  }
+
+  /** `scripts/hadoop.sh clean` (stops every daemon and container, deletes the state); idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const r = await runCommand('bash', [SCRIPT, 'clean'], this.scriptEnv, { timeout: 180_000 });
+    await rm(this.stateDir, { recursive: true, force: true });
+    if (r.exitCode !== 0) throw new Error(`scripts/hadoop.sh clean failed\n${r.describe}`);
+  }
+}
