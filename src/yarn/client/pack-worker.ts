@@ -12,9 +12,15 @@ export interface PackRequest {
   names: string[];
 }
 
+/**
+ * Every entry gets this modification time (and gzip writes none), so the same inputs give the same bytes on every
+ * client: two clients with their own caches then agree on the size of a content-addressed archive in HDFS.
+ */
+const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+
 const req = workerData as PackRequest;
 try {
-  tar.c({ gzip: true, portable: true, cwd: req.cwd, file: req.file, noDirRecurse: true, sync: true }, req.names);
+  tar.c({ gzip: true, portable: true, mtime: FIXED_MTIME, cwd: req.cwd, file: req.file, noDirRecurse: true, sync: true }, req.names);
   parentPort?.postMessage({ ok: true });
 } catch (err) {
   parentPort?.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) });

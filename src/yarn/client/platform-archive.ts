@@ -281,9 +281,11 @@ export interface SharedArchive {
 }
 
 /**
- * Makes sure `<sharedDir>/<archive.fileName>` exists with the archive's size, uploading it when it does not
- * (to a temporary name, then an atomic rename that never replaces a file another client put there first:
- * replacing would change its modificationTime under applications already submitted with it).
+ * Makes sure `<sharedDir>/<archive.fileName>` exists, uploading it when it does not: to a temporary name, then an
+ * atomic rename that never replaces a file another client put there first. The name is content-addressed and
+ * only complete files get it, so a file already there is used as it is, even if its size differs (another
+ * client's tar version): replacing it would change its modificationTime under applications already submitted
+ * with it, and YARN would refuse to localize it for their later containers.
  *
  * Visibility: PUBLIC when the file and every directory above it are readable by all, so each NodeManager
  * localizes it once for every user and application; otherwise PRIVATE (once per user per NodeManager), because
@@ -297,13 +299,13 @@ export async function ensureSharedArchive(archive: CachedArchive, sharedDir: str
   const path = parseHdfsUri(uri).path;
   let uploadedBytes = 0;
   const existing = await client.getFileStatus(path);
-  if (!existing || existing.length !== archive.size) {
+  if (!existing) {
     await client.mkdirs(parseHdfsUri(dir).path);
     const tmpUri = `${dir}/.${archive.fileName}.${randomBytes(6).toString('hex')}.uploading`;
     const tmpPath = parseHdfsUri(tmpUri).path;
     try {
       uploadedBytes = await uploadFile(fs, { name: archive.fileName, path: archive.path }, tmpUri, options.replication === undefined ? {} : { replication: options.replication });
-      await client.renameWithOptions(tmpPath, path, existing ? 'OVERWRITE' : 'NONE');
+      await client.renameWithOptions(tmpPath, path, 'NONE');
     } catch (err) {
       await client.delete(tmpPath, false).catch(() => false);
       if (!(err instanceof FileAlreadyExistsError)) throw err;
@@ -311,9 +313,5 @@ export async function ensureSharedArchive(archive: CachedArchive, sharedDir: str
     }
   }
   const visibility = (await isPubliclyReadable(client, path)) ? 'PUBLIC' : 'PRIVATE';
-  const resource = await describeLocalResource(fs, uri, 'ARCHIVE', visibility);
-  if (resource.size !== archive.size) {
-    throw new YarnDeploymentError(`${uri} has ${resource.size} bytes but the archive ${archive.path} has ${archive.size}; remove the HDFS file so the next submission uploads it again.`);
-  }
-  return { resource, uploadedBytes };
+  return { resource: await describeLocalResource(fs, uri, 'ARCHIVE', visibility), uploadedBytes };
 }

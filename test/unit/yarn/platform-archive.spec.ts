@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { link, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
@@ -103,6 +103,16 @@ describe('YARN client: the content-addressed platform archive', function () {
     assert.notEqual(changed.hash, first.hash);
     assert.equal(changed.packedNow, true);
     assert.deepEqual((await readdir(join(cacheDir, 'archives'))).sort(), [first.fileName, changed.fileName].sort());
+  });
+
+  it('packing the same inputs again (another client, another cache, later mtimes) gives the same bytes', async () => {
+    const first = await platformArchive({ home, cacheDir });
+    const later = new Date(Date.now() + 120_000);
+    await utimes(join(home, 'package.json'), later, later);
+    const other = await platformArchive({ home, cacheDir: join(dir, 'other-cache') });
+    assert.equal(other.packedNow, true);
+    assert.equal(other.fileName, first.fileName);
+    assert.deepEqual(await readFile(other.path), await readFile(first.path));
   });
 
   it('the cache survives the archive being deleted: it is packed again', async () => {
