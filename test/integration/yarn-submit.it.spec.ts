@@ -5,6 +5,7 @@
  * that prints what it finds and exits without registering, so YARN ends the application FAILED.
  */
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { loadConfiguration, type Configuration } from '../../src/config/index.js
 import {
   InsufficientResourcesError,
   isFinalState,
+  killApplication,
+  YarnDeploymentError,
   ResourceManagerRestClient,
   ResourceManagerUnreachableError,
   submitApplication,
@@ -19,7 +22,7 @@ import {
   type SubmittedApplication,
 } from '../../src/yarn/client/index.js';
 import { RawWebHdfs } from './support/hdfs-cluster.js';
-import { freePort } from './support/standalone-cluster.js';
+import { freePort, waitFor } from './support/standalone-cluster.js';
 import { YarnCluster } from './support/yarn-cluster.js';
 
 const USER = process.env.HADOOP_USER_NAME || userInfo().username;
@@ -81,22 +84,28 @@ describe('YARN client: submission to a real YARN with HDFS staging', function ()
     }
   });
 
-  // Every application ends in a final state and leaves no staging directory.
+  // Every application ends in a final state and leaves no staging directory (removed here too when a test failed
+  // half-way, so the next test starts clean).
   afterEach(async function () {
     this.timeout(120_000);
+    const problems: string[] = [];
     for (const app of submitted.splice(0)) {
       let state = await rmClient.getApplicationState(app.applicationId);
-      if (!isFinalState(state)) state = await rmClient.killApplication(app.applicationId);
-      assert.ok(isFinalState(state), `${app.applicationId} is ${state}`);
-      const left = (await hdfs.list(`/user/${USER}/.flink`)).map((s) => s.pathSuffix);
-      assert.ok(!left.includes(app.applicationId), `staging directory of ${app.applicationId} left behind: ${left.join(', ')}`);
+      if (!isFinalState(state)) state = await killApplication(app.applicationId, { rm: rmClient, env: (yarn as YarnCluster).clientEnv(), stagingDir: app.stagingDir });
+      if (!isFinalState(state)) problems.push(`${app.applicationId} is ${state}`);
+      const path = `/user/${USER}/.flink/${app.applicationId}`;
+      if ((await hdfs.list(`/user/${USER}/.flink`)).some((s) => s.pathSuffix === app.applicationId)) {
+        problems.push(`staging directory ${path} left behind`);
+        await hdfs.delete(path);
+      }
     }
+    assert.deepEqual(problems, []);
   });
 
-  async function submitProbe(configText: string): Promise<{ app: SubmittedApplication; ms: number }> {
+  async function submitProbe(configText: string, withConf: Configuration = conf): Promise<{ app: SubmittedApplication; ms: number }> {
     const t0 = Date.now();
     const app = await submitApplication({
-      conf,
+      conf: withConf,
       appName: 'yarn-submit-it probe',
       amResource: { memoryMb: 256, vCores: 1 },
       amCommand: (l) => [l.node, 'probe.mjs'],
@@ -156,6 +165,59 @@ describe('YARN client: submission to a real YARN with HDFS staging', function ()
     assert.equal(result.report.state, 'FAILED');
     assert.match(out, /^probe\.key=second$/m, await (yarn as YarnCluster).describeContainerLogs(app.applicationId));
     assert.match(out, /^staging-deleted=true$/m);
+  });
+
+  it('with yarn.node.path the NodeManager\'s own node runs the AM and no runtime is shipped', async function () {
+    const withNode = loadConfiguration({ confDir: workDir, dynamicProperties: { 'yarn.node.path': process.execPath } });
+    const { app } = await submitProbe('probe.key: installed-node\n', withNode);
+    assert.equal(app.nodeRuntime, undefined);
+    assert.equal(app.layout.node, process.execPath);
+    assert.ok(!('node' in app.localResources));
+    assert.equal(app.sharedBytes, 0);
+    const result = await followApplication(app.applicationId, () => {}, { rm: rmClient, until: 'final', intervalMs: 250, timeoutMs: 150_000 });
+    const logs = await (yarn as YarnCluster).describeContainerLogs(app.applicationId);
+    assert.equal(result.report.state, 'FAILED', logs);
+    const out = (yarn as YarnCluster).containerLog(app.applicationId, 'jobmanager.out') ?? '';
+    assert.match(out, new RegExp(`^execPath=${realpathSync(process.execPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), logs);
+    assert.match(out, /^resources=flink-conf\.yaml,flink-ts,job\.mjs,probe\.mjs$/m, logs);
+    assert.match(out, /^probe\.key=installed-node$/m, logs);
+  });
+
+  it('killApplication ends an application whose AM is still starting, and removes its staging directory', async function () {
+    const app = await submitApplication({
+      conf,
+      appName: 'yarn-submit-it sleeper',
+      amResource: { memoryMb: 256, vCores: 1 },
+      amCommand: (l) => [l.node, '-e', 'setTimeout(() => {}, 120000)'],
+      files: { bundle: { name: 'job.mjs', data: 'x' }, config: { name: 'flink-conf.yaml', data: '' } },
+      env: (yarn as YarnCluster).clientEnv(),
+      platform: { cacheDir },
+    });
+    submitted.push(app);
+    // Wait until the AM container has started (its launch script writes the log directory), then kill.
+    await waitFor('the AM container to start', 60_000, () => ((yarn as YarnCluster).containerLogDirs(app.applicationId).length > 0 ? true : undefined), 200);
+    const state = await killApplication(app.applicationId, { rm: rmClient, env: (yarn as YarnCluster).clientEnv(), stagingDir: app.stagingDir });
+    assert.equal(state, 'KILLED');
+    const report = await rmClient.getApplicationReport(app.applicationId);
+    assert.equal(report.state, 'KILLED');
+    assert.equal(report.finalStatus, 'KILLED');
+  });
+
+  it('a submission that fails after staging began removes the staging directory', async () => {
+    const before = (await hdfs.list(`/user/${USER}/.flink`)).map((s) => s.pathSuffix).sort();
+    await assert.rejects(
+      submitApplication({
+        conf,
+        appName: 'clashing names',
+        amResource: { memoryMb: 256, vCores: 1 },
+        amCommand: ['true'],
+        files: { bundle: { name: 'same.txt', data: 'x' }, config: { name: 'same.txt', data: 'y' } },
+        env: (yarn as YarnCluster).clientEnv(),
+        platform: { cacheDir },
+      }),
+      (e: unknown) => e instanceof YarnDeploymentError && /Two files would be linked as 'same\.txt'/.test(e.message),
+    );
+    assert.deepEqual((await hdfs.list(`/user/${USER}/.flink`)).map((s) => s.pathSuffix).sort(), before);
   });
 
   it('an AM asking more than the maximum allocation fails with what was asked and offered, before anything is uploaded', async () => {

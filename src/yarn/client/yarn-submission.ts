@@ -9,7 +9,7 @@ import { resolveHdfsSettings, parseHdfsUri } from '../../fs/index.js';
 import { AM_ENV, encodeEnvJson, NODE_LINK, PLATFORM_LINK, SHIPPED_NODE_PATH, shellCommand, type ContainerLayout } from './container-layout.js';
 import { ensureSharedArchive, nodeRuntimeArchive, platformArchive, type CachedArchive } from './platform-archive.js';
 import { isFinalState, ResourceManagerRestClient, type ApplicationReport, type LocalResources, type YarnApplicationState } from './rm-rest-client.js';
-import { ApplicationStaging, resolveStagingRoot, STAGING_FOLDER, type StagedFile } from './staging.js';
+import { ApplicationStaging, removeStagingDirectory, resolveStagingRoot, STAGING_FOLDER, type StagedFile } from './staging.js';
 import { YarnDeploymentError, type ResourceAmount } from './yarn-errors.js';
 import { resolveYarnSettings } from './yarn-site.js';
 
@@ -249,8 +249,17 @@ export async function followApplication(applicationId: string, onProgress: (line
   }
 }
 
-/** Kills an application and waits until YARN reports it final; returns that state (an ended one is left alone). */
-export async function killApplication(applicationId: string, o: { rm?: ResourceManagerRestClient; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<YarnApplicationState> {
+/**
+ * Kills an application and waits until YARN reports it final; returns that state (an ended one is left alone).
+ * With `stagingDir`, also removes the staging directory once the application is final: a killed AM cannot.
+ */
+export async function killApplication(
+  applicationId: string,
+  o: { rm?: ResourceManagerRestClient; env?: NodeJS.ProcessEnv; timeoutMs?: number; stagingDir?: string } = {},
+): Promise<YarnApplicationState> {
   const rm = o.rm ?? ResourceManagerRestClient.fromEnvironment(o.env);
-  return rm.killApplication(applicationId, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
+  const state = await rm.killApplication(applicationId, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
+  // Only once YARN is done with it: a still-running attempt could be localizing from it.
+  if (o.stagingDir !== undefined && isFinalState(state)) await removeStagingDirectory(o.stagingDir, { env: o.env ?? process.env });
+  return state;
 }
