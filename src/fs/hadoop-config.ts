@@ -59,10 +59,17 @@ export class HadoopConf {
     readonly dir: string | undefined,
     private readonly values: ReadonlyMap<string, string>,
     private readonly files: readonly string[],
+    private readonly origins: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   get(key: string): string | undefined {
     return this.values.get(key);
+  }
+
+  /** `<key> in <dir>/<file>`: where a key's value was read, for messages naming the config an address came from. */
+  sourceOf(key: string): string {
+    const file = this.origins.get(key);
+    return file === undefined || this.dir === undefined ? key : `${key} in ${join(this.dir, file)}`;
   }
 
   has(file: string): boolean {
@@ -76,19 +83,32 @@ export class HadoopConf {
 
 const cache = new Map<string, { stamp: string; conf: HadoopConf }>();
 
-/** Reads $HADOOP_CONF_DIR (else $HADOOP_HOME/etc/hadoop); re-read when a file changes. */
-export function loadHadoopConf(env: NodeJS.ProcessEnv = process.env): HadoopConf {
-  const dir = env.HADOOP_CONF_DIR || (env.HADOOP_HOME ? join(env.HADOOP_HOME, 'etc', 'hadoop') : undefined);
+/**
+ * Reads $HADOOP_CONF_DIR (else $HADOOP_HOME/etc/hadoop); re-read when a file changes. `files` are read in
+ * order, a later file overriding an earlier one (as Hadoop's HdfsConfiguration and YarnConfiguration do);
+ * `dir` overrides the directory (YARN_CONF_DIR).
+ */
+export function loadHadoopConf(
+  env: NodeJS.ProcessEnv = process.env,
+  files: readonly string[] = ['core-site.xml', 'hdfs-site.xml'],
+  dir: string | undefined = env.HADOOP_CONF_DIR || (env.HADOOP_HOME ? join(env.HADOOP_HOME, 'etc', 'hadoop') : undefined),
+): HadoopConf {
   if (dir === undefined || !existsSync(dir)) return new HadoopConf(dir, new Map(), []);
-  const names = ['core-site.xml', 'hdfs-site.xml'].filter((f) => existsSync(join(dir, f)));
+  const names = files.filter((f) => existsSync(join(dir, f)));
   const stamp = names.map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}`).join(',');
-  const hit = cache.get(dir);
+  const key = `${dir}|${files.join(',')}`;
+  const hit = cache.get(key);
   if (hit && hit.stamp === stamp) return hit.conf;
   const values = new Map<string, string>();
-  // hdfs-site.xml after core-site.xml: Hadoop's HdfsConfiguration gives it the last word.
-  for (const f of names) for (const [k, v] of parseHadoopXml(readFileSync(join(dir, f), 'utf8'))) values.set(k, v);
-  const conf = new HadoopConf(dir, values, names);
-  cache.set(dir, { stamp, conf });
+  const origins = new Map<string, string>();
+  for (const f of names) {
+    for (const [k, v] of parseHadoopXml(readFileSync(join(dir, f), 'utf8'))) {
+      values.set(k, v);
+      origins.set(k, f);
+    }
+  }
+  const conf = new HadoopConf(dir, values, names, origins);
+  cache.set(key, { stamp, conf });
   return conf;
 }
 
@@ -131,7 +151,7 @@ function toBaseUrl(address: string, uriHost: string): string {
  */
 export function resolveHdfsSettings(authority: string, options: HdfsFileSystemOptions = {}, env: NodeJS.ProcessEnv = process.env): HdfsClientSettings {
   const conf = loadHadoopConf(env);
-  const user = env.HADOOP_USER_NAME || safeOsUser();
+  const user = hadoopUserName(env);
   const host = hostOf(authority);
   const hdfsSite = conf.describe('hdfs-site.xml');
 
@@ -164,6 +184,11 @@ export function resolveHdfsSettings(authority: string, options: HdfsFileSystemOp
   if (host === '') throw new HdfsUriError(`hdfs://${authority}/`, 'it names no NameNode host');
   const why = conf.has('hdfs-site.xml') ? `${hdfsSite} sets no dfs.namenode.http-address for ${authority}` : `no hdfs-site.xml (${conf.describe('hdfs-site.xml')})`;
   return { endpoints: [{ baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${DEFAULT_WEBHDFS_PORT}`, source: `the default WebHDFS port ${DEFAULT_WEBHDFS_PORT} on the host of hdfs://${authority}: ${why} and fs.hdfs.webhdfs.address is unset` }], user };
+}
+
+/** The user Hadoop services see from this process: HADOOP_USER_NAME, else the OS user. */
+export function hadoopUserName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HADOOP_USER_NAME || safeOsUser();
 }
 
 function safeOsUser(): string {

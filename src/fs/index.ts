@@ -26,7 +26,9 @@ export { HdfsFileSystem, DEFAULT_WEBHDFS_TIMEOUT_MS, type HdfsFileSystemInit } f
 export { WebHdfsClient, type WebHdfsFileStatus, type WebHdfsUpload } from './webhdfs-client.js';
 export {
   DEFAULT_WEBHDFS_PORT,
+  hadoopUserName,
   loadHadoopConf,
+  HadoopConf,
   parseHadoopXml,
   parseHdfsUri,
   resolveHdfsSettings,

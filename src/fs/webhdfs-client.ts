@@ -74,8 +74,18 @@ export class WebHdfsClient {
     return body.FileStatuses.FileStatus;
   }
 
-  async mkdirs(path: string): Promise<boolean> {
-    return ((await this.call('PUT', 'MKDIRS', path, {}, true)) as { boolean: boolean }).boolean;
+  /** `permission` is octal, e.g. '700' (WebHDFS's default is 755, less the umask). */
+  async mkdirs(path: string, permission?: string): Promise<boolean> {
+    return ((await this.call('PUT', 'MKDIRS', path, permission === undefined ? {} : { permission }, true)) as { boolean: boolean }).boolean;
+  }
+
+  /** The user's home directory as the NameNode sees it (`/user/<name>`), whether or not it exists. */
+  async getHomeDirectory(): Promise<string> {
+    return ((await this.call('GET', 'GETHOMEDIRECTORY', '/', {}, true)) as { Path: string }).Path;
+  }
+
+  async setPermission(path: string, permission: string): Promise<void> {
+    await this.call('PUT', 'SETPERMISSION', path, { permission }, true);
   }
 
   async delete(path: string, recursive: boolean): Promise<boolean> {
@@ -133,8 +143,11 @@ export class WebHdfsClient {
    * uses node:http, not fetch: Hadoop's DataNode answers every PUT with an unsolicited `100 Continue` before
    * its 201, which undici's fetch rejects as a "bad response".
    */
-  async create(path: string, overwrite: boolean): Promise<WebHdfsUpload> {
-    const location = await this.redirect('PUT', 'CREATE', path, { overwrite: String(overwrite) }, false);
+  async create(path: string, overwrite: boolean, options: { replication?: number; permission?: string } = {}): Promise<WebHdfsUpload> {
+    const params: Record<string, string> = { overwrite: String(overwrite) };
+    if (options.replication !== undefined) params.replication = String(options.replication);
+    if (options.permission !== undefined) params.permission = options.permission;
+    const location = await this.redirect('PUT', 'CREATE', path, params, false);
     const target = new URL(location);
     const dataNode = target.host;
     const what = `Writing ${this.init.displayUri(path)} to DataNode ${dataNode}`;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AMRM_TOKEN_KIND,
@@ -21,7 +21,7 @@ import {
 import { encodeMessage } from '../../src/yarn/ipc/proto-codec.js';
 import { waitFor } from '../support/processes.js';
 import { DIST_DIR } from './support/standalone-cluster.js';
-import { ResourceManagerRest, containerLogs, startPrivateYarn, stopPrivateYarn, type AppReport, type YarnCluster } from './support/yarn-cluster.js';
+import { YarnCluster, type AppReport, type ResourceManagerRest } from './support/yarn-cluster.js';
 
 const AM_JS = join(DIST_DIR, 'test', 'integration', 'support', 'yarn-test-am.js');
 const CONTAINER_JS = join(DIST_DIR, 'test', 'integration', 'support', 'yarn-test-container.js');
@@ -30,7 +30,6 @@ const FINAL_STATES = new Set(['FINISHED', 'FAILED', 'KILLED']);
 describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager and NodeManager', function () {
   this.timeout(300_000);
 
-  let stateDir = '';
   let outDir = '';
   let cluster: YarnCluster | undefined;
   let rest: ResourceManagerRest;
@@ -38,10 +37,9 @@ describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager a
 
   before(async function () {
     this.timeout(600_000);
-    stateDir = await mkdtemp(join(tmpdir(), 'yarn-ipc-it-'));
     outDir = await mkdtemp(join(tmpdir(), 'yarn-ipc-out-'));
-    cluster = await startPrivateYarn(stateDir);
-    rest = new ResourceManagerRest(cluster.rmWeb, userInfo().username);
+    cluster = await YarnCluster.start({ nodeManagerMemoryMb: 2048 });
+    rest = cluster.rest;
   });
 
   after(async function () {
@@ -52,7 +50,7 @@ describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager a
       if (report && !FINAL_STATES.has(report.state)) await rest.kill(id);
     }
     try {
-      if (stateDir !== '') await stopPrivateYarn({ stateDir, env: cluster?.env ?? { ...(process.env as Record<string, string>), HADOOP_HOME_DIR: stateDir } });
+      await cluster?.stop();
     } finally {
       if (outDir !== '') await rm(outDir, { recursive: true, force: true });
     }
@@ -88,7 +86,7 @@ describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager a
       },
     });
 
-    const explain = async (what: string): Promise<string> => `${what}\n--- the application's container logs ---\n${await containerLogs(c.stateDir, appId)}`;
+    const explain = async (what: string): Promise<string> => `${what}\n--- the application's container logs ---\n${await c.describeContainerLogs(appId)}`;
     let report: AppReport;
     let trackingPage = '';
     try {
@@ -123,7 +121,7 @@ describe('YARN IPC contract: our ApplicationMaster on the real ResourceManager a
     const am = JSON.parse(result) as Record<string, unknown>;
     assert.equal(report.amRPCAddress, `${String(am['host'])}:${String(am['rpcPort'])}`, context);
     // The RM's own proxy (on its web port; it names the host as it resolves it) in front of the AM's page.
-    assert.match(report.trackingUrl ?? '', new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${new URL(c.rmWeb).port}/proxy/${appId}/$`), context);
+    assert.match(report.trackingUrl ?? '', new RegExp(`^http://(127\\.0\\.0\\.1|localhost):${new URL(c.rmWebapp).port}/proxy/${appId}/$`), context);
     assert.equal(trackingPage, 'flink-ts YARN IPC test ApplicationMaster\n', context);
 
     // The container ran, on the node the RM chose, and got the tokens minus the AMRMToken.

@@ -1,63 +1,151 @@
 /**
- * A private real HDFS + YARN from scripts/hadoop.sh for one spec file (state in a temp dir, free ports), the
- * ResourceManager's REST API for submitting and following applications, and the container logs of an
- * application for failure messages. YARN's JVMs are heavy: start one per spec file and always stop it.
+ * A private real HDFS + YARN for one spec file, from `scripts/hadoop.sh` (HADOOP_HOME_DIR=<temp dir>,
+ * HADOOP_FREE_PORTS=1): its own state directory and free ports, so it never meets a developer's cluster or
+ * another spec's. YARN JVMs are heavy: start one per spec file in `before`, stop it in `after`.
+ *
+ * ```ts
+ * let yarn: YarnCluster | undefined;
+ * before(async function () { this.timeout(900_000); yarn = await YarnCluster.start(); });
+ * after(async function () { this.timeout(120_000); await yarn?.stop(); });
+ * // yarn.confDir for HADOOP_CONF_DIR, yarn.rmWebapp, yarn.rest (the RM's REST API), yarn.scheduler (for an AM),
+ * // yarn.containerLog(appId, 'jobmanager.out'), yarn.describeContainerLogs(appId) for assertion messages
+ * ```
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseHadoopXml } from '../../../src/fs/index.js';
 import { FLINK_HOME, runCommand } from './standalone-cluster.js';
+import { ResourceManagerRest } from './yarn-rm-rest.js';
+
+export { ResourceManagerRest, type AppReport } from './yarn-rm-rest.js';
 
 const SCRIPT = join(FLINK_HOME, 'scripts', 'hadoop.sh');
 
-// A developer's or CI's own port settings must not leak into a private cluster on free ports.
-const INHERITED_SETTINGS = [
+// The script reads these from the environment: a developer's or CI's settings must not leak into the private cluster.
+const INHERITED_VARS_TO_DROP = [
   'HDFS_NAMENODE_PORT', 'WEBHDFS_PORT', 'HDFS_DATANODE_PORT', 'HDFS_DATANODE_HTTP_PORT', 'HDFS_DATANODE_IPC_PORT',
   'YARN_RM_PORT', 'YARN_RM_SCHEDULER_PORT', 'YARN_RM_TRACKER_PORT', 'YARN_RM_ADMIN_PORT', 'YARN_RM_WEBAPP_PORT',
-  'YARN_NM_PORT', 'YARN_NM_LOCALIZER_PORT', 'YARN_NM_WEBAPP_PORT', 'YARN_NM_COUNT', 'HADOOP_CONF_DIR', 'HADOOP_HOST', 'HADOOP_YARN',
+  'YARN_NM_PORT', 'YARN_NM_LOCALIZER_PORT', 'YARN_NM_WEBAPP_PORT', 'YARN_NM_COUNT', 'YARN_NM_MEMORY_MB', 'YARN_NM_VCORES',
+  'HADOOP_CONF_DIR', 'YARN_CONF_DIR', 'HADOOP_HOST', 'HADOOP_YARN', 'HADOOP_HOME_DIR',
 ];
 
-export interface YarnCluster {
-  stateDir: string;
-  confDir: string;
-  /** http://127.0.0.1:<port> */
-  rmWeb: string;
-  /** The scheduler address an ApplicationMaster talks to. */
-  scheduler: { host: string; port: number };
-  env: Record<string, string>;
+export interface YarnClusterOptions {
+  nodeManagers?: number;
+  /** Memory each NodeManager offers, also the scheduler's maximum allocation (default 4096). */
+  nodeManagerMemoryMb?: number;
+  /** vcores each NodeManager offers, also the maximum per container (default 4). */
+  nodeManagerVcores?: number;
 }
 
-/** Starts HDFS and YARN with their state in `stateDir`; on failure stops whatever came up and throws the script's output. */
-export async function startPrivateYarn(stateDir: string): Promise<YarnCluster> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_SETTINGS.includes(k)) env[k] = v;
-  Object.assign(env, { HADOOP_HOME_DIR: stateDir, HADOOP_FREE_PORTS: '1', YARN_NM_MEMORY_MB: '2048', YARN_NM_VCORES: '4' });
-  const started = await runCommand('bash', [SCRIPT, 'start'], env, { timeout: 400_000 });
-  const line = (k: string): string | undefined => new RegExp(`^${k.replace(/\./g, '\\.')}=(.+)$`, 'm').exec(started.stdout)?.[1]?.trim();
-  const confDir = line('HADOOP_CONF_DIR');
-  const rmWeb = line('yarn.resourcemanager.webapp');
-  if (started.exitCode !== 0 || !confDir || !rmWeb) {
-    await stopPrivateYarn({ stateDir, env });
-    throw new Error(`scripts/hadoop.sh start did not bring HDFS and YARN up\n${started.describe}`);
+export class YarnCluster {
+  private stopped = false;
+
+  private constructor(
+    /** The state directory (config, HDFS data, NodeManager local and log dirs). */
+    readonly stateDir: string,
+    /** The environment scripts/hadoop.sh ran with. */
+    readonly scriptEnv: Record<string, string>,
+    /** HADOOP_CONF_DIR for clients: core-site.xml, hdfs-site.xml, yarn-site.xml. */
+    readonly confDir: string,
+    /** hdfs://127.0.0.1:<port> */
+    readonly defaultFs: string,
+    /** http://127.0.0.1:<port> */
+    readonly webhdfs: string,
+    /** http://127.0.0.1:<port> */
+    readonly rmWebapp: string,
+    readonly nodeManagers: number,
+    /** The scheduler address an ApplicationMaster talks to. */
+    readonly scheduler: { host: string; port: number },
+  ) {}
+
+  /** The ResourceManager's REST API as this user. */
+  get rest(): ResourceManagerRest {
+    return new ResourceManagerRest(this.rmWebapp, process.env['HADOOP_USER_NAME'] || userInfo().username);
   }
-  const yarnSite = parseHadoopXml(await readFile(join(confDir, 'yarn-site.xml'), 'utf8'));
-  const [host, port] = (yarnSite.get('yarn.resourcemanager.scheduler.address') ?? '').split(':');
-  return { stateDir, confDir, rmWeb, scheduler: { host: host ?? '127.0.0.1', port: Number(port) }, env };
-}
 
-/** Stops the cluster, kills anything of it still alive (by the script's command-line marker) and deletes its state. */
-export async function stopPrivateYarn(cluster: Pick<YarnCluster, 'stateDir' | 'env'>): Promise<void> {
-  const r = await runCommand('bash', [SCRIPT, 'clean'], cluster.env, { timeout: 120_000 });
-  for (const pid of processesOf(cluster.stateDir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+  /** Starts HDFS and YARN; fails with the script's output (and leaves nothing running) when they do not come up. */
+  static async start(options: YarnClusterOptions = {}): Promise<YarnCluster> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'yarn-it-'));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_VARS_TO_DROP.includes(k)) env[k] = v;
+    const nms = options.nodeManagers ?? 1;
+    Object.assign(env, {
+      HADOOP_HOME_DIR: stateDir,
+      HADOOP_FREE_PORTS: '1',
+      YARN_NM_COUNT: String(nms),
+      YARN_NM_MEMORY_MB: String(options.nodeManagerMemoryMb ?? 4096),
+      YARN_NM_VCORES: String(options.nodeManagerVcores ?? 4),
+    });
+    const started = await runCommand('bash', [SCRIPT, 'start'], env, { timeout: 900_000 });
+    const get = (k: string): string | undefined => new RegExp(`^${k.replace(/\./g, '\\.')}=(.+)$`, 'm').exec(started.stdout)?.[1]?.trim();
+    const confDir = get('HADOOP_CONF_DIR');
+    const defaultFs = get('fs.defaultFS');
+    const webhdfs = get('webhdfs');
+    const rmWebapp = get('yarn.resourcemanager.webapp');
+    if (started.exitCode !== 0 || !confDir || !defaultFs || !webhdfs || !rmWebapp) {
+      await runCommand('bash', [SCRIPT, 'clean'], env, { timeout: 120_000 });
+      await rm(stateDir, { recursive: true, force: true });
+      throw new Error(`scripts/hadoop.sh start did not bring HDFS and YARN up\n${started.describe}`);
     }
+    const yarnSite = parseHadoopXml(await readFile(join(confDir, 'yarn-site.xml'), 'utf8'));
+    const [host, port] = (yarnSite.get('yarn.resourcemanager.scheduler.address') ?? '').split(':');
+    return new YarnCluster(stateDir, env, confDir, defaultFs, webhdfs, rmWebapp, nms, { host: host ?? '127.0.0.1', port: Number(port) });
   }
-  await rm(cluster.stateDir, { recursive: true, force: true });
-  if (r.exitCode !== 0) throw new Error(`scripts/hadoop.sh clean failed\n${r.describe}`);
+
+  /** The client environment for this cluster: the current one with HADOOP_CONF_DIR pointing here. */
+  clientEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, HADOOP_CONF_DIR: this.confDir, ...extra };
+    delete env.YARN_CONF_DIR;
+    return env;
+  }
+
+  /** Container directories (logs) of an application, on every NodeManager: `<nm>/logs/<appId>/<containerId>`. */
+  containerLogDirs(applicationId: string): string[] {
+    const dirs: string[] = [];
+    for (let i = 0; i < this.nodeManagers; i++) {
+      const appDir = join(this.stateDir, `nodemanager-${i}`, 'logs', applicationId);
+      if (!existsSync(appDir)) continue;
+      for (const c of readdirSync(appDir).sort()) dirs.push(join(appDir, c));
+    }
+    return dirs;
+  }
+
+  /** A log file of an application's first container that has it (e.g. the AM's `jobmanager.out`), or undefined. */
+  containerLog(applicationId: string, fileName: string): string | undefined {
+    for (const dir of this.containerLogDirs(applicationId)) {
+      const f = join(dir, fileName);
+      if (existsSync(f)) return readFileSync(f, 'utf8');
+    }
+    return undefined;
+  }
+
+  /** Every log file of an application, for assertion messages. */
+  async describeContainerLogs(applicationId: string): Promise<string> {
+    const parts: string[] = [];
+    for (const dir of this.containerLogDirs(applicationId)) {
+      for (const f of readdirSync(dir)) parts.push(`--- ${join(dir, f)}\n${(await readFile(join(dir, f), 'utf8')).slice(-3000)}`);
+    }
+    return parts.join('\n') || `(no container logs for ${applicationId})`;
+  }
+
+  /** `scripts/hadoop.sh clean` (stops every daemon and container, deletes the state); idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const r = await runCommand('bash', [SCRIPT, 'clean'], this.scriptEnv, { timeout: 180_000 });
+    // Containers a failed test left behind (their working directories are under the NodeManagers' dirs).
+    for (const pid of processesOf(this.stateDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(this.stateDir, { recursive: true, force: true });
+    if (r.exitCode !== 0) throw new Error(`scripts/hadoop.sh clean failed\n${r.describe}`);
+  }
 }
 
 /** Live processes of this cluster: its JVMs (by marker) and container processes (working dir in its NodeManager dirs). */
@@ -82,74 +170,4 @@ export function processesOf(stateDir: string): number[] {
     }
   }
   return pids;
-}
-
-export interface AppReport {
-  id: string;
-  state: string;
-  finalStatus: string;
-  diagnostics: string;
-  trackingUrl?: string;
-  trackingUI?: string;
-  amRPCAddress?: string;
-  amHostHttpAddress?: string;
-  [k: string]: unknown;
-}
-
-/** The ResourceManager's REST API as a client uses it on an insecure cluster (?user.name=). */
-export class ResourceManagerRest {
-  constructor(
-    readonly base: string,
-    readonly user: string,
-  ) {}
-
-  private url(path: string): string {
-    return `${this.base}/ws/v1/cluster${path}?user.name=${encodeURIComponent(this.user)}`;
-  }
-
-  private async json(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(this.url(path), {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-    return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  }
-
-  async newApplication(): Promise<string> {
-    return ((await this.json('POST', '/apps/new-application')).body as { 'application-id': string })['application-id'];
-  }
-
-  async submit(submission: Record<string, unknown>): Promise<void> {
-    await this.json('POST', '/apps', submission);
-  }
-
-  async report(id: string): Promise<AppReport> {
-    return ((await this.json('GET', `/apps/${id}`)).body as { app: AppReport }).app;
-  }
-
-  /** Asks the RM to kill the application; ignores errors (used in cleanup). */
-  async kill(id: string): Promise<void> {
-    await this.json('PUT', `/apps/${id}/state`, { state: 'KILLED' }).catch(() => undefined);
-  }
-}
-
-/** Every container log file of `appId` on this cluster's NodeManagers, as `== path ==\ncontent` blocks. */
-export async function containerLogs(stateDir: string, appId: string): Promise<string> {
-  const blocks: string[] = [];
-  const nms = (await readdir(stateDir).catch(() => [] as string[])).filter((d) => d.startsWith('nodemanager-'));
-  for (const nm of nms) {
-    const appDir = join(stateDir, nm, 'logs', appId);
-    for (const container of await readdir(appDir).catch(() => [] as string[])) {
-      for (const file of await readdir(join(appDir, container)).catch(() => [] as string[])) {
-        const path = join(appDir, container, file);
-        const text = await readFile(path, 'utf8').catch((e: unknown) => `(unreadable: ${String(e)})`);
-        blocks.push(`== ${nm}/${container}/${file} ==\n${text.length > 8000 ? `...${text.slice(-8000)}` : text}`);
-      }
-    }
-  }
-  return blocks.length === 0 ? `(no container logs of ${appId} under ${stateDir})` : blocks.join('\n');
 }
