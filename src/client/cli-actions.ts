@@ -7,6 +7,8 @@ import { parseDynamicProperty } from '../config/index.js';
 import { FlinkError, UsageError } from '../util/errors.js';
 import type { ProgramOptions } from './program.js';
 import { CANCEL_OPTIONS, INFO_OPTIONS, LIST_OPTIONS, RUN_OPTIONS, type ActionName } from './cli-help.js';
+import { yarnRunOptions } from './yarn-cli-options.js';
+import { executionTarget } from './yarn-session.js';
 import {
   ActionNotSupportedError,
   CliActionError,
@@ -48,7 +50,7 @@ function printJobs(jobs: JobOverview[], io: CliIo): void {
 }
 
 const list: Action = async (args, io) => {
-  const cl = parse('list', LIST_OPTIONS, args, false, io);
+  const cl = parse('list', [...LIST_OPTIONS, ...yarnRunOptions()], args, false, io);
   if (!cl) return;
   const any = cl.has('r') || cl.has('s') || cl.has('a');
   const showAll = cl.has('a');
@@ -107,7 +109,7 @@ async function awaitCanceled(client: RestClient, jobId: string): Promise<void> {
 }
 
 const cancel: Action = async (args, io) => {
-  const cl = parse('cancel', CANCEL_OPTIONS, args, false, io);
+  const cl = parse('cancel', [...CANCEL_OPTIONS, ...yarnRunOptions()], args, false, io);
   if (!cl) return;
   if (cl.has('s')) return cancelWithSavepoint(cl, io);
   const raw = cl.args[0];
@@ -150,11 +152,11 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): Pro
   if (!statSync(programPath).isFile()) throw new UsageError(`Program file is not a file: ${programPath}`);
   const parallelism = parallelismOf(cl);
   const config = loadConfig(cl, io);
-  const target = cl.value('t') ?? (cl.value('m') === 'yarn-cluster' ? 'yarn-per-job' : 'remote');
+  const target = executionTarget(config, { target: cl.value('t'), jobManager: cl.value('m') }, (line) => io.err(line));
   const opts: ProgramOptions = {
     programPath,
     args: programArgs,
-    detached: cl.has('d'),
+    detached: cl.has('d') || cl.has('yd'),
     target,
     config,
     allowNonRestoredState: cl.has('n'),
@@ -174,7 +176,7 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): Pro
 }
 
 const run: Action = async (args, io) => {
-  const cl = parse('run', RUN_OPTIONS, args, true, io);
+  const cl = parse('run', [...RUN_OPTIONS, ...yarnRunOptions()], args, true, io);
   if (!cl) return;
   const opts = programOptions(cl, io, 'run');
   const { runProgram } = await import('./program.js');

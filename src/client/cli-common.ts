@@ -8,6 +8,8 @@ import { GENERAL_OPTIONS, actionHelp, type ActionName } from './cli-help.js';
 import { loadCliConfiguration } from './cli-environment.js';
 import { parseCommandLine, type CommandLine, type OptionSpec } from './cli-options.js';
 import { clusterRestClient } from './cluster-address.js';
+import { yarnOptionProperties } from './yarn-cli-options.js';
+import { executionTarget, yarnSessionClient } from './yarn-session.js';
 import type { RestClient } from './rest-client.js';
 
 export interface CliIo {
@@ -60,7 +62,10 @@ function derivedProperties(cl: CommandLine): Record<string, string> {
 }
 
 export function loadConfig(cl: CommandLine, io: CliIo): Configuration {
-  return loadCliConfiguration(cl.values('D'), derivedProperties(cl), (line) => io.err(line));
+  // `flink run -m yarn-cluster -ys 2 -ytm 2048 ...`: Flink 1.9's YARN options, as the keys they stand for.
+  const yarn = yarnOptionProperties(cl, 'y');
+  for (const warning of yarn.warnings) io.err(warning);
+  return loadCliConfiguration(cl.values('D'), { ...yarn.properties, ...derivedProperties(cl) }, (line) => io.err(line));
 }
 
 /** `-m host:port`, unless it is the older `-m yarn-cluster` form (which means a YARN target). */
@@ -76,11 +81,10 @@ export function restAddressGiven(cl: CommandLine): boolean {
 
 /** The REST client of the cluster: `-m`, `-D rest.address`, the HA leader, or the configuration (cluster-address.ts). */
 export async function clusterClient(cl: CommandLine, io: CliIo, conf: Configuration = loadConfig(cl, io)): Promise<RestClient> {
-  if (cl.value('m') === 'yarn-cluster') {
-    throw new ActionNotSupportedError(
-      "'-m yarn-cluster' is not supported by this action yet. Use -m <host>:<port> of the JobManager's REST endpoint.",
-    );
-  }
+  // A YARN session: -yid, -t yarn-session, or the properties file of bin/yarn-session.sh (-m yarn-cluster without an
+  // application id means the session of that file here, as there is no job to start a cluster for).
+  const target = executionTarget(conf, { target: cl.value('t'), jobManager: cl.value('m') }, (line) => io.err(line));
+  if (target === 'yarn-session' || target === 'yarn-per-job') return (await yarnSessionClient(conf)).client;
   return clusterRestClient(conf, { jobManagerOverride: jobManagerOverride(cl), restAddressGiven: restAddressGiven(cl) });
 }
 

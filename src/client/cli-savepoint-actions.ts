@@ -12,6 +12,7 @@ import { clientPath } from './client-paths.js';
 import { CliActionError, clusterClient, loadConfig, parse, parseJobId, type Action, type CliIo } from './cli-common.js';
 import type { CommandLine } from './cli-options.js';
 import type { RestClient } from './rest-client.js';
+import { yarnRunOptions } from './yarn-cli-options.js';
 
 /** `-type canonical|native` (any case), CANONICAL by default. */
 function formatTypeOf(cl: CommandLine): SavepointFormatType {
@@ -66,7 +67,7 @@ const dispose = async (cl: CommandLine, io: CliIo, given: string): Promise<void>
 };
 
 export const savepoint: Action = async (args, io) => {
-  const cl = parse('savepoint', SAVEPOINT_OPTIONS, args, false, io);
+  const cl = parse('savepoint', [...SAVEPOINT_OPTIONS, ...yarnRunOptions()], args, false, io);
   if (!cl) return;
   const disposePath = cl.value('d');
   if (cl.has('d')) {
@@ -109,7 +110,7 @@ export const savepoint: Action = async (args, io) => {
 };
 
 export const stop: Action = async (args, io) => {
-  const cl = parse('stop', STOP_OPTIONS, args, false, io);
+  const cl = parse('stop', [...STOP_OPTIONS, ...yarnRunOptions()], args, false, io);
   if (!cl) return;
   // Flink's reading: with a job id argument, -p's value is the directory; without one, -p's value is the job id.
   const pValue = cl.value('p');

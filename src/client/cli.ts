@@ -38,6 +38,16 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   // A savepoint or disposal the cluster reported as failed (the message carries its errors), or one not awaited to its end.
   'OPERATION_FAILED',
   'CLIENT_TIMEOUT',
+  // YARN: the ResourceManager not answering or refusing, too few resources, an application that ended early.
+  'YARN_RM_UNREACHABLE',
+  'YARN_RM_ERROR',
+  'YARN_INSUFFICIENT_RESOURCES',
+  'YARN_DEPLOYMENT',
+  'YARN_APPLICATION_FAILED',
+  'YARN_APPLICATION_NOT_FOUND',
+  'YARN_APPLICATION_ENDED',
+  'YARN_AM_NOT_REGISTERED',
+  'YARN_NO_SESSION',
 ]);
 
 /** Wrappers that say what failed; their causes say why. */

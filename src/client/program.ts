@@ -34,7 +34,20 @@ export interface ProgramOptions {
   warn: (line: string) => void;
 }
 
-const CLIENT_CONDITIONS: ReadonlySet<string> = new Set(['CLUSTER_UNREACHABLE', 'CONFIG_INVALID', 'REST_ERROR', 'PROGRAM_MISSING_JOB']);
+const CLIENT_CONDITIONS: ReadonlySet<string> = new Set([
+  'CLUSTER_UNREACHABLE',
+  'CONFIG_INVALID',
+  'REST_ERROR',
+  'PROGRAM_MISSING_JOB',
+  // Deploying to YARN failed: the ResourceManager, HDFS or the application itself, not the program.
+  'YARN_RM_UNREACHABLE',
+  'YARN_RM_ERROR',
+  'YARN_INSUFFICIENT_RESOURCES',
+  'YARN_DEPLOYMENT',
+  'YARN_APPLICATION_FAILED',
+  'YARN_APPLICATION_ENDED',
+  'YARN_AM_NOT_REGISTERED',
+]);
 
 const NO_JOB =
   "The program didn't contain a Flink job. Perhaps you forgot to call execute() on the execution environment.";
@@ -71,23 +84,33 @@ export class JobExecutionError extends FlinkError {
 
 
 export async function runProgram(opts: ProgramOptions): Promise<void> {
-  if (opts.target !== 'local' && opts.target !== 'remote' && opts.target !== '') {
-    throw new UsageError(`Unknown execution target '${opts.target}': use 'remote' (default) or 'local'. YARN targets come with the YARN issue.`);
+  const yarnPerJob = opts.target === 'yarn-per-job';
+  const yarnSession = opts.target === 'yarn-session';
+  if (opts.target !== 'local' && opts.target !== 'remote' && opts.target !== '' && !yarnPerJob && !yarnSession) {
+    throw new UsageError(
+      `Unknown execution target '${opts.target}': use 'remote' (default), 'local', 'yarn-per-job' (-m yarn-cluster) or 'yarn-session' ` +
+        "(-yid <applicationId>); 'yarn-application' is the target of the run-application action.",
+    );
   }
-  const bundle = await bundleProgram(opts.programPath);
   let executor: JobExecutor | undefined;
   const replay: string[] = [];
   let jobs = 0;
   const defaultParallelism = opts.parallelism ?? opts.config.get(CoreOptions.DEFAULT_PARALLELISM);
   // Mistakes in the target or the JobManager address show before the program runs, not as its failure.
   const client =
-    opts.target === 'local'
+    opts.target === 'local' || yarnPerJob
       ? undefined
-      : await clusterRestClient(opts.config, { jobManagerOverride: opts.jobManagerOverride, restAddressGiven: opts.restAddressGiven });
+      : yarnSession
+        ? (await (await import('./yarn-session.js')).yarnSessionClient(opts.config)).client
+        : await clusterRestClient(opts.config, { jobManagerOverride: opts.jobManagerOverride, restAddressGiven: opts.restAddressGiven });
+  // After the cluster was found: its temporary directory is removed in the finally below.
+  const bundle = await bundleProgram(opts.programPath);
   const getExecutor = async (slots: number): Promise<JobExecutor> => {
     executor ??= client
       ? restJobExecutor(client, opts.jobManagerOverride ?? 'the configured JobManager')
-      : await localExecutorFactory()({ slots, config: opts.config });
+      : yarnPerJob
+        ? (await import('./yarn-job-executor.js')).yarnPerJobExecutor(opts.config, { detached: opts.detached, print: opts.print })
+        : await localExecutorFactory()({ slots, config: opts.config });
     return executor;
   };
 

@@ -5,7 +5,7 @@
  * ```
  * <container dir>/flink-ts/            the platform archive, unpacked: package.json, dist/src/, bin/, node_modules/
  * <container dir>/node/bin/node        the shipped Node.js runtime (absent when yarn.node.path is set)
- * <container dir>/<bundle name>        the job bundle, e.g. WordCount.mjs
+ * <container dir>/<bundle name>        the job bundle, e.g. WordCount.mjs (not for a session)
  * <container dir>/flink-conf.yaml      the effective configuration (the name the caller gave)
  * <container dir>/<job graph name>     per-job: the serialized job graph
  * ```
@@ -27,7 +27,7 @@ export interface ContainerLayout {
   /** The unpacked platform, relative to the container's working directory ({@link PLATFORM_LINK}). */
   platformDir: string;
   /** Link names of the staged files. */
-  files: { bundle: string; config: string; jobGraph?: string | undefined; extra: string[] };
+  files: { bundle?: string | undefined; config: string; jobGraph?: string | undefined; extra: string[] };
 }
 
 /** Environment variables the client sets for the ApplicationMaster (read them with {@link readApplicationMasterEnvironment}). */
@@ -112,4 +112,19 @@ const SAFE_WORD = /^(?:[A-Za-z0-9_@%+=:,./-]|\{\{[A-Za-z_][A-Za-z0-9_]*\}\}|<LOG
 export function shellCommand(words: readonly string[]): string {
   const inner = words.map((w) => (w !== '' && SAFE_WORD.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
   return inner.replace(/[\\"$`]/g, (c) => `\\${c}`);
+}
+
+/** What the client tells the ApplicationMaster besides {@link AM_ENV}: the kind of cluster and its job. */
+export const CLUSTER_ENV = Object.freeze({
+  /** `per-job` or `session`. */
+  MODE: 'FLINK_TS_YARN_MODE',
+  /** Per-job: base64 JSON {@link StagedJob} (src/yarn/client's encodeEnvJson). */
+  JOB: 'FLINK_TS_YARN_JOB',
+});
+
+/** The staged job of a per-job application: link names in the container, and whether the client waits for it. */
+export interface StagedJob {
+  graph: string;
+  bundle: string;
+  detached: boolean;
 }

@@ -14,8 +14,11 @@
  * // ... and in the ApplicationMaster: readApplicationMasterEnvironment(), removeStagingDirectory(am.stagingDir, { webHdfs: am.webHdfs, user: am.user })
  * ```
  */
+export { containerOf, type DaemonContainer } from './container-resources.js';
 export {
   AM_ENV,
+  CLUSTER_ENV,
+  type StagedJob,
   decodeEnvJson,
   encodeEnvJson,
   NODE_LINK,

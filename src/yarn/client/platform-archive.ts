@@ -84,7 +84,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * What goes into the platform archive, sorted by name: package.json, dist/src (without type declarations),
- * bin/, and each non-dev package of package-lock.json that is installed (each package without its nested
+ * bin/, src/yarn/proto/*.proto, and each non-dev package of package-lock.json that is installed (each package without its nested
  * node_modules, which are packages of their own in the lock file). Without a package-lock.json (an install from
  * the registry), all of node_modules but its .bin links.
  */
@@ -96,6 +96,8 @@ export async function platformInputs(home: string): Promise<ArchiveInput[]> {
   add('package.json');
   for (const f of await walk(home, 'dist/src', () => true)) if (!/\.d\.ts(\.map)?$/.test(f)) add(f);
   if (existsSync(join(home, 'bin'))) for (const f of await walk(home, 'bin', () => true)) add(f);
+  // The YARN protocol definitions, which the ApplicationMaster loads at run time (src/yarn/ipc/proto-codec.ts).
+  if (existsSync(join(home, 'src', 'yarn', 'proto'))) for (const f of await walk(home, 'src/yarn/proto', () => true)) if (f.endsWith('.proto')) add(f);
   const lockPath = join(home, 'package-lock.json');
   if (existsSync(lockPath)) {
     const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { packages?: Record<string, { dev?: boolean; link?: boolean }> };

@@ -30,7 +30,8 @@ export interface SubmitApplicationOptions {
   amEnv?: Record<string, string>;
   amResource: ResourceAmount;
   /** Files for the application's staging directory, each linked into the AM container under its name. */
-  files: { bundle: StagedFile; config: StagedFile; jobGraph?: StagedFile; extra?: StagedFile[] };
+  /** The job bundle is absent for a session cluster, which gets its jobs later over REST. */
+  files: { bundle?: StagedFile; config: StagedFile; jobGraph?: StagedFile; extra?: StagedFile[] };
   /** Base name of the AM's log files (default `jobmanager`). */
   logName?: string;
   /** Default: yarn.application-attempts. */
@@ -115,7 +116,7 @@ export async function submitApplication(o: SubmitApplicationOptions): Promise<Su
 
   const staging = await ApplicationStaging.create(root, applicationId, repl);
   try {
-    const files = [o.files.bundle, o.files.config, ...(o.files.jobGraph ? [o.files.jobGraph] : []), ...(o.files.extra ?? [])];
+    const files = [...(o.files.bundle ? [o.files.bundle] : []), o.files.config, ...(o.files.jobGraph ? [o.files.jobGraph] : []), ...(o.files.extra ?? [])];
     const names = new Set<string>([PLATFORM_LINK, NODE_LINK]);
     for (const f of files) {
       if (names.has(f.name)) throw new YarnDeploymentError(`Two files would be linked as '${f.name}' in the container (names ${PLATFORM_LINK} and ${NODE_LINK} are taken by the platform). Give each staged file its own name.`);
@@ -128,7 +129,7 @@ export async function submitApplication(o: SubmitApplicationOptions): Promise<Su
     const layout: ContainerLayout = {
       node: nodePath ?? SHIPPED_NODE_PATH,
       platformDir: PLATFORM_LINK,
-      files: { bundle: o.files.bundle.name, config: o.files.config.name, jobGraph: o.files.jobGraph?.name, extra: (o.files.extra ?? []).map((f) => f.name) },
+      files: { bundle: o.files.bundle?.name, config: o.files.config.name, jobGraph: o.files.jobGraph?.name, extra: (o.files.extra ?? []).map((f) => f.name) },
     };
     const words = typeof o.amCommand === 'function' ? o.amCommand(layout) : o.amCommand;
     const logName = o.logName ?? 'jobmanager';
