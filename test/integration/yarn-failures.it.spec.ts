@@ -1,0 +1,114 @@
+/**
+ * Failures of a flink-ts application on a real YARN (scripts/hadoop.sh, private state and free ports): a
+ * TaskManager container whose process is killed is replaced by a new container, and the job restarts from its
+ * latest checkpoint with exactly-once output.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../support/processes.js';
+import { exactlyOnceJob } from './support/checkpoint-programs.js';
+import { committed, exactlyOnceProblems, localStore, submittedJobId } from './support/exactly-once.js';
+import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand } from './support/standalone-cluster.js';
+import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
+
+const USER = process.env.HADOOP_USER_NAME || userInfo().username;
+
+interface JobDetails {
+  state: string;
+  vertices: { parallelism: number; tasks: Record<string, number> }[];
+}
+
+/** Pids and container ids of the TaskManager processes of `appId` (their command line names the container). */
+function taskManagerContainers(appId: string): Array<{ pid: number; container: string }> {
+  const digits = appId.replace(/^application_/, '');
+  const found: Array<{ pid: number; container: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!cmd.some((a) => a.endsWith('taskmanager/entrypoint.js'))) continue;
+      const id = cmd.map((a) => /^taskmanager\.resource-id=(container_\S+)$/.exec(a)?.[1]).find((x) => x !== undefined);
+      if (id?.includes(digits)) found.push({ pid: Number(entry), container: id });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe('flink-ts on a real YARN: failures', function () {
+  this.timeout(300_000);
+  let yarn: YarnCluster | undefined;
+  let scratch = '';
+  let env: Record<string, string>;
+
+  before(async function () {
+    this.timeout(900_000);
+    yarn = await YarnCluster.start({ nodeManagerMemoryMb: 4096, nodeManagerVcores: 4 });
+    scratch = await mkdtemp(join(tmpdir(), 'yarn-failures-it-'));
+    const confDir = join(scratch, 'conf');
+    await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
+    await writeFile(
+      join(confDir, 'flink-conf.yaml'),
+      ['jobmanager.heap.size: 512m', 'taskmanager.heap.size: 512m', 'taskmanager.numberOfTaskSlots: 1', `yarn.properties-file.location: ${scratch}`, ''].join('\n'),
+    );
+    env = { ...(process.env as Record<string, string>), FLINK_CONF_DIR: confDir, FLINK_DIST_DIR: DIST_DIR, HADOOP_CONF_DIR: yarn.confDir, HADOOP_USER_NAME: USER };
+  });
+
+  after(async function () {
+    this.timeout(300_000);
+    await yarn?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  async function report(appId: string): Promise<AppReport> {
+    return (yarn as YarnCluster).rest.report(appId);
+  }
+
+  it('a TaskManager container killed (kill -9 of its process): a new container replaces it and the job recovers from its latest checkpoint, exactly once', async () => {
+    const out = join(scratch, 'out');
+    await mkdir(out, { recursive: true });
+    const store = localStore(join(scratch, 'checkpoints'));
+    const job = join(scratch, 'exactly-once.js');
+    const n = 60_000;
+    await writeFile(job, exactlyOnceJob('Exactly once on YARN', out, n, 20, 'file-sink'));
+    const run = await runCommand(
+      join(BIN_DIR, 'flink'),
+      ['run', '-t', 'yarn-per-job', '-d', '-p', '2', '-D', 'execution.checkpointing.interval=500ms', '-D', `state.checkpoints.dir=${store.uri}`, job],
+      env,
+      { timeout: 280_000 },
+    );
+    assert.equal(run.exitCode, 0, run.describe);
+    const appId = /Submitted application (application_\d+_\d+)/.exec(run.stdout)?.[1] as string;
+    const jobId = submittedJobId(run);
+    const rest = `http://${/Found Web Interface (\S+) of application/.exec(run.stdout)?.[1] ?? ''}`;
+    const details = async (): Promise<JobDetails | undefined> =>
+      fetch(`${rest}/jobs/${jobId}`, { signal: AbortSignal.timeout(5_000) }).then((r) => (r.ok ? (r.json() as Promise<JobDetails>) : undefined), () => undefined);
+
+    await waitFor('a completed checkpoint', 120_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined), 250);
+    const before = await waitFor('two TaskManager containers', 60_000, () => {
+      const tms = taskManagerContainers(appId);
+      return tms.length === 2 ? tms : undefined;
+    }, 250);
+    const victim = before[0] as { pid: number; container: string };
+    process.kill(victim.pid, 'SIGKILL');
+    const killedAt = Date.now();
+
+    const replacement = await waitFor('a new TaskManager container', 120_000, () => taskManagerContainers(appId).find((t) => !before.some((b) => b.container === t.container)), 250);
+    await waitFor('the job RUNNING on every task again', 120_000, async () => {
+      const d = await details();
+      return d?.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism) && taskManagerContainers(appId).length === 2 ? true : undefined;
+    }, 200);
+    console.log(`      (kill -9 of a TaskManager container to the job RUNNING again in ${replacement.container}: ${Date.now() - killedAt} ms)`);
+
+    const app = await waitFor('the application to end', 240_000, async () => {
+      const r = await report(appId);
+      return ['FINISHED', 'FAILED', 'KILLED'].includes(r.state) ? r : undefined;
+    }, 500);
+    assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], `${app.diagnostics}\n${await (yarn as YarnCluster).describeContainerLogs(appId)}`);
+    assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+  });
+});
