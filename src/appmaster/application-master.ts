@@ -107,7 +107,8 @@ export class ApplicationMaster {
     if (!job) throw new FlinkError('YARN_NO_JOB', 'A per-job application needs its staged job graph and bundle.');
     const graph = JSON.parse(await readFile(job.graphPath, 'utf8')) as { jobId: string; jobName?: string };
     const jobId = graph.jobId;
-    // A later attempt under ZooKeeper HA has recovered the job already (or recorded its result).
+    // A later attempt under ZooKeeper HA recovers the job when it leads (or has its result): only then is it known.
+    await jm.whenLeading();
     const known = await jm.gateway.jobDetails(jobId).then(
       () => true,
       () => false,

@@ -9,14 +9,17 @@ import type { JobResult } from '../rest/index.js';
 import { FlinkError } from '../util/errors.js';
 import { followApplication, ResourceManagerRestClient } from '../yarn/client/index.js';
 import type { JobExecutor } from './job-executor.js';
-import { RestRequestError, type RestClient } from './rest-client.js';
-import { deployYarnCluster, YarnApplicationEndedError } from './yarn-deployment.js';
+import { ClusterUnreachableError, RestRequestError, type RestClient } from './rest-client.js';
+import { deployYarnCluster, restClientOf, YarnApplicationEndedError } from './yarn-deployment.js';
 
 /** How long a new JobManager may take to know the job it submits itself at start. */
 const JOB_APPEARS_WITHIN_MS = 60_000;
+/** How long a restarted ApplicationMaster may take to register again. */
+const NEW_ATTEMPT_WAIT_MS = 180_000;
 
 interface Deployed {
   appId: string;
+  address: string;
   client: RestClient;
   jobSeenAt?: number;
   deployedAt: number;
@@ -35,7 +38,7 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
     description: 'a YARN per-job cluster',
     async submit(graph: JobGraph, bundle: { fileName: string; data: Uint8Array }): Promise<{ jobId: string }> {
       const d = await deployYarnCluster(conf, rm, { print: o.print, defaultName: `Flink per-job cluster: ${graph.jobName}`, job: { graph, bundle, detached: o.detached } });
-      deployed.set(graph.jobId, { appId: d.app.applicationId, client: d.client, deployedAt: Date.now() });
+      deployed.set(graph.jobId, { appId: d.app.applicationId, address: d.address, client: d.client, deployedAt: Date.now() });
       return { jobId: graph.jobId };
     },
 
@@ -50,6 +53,18 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
         if (err instanceof RestRequestError && err.status === 404 && d.jobSeenAt === undefined && Date.now() - d.deployedAt < JOB_APPEARS_WITHIN_MS) return undefined;
         const report = await rm.getApplicationReport(d.appId).catch(() => undefined);
         if (report && ['FINISHED', 'FAILED', 'KILLED'].includes(report.state)) return appEnded(d);
+        // The ApplicationMaster died and YARN starts another attempt (yarn.application-attempts): its JobManager,
+        // with ZooKeeper HA, recovers the job; follow it to its new address.
+        if (err instanceof ClusterUnreachableError && report) {
+          const address = await newAttemptAddress(rm, d);
+          if (address === undefined) return appEnded(d);
+          o.print(`The ApplicationMaster of ${d.appId} was restarted; following its JobManager at ${address}.`);
+          d.address = address;
+          d.client = restClientOf(conf, address, d.appId);
+          d.deployedAt = Date.now();
+          d.jobSeenAt = undefined;
+          return undefined;
+        }
         throw err;
       }
       d.jobSeenAt ??= Date.now();
@@ -61,4 +76,17 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
 
     async close(): Promise<void> {},
   };
+}
+
+/** The REST address a later attempt of the application registered (undefined: the application ended instead). */
+async function newAttemptAddress(rm: ResourceManagerRestClient, d: Deployed): Promise<string | undefined> {
+  const deadline = Date.now() + NEW_ATTEMPT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const r = await rm.getApplicationReport(d.appId).catch(() => undefined);
+    if (r && ['FINISHED', 'FAILED', 'KILLED'].includes(r.state)) return undefined;
+    const a = r?.amRPCAddress;
+    if (r?.state === 'RUNNING' && a && a !== d.address && a !== 'N/A' && !/:(0|-1)$/.test(a)) return a;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return undefined;
 }

@@ -65,6 +65,9 @@ export class JobManagerProcess implements LeaderContender {
   private restLeader: string | undefined;
   private readonly workDir: string;
   private closed = false;
+  /** Resolves once this process leads and its dispatcher has recovered the jobs of the HA stores. */
+  private leading!: () => void;
+  private readonly leadingPromise = new Promise<void>((resolve) => (this.leading = resolve));
 
   constructor(private readonly o: JobManagerProcessOptions) {
     // The JobManager prepares file sinks (hdfs:// too) with this cluster's file system settings.
@@ -197,6 +200,12 @@ export class JobManagerProcess implements LeaderContender {
     await election.confirmLeadership(leaderSessionId, this.rpcAddress, 'dispatcher');
     await election.confirmLeadership(leaderSessionId, this.rest.url, 'rest_server');
     await this.dispatcher.grantLeadership(leaderSessionId);
+    this.leading();
+  }
+
+  /** Resolves once this process leads and has recovered the jobs of its HA stores (at once without HA). */
+  whenLeading(): Promise<void> {
+    return this.leadingPromise;
   }
 
   async revokeLeadership(): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * Failures of a flink-ts application on a real YARN (scripts/hadoop.sh, private state and free ports): a
  * TaskManager container whose process is killed is replaced by a new container, and the job restarts from its
- * latest checkpoint with exactly-once output.
+ * latest checkpoint with exactly-once output; an ApplicationMaster killed with a second attempt allowed and
+ * ZooKeeper HA (scripts/zookeeper.sh) is started again by YARN and recovers the job, exactly once, with the
+ * attached client following it.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { exactlyOnceJob } from './support/checkpoint-programs.js';
 import { committed, exactlyOnceProblems, localStore, submittedJobId } from './support/exactly-once.js';
 import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand } from './support/standalone-cluster.js';
 import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
+import { ZooKeeperServer } from './support/zookeeper-server.js';
 
 const USER = process.env.HADOOP_USER_NAME || userInfo().username;
 
@@ -42,6 +45,7 @@ function taskManagerContainers(appId: string): Array<{ pid: number; container: s
 describe('flink-ts on a real YARN: failures', function () {
   this.timeout(300_000);
   let yarn: YarnCluster | undefined;
+  let zk: ZooKeeperServer | undefined;
   let scratch = '';
   let env: Record<string, string>;
 
@@ -61,6 +65,7 @@ describe('flink-ts on a real YARN: failures', function () {
   after(async function () {
     this.timeout(300_000);
     await yarn?.stop();
+    await zk?.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
@@ -111,4 +116,76 @@ describe('flink-ts on a real YARN: failures', function () {
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], `${app.diagnostics}\n${await (yarn as YarnCluster).describeContainerLogs(appId)}`);
     assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
   });
+
+  it('the ApplicationMaster killed (kill -9), a second attempt allowed, ZooKeeper HA: YARN starts it again, it recovers the job from its latest checkpoint, exactly once; the attached client follows it', async () => {
+    zk = await ZooKeeperServer.standalone();
+    const out = join(scratch, 'out-am');
+    await mkdir(out, { recursive: true });
+    const store = localStore(join(scratch, 'checkpoints-am'));
+    const job = join(scratch, 'exactly-once-am.js');
+    const n = 60_000;
+    await writeFile(job, exactlyOnceJob('Through an AM restart', out, n, 20, 'file-sink'));
+    const conf = [
+      'execution.checkpointing.interval=500ms',
+      `state.checkpoints.dir=${store.uri}`,
+      'high-availability=zookeeper',
+      `high-availability.zookeeper.quorum=${zk.quorum}`,
+      `high-availability.storageDir=file://${scratch}/ha`,
+      'yarn.application-attempts=2',
+    ];
+    // Attached: the client waits for the result across the restart.
+    const attached = runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'yarn-per-job', '-p', '2', ...conf.flatMap((c) => ['-D', c]), job], env, { timeout: 290_000 });
+    const appId = await waitFor('the application', 120_000, async () => {
+      const apps = (await fetch(`${(yarn as YarnCluster).rmWebapp}/ws/v1/cluster/apps?states=RUNNING`).then((r) => r.json())) as { apps: { app: AppReport[] } | null };
+      return apps.apps?.app.find((a) => a.name === 'Flink per-job cluster: Through an AM restart')?.id;
+    }, 250);
+    const first = await waitFor('the JobManager registered', 120_000, async () => {
+      const r = await report(appId);
+      return r.amRPCAddress && r.amRPCAddress !== 'N/A' ? r.amRPCAddress : undefined;
+    }, 250);
+    const jobId = await waitFor('the job', 60_000, async () => {
+      const j = (await fetch(`http://${first}/jobs/overview`).then((r) => r.json()).catch(() => undefined)) as { jobs: { jid: string }[] } | undefined;
+      return j?.jobs[0]?.jid;
+    }, 250);
+    await waitFor('a completed checkpoint', 120_000, async () => ((await store.latestCompleted(jobId)) > 0 ? true : undefined), 250);
+    const am = applicationMasterPid(appId);
+    assert.ok(am, 'the ApplicationMaster process');
+    process.kill(am, 'SIGKILL');
+    const killedAt = Date.now();
+    const second = await waitFor('the second attempt registered', 180_000, async () => {
+      const r = await report(appId);
+      return r.amRPCAddress && r.amRPCAddress !== 'N/A' && r.amRPCAddress !== first ? r.amRPCAddress : undefined;
+    }, 250);
+    await waitFor('the job RUNNING again at the new ApplicationMaster', 180_000, async () => {
+      const d = (await fetch(`http://${second}/jobs/${jobId}`).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined)) as JobDetails | undefined;
+      return d?.state === 'RUNNING' && d.vertices.every((v) => v.tasks['RUNNING'] === v.parallelism) ? true : undefined;
+    }, 200);
+    console.log(`      (kill -9 of the ApplicationMaster to the job RUNNING in its second attempt: ${Date.now() - killedAt} ms)`);
+
+    const run = await attached;
+    assert.equal(run.exitCode, 0, `${run.describe}\n${await (yarn as YarnCluster).describeContainerLogs(appId)}`);
+    assert.match(run.stdout, /The ApplicationMaster of application_\d+_\d+ was restarted/);
+    assert.match(run.stdout, new RegExp(`Job with JobID ${jobId} has finished\\.`));
+    assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+    const app = await waitFor('the application to end', 120_000, async () => {
+      const r = await report(appId);
+      return ['FINISHED', 'FAILED', 'KILLED'].includes(r.state) ? r : undefined;
+    }, 500);
+    assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], app.diagnostics);
+  });
 });
+
+/** The ApplicationMaster process of `appId`: the appmaster entrypoint whose working directory is a container of the application. */
+function applicationMasterPid(appId: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmd.includes('appmaster/entrypoint.js')) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`).includes(appId)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}

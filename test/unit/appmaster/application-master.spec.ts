@@ -39,6 +39,7 @@ class TestingJobManager {
   async start(): Promise<void> {
     this.events.push('start');
   }
+  async whenLeading(): Promise<void> {}
   async close(): Promise<void> {
     this.events.push('close');
   }
