@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { restScheme, restSslClientOptions, RestOptions, YarnConfigOptions, type Configuration } from '../config/index.js';
 import { FlinkError } from '../util/errors.js';
-import { CLUSTER_ENV, containerOf, encodeEnvJson, followApplication, killApplication, ResourceManagerRestClient, submitApplication, type ApplicationReport, type StagedFile, type StagedJob, type SubmittedApplication } from '../yarn/client/index.js';
+import {
+  CLUSTER_ENV,
+  containerOf,
+  encodeEnvJson,
+  followApplication,
+  killApplication,
+  resolveStagingRoot,
+  ResourceManagerRestClient,
+  submitApplication,
+  sweepEndedStagingDirectories, type ApplicationReport, type StagedFile, type StagedJob, type SubmittedApplication } from '../yarn/client/index.js';
 import { RestClient } from './rest-client.js';
 import { restFetch } from './rest-transport.js';
 
@@ -52,6 +61,7 @@ export async function deployYarnCluster(
 ): Promise<YarnClusterDeployment> {
   const jm = containerOf(conf, 'jobmanager');
   const job = o.job;
+  await sweepLeftovers(conf, rm, o.print);
   const app = await submitApplication({
     conf,
     appName: conf.getOptional(YarnConfigOptions.APPLICATION_NAME) ?? o.defaultName,
@@ -99,6 +109,23 @@ function hadoopConfFiles(): StagedFile[] {
   const dir = process.env['HADOOP_CONF_DIR'] || process.env['YARN_CONF_DIR'];
   if (!dir) return [];
   return HADOOP_CONF_FILES.filter((f) => existsSync(join(dir, f))).map((f) => ({ name: f, path: join(dir, f) }));
+}
+
+/**
+ * Staging directories of applications killed through YARN stay behind (their ApplicationMaster could not remove
+ * them; Flink's FLINK-9196): each deployment removes those of applications that have ended.
+ */
+async function sweepLeftovers(conf: Configuration, rm: ResourceManagerRestClient, print: (line: string) => void): Promise<void> {
+  try {
+    const root = await resolveStagingRoot(conf);
+    const removed = await sweepEndedStagingDirectories(root, async (id) => {
+      const state = await rm.getApplicationState(id).catch((err: { code?: string }) => (err.code === 'YARN_APPLICATION_NOT_FOUND' ? 'FINISHED' : undefined));
+      return state === 'FINISHED' || state === 'FAILED' || state === 'KILLED';
+    });
+    for (const dir of removed) print(`Removed the staging directory ${dir} of an application that has ended.`);
+  } catch {
+    // Only housekeeping: a problem with HDFS shows in the upload that follows.
+  }
 }
 
 /** The REST client of the JobManager of a YARN application at `address` (host:port). */

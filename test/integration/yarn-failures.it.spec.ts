@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { waitFor } from '../support/processes.js';
 import { exactlyOnceJob } from './support/checkpoint-programs.js';
 import { committed, exactlyOnceProblems, localStore, submittedJobId } from './support/exactly-once.js';
-import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand } from './support/standalone-cluster.js';
+import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand, type CommandResult } from './support/standalone-cluster.js';
 import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
 import { ZooKeeperServer } from './support/zookeeper-server.js';
 
@@ -73,6 +73,14 @@ describe('flink-ts on a real YARN: failures', function () {
     return (yarn as YarnCluster).rest.report(appId);
   }
 
+  /** The staging directories left under the user's HDFS home. */
+  async function stagingLeft(): Promise<string[]> {
+    const res = await fetch(`${(yarn as YarnCluster).webhdfs}/webhdfs/v1/user/${USER}/.flink?op=LISTSTATUS&user.name=${USER}`);
+    if (!res.ok) return [];
+    const body = (await res.json()) as { FileStatuses: { FileStatus: { pathSuffix: string }[] } };
+    return body.FileStatuses.FileStatus.map((f) => f.pathSuffix).filter((n) => n.startsWith('application_'));
+  }
+
   it('a TaskManager container killed (kill -9 of its process): a new container replaces it and the job recovers from its latest checkpoint, exactly once', async () => {
     const out = join(scratch, 'out');
     await mkdir(out, { recursive: true });
@@ -115,6 +123,7 @@ describe('flink-ts on a real YARN: failures', function () {
     }, 500);
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], `${app.diagnostics}\n${await (yarn as YarnCluster).describeContainerLogs(appId)}`);
     assert.deepEqual(exactlyOnceProblems(await committed(out), n), []);
+    await waitFor('no staging directory', 30_000, async () => ((await stagingLeft()).length === 0 ? true : undefined), 250);
   });
 
   it('the ApplicationMaster killed (kill -9), a second attempt allowed, ZooKeeper HA: YARN starts it again, it recovers the job from its latest checkpoint, exactly once; the attached client follows it', async () => {
@@ -172,6 +181,27 @@ describe('flink-ts on a real YARN: failures', function () {
       return ['FINISHED', 'FAILED', 'KILLED'].includes(r.state) ? r : undefined;
     }, 500);
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], app.diagnostics);
+    // The ApplicationMaster removes it right after it unregistered.
+    await waitFor('the staging directory, kept for the second attempt, gone with the last one', 30_000, async () => ((await stagingLeft()).length === 0 ? true : undefined), 250);
+  });
+
+  it('an application killed through YARN leaves its staging directory (its ApplicationMaster cannot remove it); the next submission removes it', async () => {
+    const session = (): Promise<CommandResult> => runCommand(join(BIN_DIR, 'yarn-session.sh'), ['-d'], env, { timeout: 200_000 });
+    const first = await session();
+    assert.equal(first.exitCode, 0, first.describe);
+    const killed = /Submitted application (application_\d+_\d+)/.exec(first.stdout)?.[1] as string;
+    await (yarn as YarnCluster).rest.kill(killed);
+    await waitFor('the application KILLED', 60_000, async () => ((await report(killed)).state === 'KILLED' ? true : undefined), 250);
+    assert.deepEqual(await stagingLeft(), [killed]);
+
+    const second = await session();
+    assert.equal(second.exitCode, 0, second.describe);
+    const running = /Submitted application (application_\d+_\d+)/.exec(second.stdout)?.[1] as string;
+    assert.match(second.stdout, new RegExp(`Removed the staging directory \\S+/\\.flink/${killed} of an application that has ended\\.`));
+    assert.deepEqual(await stagingLeft(), [running], 'only the running session keeps its staging');
+    const stop = await runCommand('bash', ['-c', `echo stop | "${join(BIN_DIR, 'yarn-session.sh')}" -id ${running}`], env, { timeout: 120_000 });
+    assert.equal(stop.exitCode, 0, stop.describe);
+    await waitFor('no staging left', 30_000, async () => ((await stagingLeft()).length === 0 ? true : undefined), 250);
   });
 });
 

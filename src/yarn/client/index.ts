@@ -70,6 +70,7 @@ export {
   resolveStagingRoot,
   STAGING_FOLDER,
   stagingDirectoryOf,
+  sweepEndedStagingDirectories,
   uploadFile,
   type HdfsAccess,
   type StagedFile,

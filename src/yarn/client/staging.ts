@@ -209,3 +209,29 @@ export async function removeStagingDirectory(dir: string, access: HdfsAccess | H
   }
   return (access instanceof HdfsFileSystem ? access : hdfsOf(dir, access)).webHdfs().delete(u.path, true);
 }
+
+/** How many leftover staging directories one submission looks at (each costs a ResourceManager request). */
+const SWEEP_LIMIT = 20;
+
+/**
+ * Removes the staging directories under `<root>/.flink/` of applications that have ended: those an ApplicationMaster
+ * could not remove itself (the application was killed through YARN, its last attempt died). An application still
+ * running, or one the ResourceManager cannot say anything about, is left alone. Returns the removed directories.
+ */
+export async function sweepEndedStagingDirectories(
+  root: string,
+  isEnded: (applicationId: string) => Promise<boolean>,
+  access: HdfsAccess = {},
+): Promise<string[]> {
+  const folder = `${root.replace(/\/+$/, '')}/${STAGING_FOLDER}`;
+  const fs = hdfsOf(folder, access);
+  const path = parseHdfsUri(folder, loadHadoopConf(access.env ?? process.env)).path;
+  const entries = await fs.webHdfs().listStatus(path).catch(() => []);
+  const removed: string[] = [];
+  for (const e of entries.filter((x) => /^application_\d+_\d+$/.test(x.pathSuffix)).slice(0, SWEEP_LIMIT)) {
+    if (!(await isEnded(e.pathSuffix).catch(() => false))) continue;
+    const dir = stagingDirectoryOf(root, e.pathSuffix);
+    if (await removeStagingDirectory(dir, access).catch(() => false)) removed.push(dir);
+  }
+  return removed;
+}
