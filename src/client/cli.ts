@@ -108,7 +108,8 @@ function messageChain(err: unknown): string {
   return lines.join('\n');
 }
 
-function printError(err: unknown, io: CliIo): number {
+/** Prints a failure as bin/flink does (a usage mistake with the help hint, else the dashed block); returns exit code 1. */
+export function printError(err: unknown, io: Pick<CliIo, 'out' | 'err'>): number {
   if (code(err) === 'USAGE') {
     io.out((err as Error).message);
     io.out('');

@@ -6,9 +6,9 @@
  */
 import { createInterface } from 'node:readline';
 import { YarnConfigOptions } from '../config/index.js';
-import { FlinkError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { followApplication, killApplication, ResourceManagerRestClient } from '../yarn/client/index.js';
-import { formatCliError } from './cli.js';
+import { printError } from './cli.js';
 import { loadCliConfiguration } from './cli-environment.js';
 import { formatOptionTable, parseCommandLine, type CommandLine } from './cli-options.js';
 import type { RestClient } from './rest-client.js';
@@ -34,18 +34,7 @@ export async function yarnSessionMain(argv: readonly string[], io: Io, stdin: No
     if (cl.args.length > 0) throw new UsageError(`yarn-session.sh takes no arguments: ${cl.args.join(' ')}`);
     return await run(cl, io, stdin);
   } catch (err) {
-    if (err instanceof FlinkError && err.code === 'USAGE') {
-      io.out(err.message);
-      io.out('');
-      io.out('Use the help option (-h or --help) to get help on the command.');
-      return 1;
-    }
-    io.err('');
-    io.err('------------------------------------------------------------');
-    io.err(' The program finished with the following exception:');
-    io.err('');
-    io.err(formatCliError(err));
-    return 1;
+    return printError(err, io);
   }
 }
 
