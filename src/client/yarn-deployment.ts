@@ -60,6 +60,7 @@ export async function deployYarnCluster(
   },
 ): Promise<YarnClusterDeployment> {
   const jm = containerOf(conf, 'jobmanager');
+  const tm = containerOf(conf, 'taskmanager');
   const job = o.job;
   await sweepLeftovers(conf, rm, o.print);
   const app = await submitApplication({
@@ -67,6 +68,7 @@ export async function deployYarnCluster(
     appName: conf.getOptional(YarnConfigOptions.APPLICATION_NAME) ?? o.defaultName,
     rm,
     amResource: { memoryMb: jm.memoryMb, vCores: jm.vcores },
+    otherContainers: [{ what: 'TaskManager container', resource: { memoryMb: tm.memoryMb, vCores: tm.vcores } }],
     amCommand: (l) => ['FLINK_LOG_FILE=<LOG_DIR>/jobmanager.log', l.node, `--max-old-space-size=${jm.heapMb}`, `${l.platformDir}/dist/src/appmaster/entrypoint.js`],
     amEnv: {
       // The client's core-site.xml and hdfs-site.xml travel along (hdfs:/// paths, the NameNode's web address).

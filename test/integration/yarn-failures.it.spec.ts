@@ -203,6 +203,18 @@ describe('flink-ts on a real YARN: failures', function () {
     assert.equal(stop.exitCode, 0, stop.describe);
     await waitFor('no staging left', 30_000, async () => ((await stagingLeft()).length === 0 ? true : undefined), 250);
   });
+
+  it('TaskManagers larger than YARN allocates: one clear message with what was asked and offered, before anything is uploaded', async () => {
+    const job = join(scratch, 'too-large.js');
+    await writeFile(job, exactlyOnceJob('Too large', join(scratch, 'never'), 10, 20, 'file-sink'));
+    const r = await runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'yarn-per-job', '-D', 'taskmanager.memory.process.size=64g', job], env, { timeout: 120_000 });
+    assert.equal(r.exitCode, 1, r.describe);
+    assert.match(r.stderr, /The TaskManager container asks for 81920 MB and 1 vcores, but the YARN ResourceManager allocates at most 4096 MB and 4 vcores per container/);
+    assert.match(r.stderr, /-ytm \/ taskmanager\.memory\.process\.size/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.doesNotMatch(r.stdout, /Submitted application/);
+    assert.deepEqual(await stagingLeft(), []);
+  });
 });
 
 /** The ApplicationMaster process of `appId`: the appmaster entrypoint whose working directory is a container of the application. */

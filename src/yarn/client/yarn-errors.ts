@@ -43,7 +43,8 @@ export class InsufficientResourcesError extends FlinkError {
       'YARN_INSUFFICIENT_RESOURCES',
       `The ${what} asks for ${asked.memoryMb} MB and ${asked.vCores} vcores, but the YARN ResourceManager allocates at most ` +
         `${offer.maximumAllocation.memoryMb} MB and ${offer.maximumAllocation.vCores} vcores per container${avail}. ` +
-        'Ask for less (e.g. -yjm / jobmanager.memory.process.size, yarn.appmaster.vcores) or raise yarn.scheduler.maximum-allocation-mb / -vcores in yarn-site.xml.',
+        `Ask for less (${/TaskManager/.test(what) ? '-ytm / taskmanager.memory.process.size, yarn.containers.vcores or fewer taskmanager.numberOfTaskSlots' : '-yjm / jobmanager.memory.process.size, yarn.appmaster.vcores'}) ` +
+        'or raise yarn.scheduler.maximum-allocation-mb / -vcores in yarn-site.xml.',
     );
   }
 }

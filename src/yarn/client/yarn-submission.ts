@@ -29,6 +29,8 @@ export interface SubmitApplicationOptions {
    */
   amEnv?: Record<string, string>;
   amResource: ResourceAmount;
+  /** Other containers the application will ask for (TaskManagers): checked against the maximum allocation too, before any upload. */
+  otherContainers?: { what: string; resource: ResourceAmount }[];
   /** Files for the application's staging directory, each linked into the AM container under its name. */
   /** The job bundle is absent for a session cluster, which gets its jobs later over REST. */
   files: { bundle?: StagedFile; config: StagedFile; jobGraph?: StagedFile; extra?: StagedFile[] };
@@ -88,6 +90,7 @@ export async function submitApplication(o: SubmitApplicationOptions): Promise<Su
   const app = await rm.newApplication();
   const applicationId = app.applicationId;
   await rm.checkResources('ApplicationMaster container', o.amResource, app);
+  for (const c of o.otherContainers ?? []) await rm.checkResources(c.what, c.resource, app);
 
   const root = await resolveStagingRoot(conf, env);
   const sharedDir = conf.getOptional(YarnConfigOptions.PROVIDED_LIB_DIRS)?.[0]?.trim() || `${root}/${STAGING_FOLDER}/lib`;
