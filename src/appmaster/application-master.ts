@@ -8,9 +8,15 @@
  *   ends when the job ends: SUCCEEDED, FAILED or KILLED (cancelled). An attached client fetches the result first
  *   and then asks the cluster to shut down (`DELETE /cluster`); a detached one does not wait.
  * - session: runs until a client shuts the cluster down (`DELETE /cluster`, `bin/yarn-session.sh` → `stop`).
+ * - application: runs the staged program's main itself (planned in a worker thread, as for `/jars/:id/run`),
+ *   submits the job it executes under an id fixed by the application (so a later attempt finds it recovered
+ *   instead of running the program again) and ends when that job ends. A program that fails before its
+ *   execute() ends the application FAILED with the program's message. No client waits: it returned once the
+ *   application was RUNNING.
  *
  * Only a final unregistration removes the staging directory: an attempt that dies leaves it for the next one.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Configuration } from '../config/index.js';
 import type { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
@@ -21,7 +27,7 @@ import { getLogger } from '../util/logger.js';
 const log = getLogger('org.apache.flink.yarn.YarnApplicationMaster');
 
 export type FinalApplicationStatus = 'SUCCEEDED' | 'FAILED' | 'KILLED';
-export type ClusterMode = 'per-job' | 'session';
+export type ClusterMode = 'per-job' | 'session' | 'application';
 
 /** The scheduler side the ApplicationMaster itself talks to (ApplicationMasterProtocol register/finish). */
 export interface ApplicationRegistration {
@@ -39,6 +45,11 @@ export interface ApplicationMasterOptions {
   registration: ApplicationRegistration;
   /** Per-job: the staged job graph (JSON) and bundle, and whether the client went away after submitting. */
   job?: { graphPath: string; bundlePath: string; bundleName: string; detached: boolean };
+  /**
+   * Application: the id the program's job gets, and the planner that runs the program to its execute() (in a
+   * worker thread) and returns the job graph (with that id) and bundle to submit.
+   */
+  program?: { jobId: string; plan(): Promise<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }> };
   /** Removes `.flink/<appId>/` (after the final unregistration only). */
   removeStagingDirectory(): Promise<void>;
   /** How long an attached per-job client may take to fetch the result before the application ends anyway. */
@@ -79,7 +90,8 @@ export class ApplicationMaster {
     log.info(`Registered the ApplicationMaster: JobManager web interface ${trackingUrl} (${this.o.mode} cluster).`);
     let outcome: ApplicationOutcome;
     try {
-      outcome = await Promise.race([this.o.mode === 'per-job' ? this.runJob(jm) : this.runSession(), this.failed.then(failure)]);
+      const running = this.o.mode === 'per-job' ? this.runJob(jm) : this.o.mode === 'application' ? this.runProgram(jm) : this.runSession();
+      outcome = await Promise.race([running, this.failed.then(failure)]);
     } catch (err) {
       outcome = failure(err as Error);
     }
@@ -130,6 +142,33 @@ export class ApplicationMaster {
     return outcomeOf(result, graph.jobName ?? jobId);
   }
 
+  private async runProgram(jm: JobManagerProcess): Promise<ApplicationOutcome> {
+    const program = this.o.program;
+    if (!program) throw new FlinkError('YARN_NO_PROGRAM', 'An application-mode application needs its staged program.');
+    const jobId = program.jobId;
+    // A later attempt under ZooKeeper HA has recovered the job already (or recorded its result).
+    let name = await jm.gateway.jobDetails(jobId).then(
+      (d) => d.name || jobId,
+      () => undefined,
+    );
+    if (name === undefined) {
+      let planned;
+      try {
+        planned = await program.plan();
+      } catch (err) {
+        return { status: 'FAILED', diagnostics: `The program failed before its job was submitted: ${(err as Error).message.split('\n')[0]}` };
+      }
+      name = (planned.jobGraph as { jobName?: string }).jobName ?? jobId;
+      log.info(`The program's job '${name}' (${jobId}) is submitted.`);
+      try {
+        await jm.gateway.submitJob({ jobGraph: planned.jobGraph, bundle: planned.bundle });
+      } catch (err) {
+        if ((err as FlinkError).code !== 'DUPLICATE_JOB') throw err;
+      }
+    }
+    return outcomeOf(await this.waitForResult(jm, jobId), name);
+  }
+
   private async waitForResult(jm: JobManagerProcess, jobId: string): Promise<JobExecutionResult> {
     const pollMs = this.o.pollMs ?? 500;
     for (;;) {
@@ -145,6 +184,11 @@ function outcomeOf(r: JobExecutionResult, name: string): ApplicationOutcome {
   if (r.applicationStatus === 'CANCELED') return { status: 'KILLED', diagnostics: `Job '${name}' (${r.jobId}) was cancelled.` };
   const cause = r.failureCause ? `: ${r.failureCause.message.split('\n')[0]}` : '';
   return { status: 'FAILED', diagnostics: `Job '${name}' (${r.jobId}) failed${cause}` };
+}
+
+/** The id of the job of an application-mode application: the same in every attempt of the application. */
+export function applicationJobId(applicationId: string): string {
+  return createHash('md5').update(`flink-ts application ${applicationId}`).digest('hex');
 }
 
 function failure(err: Error): ApplicationOutcome {

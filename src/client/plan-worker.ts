@@ -6,10 +6,11 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ProgramRunRequest } from '../rest/index.js';
 import { CoreOptions, ExecutionOptions, PipelineOptions, savepointRestoreSettings, type Configuration } from '../config/index.js';
-import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
-import { bundleProgram } from './bundler.js';
+import { bundleProgram, ProgramNotFoundError, type JobBundle } from './bundler.js';
 import { capturePlan } from './program.js';
 
 export interface PlanRequest {
@@ -21,6 +22,13 @@ export interface PlanRequest {
   jobId?: string;
   /** Settings added to the job's configuration (a savepoint to restore from). */
   jobConfiguration?: Record<string, string>;
+  /** Settings under the program's own (`-D` of run-application): what the program sets on its environment wins. */
+  defaultJobConfiguration?: Record<string, string>;
+  /**
+   * The file is a job bundle already (application mode: the client bundled it), with the program's own name;
+   * bundling it again would repeat the bundle's prologue.
+   */
+  bundled?: { programName: string };
 }
 
 /** A planned program: the JobGraph (as JSON) and the bundle to submit with it. */
@@ -98,15 +106,26 @@ export function programPlannerFor(conf: Configuration): (programPath: string, re
 }
 
 async function planHere(req: PlanRequest): Promise<PlanReply> {
-  const bundle = await bundleProgram(req.programPath);
+  const bundle = req.bundled ? await existingBundle(req.programPath, req.bundled.programName) : await bundleProgram(req.programPath);
   try {
     const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout, req.autoWatermarkInterval);
     if (req.jobId) graph.jobId = req.jobId;
-    if (req.jobConfiguration) graph.jobConfiguration = { ...graph.jobConfiguration, ...req.jobConfiguration };
+    if (req.jobConfiguration || req.defaultJobConfiguration) {
+      graph.jobConfiguration = { ...req.defaultJobConfiguration, ...graph.jobConfiguration, ...req.jobConfiguration };
+    }
     return { ok: true, jobGraph: graph, fileName: bundle.fileName, data: bundle.data };
   } finally {
     await bundle.dispose();
   }
+}
+
+/** A bundle made by the client, used as it is (the file stays: it belongs to the caller). */
+async function existingBundle(path: string, programName: string): Promise<JobBundle> {
+  const abs = resolve(path);
+  const data = await readFile(abs).catch(() => {
+    throw new ProgramNotFoundError(path);
+  });
+  return { programName, fileName: basename(abs), data, path: abs, dispose: async () => {} };
 }
 
 if (!isMainThread && parentPort && (workerData as PlanRequest | undefined)?.programPath) {

@@ -2,14 +2,15 @@
  * Deploying a flink-ts cluster on YARN from the client: the effective configuration, bundle and job graph staged
  * in HDFS, the ApplicationMaster's container asked for, and the application followed until its JobManager
  * registered — whose REST address (host and port in the application report) clients then use. Per-job
- * (yarn-job-executor.ts) and session clusters (yarn-session-cli.ts) are deployed the same way.
+ * (yarn-job-executor.ts), session (yarn-session-cli.ts) and application clusters (yarn-application.ts) are
+ * deployed the same way.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { restScheme, restSslClientOptions, RestOptions, YarnConfigOptions, type Configuration } from '../config/index.js';
 import { FlinkError } from '../util/errors.js';
-import { CLUSTER_ENV, containerOf, encodeEnvJson, followApplication, killApplication, ResourceManagerRestClient, submitApplication, type ApplicationReport, type StagedFile, type StagedJob, type SubmittedApplication } from '../yarn/client/index.js';
+import { CLUSTER_ENV, containerOf, encodeEnvJson, followApplication, killApplication, ResourceManagerRestClient, submitApplication, type ApplicationReport, type StagedFile, type StagedJob, type StagedProgram, type SubmittedApplication } from '../yarn/client/index.js';
 import { RestClient } from './rest-client.js';
 import { restFetch } from './rest-transport.js';
 
@@ -48,10 +49,14 @@ export async function deployYarnCluster(
     print: (line: string) => void;
     defaultName: string;
     job?: { graph: { jobId: string }; bundle: { fileName: string; data: Uint8Array }; detached: boolean };
+    /** Application mode: the program the ApplicationMaster runs itself, and its bundle. */
+    program?: { staged: Omit<StagedProgram, 'bundle'>; bundle: { fileName: string; data: Uint8Array } };
   },
 ): Promise<YarnClusterDeployment> {
   const jm = containerOf(conf, 'jobmanager');
   const job = o.job;
+  const program = o.program;
+  const bundle = job?.bundle ?? program?.bundle;
   const app = await submitApplication({
     conf,
     appName: conf.getOptional(YarnConfigOptions.APPLICATION_NAME) ?? o.defaultName,
@@ -66,17 +71,15 @@ export async function deployYarnCluster(
             [CLUSTER_ENV.MODE]: 'per-job',
             [CLUSTER_ENV.JOB]: encodeEnvJson({ graph: JOB_GRAPH_FILE, bundle: job.bundle.fileName, detached: job.detached } satisfies StagedJob),
           }
-        : { [CLUSTER_ENV.MODE]: 'session' }),
+        : program
+          ? { [CLUSTER_ENV.MODE]: 'application', [CLUSTER_ENV.PROGRAM]: encodeEnvJson({ ...program.staged, bundle: program.bundle.fileName } satisfies StagedProgram) }
+          : { [CLUSTER_ENV.MODE]: 'session' }),
     },
     files: {
       config: { name: 'flink-conf.yaml', data: Buffer.from(stringify(conf.toMap()), 'utf8') },
       extra: hadoopConfFiles(),
-      ...(job
-        ? {
-            bundle: { name: job.bundle.fileName, data: job.bundle.data },
-            jobGraph: { name: JOB_GRAPH_FILE, data: Buffer.from(JSON.stringify(job.graph), 'utf8') },
-          }
-        : {}),
+      ...(bundle ? { bundle: { name: bundle.fileName, data: bundle.data } } : {}),
+      ...(job ? { jobGraph: { name: JOB_GRAPH_FILE, data: Buffer.from(JSON.stringify(job.graph), 'utf8') } } : {}),
     },
     onProgress: (line) => o.print(line),
   });
