@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationMaster, type ApplicationMasterOptions, type FinalApplicationStatus } from '../../../src/appmaster/application-master.js';
+import { ApplicationMaster, applicationJobId, type ApplicationMasterOptions, type FinalApplicationStatus } from '../../../src/appmaster/application-master.js';
 import { Configuration } from '../../../src/config/index.js';
 import type { JobManagerProcess } from '../../../src/jobmanager/jobmanager-process.js';
 import type { JobExecutionResult } from '../../../src/jobmanager/dispatcher/dispatcher-gateway.js';
@@ -53,7 +53,7 @@ describe('ApplicationMaster', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  function am(mode: 'per-job' | 'session', detached = true) {
+  function am(mode: 'per-job' | 'session' | 'application', detached = true, plan?: () => Promise<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }>) {
     const jm = new TestingJobManager();
     const calls: string[] = [];
     const finished: Array<{ status: FinalApplicationStatus; diagnostics: string; trackingUrl: string }> = [];
@@ -70,6 +70,7 @@ describe('ApplicationMaster', () => {
         finish: async (status, diagnostics, trackingUrl) => void finished.push({ status, diagnostics, trackingUrl }),
       },
       ...(mode === 'per-job' ? { job: { graphPath: join(dir, 'job.json'), bundlePath: join(dir, 'job.mjs'), bundleName: 'job.mjs', detached } } : {}),
+      ...(mode === 'application' && plan ? { program: { jobId: JOB_ID, plan } } : {}),
       removeStagingDirectory: async () => void calls.push('staging removed'),
       pollMs: 5,
       resultFetchGraceMs: 10_000,
@@ -110,6 +111,69 @@ describe('ApplicationMaster', () => {
     jm.result = result('FAILED');
     assert.equal((await master.run()).status, 'FAILED');
     assert.deepEqual(jm.submitted, []);
+  });
+
+  const planned = async () => ({ jobGraph: { jobId: JOB_ID, jobName: 'WordCount Example' }, bundle: { fileName: 'WordCount.bundle.mjs', data: new Uint8Array([1]) } });
+
+  it('application: plans the program, submits its job and ends with it without waiting for a client', async () => {
+    let plans = 0;
+    const { master, jm, calls, finished } = am('application', true, () => {
+      plans++;
+      return planned();
+    });
+    const run = master.run();
+    await waitFor('the submission', 5_000, () => jm.submitted[0], 5);
+    assert.equal(plans, 1);
+    assert.deepEqual(jm.submitted, [{ jobGraph: { jobId: JOB_ID, jobName: 'WordCount Example' }, bundle: { fileName: 'WordCount.bundle.mjs', data: new Uint8Array([1]) } }]);
+    jm.result = result('SUCCEEDED');
+    assert.deepEqual(await run, { status: 'SUCCEEDED', diagnostics: `Job 'WordCount Example' (${JOB_ID}) finished.` });
+    assert.equal(finished[0]?.status, 'SUCCEEDED');
+    assert.deepEqual(calls, ['register nm1:40123 http://nm1:40123', 'staging removed']);
+    assert.deepEqual(jm.events, ['start', 'close']);
+  });
+
+  it('application: a program that fails before its execute() ends the application FAILED with its message; nothing is submitted', async () => {
+    const { master, jm, finished, calls } = am('application', true, async () => {
+      throw new Error('The main method caused an error: no input path given\n    at main (WordCount.js:3:9)');
+    });
+    const outcome = await master.run();
+    assert.deepEqual(outcome, { status: 'FAILED', diagnostics: 'The program failed before its job was submitted: The main method caused an error: no input path given' });
+    assert.deepEqual(finished.map((f) => f.status), ['FAILED']);
+    assert.deepEqual(jm.submitted, []);
+    assert.equal(calls.at(-1), 'staging removed');
+  });
+
+  it('application: a failed or cancelled job ends the application FAILED (with the first failure) or KILLED', async () => {
+    const failing = am('application', true, planned);
+    const run = failing.master.run();
+    await waitFor('the submission', 5_000, () => failing.jm.submitted[0], 5);
+    failing.jm.result = { ...result('FAILED'), failureCause: { name: 'Error', message: 'Division by zero\nmore lines' } };
+    assert.deepEqual(await run, { status: 'FAILED', diagnostics: `Job 'WordCount Example' (${JOB_ID}) failed: Division by zero` });
+
+    const cancelled = am('application', true, planned);
+    const run2 = cancelled.master.run();
+    await waitFor('the submission', 5_000, () => cancelled.jm.submitted[0], 5);
+    cancelled.jm.result = result('CANCELED');
+    assert.equal((await run2).status, 'KILLED');
+  });
+
+  it('application: a later attempt that recovered the job neither runs the program again nor submits', async () => {
+    let plans = 0;
+    const { master, jm } = am('application', true, () => {
+      plans++;
+      return planned();
+    });
+    jm.known = true;
+    jm.result = result('SUCCEEDED');
+    assert.equal((await master.run()).status, 'SUCCEEDED');
+    assert.equal(plans, 0);
+    assert.deepEqual(jm.submitted, []);
+  });
+
+  it('application: the job id is fixed by the application id (32 hex characters), so every attempt uses the same', () => {
+    assert.match(applicationJobId('application_1764590000000_0001'), /^[0-9a-f]{32}$/);
+    assert.equal(applicationJobId('application_1764590000000_0001'), applicationJobId('application_1764590000000_0001'));
+    assert.notEqual(applicationJobId('application_1764590000000_0001'), applicationJobId('application_1764590000000_0002'));
   });
 
   it('session: runs until a client shuts the cluster down', async () => {

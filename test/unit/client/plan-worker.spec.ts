@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { programPlannerFor } from '../../../src/client/plan-worker.js';
+import { bundleProgram } from '../../../src/client/bundler.js';
+import { planInWorker, programPlannerFor } from '../../../src/client/plan-worker.js';
 import { Configuration } from '../../../src/config/index.js';
 
 describe('plan worker: programs run through POST /jars/:jarid/run', function () {
@@ -17,6 +18,13 @@ describe('plan worker: programs run through POST /jars/:jarid/run', function () 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'flink-plan-worker-'));
     program = join(dir, 'job.mjs');
+    await writeFile(
+      join(dir, 'configured.mjs'),
+      "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();\n' +
+        "env.configure({ 'restart-strategy': 'none' });\n" +
+        "env.generateSequence(1, 10).map((n) => n).addSink(() => {});\nawait env.execute(process.argv[3]);\n",
+    );
     await writeFile(
       program,
       "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
@@ -38,5 +46,30 @@ describe('plan worker: programs run through POST /jars/:jarid/run', function () 
     });
     const fresh = await plan(program, { programArgs: [] });
     assert.equal((fresh.jobGraph as { jobConfiguration?: unknown }).jobConfiguration, undefined);
+  });
+
+  it('application mode: plans a bundle the client made as it is, with its program name, -D under the program\'s own settings and the fixed job id', async () => {
+    const bundle = await bundleProgram(join(dir, 'configured.mjs'));
+    try {
+      const planned = await planInWorker({
+        programPath: bundle.path,
+        bundled: { programName: 'configured.mjs' },
+        args: ['--name', 'Configured'],
+        defaultParallelism: 3,
+        bufferTimeout: 100,
+        jobId: 'a'.repeat(32),
+        defaultJobConfiguration: { 'execution.checkpointing.interval': '5 s', 'restart-strategy': 'fixed-delay' },
+      });
+      const graph = planned.jobGraph as { jobId: string; jobName: string; jobConfiguration?: Record<string, string>; vertices: Array<{ parallelism: number }> };
+      assert.equal(graph.jobId, 'a'.repeat(32));
+      assert.equal(graph.jobName, 'Configured');
+      assert.deepEqual(graph.jobConfiguration, { 'execution.checkpointing.interval': '5 s', 'restart-strategy': 'none' });
+      assert.ok(graph.vertices.length > 0 && graph.vertices.every((v) => v.parallelism === 3), JSON.stringify(graph.vertices.map((v) => v.parallelism)));
+      // The same bytes the client bundled, under the bundle's file name.
+      assert.equal(planned.bundle.fileName, bundle.fileName);
+      assert.deepEqual(Buffer.from(planned.bundle.data), Buffer.from(bundle.data));
+    } finally {
+      await bundle.dispose();
+    }
   });
 });
