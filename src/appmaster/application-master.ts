@@ -8,16 +8,18 @@
  *   ends when the job ends: SUCCEEDED, FAILED or KILLED (cancelled). An attached client fetches the result first
  *   and then asks the cluster to shut down (`DELETE /cluster`); a detached one does not wait.
  * - session: runs until a client shuts the cluster down (`DELETE /cluster`, `bin/yarn-session.sh` → `stop`).
- * - application: runs the staged program's main itself (planned in a worker thread, as for `/jars/:id/run`),
- *   submits the job it executes under an id fixed by the application (so a later attempt finds it recovered
- *   instead of running the program again) and ends when that job ends. A program that fails before its
- *   execute() ends the application FAILED with the program's message. No client waits: it returned once the
+ * - application: runs the staged program's main itself (in a worker thread, as `/jars/:id/run` plans programs),
+ *   submits each job it executes and gives the program the job's result, and ends when the program has
+ *   returned: SUCCEEDED if all its jobs finished, otherwise FAILED or KILLED with the first job that did not
+ *   (or FAILED with the program's own failure). The first job's id is fixed by the application, so a later
+ *   attempt finds it recovered instead of running the program again. No client waits: it returned once the
  *   application was RUNNING.
  *
  * Only a final unregistration removes the staging directory: an attempt that dies leaves it for the next one.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { PlannedJob, RunJobOutcome } from '../client/plan-worker.js';
 import type { Configuration } from '../config/index.js';
 import type { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import type { JobExecutionResult } from '../jobmanager/dispatcher/dispatcher-gateway.js';
@@ -46,10 +48,10 @@ export interface ApplicationMasterOptions {
   /** Per-job: the staged job graph (JSON) and bundle, and whether the client went away after submitting. */
   job?: { graphPath: string; bundlePath: string; bundleName: string; detached: boolean };
   /**
-   * Application: the id the program's job gets, and the planner that runs the program to its execute() (in a
-   * worker thread) and returns the job graph (with that id) and bundle to submit.
+   * Application: the id the program's first job gets, and the runner of the program's main (a worker thread),
+   * which hands each job the program executes to `runJob` and returns when the program has returned.
    */
-  program?: { jobId: string; plan(): Promise<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }> };
+  program?: { jobId: string; run(runJob: (job: PlannedJob) => Promise<RunJobOutcome>): Promise<unknown> };
   /** Removes `.flink/<appId>/` (after the final unregistration only). */
   removeStagingDirectory(): Promise<void>;
   /** How long an attached per-job client may take to fetch the result before the application ends anyway. */
@@ -145,28 +147,40 @@ export class ApplicationMaster {
   private async runProgram(jm: JobManagerProcess): Promise<ApplicationOutcome> {
     const program = this.o.program;
     if (!program) throw new FlinkError('YARN_NO_PROGRAM', 'An application-mode application needs its staged program.');
-    const jobId = program.jobId;
-    // A later attempt under ZooKeeper HA has recovered the job already (or recorded its result).
-    let name = await jm.gateway.jobDetails(jobId).then(
-      (d) => d.name || jobId,
+    // A later attempt under ZooKeeper HA has recovered the (first) job already, or recorded its result: the
+    // program is not run a second time (with HA, Flink's application mode allows one job only, too).
+    const recovered = await jm.gateway.jobDetails(program.jobId).then(
+      (d) => d.name || program.jobId,
       () => undefined,
     );
-    if (name === undefined) {
-      let planned;
-      try {
-        planned = await program.plan();
-      } catch (err) {
-        return { status: 'FAILED', diagnostics: `The program failed before its job was submitted: ${(err as Error).message.split('\n')[0]}` };
-      }
-      name = (planned.jobGraph as { jobName?: string }).jobName ?? jobId;
-      log.info(`The program's job '${name}' (${jobId}) is submitted.`);
-      try {
+    if (recovered !== undefined) return outcomeOf(await this.waitForResult(jm, program.jobId), recovered);
+
+    const outcomes: ApplicationOutcome[] = [];
+    let programFailure: Error | undefined;
+    try {
+      await program.run(async (planned) => {
+        const graph = planned.jobGraph as { jobId: string; jobName?: string };
+        const name = graph.jobName ?? graph.jobId;
+        log.info(`The program submits job '${name}' (${graph.jobId}).`);
         await jm.gateway.submitJob({ jobGraph: planned.jobGraph, bundle: planned.bundle });
-      } catch (err) {
-        if ((err as FlinkError).code !== 'DUPLICATE_JOB') throw err;
-      }
+        const r = await this.waitForResult(jm, graph.jobId);
+        const outcome = outcomeOf(r, name);
+        outcomes.push(outcome);
+        return r.applicationStatus === 'SUCCEEDED'
+          ? { ok: true, jobId: r.jobId, netRuntime: r.netRuntime, accumulatorResults: r.accumulatorResults }
+          : { ok: false, message: outcome.diagnostics };
+      });
+    } catch (err) {
+      programFailure = err as Error;
     }
-    return outcomeOf(await this.waitForResult(jm, jobId), name);
+    // The first job that did not finish decides, even when the program caught its failure and went on.
+    const unfinished = outcomes.find((o) => o.status !== 'SUCCEEDED');
+    if (unfinished) return unfinished;
+    if (programFailure) {
+      const when = outcomes.length === 0 ? 'before its job was submitted' : `after ${outcomes.length} finished job(s)`;
+      return { status: 'FAILED', diagnostics: `The program failed ${when}: ${programFailure.message.split('\n')[0]}` };
+    }
+    return { status: 'SUCCEEDED', diagnostics: outcomes.map((o) => o.diagnostics).join(' ') };
   }
 
   private async waitForResult(jm: JobManagerProcess, jobId: string): Promise<JobExecutionResult> {

@@ -6,7 +6,7 @@
  * the reason, so `yarn application -status` and the client show what to fix instead of an exit code.
  */
 import { CoreOptions, ExecutionOptions, HighAvailabilityOptions, loadConfiguration, PipelineOptions, RestOptions, savepointRestoreSettings, TaskManagerOptions, YarnConfigOptions, type Configuration } from '../config/index.js';
-import { planInWorker, programPlannerFor, type PlannedJob } from '../client/plan-worker.js';
+import { programPlannerFor, runInWorker, type PlannedJob, type RunJobOutcome } from '../client/plan-worker.js';
 import { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import { getLogger } from '../util/logger.js';
 import { ApplicationMasterClient, readTokenFile } from '../yarn/index.js';
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
       },
     },
     ...(job ? { job: { graphPath: job.graph, bundlePath: job.bundle, bundleName: job.bundle, detached: job.detached } } : {}),
-    ...(program ? { program: { jobId: applicationJobId(container.applicationId), plan: () => planProgram(conf, program, applicationJobId(container.applicationId)) } } : {}),
+    ...(program ? { program: { jobId: applicationJobId(container.applicationId), run: (runJob) => runProgram(conf, program, applicationJobId(container.applicationId), runJob) } } : {}),
     removeStagingDirectory: async () => {
       await removeStagingDirectory(submission.stagingDir, { webHdfs: submission.webHdfs, user: submission.user });
     },
@@ -104,11 +104,11 @@ async function main(): Promise<number> {
 }
 
 /**
- * Application mode: the staged bundle run to its execute() in a worker thread (the path of `/jars/:id/run`),
- * with what run-application was given: arguments, -p, -D (under the program's own settings) and -s.
+ * Application mode: the staged bundle run in a worker thread (as `/jars/:id/run` plans programs), with what
+ * run-application was given: arguments, -p, -D (under the program's own settings) and -s.
  */
-function planProgram(conf: Configuration, program: StagedProgram, jobId: string): Promise<PlannedJob> {
-  return planInWorker({
+function runProgram(conf: Configuration, program: StagedProgram, jobId: string, runJob: (job: PlannedJob) => Promise<RunJobOutcome>): Promise<number> {
+  return runInWorker({
     programPath: program.bundle,
     bundled: { programName: program.programName },
     args: program.args,
@@ -118,7 +118,7 @@ function planProgram(conf: Configuration, program: StagedProgram, jobId: string)
     jobId,
     ...(program.jobConfiguration ? { defaultJobConfiguration: program.jobConfiguration } : {}),
     ...(program.savepoint ? { jobConfiguration: savepointRestoreSettings(program.savepoint.path, program.savepoint.allowNonRestoredState) } : {}),
-  });
+  }, runJob);
 }
 
 /**

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationMaster, applicationJobId, type ApplicationMasterOptions, type FinalApplicationStatus } from '../../../src/appmaster/application-master.js';
+import type { PlannedJob, RunJobOutcome } from '../../../src/client/plan-worker.js';
 import { Configuration } from '../../../src/config/index.js';
 import type { JobManagerProcess } from '../../../src/jobmanager/jobmanager-process.js';
 import type { JobExecutionResult } from '../../../src/jobmanager/dispatcher/dispatcher-gateway.js';
@@ -17,6 +18,8 @@ class TestingJobManager {
   submitted: unknown[] = [];
   known = false;
   result: JobExecutionResult | undefined;
+  /** Per job, where a test runs several; otherwise `result`. */
+  readonly results = new Map<string, JobExecutionResult>();
   resultReads = 0;
   onShutdownRequest: () => void = () => {};
   restPort = 40123;
@@ -31,9 +34,9 @@ class TestingJobManager {
       this.known = true;
       return { jobId: JOB_ID };
     },
-    jobExecutionResult: async () => {
+    jobExecutionResult: async (jobId: string) => {
       this.resultReads++;
-      return this.result;
+      return this.results.get(jobId) ?? this.result;
     },
   };
   async start(): Promise<void> {
@@ -53,7 +56,7 @@ describe('ApplicationMaster', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  function am(mode: 'per-job' | 'session' | 'application', detached = true, plan?: () => Promise<{ jobGraph: unknown; bundle: { fileName: string; data: Uint8Array } }>) {
+  function am(mode: 'per-job' | 'session' | 'application', detached = true, program?: (runJob: (job: PlannedJob) => Promise<RunJobOutcome>) => Promise<unknown>) {
     const jm = new TestingJobManager();
     const calls: string[] = [];
     const finished: Array<{ status: FinalApplicationStatus; diagnostics: string; trackingUrl: string }> = [];
@@ -70,7 +73,7 @@ describe('ApplicationMaster', () => {
         finish: async (status, diagnostics, trackingUrl) => void finished.push({ status, diagnostics, trackingUrl }),
       },
       ...(mode === 'per-job' ? { job: { graphPath: join(dir, 'job.json'), bundlePath: join(dir, 'job.mjs'), bundleName: 'job.mjs', detached } } : {}),
-      ...(mode === 'application' && plan ? { program: { jobId: JOB_ID, plan } } : {}),
+      ...(mode === 'application' && program ? { program: { jobId: JOB_ID, run: program } } : {}),
       removeStagingDirectory: async () => void calls.push('staging removed'),
       pollMs: 5,
       resultFetchGraceMs: 10_000,
@@ -113,20 +116,23 @@ describe('ApplicationMaster', () => {
     assert.deepEqual(jm.submitted, []);
   });
 
-  const planned = async () => ({ jobGraph: { jobId: JOB_ID, jobName: 'WordCount Example' }, bundle: { fileName: 'WordCount.bundle.mjs', data: new Uint8Array([1]) } });
+  const JOB_2 = 'e'.repeat(32);
+  const job = (jobId = JOB_ID, jobName = 'WordCount Example'): PlannedJob => ({ jobGraph: { jobId, jobName }, bundle: { fileName: 'WordCount.bundle.mjs', data: new Uint8Array([1]) } });
 
-  it('application: plans the program, submits its job and ends with it without waiting for a client', async () => {
-    let plans = 0;
-    const { master, jm, calls, finished } = am('application', true, () => {
-      plans++;
-      return planned();
+  it('application: runs the program, submits the job it executes, gives it the result, and ends when the program returned', async () => {
+    const seen: RunJobOutcome[] = [];
+    let programReturned = false;
+    const { master, jm, calls, finished } = am('application', true, async (runJob) => {
+      seen.push(await runJob(job()));
+      programReturned = true;
     });
     const run = master.run();
     await waitFor('the submission', 5_000, () => jm.submitted[0], 5);
-    assert.equal(plans, 1);
-    assert.deepEqual(jm.submitted, [{ jobGraph: { jobId: JOB_ID, jobName: 'WordCount Example' }, bundle: { fileName: 'WordCount.bundle.mjs', data: new Uint8Array([1]) } }]);
+    assert.deepEqual(jm.submitted, [job()]);
     jm.result = result('SUCCEEDED');
     assert.deepEqual(await run, { status: 'SUCCEEDED', diagnostics: `Job 'WordCount Example' (${JOB_ID}) finished.` });
+    assert.ok(programReturned);
+    assert.deepEqual(seen, [{ ok: true, jobId: JOB_ID, netRuntime: 5, accumulatorResults: {} }]);
     assert.equal(finished[0]?.status, 'SUCCEEDED');
     assert.deepEqual(calls, ['register nm1:40123 http://nm1:40123', 'staging removed']);
     assert.deepEqual(jm.events, ['start', 'close']);
@@ -143,30 +149,43 @@ describe('ApplicationMaster', () => {
     assert.equal(calls.at(-1), 'staging removed');
   });
 
-  it('application: a failed or cancelled job ends the application FAILED (with the first failure) or KILLED', async () => {
-    const failing = am('application', true, planned);
-    const run = failing.master.run();
-    await waitFor('the submission', 5_000, () => failing.jm.submitted[0], 5);
-    failing.jm.result = { ...result('FAILED'), failureCause: { name: 'Error', message: 'Division by zero\nmore lines' } };
-    assert.deepEqual(await run, { status: 'FAILED', diagnostics: `Job 'WordCount Example' (${JOB_ID}) failed: Division by zero` });
+  it('application: the first job that failed decides, even when the program caught it and ran another job', async () => {
+    const seen: RunJobOutcome[] = [];
+    const { master, jm } = am('application', true, async (runJob) => {
+      seen.push(await runJob(job(JOB_ID, 'First')));
+      seen.push(await runJob(job(JOB_2, 'Second')));
+    });
+    jm.results.set(JOB_ID, { ...result('FAILED'), failureCause: { name: 'Error', message: 'Division by zero\nmore lines' } });
+    jm.results.set(JOB_2, { ...result('SUCCEEDED'), jobId: JOB_2 });
+    assert.deepEqual(await master.run(), { status: 'FAILED', diagnostics: `Job 'First' (${JOB_ID}) failed: Division by zero` });
+    assert.deepEqual(seen, [
+      { ok: false, message: `Job 'First' (${JOB_ID}) failed: Division by zero` },
+      { ok: true, jobId: JOB_2, netRuntime: 5, accumulatorResults: {} },
+    ]);
+    assert.equal(jm.submitted.length, 2);
+  });
 
-    const cancelled = am('application', true, planned);
-    const run2 = cancelled.master.run();
-    await waitFor('the submission', 5_000, () => cancelled.jm.submitted[0], 5);
+  it('application: a cancelled job ends the application KILLED; two finished jobs end it SUCCEEDED naming both', async () => {
+    const cancelled = am('application', true, async (runJob) => void (await runJob(job())));
     cancelled.jm.result = result('CANCELED');
-    assert.equal((await run2).status, 'KILLED');
+    assert.deepEqual(await cancelled.master.run(), { status: 'KILLED', diagnostics: `Job 'WordCount Example' (${JOB_ID}) was cancelled.` });
+
+    const two = am('application', true, async (runJob) => {
+      await runJob(job(JOB_ID, 'First'));
+      await runJob(job(JOB_2, 'Second'));
+    });
+    two.jm.results.set(JOB_ID, result('SUCCEEDED'));
+    two.jm.results.set(JOB_2, { ...result('SUCCEEDED'), jobId: JOB_2 });
+    assert.deepEqual(await two.master.run(), { status: 'SUCCEEDED', diagnostics: `Job 'First' (${JOB_ID}) finished. Job 'Second' (${JOB_2}) finished.` });
   });
 
   it('application: a later attempt that recovered the job neither runs the program again nor submits', async () => {
-    let plans = 0;
-    const { master, jm } = am('application', true, () => {
-      plans++;
-      return planned();
-    });
+    let runs = 0;
+    const { master, jm } = am('application', true, async () => void runs++);
     jm.known = true;
     jm.result = result('SUCCEEDED');
     assert.equal((await master.run()).status, 'SUCCEEDED');
-    assert.equal(plans, 0);
+    assert.equal(runs, 0);
     assert.deepEqual(jm.submitted, []);
   });
 

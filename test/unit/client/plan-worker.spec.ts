@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleProgram } from '../../../src/client/bundler.js';
-import { planInWorker, programPlannerFor } from '../../../src/client/plan-worker.js';
+import { planInWorker, programPlannerFor, runInWorker, type PlannedJob, type RunJobOutcome } from '../../../src/client/plan-worker.js';
 import { Configuration } from '../../../src/config/index.js';
 
 describe('plan worker: programs run through POST /jars/:jarid/run', function () {
@@ -71,5 +71,34 @@ describe('plan worker: programs run through POST /jars/:jarid/run', function () 
     } finally {
       await bundle.dispose();
     }
+  });
+
+  it('application mode: runs a program with several jobs to its end, each execute() getting its job\'s outcome; a failure the program does not catch rejects', async () => {
+    const multi = join(dir, 'multi.mjs');
+    await writeFile(
+      multi,
+      "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();\n' +
+        "env.generateSequence(1, 10).addSink(() => {});\nawait env.execute('First');\n" +
+        "let failure = 'none';\n" +
+        "try { env.generateSequence(1, 5).addSink(() => {}); await env.execute('Second'); } catch (e) { failure = e.message; }\n" +
+        "env.generateSequence(1, 3).addSink(() => {});\nawait env.execute(`Third after ${failure}`);\n" +
+        "if (process.argv[2] === '--fail-at-end') throw new Error('the program gives up at its end');\n",
+    );
+    const names: string[] = [];
+    const ids: string[] = [];
+    const runJob = async (job: PlannedJob): Promise<RunJobOutcome> => {
+      const graph = job.jobGraph as { jobId: string; jobName: string };
+      names.push(graph.jobName);
+      ids.push(graph.jobId);
+      return graph.jobName === 'Second' ? { ok: false, message: 'Second broke' } : { ok: true, jobId: graph.jobId, netRuntime: 1, accumulatorResults: {} };
+    };
+    const request = { programPath: multi, args: [] as string[], defaultParallelism: 1, bufferTimeout: 100, jobId: 'b'.repeat(32) };
+    assert.equal(await runInWorker(request, runJob), 3);
+    assert.deepEqual(names, ['First', 'Second', 'Third after Second broke']);
+    assert.equal(ids[0], 'b'.repeat(32));
+    assert.equal(new Set(ids).size, 3);
+
+    await assert.rejects(runInWorker({ ...request, args: ['--fail-at-end'] }, runJob), /The main method caused an error: the program gives up at its end/);
   });
 });
