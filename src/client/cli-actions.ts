@@ -125,6 +125,16 @@ const cancel: Action = async (args, io) => {
   io.out(`Cancelled job ${jobId}.`);
 };
 
+/** `run -t yarn-application`: that target is the run-application action's. */
+export class ApplicationTargetWithRunError extends UsageError {
+  constructor() {
+    super(
+      "The 'yarn-application' target runs the program in the cluster, which the run action does not: use " +
+        "'bin/flink run-application -t yarn-application <program-file> <arguments>' (or -t yarn-per-job with run).",
+    );
+  }
+}
+
 function parallelismOf(cl: CommandLine): number | undefined {
   const p = cl.value('p');
   if (p === undefined) return undefined;
@@ -171,12 +181,7 @@ const run: Action = async (args, io) => {
   const cl = parse('run', [...RUN_OPTIONS, ...yarnRunOptions()], args, true, io);
   if (!cl) return;
   const opts = programOptions(cl, io, 'run');
-  if (opts.target === 'yarn-application') {
-    throw new UsageError(
-      "The 'yarn-application' target runs the program in the cluster, which the run action does not: use " +
-        "'bin/flink run-application -t yarn-application <program-file> <arguments>' (or -t yarn-per-job with run).",
-    );
-  }
+  if (opts.target === 'yarn-application') throw new ApplicationTargetWithRunError();
   const { runProgram } = await import('./program.js');
   await runProgram(opts);
 };
