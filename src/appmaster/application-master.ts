@@ -8,10 +8,18 @@
  *   ends when the job ends: SUCCEEDED, FAILED or KILLED (cancelled). An attached client fetches the result first
  *   and then asks the cluster to shut down (`DELETE /cluster`); a detached one does not wait.
  * - session: runs until a client shuts the cluster down (`DELETE /cluster`, `bin/yarn-session.sh` → `stop`).
+ * - application: runs the staged program's main itself (in a worker thread, as `/jars/:id/run` plans programs),
+ *   submits each job it executes and gives the program the job's result, and ends when the program has
+ *   returned: SUCCEEDED if all its jobs finished, otherwise FAILED or KILLED with the first job that did not
+ *   (or FAILED with the program's own failure). The first job's id is fixed by the application, so a later
+ *   attempt finds it recovered instead of running the program again. No client waits: it returned once the
+ *   application was RUNNING.
  *
  * Only a final unregistration removes the staging directory: an attempt that dies leaves it for the next one.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { PlannedJob, RunJobOutcome } from '../client/plan-worker.js';
 import type { Configuration } from '../config/index.js';
 import type { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import type { JobExecutionResult } from '../jobmanager/dispatcher/dispatcher-gateway.js';
@@ -21,7 +29,7 @@ import { getLogger } from '../util/logger.js';
 const log = getLogger('org.apache.flink.yarn.YarnApplicationMaster');
 
 export type FinalApplicationStatus = 'SUCCEEDED' | 'FAILED' | 'KILLED';
-export type ClusterMode = 'per-job' | 'session';
+export type ClusterMode = 'per-job' | 'session' | 'application';
 
 /** The scheduler side the ApplicationMaster itself talks to (ApplicationMasterProtocol register/finish). */
 export interface ApplicationRegistration {
@@ -39,6 +47,11 @@ export interface ApplicationMasterOptions {
   registration: ApplicationRegistration;
   /** Per-job: the staged job graph (JSON) and bundle, and whether the client went away after submitting. */
   job?: { graphPath: string; bundlePath: string; bundleName: string; detached: boolean };
+  /**
+   * Application: the id the program's first job gets, and the runner of the program's main (a worker thread),
+   * which hands each job the program executes to `runJob` and returns when the program has returned.
+   */
+  program?: { jobId: string; run(runJob: (job: PlannedJob) => Promise<RunJobOutcome>): Promise<unknown> };
   /** Removes `.flink/<appId>/` (after the final unregistration only). */
   removeStagingDirectory(): Promise<void>;
   /** How long an attached per-job client may take to fetch the result before the application ends anyway. */
@@ -79,7 +92,8 @@ export class ApplicationMaster {
     log.info(`Registered the ApplicationMaster: JobManager web interface ${trackingUrl} (${this.o.mode} cluster).`);
     let outcome: ApplicationOutcome;
     try {
-      outcome = await Promise.race([this.o.mode === 'per-job' ? this.runJob(jm) : this.runSession(), this.failed.then(failure)]);
+      const running = this.o.mode === 'per-job' ? this.runJob(jm) : this.o.mode === 'application' ? this.runProgram(jm) : this.runSession();
+      outcome = await Promise.race([running, this.failed.then(failure)]);
     } catch (err) {
       outcome = failure(err as Error);
     }
@@ -131,6 +145,45 @@ export class ApplicationMaster {
     return outcomeOf(result, graph.jobName ?? jobId);
   }
 
+  private async runProgram(jm: JobManagerProcess): Promise<ApplicationOutcome> {
+    const program = this.o.program;
+    if (!program) throw new FlinkError('YARN_NO_PROGRAM', 'An application-mode application needs its staged program.');
+    // A later attempt under ZooKeeper HA has recovered the (first) job already, or recorded its result: the
+    // program is not run a second time (with HA, Flink's application mode allows one job only, too).
+    const recovered = await jm.gateway.jobDetails(program.jobId).then(
+      (d) => d.name || program.jobId,
+      () => undefined,
+    );
+    if (recovered !== undefined) return outcomeOf(await this.waitForResult(jm, program.jobId), recovered);
+
+    const outcomes: ApplicationOutcome[] = [];
+    let programFailure: Error | undefined;
+    try {
+      await program.run(async (planned) => {
+        const graph = planned.jobGraph as { jobId: string; jobName?: string };
+        const name = graph.jobName ?? graph.jobId;
+        log.info(`The program submits job '${name}' (${graph.jobId}).`);
+        await jm.gateway.submitJob({ jobGraph: planned.jobGraph, bundle: planned.bundle });
+        const r = await this.waitForResult(jm, graph.jobId);
+        const outcome = outcomeOf(r, name);
+        outcomes.push(outcome);
+        return r.applicationStatus === 'SUCCEEDED'
+          ? { ok: true, jobId: r.jobId, netRuntime: r.netRuntime, accumulatorResults: r.accumulatorResults }
+          : { ok: false, message: outcome.diagnostics };
+      });
+    } catch (err) {
+      programFailure = err as Error;
+    }
+    // The first job that did not finish decides, even when the program caught its failure and went on.
+    const unfinished = outcomes.find((o) => o.status !== 'SUCCEEDED');
+    if (unfinished) return unfinished;
+    if (programFailure) {
+      const when = outcomes.length === 0 ? 'before its job was submitted' : `after ${outcomes.length} finished job(s)`;
+      return { status: 'FAILED', diagnostics: `The program failed ${when}: ${programFailure.message.split('\n')[0]}` };
+    }
+    return { status: 'SUCCEEDED', diagnostics: outcomes.map((o) => o.diagnostics).join(' ') };
+  }
+
   private async waitForResult(jm: JobManagerProcess, jobId: string): Promise<JobExecutionResult> {
     const pollMs = this.o.pollMs ?? 500;
     for (;;) {
@@ -146,6 +199,11 @@ function outcomeOf(r: JobExecutionResult, name: string): ApplicationOutcome {
   if (r.applicationStatus === 'CANCELED') return { status: 'KILLED', diagnostics: `Job '${name}' (${r.jobId}) was cancelled.` };
   const cause = r.failureCause ? `: ${r.failureCause.message.split('\n')[0]}` : '';
   return { status: 'FAILED', diagnostics: `Job '${name}' (${r.jobId}) failed${cause}` };
+}
+
+/** The id of the job of an application-mode application: the same in every attempt of the application. */
+export function applicationJobId(applicationId: string): string {
+  return createHash('md5').update(`flink-ts application ${applicationId}`).digest('hex');
 }
 
 function failure(err: Error): ApplicationOutcome {

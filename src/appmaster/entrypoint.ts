@@ -5,13 +5,13 @@
  * containers, and ends the application with its final status. A start that fails still unregisters, FAILED with
  * the reason, so `yarn application -status` and the client show what to fix instead of an exit code.
  */
-import { CoreOptions, HighAvailabilityOptions, loadConfiguration, RestOptions, TaskManagerOptions, YarnConfigOptions, type Configuration } from '../config/index.js';
-import { programPlannerFor } from '../client/plan-worker.js';
+import { CoreOptions, ExecutionOptions, HighAvailabilityOptions, loadConfiguration, PipelineOptions, RestOptions, savepointRestoreSettings, TaskManagerOptions, YarnConfigOptions, type Configuration } from '../config/index.js';
+import { programPlannerFor, runInWorker, type PlannedJob, type RunJobOutcome } from '../client/plan-worker.js';
 import { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import { getLogger } from '../util/logger.js';
 import { ApplicationMasterClient, readTokenFile } from '../yarn/index.js';
-import { CLUSTER_ENV, containerOf, decodeEnvJson, readApplicationMasterEnvironment, removeStagingDirectory, shellCommand, type ApplicationMasterEnvironment, type StagedJob } from '../yarn/client/index.js';
-import { ApplicationMaster, type ClusterMode } from './application-master.js';
+import { CLUSTER_ENV, containerOf, decodeEnvJson, readApplicationMasterEnvironment, removeStagingDirectory, shellCommand, type ApplicationMasterEnvironment, type StagedJob, type StagedProgram } from '../yarn/client/index.js';
+import { ApplicationMaster, applicationJobId, type ClusterMode } from './application-master.js';
 import { yarnContainerEnvironment, type YarnContainerEnvironment } from './yarn-container-environment.js';
 import { YarnResourceDriver } from './yarn-resource-driver.js';
 import { launchResources, YarnScheduler, type YarnContainer } from './yarn-scheduler.js';
@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     onFatal: (err) => master.current?.fail(err),
   });
   const job = mode === 'per-job' ? decodeEnvJson<StagedJob>(process.env[CLUSTER_ENV.JOB] ?? '') : undefined;
+  const program = mode === 'application' ? decodeEnvJson<StagedProgram>(process.env[CLUSTER_ENV.PROGRAM] ?? '') : undefined;
   const application = new ApplicationMaster({
     mode,
     config: conf,
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
       },
     },
     ...(job ? { job: { graphPath: job.graph, bundlePath: job.bundle, bundleName: job.bundle, detached: job.detached } } : {}),
+    ...(program ? { program: { jobId: applicationJobId(container.applicationId), run: (runJob) => runProgram(conf, program, applicationJobId(container.applicationId), runJob) } } : {}),
     removeStagingDirectory: async () => {
       await removeStagingDirectory(submission.stagingDir, { webHdfs: submission.webHdfs, user: submission.user });
     },
@@ -99,6 +101,24 @@ async function main(): Promise<number> {
     await driver.close();
     await scheduler.close();
   }
+}
+
+/**
+ * Application mode: the staged bundle run in a worker thread (as `/jars/:id/run` plans programs), with what
+ * run-application was given: arguments, -p, -D (under the program's own settings) and -s.
+ */
+function runProgram(conf: Configuration, program: StagedProgram, jobId: string, runJob: (job: PlannedJob) => Promise<RunJobOutcome>): Promise<number> {
+  return runInWorker({
+    programPath: program.bundle,
+    bundled: { programName: program.programName },
+    args: program.args,
+    defaultParallelism: program.parallelism ?? conf.get(CoreOptions.DEFAULT_PARALLELISM),
+    bufferTimeout: conf.get(ExecutionOptions.BUFFER_TIMEOUT),
+    autoWatermarkInterval: conf.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
+    jobId,
+    ...(program.jobConfiguration ? { defaultJobConfiguration: program.jobConfiguration } : {}),
+    ...(program.savepoint ? { jobConfiguration: savepointRestoreSettings(program.savepoint.path, program.savepoint.allowNonRestoredState) } : {}),
+  }, runJob);
 }
 
 /**

@@ -10,7 +10,6 @@ import { CANCEL_OPTIONS, INFO_OPTIONS, LIST_OPTIONS, RUN_OPTIONS, type ActionNam
 import { yarnRunOptions } from './yarn-cli-options.js';
 import { executionTarget } from './yarn-session.js';
 import {
-  ActionNotSupportedError,
   CliActionError,
   clusterClient,
   jobManagerOverride,
@@ -21,7 +20,7 @@ import {
   type Action,
   type CliIo,
 } from './cli-common.js';
-import type { CommandLine, OptionSpec } from './cli-options.js';
+import type { CommandLine } from './cli-options.js';
 import { cancelWithSavepoint, savepoint, stop } from './cli-savepoint-actions.js';
 import type { JobOverview, RestClient } from './rest-client.js';
 
@@ -126,12 +125,15 @@ const cancel: Action = async (args, io) => {
   io.out(`Cancelled job ${jobId}.`);
 };
 
-const notSupportedYet = (action: ActionName, specs: readonly OptionSpec[], message: string, stopAtNonOption = false): Action =>
-  async (args, io) => {
-    const cl = parse(action, specs, args, stopAtNonOption, io);
-    if (!cl) return;
-    throw new ActionNotSupportedError(message);
-  };
+/** `run -t yarn-application`: that target is the run-application action's. */
+export class ApplicationTargetWithRunError extends UsageError {
+  constructor() {
+    super(
+      "The 'yarn-application' target runs the program in the cluster, which the run action does not: use " +
+        "'bin/flink run-application -t yarn-application <program-file> <arguments>' (or -t yarn-per-job with run).",
+    );
+  }
+}
 
 function parallelismOf(cl: CommandLine): number | undefined {
   const p = cl.value('p');
@@ -143,7 +145,7 @@ function parallelismOf(cl: CommandLine): number | undefined {
   return n;
 }
 
-function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'info'): ProgramOptions {
+function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'run-application' | 'info'): ProgramOptions {
   const [programPath, ...programArgs] = cl.args;
   if (programPath === undefined) {
     throw new UsageError(`Missing program file. Specify the job file to ${action}: ${action} [OPTIONS] <program-file> <arguments>`);
@@ -179,8 +181,19 @@ const run: Action = async (args, io) => {
   const cl = parse('run', [...RUN_OPTIONS, ...yarnRunOptions()], args, true, io);
   if (!cl) return;
   const opts = programOptions(cl, io, 'run');
+  if (opts.target === 'yarn-application') throw new ApplicationTargetWithRunError();
   const { runProgram } = await import('./program.js');
   await runProgram(opts);
+};
+
+/** Application Mode: the cluster (a YARN ApplicationMaster) runs the program's main, not this client. */
+const runApplication: Action = async (args, io) => {
+  const cl = parse('run-application', [...RUN_OPTIONS, ...yarnRunOptions()], args, true, io);
+  if (!cl) return;
+  const opts = programOptions(cl, io, 'run-application');
+  const { runApplication: deploy, UnsupportedApplicationTargetError } = await import('./yarn-application.js');
+  if (opts.target !== 'yarn-application') throw new UnsupportedApplicationTargetError(opts.target);
+  await deploy(opts);
 };
 
 const info: Action = async (args, io) => {
@@ -198,12 +211,7 @@ const info: Action = async (args, io) => {
 
 export const ACTIONS: Readonly<Record<ActionName, Action>> = {
   run,
-  'run-application': notSupportedYet(
-    'run-application',
-    RUN_OPTIONS,
-    'The "run-application" action (Application Mode) is not supported yet. Use "run" to submit the program.',
-    true,
-  ),
+  'run-application': runApplication,
   info,
   list,
   cancel,

@@ -174,7 +174,7 @@ const ACTION_HELP: Readonly<Record<ActionName, ActionHelp>> = {
   'run-application': {
     summary: 'runs an application in Application Mode.',
     syntax: 'run-application [OPTIONS] <program-file> <arguments>',
-    options: [],
+    options: RUN_OPTIONS,
     general: true,
   },
   info: {

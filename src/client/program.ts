@@ -282,12 +282,12 @@ function restoreSettings(opts: ProgramOptions): Record<string, string> {
   return savepointRestoreSettings(clientPath(opts.savepointPath), opts.allowNonRestoredState);
 }
 
-function encodeAccumulators(acc: Record<string, unknown>): string {
+export function encodeAccumulators(acc: Record<string, unknown>): string {
   return Buffer.from(encodeRecord(acc)).toString('base64');
 }
 
 /** Imports the bundle with `ctx` installed and process.argv set as the program expects. */
-async function runInPlanMode(bundle: JobBundle, args: string[], ctx: Parameters<typeof setExecutionContext>[0]): Promise<void> {
+export async function runInPlanMode(bundle: JobBundle, args: string[], ctx: Parameters<typeof setExecutionContext>[0]): Promise<void> {
   const savedArgv = process.argv;
   process.argv = [process.argv[0] as string, bundle.programName, ...args];
   setExecutionContext(ctx);

@@ -2,7 +2,8 @@
  * Deploying a flink-ts cluster on YARN from the client: the effective configuration, bundle and job graph staged
  * in HDFS, the ApplicationMaster's container asked for, and the application followed until its JobManager
  * registered — whose REST address (host and port in the application report) clients then use. Per-job
- * (yarn-job-executor.ts) and session clusters (yarn-session-cli.ts) are deployed the same way.
+ * (yarn-job-executor.ts), session (yarn-session-cli.ts) and application clusters (yarn-application.ts) are
+ * deployed the same way.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,13 @@ import {
   resolveStagingRoot,
   ResourceManagerRestClient,
   submitApplication,
-  sweepEndedStagingDirectories, type ApplicationReport, type StagedFile, type StagedJob, type SubmittedApplication } from '../yarn/client/index.js';
+  sweepEndedStagingDirectories,
+  type ApplicationReport,
+  type StagedFile,
+  type StagedJob,
+  type StagedProgram,
+  type SubmittedApplication,
+} from '../yarn/client/index.js';
 import { RestClient } from './rest-client.js';
 import { restFetch } from './rest-transport.js';
 
@@ -57,11 +64,15 @@ export async function deployYarnCluster(
     print: (line: string) => void;
     defaultName: string;
     job?: { graph: { jobId: string }; bundle: { fileName: string; data: Uint8Array }; detached: boolean };
+    /** Application mode: the program the ApplicationMaster runs itself, and its bundle. */
+    program?: { staged: Omit<StagedProgram, 'bundle'>; bundle: { fileName: string; data: Uint8Array } };
   },
 ): Promise<YarnClusterDeployment> {
   const jm = containerOf(conf, 'jobmanager');
   const tm = containerOf(conf, 'taskmanager');
   const job = o.job;
+  const program = o.program;
+  const bundle = job?.bundle ?? program?.bundle;
   await sweepLeftovers(conf, rm, o.print);
   const app = await submitApplication({
     conf,
@@ -78,17 +89,15 @@ export async function deployYarnCluster(
             [CLUSTER_ENV.MODE]: 'per-job',
             [CLUSTER_ENV.JOB]: encodeEnvJson({ graph: JOB_GRAPH_FILE, bundle: job.bundle.fileName, detached: job.detached } satisfies StagedJob),
           }
-        : { [CLUSTER_ENV.MODE]: 'session' }),
+        : program
+          ? { [CLUSTER_ENV.MODE]: 'application', [CLUSTER_ENV.PROGRAM]: encodeEnvJson({ ...program.staged, bundle: program.bundle.fileName } satisfies StagedProgram) }
+          : { [CLUSTER_ENV.MODE]: 'session' }),
     },
     files: {
       config: { name: 'flink-conf.yaml', data: Buffer.from(stringify(conf.toMap()), 'utf8') },
       extra: hadoopConfFiles(),
-      ...(job
-        ? {
-            bundle: { name: job.bundle.fileName, data: job.bundle.data },
-            jobGraph: { name: JOB_GRAPH_FILE, data: Buffer.from(JSON.stringify(job.graph), 'utf8') },
-          }
-        : {}),
+      ...(bundle ? { bundle: { name: bundle.fileName, data: bundle.data } } : {}),
+      ...(job ? { jobGraph: { name: JOB_GRAPH_FILE, data: Buffer.from(JSON.stringify(job.graph), 'utf8') } } : {}),
     },
     onProgress: (line) => o.print(line),
   });

@@ -2,7 +2,8 @@
  * flink-ts on a real YARN and HDFS (scripts/hadoop.sh, private state and free ports), as a user runs it: per-job
  * clusters (`bin/flink run -t yarn-per-job`, `-m yarn-cluster`) and a session (`bin/yarn-session.sh`, then
  * `bin/flink run`, `list`, `cancel` finding it). The client stages in HDFS and asks YARN for the ApplicationMaster,
- * which runs the JobManager and asks for TaskManager containers; WordCount reads and writes hdfs://. Afterwards the
+ * which runs the JobManager and asks for TaskManager containers; WordCount reads and writes hdfs://. In application
+ * mode (`bin/flink run-application -t yarn-application`) the ApplicationMaster runs the program itself. Afterwards the
  * RM shows each application in a final state with the right status, and nothing is left in the staging directory.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
 const USER = process.env.HADOOP_USER_NAME || userInfo().username;
 const WORDCOUNT = join(EXAMPLES_DIR, 'batch', 'WordCount.js');
 
-describe('flink-ts on a real YARN: per-job clusters and a session', function () {
+describe('flink-ts on a real YARN: per-job clusters, application mode and a session', function () {
   this.timeout(300_000);
   let yarn: YarnCluster | undefined;
   let scratch = '';
@@ -75,6 +76,11 @@ describe('flink-ts on a real YARN: per-job clusters and a session', function () 
     return entries.map((e) => e.pathSuffix).filter((n) => n.startsWith('application_'));
   }
 
+  /** The ApplicationMaster removes the staging directory just after it unregistered (the RM already shows the end). */
+  async function noStagingLeft(): Promise<void> {
+    assert.deepEqual(await waitFor('no staging directory', 30_000, async () => ((await stagingLeft()).length === 0 ? [] : undefined), 250), []);
+  }
+
   it('attached: WordCount reads and writes hdfs:// with TaskManagers in YARN containers; the application ends FINISHED/SUCCEEDED and leaves no staging', async () => {
     const r = await flink(['run', '-t', 'yarn-per-job', '-p', '2', WORDCOUNT, '--input', 'hdfs:///in/words.txt', '--output', 'hdfs:///out/attached']);
     const appId = /Submitted application (application_\d+_\d+)/.exec(r.stdout)?.[1];
@@ -87,7 +93,7 @@ describe('flink-ts on a real YARN: per-job clusters and a session', function () 
     const app = await waitFor('the application to end', 60_000, async () => (await applications()).find((a) => a.id === appId && ['FINISHED', 'FAILED', 'KILLED'].includes(a.state)), 250);
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], app.diagnostics);
     assert.match(app.diagnostics, /Job 'WordCount Example' \([0-9a-f]{32}\) finished\./);
-    assert.deepEqual(await waitFor('no staging directory', 30_000, async () => ((await stagingLeft()).length === 0 ? [] : undefined), 250), []);
+    await noStagingLeft();
   });
 
   it('detached with the older -m yarn-cluster form and -y options: returns after the submission; the application ends with its job', async () => {
@@ -99,7 +105,34 @@ describe('flink-ts on a real YARN: per-job clusters and a session', function () 
     assert.equal(app.name, 'WordCount on YARN');
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], `${app.diagnostics}\n${await (yarn as YarnCluster).describeContainerLogs(app.id)}`);
     assert.equal(diffCounts(await countsIn('/out/detached'), expectedCounts(text)), undefined);
-    assert.deepEqual(await stagingLeft(), []);
+    await noStagingLeft();
+  });
+
+  it('run-application -t yarn-application: the ApplicationMaster runs WordCount itself and ends SUCCEEDED; a program that throws before execute() ends it FAILED with its message', async () => {
+    const r = await flink(['run-application', '-t', 'yarn-application', '-p', '2', WORDCOUNT, '--input', 'hdfs:///in/words.txt', '--output', 'hdfs:///out/application']);
+    const appId = /Submitted application (application_\d+_\d+)/.exec(r.stdout)?.[1];
+    assert.equal(r.exitCode, 0, `${r.describe}\n${appId ? await (yarn as YarnCluster).describeContainerLogs(appId) : ''}`);
+    assert.ok(appId, r.describe);
+    assert.match(r.stdout, /Found Web Interface \S+:\d+ of application 'application_\d+_\d+'\./);
+    // The client ran no job itself: it returned after the deployment.
+    assert.doesNotMatch(r.stdout, /Job has been submitted with JobID/);
+    const app = await waitFor('the application to end', 180_000, async () => (await applications()).find((a) => a.id === appId && ['FINISHED', 'FAILED', 'KILLED'].includes(a.state)), 500);
+    assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], `${app.diagnostics}\n${await (yarn as YarnCluster).describeContainerLogs(app.id)}`);
+    assert.match(app.diagnostics, /Job 'WordCount Example' \([0-9a-f]{32}\) finished\./);
+    assert.equal(diffCounts(await countsIn('/out/application'), expectedCounts(text)), undefined);
+    await noStagingLeft();
+
+    const failing = join(scratch, 'failing-main.js');
+    await writeFile(failing, "import { ExecutionEnvironment } from 'flink-ts';\nExecutionEnvironment.getExecutionEnvironment();\nthrow new Error('no input path given to the failing program');\n");
+    const bad = await flink(['run-application', '-t', 'yarn-application', failing]);
+    const badId = /Submitted application (application_\d+_\d+)/.exec(bad.stdout)?.[1];
+    assert.ok(badId, bad.describe);
+    // The client may have returned before the program failed (exit 0) or seen the application end (YARN's diagnostics).
+    if (bad.exitCode !== 0) assert.match(bad.stderr, /no input path given to the failing program/, bad.describe);
+    const failed = await waitFor('the failing application to end', 180_000, async () => (await applications()).find((a) => a.id === badId && ['FINISHED', 'FAILED', 'KILLED'].includes(a.state)), 500);
+    assert.equal(failed.finalStatus, 'FAILED', failed.diagnostics);
+    assert.match(failed.diagnostics, /no input path given to the failing program/);
+    await noStagingLeft();
   });
 
   it('yarn-session.sh -d starts a session; bin/flink run (twice), list and cancel find it through the properties file; stop ends it FINISHED', async () => {
@@ -134,6 +167,6 @@ describe('flink-ts on a real YARN: per-job clusters and a session', function () 
     assert.equal(app.name, 'flink-ts session');
     assert.deepEqual([app.state, app.finalStatus], ['FINISHED', 'SUCCEEDED'], app.diagnostics);
     assert.equal(existsSync(properties), false, 'the properties file of the stopped session is gone');
-    assert.deepEqual(await stagingLeft(), []);
+    await noStagingLeft();
   });
 });

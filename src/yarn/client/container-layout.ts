@@ -5,7 +5,7 @@
  * ```
  * <container dir>/flink-ts/            the platform archive, unpacked: package.json, dist/src/, bin/, node_modules/
  * <container dir>/node/bin/node        the shipped Node.js runtime (absent when yarn.node.path is set)
- * <container dir>/<bundle name>        the job bundle, e.g. WordCount.mjs (not for a session)
+ * <container dir>/<bundle name>        the job bundle, e.g. WordCount.mjs (not for a session; the program in application mode)
  * <container dir>/flink-conf.yaml      the effective configuration (the name the caller gave)
  * <container dir>/<job graph name>     per-job: the serialized job graph
  * ```
@@ -116,11 +116,30 @@ export function shellCommand(words: readonly string[]): string {
 
 /** What the client tells the ApplicationMaster besides {@link AM_ENV}: the kind of cluster and its job. */
 export const CLUSTER_ENV = Object.freeze({
-  /** `per-job` or `session`. */
+  /** `per-job`, `session` or `application`. */
   MODE: 'FLINK_TS_YARN_MODE',
   /** Per-job: base64 JSON {@link StagedJob} (src/yarn/client's encodeEnvJson). */
   JOB: 'FLINK_TS_YARN_JOB',
+  /** Application: base64 JSON {@link StagedProgram}. */
+  PROGRAM: 'FLINK_TS_YARN_PROGRAM',
 });
+
+/**
+ * The staged program of an application-mode application, which the ApplicationMaster runs itself: the link name
+ * of the client's bundle and what `bin/flink run-application` was given for it.
+ */
+export interface StagedProgram {
+  bundle: string;
+  /** The program's own file name (what the program sees as its argv[1]). */
+  programName: string;
+  args: string[];
+  /** `-p`: the default parallelism of the program's jobs. */
+  parallelism?: number;
+  /** `-D`: the job's configuration, under what the program sets itself. */
+  jobConfiguration?: Record<string, string>;
+  /** `-s` (and `-n`): the savepoint the job restores from. */
+  savepoint?: { path: string; allowNonRestoredState: boolean };
+}
 
 /** The staged job of a per-job application: link names in the container, and whether the client waits for it. */
 export interface StagedJob {

@@ -19,6 +19,7 @@ export {
   AM_ENV,
   CLUSTER_ENV,
   type StagedJob,
+  type StagedProgram,
   decodeEnvJson,
   encodeEnvJson,
   NODE_LINK,

@@ -239,6 +239,23 @@ describe('bin/flink (cli.js)', function () {
     }
   });
 
+  it('points run -t yarn-application to run-application, and run-application without -t yarn-application to its target', async () => {
+    const run = await flink('run', '-t', 'yarn-application', CLI);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /^The 'yarn-application' target runs the program in the cluster, which the run action does not: use 'bin\/flink run-application -t yarn-application <program-file> <arguments>'/);
+    assert.ok(run.stdout.endsWith(`\n\n${HELP_HINT}\n`), run.stdout);
+    for (const args of [['run-application', '-t', 'remote', CLI], ['run-application', '-m', m(), CLI]]) {
+      const r = await flink(...args);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout, /^The run-application action needs the execution target 'yarn-application' \(-t yarn-application\), not 'remote'\./, args.join(' '));
+      assert.equal(r.stderr, '');
+    }
+    const help = await flink('run-application', '-h');
+    assert.equal(help.code, 0);
+    assert.ok(help.stdout.includes('  Syntax: run-application [OPTIONS] <program-file> <arguments>\n'), help.stdout);
+    assert.match(help.stdout, /-p,--parallelism/);
+  });
+
   it('reports a bad -D value as a configuration error', async () => {
     const r = await flink('list', '-m', m(), '-D', 'rest.connection-timeout=soon');
     assert.equal(r.code, 1);
