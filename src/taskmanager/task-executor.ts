@@ -185,7 +185,7 @@ export class TaskExecutor {
   }
 
   private wire(conn: RpcConnection): void {
-    conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req));
+    conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req, conn));
     conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string; slots?: number[] }) =>
       req.slots !== undefined && req.runId !== undefined ? this.cancelSlots(req.runId, req.slots) : this.cancelRuns(req.jobId, req.runId),
     );
@@ -254,12 +254,17 @@ export class TaskExecutor {
     }
   }
 
-  private async submitTasks(req: SubmitTasks): Promise<void> {
+  /**
+   * Tasks from the JobManager over `arrivedOn`. That is this TaskManager's registered connection, or the one whose
+   * registration answer is still being handled: a JobManager that waited for slots deploys at once, and its
+   * request can come in the same read as the answer.
+   */
+  private async submitTasks(req: SubmitTasks, arrivedOn: RpcConnection): Promise<void> {
     if (this.jobs.has(req.runId)) throw new FlinkError('DUPLICATE_JOB', `Job ${req.jobId} (attempt ${req.attempt}) already runs on this TaskManager.`);
+    if (this.conn !== undefined && this.conn !== arrivedOn) throw new FlinkError('NOT_REGISTERED', 'This TaskManager is registered at another JobManager.');
+    const conn = arrivedOn;
     const dir = join(this.o.tmpDir, `job_${req.runId}`);
     await mkdir(dir, { recursive: true });
-    const conn = this.conn;
-    if (!conn) throw new FlinkError('NOT_REGISTERED', 'This TaskManager is not connected to a JobManager.');
     const { binary } = await conn.callWithBinary(ResourceManagerGateway.requestJobBundle, { jobId: req.jobId }, this.o.rpcTimeoutMs);
     if (!binary) throw new FlinkError('NO_BUNDLE', `The JobManager sent no bundle for job ${req.jobId}.`);
     const bundlePath = join(dir, 'bundle.mjs');
