@@ -8,17 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../support/processes.js';
 import { RawWebHdfs } from './support/hdfs-cluster.js';
-import { BIN_DIR, DIST_DIR, EXAMPLES_DIR, FLINK_HOME, runCommand, type CommandResult } from './support/standalone-cluster.js';
+import { BIN_DIR, EXAMPLES_DIR, runCommand, type CommandResult } from './support/standalone-cluster.js';
 import { diffCounts, expectedCounts, generateText, parseCountLines } from './support/word-data.js';
 import { tickerJob } from './support/programs.js';
-import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
+import { YarnCluster, YARN_TEST_USER as USER, yarnClientSetup, type AppReport } from './support/yarn-cluster.js';
 
-const USER = process.env.HADOOP_USER_NAME || userInfo().username;
 const WORDCOUNT = join(EXAMPLES_DIR, 'batch', 'WordCount.js');
 
 describe('flink-ts on a real YARN: per-job clusters, application mode and a session', function () {
@@ -33,15 +31,7 @@ describe('flink-ts on a real YARN: per-job clusters, application mode and a sess
     this.timeout(900_000);
     // An ApplicationMaster and two TaskManagers of 768 MB each.
     yarn = await YarnCluster.start({ nodeManagerMemoryMb: 4096, nodeManagerVcores: 4 });
-    scratch = await mkdtemp(join(tmpdir(), 'yarn-per-job-it-'));
-    const confDir = join(scratch, 'conf');
-    await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
-    // The session's properties file in the test's own directory, never where other tests' bin/flink would find it.
-    await writeFile(
-      join(confDir, 'flink-conf.yaml'),
-      ['jobmanager.heap.size: 512m', 'taskmanager.heap.size: 512m', 'taskmanager.numberOfTaskSlots: 1', `yarn.properties-file.location: ${scratch}`, ''].join('\n'),
-    );
-    env = { ...(process.env as Record<string, string>), FLINK_CONF_DIR: confDir, FLINK_DIST_DIR: DIST_DIR, HADOOP_CONF_DIR: yarn.confDir, HADOOP_USER_NAME: USER };
+    ({ scratch, env } = await yarnClientSetup(yarn, 'yarn-per-job-it-'));
     hdfs = new RawWebHdfs(yarn.webhdfs, USER);
     await hdfs.mkdirs('/in');
     await hdfs.put('/in/words.txt', text);

@@ -7,17 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../support/processes.js';
 import { exactlyOnceJob } from './support/checkpoint-programs.js';
 import { committed, exactlyOnceProblems, localStore, submittedJobId } from './support/exactly-once.js';
-import { BIN_DIR, DIST_DIR, FLINK_HOME, runCommand, type CommandResult } from './support/standalone-cluster.js';
-import { YarnCluster, type AppReport } from './support/yarn-cluster.js';
+import { BIN_DIR, runCommand, type CommandResult } from './support/standalone-cluster.js';
+import { YarnCluster, YARN_TEST_USER as USER, yarnClientSetup, type AppReport } from './support/yarn-cluster.js';
 import { ZooKeeperServer } from './support/zookeeper-server.js';
 
-const USER = process.env.HADOOP_USER_NAME || userInfo().username;
 
 interface JobDetails {
   state: string;
@@ -52,14 +50,7 @@ describe('flink-ts on a real YARN: failures', function () {
   before(async function () {
     this.timeout(900_000);
     yarn = await YarnCluster.start({ nodeManagerMemoryMb: 4096, nodeManagerVcores: 4 });
-    scratch = await mkdtemp(join(tmpdir(), 'yarn-failures-it-'));
-    const confDir = join(scratch, 'conf');
-    await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
-    await writeFile(
-      join(confDir, 'flink-conf.yaml'),
-      ['jobmanager.heap.size: 512m', 'taskmanager.heap.size: 512m', 'taskmanager.numberOfTaskSlots: 1', `yarn.properties-file.location: ${scratch}`, ''].join('\n'),
-    );
-    env = { ...(process.env as Record<string, string>), FLINK_CONF_DIR: confDir, FLINK_DIST_DIR: DIST_DIR, HADOOP_CONF_DIR: yarn.confDir, HADOOP_USER_NAME: USER };
+    ({ scratch, env } = await yarnClientSetup(yarn, 'yarn-failures-it-'));
   });
 
   after(async function () {

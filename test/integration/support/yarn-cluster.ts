@@ -12,11 +12,11 @@
  * ```
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseHadoopXml } from '../../../src/fs/index.js';
-import { FLINK_HOME, runCommand } from './standalone-cluster.js';
+import { DIST_DIR, FLINK_HOME, runCommand } from './standalone-cluster.js';
 import { ResourceManagerRest } from './yarn-rm-rest.js';
 
 export { ResourceManagerRest, type AppReport } from './yarn-rm-rest.js';
@@ -170,4 +170,24 @@ export function processesOf(stateDir: string): number[] {
     }
   }
   return pids;
+}
+
+/** The user the YARN tests submit as (HADOOP_USER_NAME, else the OS user). */
+export const YARN_TEST_USER = process.env['HADOOP_USER_NAME'] || userInfo().username;
+
+/**
+ * A flink-ts client installation for YARN tests: a temp dir with a copy of conf/ whose flink-conf.yaml has small
+ * daemons (512 MB heaps, 1 slot each) and keeps the session properties file in that dir (never where another
+ * test's bin/flink would find it), and the environment for bin/ commands against `yarn`. remove() deletes the dir.
+ */
+export async function yarnClientSetup(yarn: YarnCluster, prefix: string): Promise<{ scratch: string; env: Record<string, string>; remove(): Promise<void> }> {
+  const scratch = await mkdtemp(join(tmpdir(), prefix));
+  const confDir = join(scratch, 'conf');
+  await cp(join(FLINK_HOME, 'conf'), confDir, { recursive: true });
+  await writeFile(
+    join(confDir, 'flink-conf.yaml'),
+    ['jobmanager.heap.size: 512m', 'taskmanager.heap.size: 512m', 'taskmanager.numberOfTaskSlots: 1', `yarn.properties-file.location: ${scratch}`, ''].join('\n'),
+  );
+  const env = { ...(process.env as Record<string, string>), FLINK_CONF_DIR: confDir, FLINK_DIST_DIR: DIST_DIR, HADOOP_CONF_DIR: yarn.confDir, HADOOP_USER_NAME: YARN_TEST_USER };
+  return { scratch, env, remove: () => rm(scratch, { recursive: true, force: true }) };
 }
