@@ -48,6 +48,8 @@ const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
   'YARN_APPLICATION_ENDED',
   'YARN_AM_NOT_REGISTERED',
   'YARN_NO_SESSION',
+  'HDFS_NAMENODE_UNREACHABLE',
+  'HDFS_BAD_URI',
 ]);
 
 /** Wrappers that say what failed; their causes say why. */

@@ -47,6 +47,9 @@ const CLIENT_CONDITIONS: ReadonlySet<string> = new Set([
   'YARN_APPLICATION_FAILED',
   'YARN_APPLICATION_ENDED',
   'YARN_AM_NOT_REGISTERED',
+  // Staging in HDFS for YARN: the NameNode not answering, a bad hdfs:// URI.
+  'HDFS_NAMENODE_UNREACHABLE',
+  'HDFS_BAD_URI',
 ]);
 
 const NO_JOB =

@@ -206,6 +206,18 @@ describe('flink-ts on a real YARN: failures', function () {
     assert.doesNotMatch(r.stdout, /Submitted application/);
     assert.deepEqual(await stagingLeft(), []);
   });
+
+  it('a staging directory on an HDFS that does not answer: one line naming the address and the key it came from; no application is left running', async () => {
+    const job = join(scratch, 'no-hdfs.js');
+    await writeFile(job, exactlyOnceJob('No HDFS', join(scratch, 'never'), 10, 20, 'file-sink'));
+    const r = await runCommand(join(BIN_DIR, 'flink'), ['run', '-t', 'yarn-per-job', '-D', 'yarn.staging-directory=hdfs://127.0.0.1:1/staging', job], env, { timeout: 120_000 });
+    assert.equal(r.exitCode, 1, r.describe);
+    assert.match(r.stderr, /127\.0\.0\.1/, r.describe);
+    assert.match(r.stderr, /yarn\.staging-directory|fs\.hdfs\.webhdfs\.address|dfs\.namenode\.http-address/, r.describe);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace\n${r.describe}`);
+    const running = (await fetch(`${(yarn as YarnCluster).rmWebapp}/ws/v1/cluster/apps?states=NEW,NEW_SAVING,SUBMITTED,ACCEPTED,RUNNING`).then((x) => x.json())) as { apps: { app: AppReport[] } | null };
+    assert.deepEqual(running.apps?.app ?? [], []);
+  });
 });
 
 /** The ApplicationMaster process of `appId`: the appmaster entrypoint whose working directory is a container of the application. */
