@@ -19,13 +19,6 @@ export interface CliIo {
   home: string;
 }
 
-/** An action or option the CLI knows but flink-ts cannot do yet. */
-export class ActionNotSupportedError extends FlinkError {
-  constructor(message: string) {
-    super('NOT_SUPPORTED', message);
-  }
-}
-
 /** An action reached the cluster but could not do its work; the cause says why. */
 export class CliActionError extends FlinkError {
   constructor(message: string, cause: unknown) {
