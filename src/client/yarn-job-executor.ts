@@ -21,8 +21,10 @@ interface Deployed {
   appId: string;
   address: string;
   client: RestClient;
-  jobSeenAt?: number;
+  jobSeenAt?: number | undefined;
   deployedAt: number;
+  /** Since when the JobManager has not answered (its ApplicationMaster died; another attempt may come). */
+  unreachableSince?: number | undefined;
 }
 
 export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; print: (line: string) => void }): JobExecutor {
@@ -54,20 +56,27 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
         const report = await rm.getApplicationReport(d.appId).catch(() => undefined);
         if (report && ['FINISHED', 'FAILED', 'KILLED'].includes(report.state)) return appEnded(d);
         // The ApplicationMaster died and YARN starts another attempt (yarn.application-attempts): its JobManager,
-        // with ZooKeeper HA, recovers the job; follow it to its new address.
-        if (err instanceof ClusterUnreachableError && report) {
-          const address = await newAttemptAddress(rm, d);
-          if (address === undefined) return appEnded(d);
-          o.print(`The ApplicationMaster of ${d.appId} was restarted; following its JobManager at ${address}.`);
-          d.address = address;
-          d.client = restClientOf(conf, address, d.appId);
-          d.deployedAt = Date.now();
-          d.jobSeenAt = undefined;
-          return undefined;
+        // with ZooKeeper HA, recovers the job once it leads; follow it to its new address and wait for it there.
+        if ((err instanceof ClusterUnreachableError || (err instanceof RestRequestError && err.status === 503)) && report) {
+          const address = registeredAddress(report.amRPCAddress);
+          if (address !== undefined && address !== d.address) {
+            o.print(`The ApplicationMaster of ${d.appId} was restarted; following its JobManager at ${address}.`);
+            d.address = address;
+            d.client = restClientOf(conf, address, d.appId);
+            d.deployedAt = Date.now();
+            d.jobSeenAt = undefined;
+            d.unreachableSince = undefined;
+            return undefined;
+          }
+          // No new attempt registered yet, or the new one does not lead yet: ask again, for a while.
+          d.unreachableSince ??= Date.now();
+          if (Date.now() - d.unreachableSince < NEW_ATTEMPT_WAIT_MS) return undefined;
+          return appEnded(d);
         }
         throw err;
       }
       d.jobSeenAt ??= Date.now();
+      d.unreachableSince = undefined;
       if (!answer.completed) return undefined;
       // The result is in hand: the per-job cluster may go (the ApplicationMaster unregisters with the job's status).
       await d.client.shutDownCluster().catch(() => undefined);
@@ -78,15 +87,7 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
   };
 }
 
-/** The REST address a later attempt of the application registered (undefined: the application ended instead). */
-async function newAttemptAddress(rm: ResourceManagerRestClient, d: Deployed): Promise<string | undefined> {
-  const deadline = Date.now() + NEW_ATTEMPT_WAIT_MS;
-  while (Date.now() < deadline) {
-    const r = await rm.getApplicationReport(d.appId).catch(() => undefined);
-    if (r && ['FINISHED', 'FAILED', 'KILLED'].includes(r.state)) return undefined;
-    const a = r?.amRPCAddress;
-    if (r?.state === 'RUNNING' && a && a !== d.address && a !== 'N/A' && !/:(0|-1)$/.test(a)) return a;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return undefined;
+/** The JobManager's REST address from a report's amRPCAddress, once an attempt registered one. */
+function registeredAddress(a: string | undefined): string | undefined {
+  return a && a !== 'N/A' && !/:(0|-1)$/.test(a) ? a : undefined;
 }

@@ -220,13 +220,14 @@ describe('flink-ts on a real YARN: failures', function () {
   });
 });
 
-/** The ApplicationMaster process of `appId`: the appmaster entrypoint whose working directory is a container of the application. */
+/** The ApplicationMaster's node process of `appId`: the appmaster entrypoint whose working directory is a container of the application. */
 function applicationMasterPid(appId: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmd.includes('appmaster/entrypoint.js')) continue;
+      // The node process itself (argv), not the launch script's shell, whose command line mentions it too.
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!cmd.some((a) => a.endsWith('appmaster/entrypoint.js'))) continue;
       if (readlinkSync(`/proc/${entry}/cwd`).includes(appId)) return Number(entry);
     } catch {
       // gone meanwhile
