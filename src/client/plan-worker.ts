@@ -13,9 +13,8 @@ import type { SerializedError } from '../util/errors.js';
 import { bundleProgram, ProgramNotFoundError, type JobBundle } from './bundler.js';
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
 import { buildJobGraph, FAILED_REPLAY_PREFIX } from '../graph/index.js';
-import { decodeRecords } from '../runtime/codec/index.js';
 import { markJobFailure } from './job-executor.js';
-import { capturePlan, encodeAccumulators, JobExecutionError, ProgramMissingJobError, runInPlanMode } from './program.js';
+import { capturePlan, decodeAccumulators, encodeAccumulators, JobExecutionError, ProgramMissingJobError, runInPlanMode } from './program.js';
 
 export interface PlanRequest {
   programPath: string;
@@ -175,8 +174,7 @@ async function runHere(req: PlanRequest, port: NonNullable<typeof parentPort>): 
       port.postMessage({ type: 'job', jobGraph: graph, fileName: bundle.fileName, data: bundle.data } satisfies RunMessage);
     });
     if (!outcome.ok) throw new JobExecutionError(outcome.message);
-    const accumulators: Record<string, unknown> = {};
-    for (const [name, b64] of Object.entries(outcome.accumulatorResults)) accumulators[name] = decodeRecords(Buffer.from(b64, 'base64'))[0];
+    const accumulators = decodeAccumulators(outcome.accumulatorResults);
     replay.push(encodeAccumulators(accumulators));
     return { jobId: outcome.jobId, netRuntime: outcome.netRuntime, accumulators };
   };

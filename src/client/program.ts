@@ -151,8 +151,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
       if (result.applicationStatus === 'CANCELED') throw new JobExecutionError(`Job was cancelled (JobID: ${jobId}).`, cause);
       throw new JobExecutionError(`Job failed (JobID: ${jobId})`, cause);
     }
-    const accumulators: Record<string, unknown> = {};
-    for (const [name, b64] of Object.entries(result.accumulatorResults)) accumulators[name] = decodeRecords(Buffer.from(b64, 'base64'))[0];
+    const accumulators = decodeAccumulators(result.accumulatorResults);
     replay.push(encodeAccumulators(accumulators));
     opts.print('Program execution finished');
     opts.print(`Job with JobID ${jobId} has finished.`);
@@ -283,6 +282,13 @@ async function waitForResult(
 function restoreSettings(opts: ProgramOptions): Record<string, string> {
   if (opts.savepointPath === undefined) return {};
   return savepointRestoreSettings(clientPath(opts.savepointPath), opts.allowNonRestoredState);
+}
+
+/** A job result's accumulators, decoded (each one travels as a codec-serialized value in base64). */
+export function decodeAccumulators(results: Readonly<Record<string, string>>): Record<string, unknown> {
+  const accumulators: Record<string, unknown> = {};
+  for (const [name, b64] of Object.entries(results)) accumulators[name] = decodeRecords(Buffer.from(b64, 'base64'))[0];
+  return accumulators;
 }
 
 export function encodeAccumulators(acc: Record<string, unknown>): string {

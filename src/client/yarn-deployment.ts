@@ -149,6 +149,11 @@ export function restClientOf(conf: Configuration, address: string, appId: string
   });
 }
 
+/** The JobManager's REST address from a report's amRPCAddress, once an attempt registered one (else undefined). */
+export function registeredAddress(a: string | undefined): string | undefined {
+  return a && a !== 'N/A' && !/:(0|-1)$/.test(a) ? a : undefined;
+}
+
 /** Follows the application until its JobManager registered (its REST address in the report); fails with YARN's diagnostics. */
 export async function jobManagerAddress(rm: ResourceManagerRestClient, appId: string, print: (line: string) => void = () => {}): Promise<string> {
   const { report, failed } = await followApplication(appId, (line) => print(line), { rm, until: 'running' });
@@ -157,7 +162,8 @@ export async function jobManagerAddress(rm: ResourceManagerRestClient, appId: st
   const deadline = Date.now() + REGISTRATION_WAIT_MS;
   for (let r = report; ; r = await rm.getApplicationReport(appId)) {
     if (['FINISHED', 'FAILED', 'KILLED'].includes(r.state)) throw new YarnApplicationEndedError(appId, r, 'while it was starting');
-    if (r.amRPCAddress && !/:(0|-1)$/.test(r.amRPCAddress) && r.amRPCAddress !== 'N/A') return r.amRPCAddress;
+    const address = registeredAddress(r.amRPCAddress);
+    if (address !== undefined) return address;
     if (Date.now() > deadline) {
       throw new FlinkError('YARN_AM_NOT_REGISTERED', `The ApplicationMaster of ${appId} did not register within ${REGISTRATION_WAIT_MS / 1000} s. Its logs: yarn logs -applicationId ${appId}`);
     }

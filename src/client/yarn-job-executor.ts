@@ -10,7 +10,7 @@ import { FlinkError } from '../util/errors.js';
 import { followApplication, ResourceManagerRestClient } from '../yarn/client/index.js';
 import type { JobExecutor } from './job-executor.js';
 import { ClusterUnreachableError, RestRequestError, type RestClient } from './rest-client.js';
-import { deployYarnCluster, restClientOf, YarnApplicationEndedError } from './yarn-deployment.js';
+import { deployYarnCluster, registeredAddress, restClientOf, YarnApplicationEndedError } from './yarn-deployment.js';
 
 /** How long a new JobManager may take to know the job it submits itself at start. */
 const JOB_APPEARS_WITHIN_MS = 60_000;
@@ -85,9 +85,4 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
 
     async close(): Promise<void> {},
   };
-}
-
-/** The JobManager's REST address from a report's amRPCAddress, once an attempt registered one. */
-function registeredAddress(a: string | undefined): string | undefined {
-  return a && a !== 'N/A' && !/:(0|-1)$/.test(a) ? a : undefined;
 }
