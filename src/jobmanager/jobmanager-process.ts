@@ -29,7 +29,7 @@ import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
 import type { ResourceDriver } from './resourcemanager/resource-driver.js';
-import { RestServerEndpoint } from './rest/index.js';
+import { RestServerEndpoint, webUiHandler } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
 import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
@@ -152,6 +152,8 @@ export class JobManagerProcess implements LeaderContender {
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,
         log: (m) => log.info(m),
+        // The dashboard on rest.port in every mode (standalone, local, YARN): all of them run this process.
+        staticHandler: webUiHandler(),
         ...(this.ha.mode === 'ZOOKEEPER'
           ? { leadership: () => (this.leaderSessionId !== undefined ? { standby: false as const } : { standby: true as const, leaderUrl: this.restLeader }) }
           : {}),

@@ -11,7 +11,7 @@
  * ```
  *
  * Every handler answers both unversioned and under `/v1/`; errors are `{"errors": [...]}` with Flink's status
- * codes. GETs outside the API go to the optional `staticHandler` (the web UI).
+ * codes. GETs outside the API go to the optional `staticHandler`: `webUiHandler()` serves the web dashboard.
  */
 export {
   RestServerEndpoint,
@@ -24,3 +24,4 @@ export {
 } from './rest-server-endpoint.js';
 export { RestHandlerError } from './rest-errors.js';
 export { tokenizeArguments } from './jar-handlers.js';
+export { webUiHandler, DEFAULT_WEB_ROOT } from './web-ui.js';

@@ -217,7 +217,7 @@ export class RestServerEndpoint {
           const errors = [`Method ${method} is not allowed on ${path}; it answers ${allowed.join(', ')}.`];
           return this.reply(req, res, { status: 405, body: { errors }, headers: { Allow: allowed.join(', ') } });
         }
-        if (method === 'GET' && this.opts.staticHandler && !Router.isVersioned(path)) {
+        if (method === 'GET' && this.opts.staticHandler && !Router.isVersioned(path) && !this.router.ownsResource(path)) {
           if (await this.opts.staticHandler(req, res, path)) return;
         }
         return this.reply(req, res, { status: 404, body: { errors: [`Not found: ${path}`] } });

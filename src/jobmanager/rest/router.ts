@@ -69,6 +69,15 @@ export class Router {
     return [...out];
   }
 
+  /**
+   * Whether some route starts with this path's first segment (`/jobs/...`, `/taskmanagers/...`): such a path is
+   * an API call even when no route matches it, and gets a JSON 404 rather than the web UI's page.
+   */
+  ownsResource(rawPath: string): boolean {
+    const first = splitPath(Router.unversioned(rawPath))[0];
+    return first !== undefined && this.routes.some((r) => r.segments[0] === first);
+  }
+
   private static unversioned(rawPath: string): string {
     return Router.isVersioned(rawPath) ? rawPath.slice(3) || '/' : rawPath;
   }

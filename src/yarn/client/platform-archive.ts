@@ -84,7 +84,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * What goes into the platform archive, sorted by name: package.json, dist/src (without type declarations),
- * bin/, src/yarn/proto/*.proto, and each non-dev package of package-lock.json that is installed (each package without its nested
+ * dist/web (the dashboard), bin/, src/yarn/proto/*.proto, and each non-dev package of package-lock.json that is installed (each package without its nested
  * node_modules, which are packages of their own in the lock file). Without a package-lock.json (an install from
  * the registry), all of node_modules but its .bin links.
  */
@@ -95,6 +95,8 @@ export async function platformInputs(home: string): Promise<ArchiveInput[]> {
   if (!existsSync(join(home, 'dist', 'src'))) throw new YarnDeploymentError(`${home} has no dist/src; build flink-ts first (npm run build).`);
   add('package.json');
   for (const f of await walk(home, 'dist/src', () => true)) if (!/\.d\.ts(\.map)?$/.test(f)) add(f);
+  // The web dashboard the ApplicationMaster's REST endpoint serves (built by npm ci / npm run build).
+  if (existsSync(join(home, 'dist', 'web'))) for (const f of await walk(home, 'dist/web', () => true)) add(f);
   if (existsSync(join(home, 'bin'))) for (const f of await walk(home, 'bin', () => true)) add(f);
   // The YARN protocol definitions, which the ApplicationMaster loads at run time (src/yarn/ipc/proto-codec.ts).
   if (existsSync(join(home, 'src', 'yarn', 'proto'))) for (const f of await walk(home, 'src/yarn/proto', () => true)) if (f.endsWith('.proto')) add(f);

@@ -12,6 +12,8 @@ async function fakeInstall(root: string): Promise<void> {
     'dist/src/index.js': 'export const a = 1;\n',
     'dist/src/index.d.ts': 'export declare const a: number;\n',
     'dist/test/x.spec.js': 'test\n',
+    'dist/web/index.html': '<html></html>\n',
+    'dist/web/assets/app-ABCDEFGH.js': 'app\n',
     'bin/flink': '#!/usr/bin/env bash\n',
     'src/index.ts': 'source\n',
     'node_modules/prod/package.json': '{"name":"prod"}',
@@ -64,12 +66,14 @@ describe('YARN client: the content-addressed platform archive', function () {
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-  it('packs package.json, dist/src without declarations, bin/ and the non-dev packages of package-lock.json', async () => {
+  it('packs package.json, dist/src without declarations, the dashboard, bin/ and the non-dev packages of package-lock.json', async () => {
     assert.deepEqual(
       (await platformInputs(home)).map((f) => f.name),
       [
         'bin/flink',
         'dist/src/index.js',
+        'dist/web/assets/app-ABCDEFGH.js',
+        'dist/web/index.html',
         'node_modules/prod/build/Release/native.node',
         'node_modules/prod/build/Release/obj.target/native.node',
         'node_modules/prod/index.js',
