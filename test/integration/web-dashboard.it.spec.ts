@@ -186,6 +186,10 @@ describe('web dashboard in headless Chromium', function () {
     const tmId = vertex.subtasks[0]?.['taskmanager-id'];
     assert.ok(tmId, JSON.stringify(vertex));
 
+    const stdout = await c().restResponse(`/taskmanagers/${encodeURIComponent(tmId)}/stdout`);
+    await stdout.body?.cancel();
+    assert.notEqual(stdout.status, 404, 'GET /taskmanagers/:id/stdout answers 404: this build has no stdout endpoint, so the dashboard cannot show print() output');
+
     await b().route('/taskmanagers');
     await (await b().page.waitForSelector(`[data-test=taskmanagers] tr[data-tm="${tmId}"] a`))?.click();
     await (await b().page.waitForSelector('[data-tab=stdout]'))?.click();
@@ -266,5 +270,33 @@ describe('web dashboard in headless Chromium', function () {
     }, 200);
     b().assertNoProblems('submit');
     console.log(`      (screenshots in ${SCREENSHOT_DIR})`);
+  });
+});
+
+describe('web dashboard with web.submit.enable: false', function () {
+  this.timeout(180_000);
+  let cluster: StandaloneCluster | undefined;
+  let browser: DashboardBrowser | undefined;
+
+  before(async () => {
+    cluster = await StandaloneCluster.start({ taskManagers: 1, slotsPerTaskManager: 1, extraConf: ['web.submit.enable: false'] });
+    browser = await DashboardBrowser.launch(cluster.restUrl);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  it('has no Submit link, and the submit page says submission is turned off', async () => {
+    const b = browser as DashboardBrowser;
+    await b.open('/');
+    await b.waitForText('[data-test=slots-total]', /^1$/);
+    await b.page.waitForSelector('[data-nav=taskmanagers]');
+    assert.equal(await b.page.$('[data-nav=submit]'), null, 'no Submit link');
+    await b.route('/submit');
+    await b.waitForText('main', /turned off on this cluster \(web\.submit\.enable: false\)/);
+    await b.screenshot('submit-disabled');
+    b.assertNoProblems('submit (disabled)');
   });
 });

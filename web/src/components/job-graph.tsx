@@ -16,7 +16,7 @@ export interface VertexLive {
 }
 
 const NODE_W = 250;
-const NODE_H = 150;
+const NODE_H = 136;
 
 interface Laid {
   width: number;

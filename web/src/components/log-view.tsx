@@ -23,7 +23,9 @@ interface Shown {
 }
 
 export function LogView({ path, kind, name }: { path: string; kind: string; name: string }) {
-  const interval = useRefreshInterval();
+  // A ref, so that learning the configured interval does not restart the reading from byte 0.
+  const interval = useRef(3000);
+  interval.current = Math.min(useRefreshInterval(), 2000);
   const [shown, setShown] = useState<Shown>({ text: '', loaded: false, missing: isUnavailable(kind) });
   const [follow, setFollow] = useState(true);
   const pre = useRef<HTMLPreElement>(null);
@@ -90,14 +92,14 @@ export function LogView({ path, kind, name }: { path: string; kind: string; name
       } catch (err) {
         if (!stopped) setShown((s) => ({ ...s, loaded: true, error: err instanceof Error ? err.message : String(err) }));
       }
-      if (!stopped) timer = setTimeout(() => void tick(), Math.min(interval, 2000));
+      if (!stopped) timer = setTimeout(() => void tick(), interval.current);
     };
     void tick();
     return () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [path, kind, interval]);
+  }, [path, kind]);
 
   // Keep the newest line in view while following and the reader was at the bottom.
   useLayoutEffect(() => {
