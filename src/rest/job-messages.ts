@@ -183,6 +183,29 @@ export interface JobVertexDetailsInfo {
   subtasks: SubtaskExecutionAttemptDetailsInfo[];
 }
 
+/** One subtask in `GET /jobs/:jobid/vertices/:vertexid/subtasktimes`. */
+export interface SubtaskTimeInfo {
+  subtask: number;
+  /** Deprecated in Flink in favour of `endpoint`. */
+  host: string;
+  endpoint: string;
+  /** From RUNNING to the end (or now); -1 before it runs. */
+  duration: number;
+  /**
+   * When the subtask entered each state, 0 for states it has not entered. flink-ts times only RUNNING and the
+   * final state (FINISHED, CANCELED or FAILED).
+   */
+  timestamps: Record<ExecutionState, number>;
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid/subtasktimes` (Flink's `SubtasksTimesInfo`), the dashboard's timeline. */
+export interface SubtasksTimesInfo {
+  id: string;
+  name: string;
+  now: number;
+  subtasks: SubtaskTimeInfo[];
+}
+
 /** One metric of a metric list (`GET /jobs/:jobid/vertices/:vertexid/watermarks`). */
 export interface Metric {
   id: string;

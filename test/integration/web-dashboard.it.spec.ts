@@ -155,6 +155,8 @@ describe('web dashboard in headless Chromium', function () {
 
     await b().route(`/jobs/${jobId}/timeline`);
     await b().waitForText('[data-test=timeline]', /Ticker/);
+    await (await b().page.waitForSelector('[data-test=timeline] .timeline-row.clickable'))?.click();
+    await b().waitForText('[data-test=subtask-timeline]', /#0 /);
     await b().screenshot('job-timeline');
     b().assertNoProblems('job timeline');
   });

@@ -14,6 +14,7 @@ import {
   jobOverviewJson,
   jobVertexDetailsJson,
   jobVertexWatermarksJson,
+  subtasksTimesJson,
 } from './json-format.js';
 import { receiveMultipart, type UploadedFile } from './multipart.js';
 import { RestHandlerError, badRequest, notFound, toRestFailure } from './rest-errors.js';
@@ -132,6 +133,17 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
         const vertex = await forJob(jobId, () => gateway.jobVertexDetails(jobId, vertexId));
         if (!vertex) throw notFound(`Job ${jobId} has no vertex ${vertexId}.`);
         return { status: 200, body: jobVertexWatermarksJson(vertex) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/vertices/:vertexid/subtasktimes',
+      handler: async (req) => {
+        const jobId = jobIdParam(req);
+        const vertexId = vertexIdParam(req);
+        const vertex = await forJob(jobId, () => gateway.jobVertexDetails(jobId, vertexId));
+        if (!vertex) throw notFound(`Job ${jobId} has no vertex ${vertexId}.`);
+        return { status: 200, body: subtasksTimesJson(vertex, ctx.now()) };
       },
     },
     { method: 'PATCH', path: '/jobs/:jobid', handler: cancel },

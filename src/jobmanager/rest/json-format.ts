@@ -164,6 +164,29 @@ export function jobVertexDetailsJson(v: VertexSubtasks, now: number): rest.JobVe
   };
 }
 
+const FINAL_SUBTASK_STATES: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
+/** `GET /jobs/:jobid/vertices/:vertexid/subtasktimes`: when each subtask started running and ended. */
+export function subtasksTimesJson(v: VertexSubtasks, now: number): rest.SubtasksTimesInfo {
+  return {
+    id: v.id,
+    name: v.name,
+    now,
+    subtasks: v.subtasks.map((t) => {
+      const timestamps = countStates({});
+      if (t.startTime > 0) timestamps.RUNNING = t.startTime;
+      if (t.endTime > 0 && FINAL_SUBTASK_STATES.has(t.status)) timestamps[t.status] = t.endTime;
+      return {
+        subtask: t.subtask,
+        host: t.taskManager?.host ?? UNASSIGNED,
+        endpoint: t.taskManager ? `${t.taskManager.host}:${t.taskManager.dataPort}` : UNASSIGNED,
+        duration: duration(t.startTime, t.endTime, now),
+        timestamps,
+      };
+    }),
+  };
+}
+
 /** `GET /jobs/:jobid/accumulators`; the serialized values only when asked for (`includeSerializedValue`). */
 export function jobAccumulatorsJson(accumulators: AccumulatorInfo[], includeSerialized: boolean): rest.JobAccumulatorsInfo {
   const serialized: Record<string, string> = {};

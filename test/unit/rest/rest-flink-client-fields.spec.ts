@@ -122,6 +122,43 @@ describe("REST endpoint: what Flink's Java client reads", () => {
     assert.deepEqual(res.json, []);
   });
 
+  it('answers GET /jobs/:jobid/vertices/:vertexid/subtasktimes with when each subtask ran, in Flink\'s fields', async () => {
+    const job = server.gateway.addJob(jobDetails({ jobId: newJobId() }));
+    const io = { readBytes: 0, writeBytes: 0, readRecords: 0, writeRecords: 0 };
+    const tm = { id: 'tm-1', host: '127.0.0.1', dataPort: 40111 };
+    server.gateway.vertexSubtasks.set(`${job.jobId}/${VERTEX}`, {
+      id: VERTEX, name: 'Map', parallelism: 3, maxParallelism: 128,
+      subtasks: [
+        { subtask: 0, status: 'FINISHED', attempt: 0, taskManager: tm, startTime: NOW - 3000, endTime: NOW - 1000, metrics: io },
+        { subtask: 1, status: 'RUNNING', attempt: 0, taskManager: tm, startTime: NOW - 500, endTime: -1, metrics: io },
+        { subtask: 2, status: 'SCHEDULED', attempt: 0, startTime: -1, endTime: -1, metrics: io },
+      ],
+    });
+    const res = await call(server, 'GET', `/jobs/${job.jobId}/vertices/${VERTEX}/subtasktimes`);
+    assert.equal(res.status, 200);
+    const body = res.json as { subtasks: Array<{ timestamps: Record<string, number> } & Record<string, unknown>> } & Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['id', 'name', 'now', 'subtasks']);
+    assert.equal(body.id, VERTEX);
+    assert.equal(body.now, NOW);
+    const [done, running, waiting] = body.subtasks;
+    assert.deepEqual(Object.keys(done ?? {}).sort(), ['duration', 'endpoint', 'host', 'subtask', 'timestamps']);
+    assert.deepEqual(Object.keys(done?.timestamps ?? {}).sort(), [
+      'CANCELED', 'CANCELING', 'CREATED', 'DEPLOYING', 'FAILED', 'FINISHED', 'INITIALIZING', 'RECONCILING', 'RUNNING', 'SCHEDULED',
+    ]);
+    assert.equal(done?.timestamps.RUNNING, NOW - 3000);
+    assert.equal(done?.timestamps.FINISHED, NOW - 1000);
+    assert.equal(done?.duration, 2000);
+    assert.equal(done?.endpoint, '127.0.0.1:40111');
+    assert.equal(running?.timestamps.RUNNING, NOW - 500);
+    assert.equal(running?.timestamps.FINISHED, 0);
+    assert.equal(running?.duration, 500);
+    assert.equal(waiting?.duration, -1);
+    assert.equal(waiting?.timestamps.RUNNING, 0);
+    assert.equal(waiting?.endpoint, '(unassigned)');
+    const missing = await call(server, 'GET', `/jobs/${job.jobId}/vertices/0123456789abcdef0123456789abcdef/subtasktimes`);
+    assert.equal(missing.status, 404);
+  });
+
   it('answers 404 for a vertex the job does not have and 400 for a malformed vertex id', async () => {
     const job = server.gateway.addJob(jobDetails({ jobId: newJobId() }));
     const other = '0123456789abcdef0123456789abcdef';

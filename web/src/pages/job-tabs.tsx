@@ -1,5 +1,5 @@
 /** The job page's other tabs: exceptions, checkpoints, configuration, timeline. */
-import { useRef } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { HttpError, getJson, type CheckpointConfig, type CheckpointEntry, type CheckpointStats, type JobConfig, type JobDetails, type JobExceptions } from '../api';
 import { Empty, ErrorNote, KeyValues, Loading, StateBadge } from '../components/common';
 import { bytes, duration, time } from '../format';
@@ -223,39 +223,92 @@ export function ConfigurationTab({ jid }: { jid: string }) {
   );
 }
 
-/** When each vertex ran, as bars on one time axis from the job's start to its end (or now). */
+interface SubtaskTimes {
+  name: string;
+  now: number;
+  subtasks: Array<{ subtask: number; endpoint: string; duration: number; timestamps: Record<string, number> }>;
+}
+
+const FINAL_STATES = ['FINISHED', 'CANCELED', 'FAILED'];
+
+function Bar(props: { label: string; title: string; state: string; from: number | undefined; to: number; start: number; span: number; note: string; onClick?: () => void; selected?: boolean }) {
+  const left = props.from === undefined ? 0 : ((props.from - props.start) / props.span) * 100;
+  const width = props.from === undefined ? 0 : Math.max(0.5, ((props.to - props.from) / props.span) * 100);
+  return (
+    <div class={`timeline-row${props.onClick ? ' clickable' : ''}${props.selected ? ' selected' : ''}`} onClick={props.onClick}>
+      <div class="timeline-name" title={props.title}>
+        {props.label}
+      </div>
+      <div class="timeline-track">
+        <div class={`timeline-bar state-${props.state.toLowerCase()}`} style={{ left: `${left}%`, width: `${width}%` }} />
+      </div>
+      <div class="timeline-times small muted">{props.note}</div>
+    </div>
+  );
+}
+
+/**
+ * When each vertex ran, as bars on one time axis from the job's start to its end (or now); a click on a vertex
+ * shows its subtasks (`/jobs/:jid/vertices/:vid/subtasktimes`).
+ */
 export function TimelineTab({ job }: { job: JobDetails }) {
+  const [selected, setSelected] = useState<string | undefined>(undefined);
   const start = job['start-time'];
   const end = job['end-time'] > 0 ? job['end-time'] : job.now;
   const span = Math.max(1, end - start);
+  const times = usePoll(() => getJson<SubtaskTimes>(`/jobs/${job.jid}/vertices/${selected ?? ''}/subtasktimes`), [job.jid, selected], { enabled: selected !== undefined });
   return (
     <div data-test="timeline">
       <h2>Timeline</h2>
       <div class="timeline">
-        {job.vertices.map((v) => {
-          const from = v['start-time'] > 0 ? v['start-time'] : undefined;
-          const to = v['end-time'] > 0 ? v['end-time'] : end;
-          const left = from === undefined ? 0 : ((from - start) / span) * 100;
-          const width = from === undefined ? 0 : Math.max(0.5, ((to - from) / span) * 100);
-          return (
-            <div class="timeline-row" key={v.id}>
-              <div class="timeline-name" title={v.name}>
-                {v.name}
-              </div>
-              <div class="timeline-track">
-                <div class={`timeline-bar state-${v.status.toLowerCase()}`} style={{ left: `${left}%`, width: `${width}%` }} title={`${time(from)} – ${v['end-time'] > 0 ? time(v['end-time']) : 'now'}`} />
-              </div>
-              <div class="timeline-times small muted">
-                {time(from)} · {duration(v.duration)}
-              </div>
-            </div>
-          );
-        })}
+        {job.vertices.map((v) => (
+          <Bar
+            key={v.id}
+            label={v.name}
+            title={v.name}
+            state={v.status}
+            from={v['start-time'] > 0 ? v['start-time'] : undefined}
+            to={v['end-time'] > 0 ? v['end-time'] : end}
+            start={start}
+            span={span}
+            note={`${time(v['start-time'])} · ${duration(v.duration)}`}
+            selected={selected === v.id}
+            onClick={() => setSelected(selected === v.id ? undefined : v.id)}
+          />
+        ))}
       </div>
       <div class="timeline-axis small muted">
         <span>{time(start)}</span>
         <span>{job['end-time'] > 0 ? time(job['end-time']) : 'now'}</span>
       </div>
+      {selected === undefined ? (
+        <p class="muted small">Click a vertex for the times of its subtasks.</p>
+      ) : times.data === undefined ? (
+        times.error !== undefined ? <ErrorNote error={times.error} /> : <Loading />
+      ) : (
+        <>
+          <h2>Subtasks of {times.data.name}</h2>
+          <div class="timeline" data-test="subtask-timeline">
+            {times.data.subtasks.map((t) => {
+              const running = t.timestamps['RUNNING'] ?? 0;
+              const final = FINAL_STATES.find((s) => (t.timestamps[s] ?? 0) > 0);
+              return (
+                <Bar
+                  key={t.subtask}
+                  label={`#${t.subtask} ${t.endpoint}`}
+                  title={t.endpoint}
+                  state={final ?? (running > 0 ? 'RUNNING' : 'CREATED')}
+                  from={running > 0 ? running : undefined}
+                  to={final !== undefined ? (t.timestamps[final] as number) : end}
+                  start={start}
+                  span={span}
+                  note={`${time(running)} · ${duration(t.duration)}`}
+                />
+              );
+            })}
+          </div>
+        </>
+      )}
     </div>
   );
 }
