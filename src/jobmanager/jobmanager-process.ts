@@ -33,6 +33,7 @@ import { RestServerEndpoint } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
 import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
+import { MetricRegistry, ProcessMetrics } from '../metrics/index.js';
 
 const log = getLogger('org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint');
 
@@ -65,6 +66,9 @@ export class JobManagerProcess implements LeaderContender {
   private restLeader: string | undefined;
   private readonly workDir: string;
   private closed = false;
+  /** This JobManager's metrics: its process's, the cluster's and each running job's (read by the reporters). */
+  readonly metrics = new MetricRegistry();
+  private readonly processMetrics = new ProcessMetrics();
   /** Resolves once this process leads and its dispatcher has recovered the jobs of the HA stores. */
   private leading!: () => void;
   private readonly leadingPromise = new Promise<void>((resolve) => (this.leading = resolve));
@@ -134,7 +138,12 @@ export class JobManagerProcess implements LeaderContender {
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
         ...savepointSettings(conf),
+        processMetrics: () => this.processMetrics.collect(),
+        metricRegistry: this.metrics,
+        metricHost: host,
       });
+      const dispatcher = this.dispatcher;
+      this.metrics.add({ scope: 'jobmanager', variables: { host }, collect: () => dispatcher.jobManagerMetricSamples() });
       const tls = restSslServerOptions(conf);
       this.rest = new RestServerEndpoint({
         ...(tls ? { tls } : {}),
@@ -226,6 +235,7 @@ export class JobManagerProcess implements LeaderContender {
       ['RPC endpoint', () => this.rpc?.close()],
       ['HA services', () => this.ha?.close()],
       ['work directory', () => rm(this.workDir, { recursive: true, force: true })],
+      ['process metrics', () => this.processMetrics.close()],
     ];
     for (const [name, step] of steps) {
       try {

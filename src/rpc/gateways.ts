@@ -166,4 +166,6 @@ export const TaskExecutorGateway = {
   triggerCheckpoint: 'tm.triggerCheckpoint',
   notifyCheckpoint: 'tm.notifyCheckpoint',
   stopSources: 'tm.stopSources',
+  /** The TaskManager's own metrics (process, slots), answered as MetricSample[]. */
+  requestMetrics: 'tm.requestMetrics',
 } as const;

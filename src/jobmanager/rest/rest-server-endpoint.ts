@@ -21,6 +21,7 @@ import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
 import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
 import { NO_UPLOAD_LIMITS, UploadQuota, type UploadLimits } from './upload-quota.js';
 import { guardSubmissionRoutes } from './web-submit.js';
+import { metricRoutes } from './metric-handlers.js';
 
 /**
  * Serves a GET that matched no REST route (the web UI's files). Resolves true if it answered the request,
@@ -125,7 +126,8 @@ export class RestServerEndpoint {
       url: () => this.url,
       now: opts.now ?? (() => Date.now()),
     };
-    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...checkpointRoutes(ctx), ...jarRoutes(ctx)];
+    // Metric routes first: `/jobs/metrics` and `/taskmanagers/metrics` would otherwise match `/jobs/:jobid`.
+    const routes = [...metricRoutes(ctx), ...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...checkpointRoutes(ctx), ...jarRoutes(ctx)];
     this.router = new Router(guardSubmissionRoutes(routes, ctx.webSubmitEnabled));
   }
 
