@@ -41,6 +41,9 @@ export type { OperatorCounts, TaskMetrics, TaskResult, TaskSettings } from './ta
 /** DataSet operators whose key spec groups records; the DataSet API has no keyed state for them to see. */
 const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped-group-reduce', 'distinct']);
 
+/** How long a task processes input before it lets the rest of its thread run. */
+const TURN_MS = 20;
+
 /** Java's Long.MIN_VALUE and (rounded up to the next double) Long.MAX_VALUE: Flink's watermark bounds. */
 const LONG_MIN_DOUBLE = -(2 ** 63);
 const LONG_MAX_DOUBLE = 2 ** 63;
@@ -91,6 +94,8 @@ export class StreamTask {
   private backPressuredMs = 0;
   /** Since when the task is back-pressured; NaN while it is not. */
   private backPressuredSince = Number.NaN;
+  /** When a source's current turn on its thread began (see yieldToOutput). */
+  private turnStart = 0;
   private resolveDone!: (r: TaskResult) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the task finished (its output handed on) or failed. */
@@ -339,7 +344,8 @@ export class StreamTask {
     let budget = 64;
     const began = performance.now();
     try {
-      while (budget-- > 0 && gate.hasPending() && this.isAvailable()) {
+      // At most 64 buffers or a few milliseconds a turn: timers, metrics and control messages of the thread get theirs.
+      while (budget-- > 0 && gate.hasPending() && this.isAvailable() && performance.now() - began < TURN_MS) {
         const it = gate.poll();
         if (!it) break;
         if (this.checkpoints.holds(it)) continue;
@@ -594,9 +600,24 @@ export class StreamTask {
 
   /** Lets the output drain when it is back-pressured (and other work run when it is not). */
   protected yieldToOutput(): Promise<void> {
-    if (this.isAvailable() || this.cancelled) return new Promise<void>((r) => setImmediate(r));
+    if (this.cancelled) return new Promise<void>((r) => setImmediate(r));
+    if (this.isAvailable()) {
+      // A source goes on within its turn, so it gets as much of a shared thread as the tasks that read its output.
+      if (performance.now() - this.turnStart < TURN_MS) return Promise.resolve();
+      return new Promise<void>((r) =>
+        setImmediate(() => {
+          this.turnStart = performance.now();
+          r();
+        }),
+      );
+    }
     this.backPressureBegan();
-    return new Promise<void>((r) => this.waiters.push(r));
+    return new Promise<void>((r) =>
+      this.waiters.push(() => {
+        this.turnStart = performance.now();
+        r();
+      }),
+    );
   }
 
   /** Iterations: ends the superstep in the task of an iteration head (see SuperstepTask). */
