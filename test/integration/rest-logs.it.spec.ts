@@ -5,8 +5,12 @@
  * through /jobmanager/log, and the end of a file through a byte range, as the dashboard follows it.
  */
 import assert from 'node:assert/strict';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { loadConfiguration } from '../../src/config/index.js';
+import { MiniCluster } from '../../src/minicluster/index.js';
+import { setLogSink } from '../../src/util/logger.js';
 import { StandaloneCluster, waitFor } from './support/standalone-cluster.js';
 
 interface LogInfo {
@@ -59,12 +63,16 @@ await env.execute('Printer');
     assert.equal(r.exitCode, 0, r.describe);
 
     // Worker threads' output reaches the process's stdout asynchronously: wait for all of it.
+    let seen = '';
     const stdout = await waitFor('the job output in the TaskManager stdout', 30_000, async () => {
       const res = await text(`/taskmanagers/${tmId}/stdout`);
       assert.equal(res.status, 200, res.body);
+      seen = res.body;
       const values = [...res.body.matchAll(new RegExp(`^(\\d)> ${marker} value (\\d+)$`, 'gm'))];
       const logged = [...res.body.matchAll(new RegExp(`^${marker} logged (\\d)$`, 'gm'))];
       return values.length === 6 && logged.length === 6 ? { res, values, logged } : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- GET /taskmanagers/${tmId}/stdout answered:\n${seen}\n--- flink run:\n${r.describe}`);
     });
     assert.match(stdout.res.headers.get('content-type') ?? '', /^text\/plain/);
     assert.deepEqual(stdout.values.map((m) => Number(m[2])).sort((a, b) => a - b), [10, 20, 30, 40, 50, 60]);
@@ -149,4 +157,46 @@ await env.execute('Printer');
       return join(cluster.logDir, found.name);
     }
   }
+});
+
+describe('logs and stdout over REST (embedded local cluster)', function () {
+  this.timeout(60_000);
+
+  let dir: string;
+  let cluster: MiniCluster | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flink-it-local-logs-'));
+    await mkdir(join(dir, 'conf'));
+    await writeFile(join(dir, 'conf', 'flink-conf.yaml'), `io.tmp.dirs: ${dir}\n`);
+    setLogSink(undefined);
+    cluster = new MiniCluster({ config: loadConfiguration({ confDir: join(dir, 'conf'), env: {} }), taskManagers: 1, slotsPerTaskManager: 1 });
+    await cluster.start();
+  });
+
+  after(async () => {
+    await cluster?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function get(path: string): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`${(cluster as MiniCluster).restUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, json: (await res.json()) as unknown };
+  }
+
+  it('says that its in-process TaskManager and JobManager have no log files, and how to get them', async () => {
+    const tms = (await get('/taskmanagers')).json as { taskmanagers: Array<{ id: string }> };
+    const tmId = (tms.taskmanagers[0] as { id: string }).id;
+    for (const path of [`/taskmanagers/${tmId}/log`, `/taskmanagers/${tmId}/stdout`, `/taskmanagers/${tmId}/logs`]) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      const message = (res.json as { errors: string[] }).errors[0] ?? '';
+      assert.ok(message.startsWith(`TaskManager ${tmId} has no `), message);
+      assert.match(message, /started without a log file .*bin\/taskmanager\.sh start/);
+    }
+    const jm = await get('/jobmanager/stdout');
+    assert.equal(jm.status, 404);
+    assert.match((jm.json as { errors: string[] }).errors[0] ?? '', /^The JobManager has no stdout \(\.out\) file: .*bin\/jobmanager\.sh start/);
+    assert.deepEqual((await get('/jobmanager/logs')).json, { logs: [] });
+  });
 });
