@@ -28,6 +28,7 @@ import { configureFileSystems } from '../fs/index.js';
 import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
+import { ResourceManagerTaskManagerFiles } from './resourcemanager/task-manager-files.js';
 import type { ResourceDriver } from './resourcemanager/resource-driver.js';
 import { RestServerEndpoint } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
@@ -50,6 +51,11 @@ export interface JobManagerProcessOptions {
   onShutdownRequest?: () => void;
   /** Starts TaskManagers on demand (the YARN ApplicationMaster's); unset: TaskManagers are started outside (standalone). */
   resourceDriver?: ResourceDriver;
+  /**
+   * This daemon's log file (FLINK_LOG_FILE), which the REST API serves with the `.out` next to it; unset when the
+   * JobManager logs to a console or shares another program's process (the local cluster).
+   */
+  logFile?: string;
 }
 
 export class JobManagerProcess implements LeaderContender {
@@ -145,6 +151,7 @@ export class JobManagerProcess implements LeaderContender {
       const dispatcher = this.dispatcher;
       this.metrics.add({ scope: 'jobmanager', variables: { host }, collect: () => dispatcher.jobManagerMetricSamples() });
       const tls = restSslServerOptions(conf);
+      const rmOfFiles = this.rm;
       this.rest = new RestServerEndpoint({
         ...(tls ? { tls } : {}),
         gateway: this.dispatcher,
@@ -161,6 +168,8 @@ export class JobManagerProcess implements LeaderContender {
         flinkVersion: FLINK_TS_VERSION,
         flinkRevision: FLINK_TS_REVISION,
         log: (m) => log.info(m),
+        ...(this.o.logFile !== undefined ? { jobManagerLogFile: this.o.logFile } : {}),
+        taskManagerFiles: new ResourceManagerTaskManagerFiles((tmId) => rmOfFiles.taskManager(tmId)?.conn, Math.max(10_000, Math.min(60_000, heartbeatTimeoutMs))),
         ...(this.ha.mode === 'ZOOKEEPER'
           ? { leadership: () => (this.leaderSessionId !== undefined ? { standby: false as const } : { standby: true as const, leaderUrl: this.restLeader }) }
           : {}),

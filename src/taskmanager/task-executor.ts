@@ -32,6 +32,8 @@ import {
 } from '../rpc/gateways.js';
 import { DataConnectionManager, type DataFrame, type PeerAddress } from './network/data-connections.js';
 import { TaskThreadWatch } from './task-thread-watch.js';
+import { serveLogFiles } from './log-file-server.js';
+import { DaemonLogFiles } from '../util/log-files.js';
 import { TaskCancellationTimeoutError, taskOutOfMemory, workerHeapLimits, type TaskOutOfMemoryError } from './task-thread-errors.js';
 
 export { TaskCancellationTimeoutError, TaskOutOfMemoryError, workerHeapLimits } from './task-thread-errors.js';
@@ -96,6 +98,8 @@ export class TaskExecutor {
   private stuckThreads = 0;
   /** This TaskManager's metrics: its process's and its tasks' (read by the JobManager and Prometheus). */
   readonly metrics: TaskManagerMetrics;
+  /** Its log, stdout and rotated files, which the JobManager's REST endpoint reads over RPC. */
+  private readonly logFiles: DaemonLogFiles;
 
   constructor(private readonly o: TaskExecutorOptions) {
     this.tmId = o.resourceId ?? randomBytes(16).toString('hex');
@@ -106,6 +110,7 @@ export class TaskExecutor {
       registrationTimeoutMs: o.registrationTimeoutMs,
       onLeaderReplaced: (_previous, next) => this.onLeaderReplaced(next),
     });
+    this.logFiles = new DaemonLogFiles(o.logFile, { who: `TaskManager ${this.tmId}`, startHint: 'bin/taskmanager.sh start (or bin/start-cluster.sh)' });
   }
 
   get dataPort(): number {
@@ -189,6 +194,7 @@ export class TaskExecutor {
   }
 
   private wire(conn: RpcConnection): void {
+    serveLogFiles(conn, this.logFiles);
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req, conn));
     conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string; slots?: number[] }) =>
       req.slots !== undefined && req.runId !== undefined ? this.cancelSlots(req.runId, req.slots) : this.cancelRuns(req.jobId, req.runId),

@@ -89,6 +89,17 @@ async function capturePipeline(g: JobGraph): Promise<Map<number, Transformation>
   }
 }
 
+/**
+ * Waits until what this thread wrote to stdout and stderr (print(), console.log of user functions) has reached
+ * the TaskManager's main thread, and with it the `.out` file. A worker thread hands its output over one write at a
+ * time; a thread terminated before that (the JobManager ends a finished job's threads as soon as its tasks report)
+ * would drop what it still holds. Once per task end, never per record.
+ */
+function flushStdio(): Promise<void> {
+  const flush = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
+}
+
 /** The program's own console output while re-planning would repeat on every TaskManager: drop it. */
 function silenceConsole(): () => void {
   const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
@@ -254,9 +265,11 @@ async function main(): Promise<void> {
       try {
         const result = await task.done;
         running.delete(task);
+        await flushStdio();
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FINISHED', result });
       } catch (err) {
         running.delete(task);
+        await flushStdio();
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FAILED', error: serializeError(err) });
       }
     }),
