@@ -66,6 +66,8 @@ async function main(): Promise<number> {
         rpcPort: 0,
         resourceDriver: driver,
         onShutdownRequest,
+        // <LOG_DIR>/jobmanager.log (client/yarn-deployment.ts), stdout in jobmanager.out next to it.
+        ...(process.env['FLINK_LOG_FILE'] ? { logFile: process.env['FLINK_LOG_FILE'] } : {}),
         planner: programPlannerFor(conf),
       });
       return jm;

@@ -166,6 +166,10 @@ function programOptions(cl: CommandLine, io: CliIo, action: 'run' | 'run-applica
     print: (line: string) => io.out(line),
     warn: (line: string) => io.err(line),
   };
+  // The progress line only on a terminal: piped or redirected output keeps Flink's lines alone.
+  // Not for -t local either: the job's print() output shares this terminal and would run into the line.
+  const progress = io.progress?.();
+  if (progress && !opts.detached && target !== 'local') opts.progress = progress;
   if (parallelism !== undefined) opts.parallelism = parallelism;
   const dynamic = cl.values('D');
   if (dynamic.length > 0) opts.jobConfiguration = Object.fromEntries(dynamic.map(parseDynamicProperty));

@@ -11,12 +11,15 @@ import { clusterRestClient } from './cluster-address.js';
 import { yarnOptionProperties } from './yarn-cli-options.js';
 import { executionTarget, yarnSessionClient } from './yarn-session.js';
 import type { RestClient } from './rest-client.js';
+import type { ProgressLine } from './job-progress.js';
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   /** The installation directory, for `-v`. */
   home: string;
+  /** The progress line of an attached run, when stdout is a terminal (out and err erase it before writing). */
+  progress?(): ProgressLine | undefined;
 }
 
 /** An action reached the cluster but could not do its work; the cause says why. */

@@ -12,6 +12,7 @@ import { ACTIONS, type CliIo } from './cli-actions.js';
 import { flinkHome, versionInfo } from './cli-environment.js';
 import { generalHelp, type ActionName } from './cli-help.js';
 import { isJobFailure, registerLocalExecutorFactory } from './job-executor.js';
+import { ProgressLine } from './job-progress.js';
 
 /** Our own conditions: the message says it all, printed without a stack trace or the causes behind it. */
 const MESSAGE_ONLY_CODES: ReadonlySet<string> = new Set([
@@ -171,9 +172,17 @@ function installationDir(): string {
 }
 
 function processIo(): CliIo {
+  let progress: ProgressLine | undefined;
   return {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => {
+      progress?.clear();
+      process.stdout.write(`${line}\n`);
+    },
+    err: (line) => {
+      progress?.clear();
+      process.stderr.write(`${line}\n`);
+    },
+    progress: () => (process.stdout.isTTY ? (progress ??= new ProgressLine(process.stdout)) : undefined),
     home: installationDir(),
   };
 }

@@ -6,6 +6,7 @@ import type { JobGraph } from '../graph/index.js';
 import type { JobResult } from '../rest/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { RestClient } from './rest-client.js';
+import { headOperatorRecordsOutId, jobProgressOf, sourceVertexIds, type JobProgress } from './job-progress.js';
 
 export interface JobExecutor {
   /** Human-readable target, for messages. */
@@ -15,7 +16,22 @@ export interface JobExecutor {
   result(jobId: string): Promise<JobResult | undefined>;
   /** The cluster's slots while the job still waits for its own; undefined once it got them. */
   waitingForSlots?(jobId: string): Promise<{ free: number; total: number } | undefined>;
+  /** The job's state and record counts, for the progress line of an attached run on a terminal. */
+  progress?(jobId: string): Promise<JobProgress>;
   close(): Promise<void>;
+}
+
+/** A job's progress read over REST: its details, and each source operator's records from its metrics. */
+export async function restJobProgress(client: RestClient, jobId: string): Promise<JobProgress> {
+  const details = await client.jobDetails(jobId);
+  const fromSources = new Map<string, number>();
+  for (const vertexId of sourceVertexIds(details.plan)) {
+    const id = headOperatorRecordsOutId(await client.subtaskMetrics(jobId, vertexId));
+    if (id === undefined) continue;
+    const sum = (await client.subtaskMetrics(jobId, vertexId, [id]))[0]?.sum;
+    if (typeof sum === 'number') fromSources.set(vertexId, sum);
+  }
+  return jobProgressOf(details, fromSources);
 }
 
 export function restJobExecutor(client: RestClient, description: string): JobExecutor {
@@ -34,6 +50,7 @@ export function restJobExecutor(client: RestClient, description: string): JobExe
       const o = await client.overview();
       return { free: Number(o['slots-available']), total: Number(o['slots-total']) };
     },
+    progress: (jobId) => restJobProgress(client, jobId),
     close: async () => {},
   };
 }

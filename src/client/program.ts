@@ -12,6 +12,7 @@ import { bundleProgram, type JobBundle } from './bundler.js';
 import { localExecutorFactory, markJobFailure, restJobExecutor, type JobExecutor } from './job-executor.js';
 import { clientPath } from './client-paths.js';
 import { clusterRestClient } from './cluster-address.js';
+import type { ProgressLine } from './job-progress.js';
 
 export interface ProgramOptions {
   programPath: string;
@@ -28,6 +29,8 @@ export interface ProgramOptions {
   allowNonRestoredState: boolean;
   shutdownOnAttachedExit: boolean;
   print: (line: string) => void;
+  /** An attached run on a terminal: the line that shows the job's progress while it runs. */
+  progress?: ProgressLine;
   /** The `-D` settings, which travel with each job (JobGraph.jobConfiguration). */
   jobConfiguration?: Record<string, string>;
   /** Warnings about the program, on stderr. */
@@ -145,7 +148,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
         `Job ${jobId} is waiting for ${required} task slot(s); the cluster has ${slots.free} free of ${slots.total}. ` +
         `It fails after slot.request.timeout (${timeout} ms) unless enough slots become free: start TaskManagers or lower the parallelism (-p).`
       );
-    }, opts.print);
+    }, opts.print, opts.progress);
     if (result.applicationStatus !== 'SUCCEEDED') {
       const cause = result.failureCause ? deserializeError(result.failureCause) : undefined;
       if (result.applicationStatus === 'CANCELED') throw new JobExecutionError(`Job was cancelled (JobID: ${jobId}).`, cause);
@@ -255,6 +258,8 @@ export async function capturePlan(bundle: JobBundle, args: string[], defaultPara
 /** How long a job may wait before the client asks what it waits for, and how often it asks again. */
 const EXPLAIN_WAIT_AFTER_MS = 2000;
 const EXPLAIN_WAIT_EVERY_MS = 5000;
+/** How often the progress line is refreshed. */
+const PROGRESS_EVERY_MS = 1000;
 
 /** Polls the job's result; once, when the job is slow to start, prints what it waits for. */
 async function waitForResult(
@@ -262,19 +267,34 @@ async function waitForResult(
   jobId: string,
   explainWait: () => Promise<string | undefined>,
   print: (line: string) => void,
+  progress: ProgressLine | undefined,
 ): Promise<NonNullable<Awaited<ReturnType<JobExecutor['result']>>>> {
   let delay = 50;
   let nextExplain = Date.now() + EXPLAIN_WAIT_AFTER_MS;
-  for (;;) {
-    const r = await ex.result(jobId);
-    if (r) return r;
-    if (nextExplain > 0 && Date.now() >= nextExplain) {
-      const why = await explainWait().catch(() => undefined);
-      if (why) print(why);
-      nextExplain = why ? 0 : Date.now() + EXPLAIN_WAIT_EVERY_MS;
+  let nextProgress = Date.now() + PROGRESS_EVERY_MS;
+  try {
+    for (;;) {
+      const r = await ex.result(jobId);
+      if (r) return r;
+      if (nextExplain > 0 && Date.now() >= nextExplain) {
+        const why = await explainWait().catch(() => undefined);
+        if (why) {
+          progress?.clear();
+          print(why);
+        }
+        nextExplain = why ? 0 : Date.now() + EXPLAIN_WAIT_EVERY_MS;
+      }
+      if (progress && ex.progress && Date.now() >= nextProgress) {
+        nextProgress = Date.now() + PROGRESS_EVERY_MS;
+        // The line is a courtesy: a failed read leaves it as it was, the result polling goes on.
+        const p = await ex.progress(jobId).catch(() => undefined);
+        if (p) progress.show(p);
+      }
+      await new Promise((res) => setTimeout(res, delay));
+      delay = Math.min(500, Math.round(delay * 1.5));
     }
-    await new Promise((res) => setTimeout(res, delay));
-    delay = Math.min(500, Math.round(delay * 1.5));
+  } finally {
+    progress?.clear();
   }
 }
 

@@ -159,6 +159,17 @@ export class RestClient {
     return body as unknown as JobDetailsInfo;
   }
 
+  /**
+   * `GET /jobs/:jobid/vertices/:vertexid/subtasks/metrics`: without `get` the metric ids, with it each one's
+   * aggregates over the subtasks.
+   */
+  async subtaskMetrics(jobId: string, vertexId: string, get?: string[], agg = 'sum'): Promise<Array<Record<string, unknown> & { id: string }>> {
+    const query = get === undefined ? '' : `?get=${get.map(encodeURIComponent).join(',')}&agg=${agg}`;
+    const body = await this.get(`/jobs/${encodeURIComponent(jobId)}/vertices/${encodeURIComponent(vertexId)}/subtasks/metrics${query}`);
+    if (!Array.isArray(body)) throw new RestRequestError('GET', '/jobs/:jobid/vertices/:vertexid/subtasks/metrics', 200, ['The answer is not a list of metrics.']);
+    return body as Array<Record<string, unknown> & { id: string }>;
+  }
+
   async cancelJob(jobId: string): Promise<void> {
     await this.send('PATCH', `/jobs/${encodeURIComponent(jobId)}`, { query: { mode: 'cancel' } });
   }

@@ -11,6 +11,8 @@ import { followApplication, ResourceManagerRestClient } from '../yarn/client/ind
 import type { JobExecutor } from './job-executor.js';
 import { ClusterUnreachableError, RestRequestError, type RestClient } from './rest-client.js';
 import { deployYarnCluster, registeredAddress, restClientOf, YarnApplicationEndedError } from './yarn-deployment.js';
+import type { JobProgress } from './job-progress.js';
+import { restJobProgress } from './job-executor.js';
 
 /** How long a new JobManager may take to know the job it submits itself at start. */
 const JOB_APPEARS_WITHIN_MS = 60_000;
@@ -42,6 +44,12 @@ export function yarnPerJobExecutor(conf: Configuration, o: { detached: boolean; 
       const d = await deployYarnCluster(conf, rm, { print: o.print, defaultName: `Flink per-job cluster: ${graph.jobName}`, job: { graph, bundle, detached: o.detached } });
       deployed.set(graph.jobId, { appId: d.app.applicationId, address: d.address, client: d.client, deployedAt: Date.now() });
       return { jobId: graph.jobId };
+    },
+
+    async progress(jobId: string): Promise<JobProgress> {
+      const d = deployed.get(jobId);
+      if (!d) throw new FlinkError('YARN_UNKNOWN_JOB', `Job ${jobId} was not submitted to YARN by this client.`);
+      return restJobProgress(d.client, jobId);
     },
 
     async result(jobId: string): Promise<JobResult | undefined> {

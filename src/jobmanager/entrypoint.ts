@@ -19,6 +19,8 @@ await runDaemon('StandaloneSessionClusterEntrypoint', log, async (args) => {
     ...(args.host ? { host: args.host } : {}),
     ...(args['webui-port'] ? { restPort: args['webui-port'] } : {}),
     onShutdownRequest: () => process.kill(process.pid, 'SIGTERM'),
+    // Set by bin/flink-daemon.sh (not for start-foreground): the log and .out files the REST API serves.
+    ...(process.env['FLINK_LOG_FILE'] ? { logFile: process.env['FLINK_LOG_FILE'] } : {}),
     // Programs uploaded through REST are planned here, in a worker thread (Flink runs main() on the JobManager too).
     planner: programPlannerFor(conf),
   });

@@ -28,11 +28,13 @@ import { configureFileSystems } from '../fs/index.js';
 import { RpcServer } from '../rpc/rpc-connection.js';
 import { Dispatcher, type ProgramPlanner } from './dispatcher/dispatcher.js';
 import { ResourceManager } from './resourcemanager/resource-manager.js';
+import { ResourceManagerTaskManagerFiles } from './resourcemanager/task-manager-files.js';
 import type { ResourceDriver } from './resourcemanager/resource-driver.js';
 import { RestServerEndpoint, webUiHandler } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
 import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
+import { MetricRegistry, ProcessMetrics } from '../metrics/index.js';
 
 const log = getLogger('org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint');
 
@@ -49,6 +51,11 @@ export interface JobManagerProcessOptions {
   onShutdownRequest?: () => void;
   /** Starts TaskManagers on demand (the YARN ApplicationMaster's); unset: TaskManagers are started outside (standalone). */
   resourceDriver?: ResourceDriver;
+  /**
+   * This daemon's log file (FLINK_LOG_FILE), which the REST API serves with the `.out` next to it; unset when the
+   * JobManager logs to a console or shares another program's process (the local cluster).
+   */
+  logFile?: string;
 }
 
 export class JobManagerProcess implements LeaderContender {
@@ -65,6 +72,9 @@ export class JobManagerProcess implements LeaderContender {
   private restLeader: string | undefined;
   private readonly workDir: string;
   private closed = false;
+  /** This JobManager's metrics: its process's, the cluster's and each running job's (read by the reporters). */
+  readonly metrics = new MetricRegistry();
+  private readonly processMetrics = new ProcessMetrics();
   /** Resolves once this process leads and its dispatcher has recovered the jobs of the HA stores. */
   private leading!: () => void;
   private readonly leadingPromise = new Promise<void>((resolve) => (this.leading = resolve));
@@ -134,8 +144,14 @@ export class JobManagerProcess implements LeaderContender {
         ...(this.o.planner && conf.get(WebOptions.SUBMIT_ENABLE) ? { planner: this.o.planner } : {}),
         onShutdownRequest: () => (this.o.onShutdownRequest ?? (() => void this.close()))(),
         ...savepointSettings(conf),
+        processMetrics: () => this.processMetrics.collect(),
+        metricRegistry: this.metrics,
+        metricHost: host,
       });
+      const dispatcher = this.dispatcher;
+      this.metrics.add({ scope: 'jobmanager', variables: { host }, collect: () => dispatcher.jobManagerMetricSamples() });
       const tls = restSslServerOptions(conf);
+      const rmOfFiles = this.rm;
       this.rest = new RestServerEndpoint({
         ...(tls ? { tls } : {}),
         gateway: this.dispatcher,
@@ -154,6 +170,8 @@ export class JobManagerProcess implements LeaderContender {
         log: (m) => log.info(m),
         // The dashboard on rest.port in every mode (standalone, local, YARN): all of them run this process.
         staticHandler: webUiHandler(),
+        ...(this.o.logFile !== undefined ? { jobManagerLogFile: this.o.logFile } : {}),
+        taskManagerFiles: new ResourceManagerTaskManagerFiles((tmId) => rmOfFiles.taskManager(tmId)?.conn, Math.max(10_000, Math.min(60_000, heartbeatTimeoutMs))),
         ...(this.ha.mode === 'ZOOKEEPER'
           ? { leadership: () => (this.leaderSessionId !== undefined ? { standby: false as const } : { standby: true as const, leaderUrl: this.restLeader }) }
           : {}),
@@ -228,6 +246,7 @@ export class JobManagerProcess implements LeaderContender {
       ['RPC endpoint', () => this.rpc?.close()],
       ['HA services', () => this.ha?.close()],
       ['work directory', () => rm(this.workDir, { recursive: true, force: true })],
+      ['process metrics', () => this.processMetrics.close()],
     ];
     for (const [name, step] of steps) {
       try {

@@ -17,6 +17,8 @@ import type { JobExecutor } from '../client/job-executor.js';
 import { setLogSink } from '../util/logger.js';
 import { programPlannerFor } from '../client/plan-worker.js';
 import { FlinkError } from '../util/errors.js';
+import { jobProgressOf, sourceVertexIds } from '../client/job-progress.js';
+import { jobDetailsJson } from '../jobmanager/rest/json-format.js';
 
 export interface MiniClusterOptions {
   config: Configuration;
@@ -104,6 +106,15 @@ export async function localJobExecutor(opts: { slots: number; config: Configurat
     description: 'the local cluster',
     submit: (graph, bundle) => gw.submitJob({ jobGraph: graph, bundle }),
     result: (jobId) => gw.jobExecutionResult(jobId),
+    progress: async (jobId) => {
+      const details = jobDetailsJson(await gw.jobDetails(jobId), Date.now());
+      const fromSources = new Map<string, number>();
+      for (const vertexId of sourceVertexIds(details.plan)) {
+        const m = await gw.jobVertexTaskMetrics(jobId, vertexId);
+        if (m) fromSources.set(vertexId, m.subtasks.reduce((n, t) => n + (t?.operators?.[0]?.recordsOut ?? 0), 0));
+      }
+      return jobProgressOf(details, fromSources);
+    },
     close: () => cluster.close(),
   };
 }

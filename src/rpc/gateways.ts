@@ -8,6 +8,7 @@ import type { TaskMetrics, TaskResult } from '../runtime/task/stream-task.js';
 import type { SerializedError } from '../util/errors.js';
 import type { SuperstepReport } from '../runtime/iterations/iteration-channel.js';
 import type { CheckpointMetadata, TaskCheckpointSettings, TaskStateHandle } from '../runtime/checkpoint/types.js';
+import type { DaemonFileRef } from '../util/log-files.js';
 
 export type { CheckpointMetadata, OperatorSubtaskState, TaskCheckpointSettings, TaskStateHandle } from '../runtime/checkpoint/types.js';
 
@@ -142,6 +143,24 @@ export interface TaskManagerTerminationReport {
   tail: string[];
 }
 
+/**
+ * JobManager → TaskManager: a piece of one of its log files (`requestFile`), at most MAX_FILE_CHUNK_BYTES; the
+ * answer is a {@link FileChunkInfo} with the bytes attached. A negative offset counts from the end.
+ */
+export interface FileChunkRequest {
+  file: DaemonFileRef;
+  offset: number;
+  maxBytes: number;
+}
+
+/** The answer's JSON part; the bytes travel as the binary attachment. */
+export interface FileChunkInfo {
+  name: string;
+  size: number;
+  mtime: number;
+  offset: number;
+}
+
 /** Method names, so both ends agree. */
 export const ResourceManagerGateway = {
   registerTaskExecutor: 'rm.registerTaskExecutor',
@@ -166,4 +185,10 @@ export const TaskExecutorGateway = {
   triggerCheckpoint: 'tm.triggerCheckpoint',
   notifyCheckpoint: 'tm.notifyCheckpoint',
   stopSources: 'tm.stopSources',
+  /** The TaskManager's own metrics (process, slots), answered as MetricSample[]. */
+  requestMetrics: 'tm.requestMetrics',
+  /** The TaskManager's own files in its log directory (Flink's LogInfo list). */
+  requestLogList: 'tm.requestLogList',
+  /** A chunk of one of those files (FileChunkRequest → FileChunkInfo + bytes). */
+  requestFile: 'tm.requestFile',
 } as const;

@@ -29,6 +29,7 @@ await runDaemon('TaskManagerRunner', log, async (args) => {
     process.exit(code);
   };
   const te = createTaskExecutor(conf, {
+    ...(logFile !== undefined && logFile !== '' ? { logFile } : {}),
     ...(watchdog ? { reportsTermination: true, onRegistered: (jm, tmId) => watchdog.announce(jm, tmId) } : {}),
     onFatal: (err) => {
       log.error(`Fatal error: ${err.message}`);

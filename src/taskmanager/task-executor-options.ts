@@ -46,6 +46,11 @@ export interface TaskExecutorOptions {
   reportsTermination?: boolean;
   /** `task.cancellation.timeout`: how long a cancelled task thread may take to end before it is a fatal error (0: forever). */
   cancellationTimeoutMs?: number;
+  /**
+   * The daemon's log file (FLINK_LOG_FILE, set by bin/flink-daemon.sh and YARN launches); its stdout is the `.out`
+   * next to it. Unset (in-process TaskManagers, start-foreground): the REST API has no log or stdout to show.
+   */
+  logFile?: string;
   /** Called after each successful registration (also after reconnecting to a new leader). */
   onRegistered?: (jobManager: { host: string; port: number }, tmId: string) => void;
   /**

@@ -32,6 +32,8 @@ import {
 } from '../rpc/gateways.js';
 import { DataConnectionManager, type DataFrame, type PeerAddress } from './network/data-connections.js';
 import { TaskThreadWatch } from './task-thread-watch.js';
+import { serveLogFiles } from './log-file-server.js';
+import { DaemonLogFiles } from '../util/log-files.js';
 import { TaskCancellationTimeoutError, taskOutOfMemory, workerHeapLimits, type TaskOutOfMemoryError } from './task-thread-errors.js';
 
 export { TaskCancellationTimeoutError, TaskOutOfMemoryError, workerHeapLimits } from './task-thread-errors.js';
@@ -39,6 +41,7 @@ import { FlinkError, serializeError } from '../util/errors.js';
 import { getLogger } from '../util/logger.js';
 
 import type { TaskExecutorOptions } from './task-executor-options.js';
+import { TaskManagerMetrics } from './task-manager-metrics.js';
 export type { TaskExecutorOptions } from './task-executor-options.js';
 
 const log = getLogger('org.apache.flink.runtime.taskexecutor.TaskExecutor');
@@ -93,15 +96,21 @@ export class TaskExecutor {
   private advertisedHost = '127.0.0.1';
   /** Task threads whose teardown hangs: they never exit, and process.exit() would wait for them forever. */
   private stuckThreads = 0;
+  /** This TaskManager's metrics: its process's and its tasks' (read by the JobManager and Prometheus). */
+  readonly metrics: TaskManagerMetrics;
+  /** Its log, stdout and rotated files, which the JobManager's REST endpoint reads over RPC. */
+  private readonly logFiles: DaemonLogFiles;
 
   constructor(private readonly o: TaskExecutorOptions) {
     this.tmId = o.resourceId ?? randomBytes(16).toString('hex');
+    this.metrics = new TaskManagerMetrics({ tmId: this.tmId, host: () => this.advertisedHost });
     this.registration = new LeaderRegistration({
       retrieval: o.jobManagerLeaderRetrieval,
       leaderLookup: o.leaderLookup,
       registrationTimeoutMs: o.registrationTimeoutMs,
       onLeaderReplaced: (_previous, next) => this.onLeaderReplaced(next),
     });
+    this.logFiles = new DaemonLogFiles(o.logFile, { who: `TaskManager ${this.tmId}`, startHint: 'bin/taskmanager.sh start (or bin/start-cluster.sh)' });
   }
 
   get dataPort(): number {
@@ -185,6 +194,7 @@ export class TaskExecutor {
   }
 
   private wire(conn: RpcConnection): void {
+    serveLogFiles(conn, this.logFiles);
     conn.handle(TaskExecutorGateway.submitTasks, (req: SubmitTasks) => this.submitTasks(req, conn));
     conn.handle(TaskExecutorGateway.cancelJob, (req: { jobId: string; runId?: string; slots?: number[] }) =>
       req.slots !== undefined && req.runId !== undefined ? this.cancelSlots(req.runId, req.slots) : this.cancelRuns(req.jobId, req.runId),
@@ -211,6 +221,7 @@ export class TaskExecutor {
       // The heads of this iteration run in some of this job's workers; the others ignore the message.
       for (const slot of job.workers.keys()) this.toWorker(job, slot, { t: 'superstep', iteration: req.iteration, superstep: req.superstep, reports: req.reports });
     });
+    conn.handle(TaskExecutorGateway.requestMetrics, () => this.metrics.taskManagerSamples());
     conn.handle(TaskExecutorGateway.heartbeatFromResourceManager, () => {
       this.lastHeartbeatFromRm = Date.now();
     });
@@ -348,6 +359,7 @@ export class TaskExecutor {
   private workerGone(job: JobOnTaskManager, handle: WorkerHandle): void {
     if (job.workers.get(handle.slot) !== handle) return;
     job.workers.delete(handle.slot);
+    this.metrics.workerEnded(`${job.runId}/${handle.slot}`);
     if (handle.open.size > 0 && !job.ended) {
       this.failOpenTasks(job, handle, new FlinkError('TASK_THREAD_EXITED', `The task thread of slot ${handle.slot} exited unexpectedly.`));
     }
@@ -413,7 +425,10 @@ export class TaskExecutor {
         this.route(job, m);
         return;
       case 'state': {
-        if (m.state !== 'RUNNING') handle.open.delete(`${m.v}:${m.s}`);
+        if (m.state !== 'RUNNING') {
+          handle.open.delete(`${m.v}:${m.s}`);
+          this.metrics.taskEnded(job.runId, m.v, m.s);
+        }
         const base = { jobId: job.jobId, attempt: job.attempt, vertex: m.v, subtask: m.s };
         const update: TaskStateUpdate =
           m.state === 'RUNNING' ? { ...base, state: 'RUNNING' } : m.state === 'FINISHED' ? { ...base, state: 'FINISHED', result: m.result } : { ...base, state: 'FAILED', error: m.error };
@@ -421,6 +436,8 @@ export class TaskExecutor {
         return;
       }
       case 'metrics':
+        for (const t of m.tasks) this.metrics.onTaskMetrics(job, t.v, t.s, t.m);
+        if (m.heap) this.metrics.onWorkerHeap(`${job.runId}/${handle.slot}`, m.heap);
         this.conn?.notify(ResourceManagerGateway.updateTaskMetrics, {
           jobId: job.jobId,
           attempt: job.attempt,
@@ -553,6 +570,7 @@ export class TaskExecutor {
   private async forgetJob(job: JobOnTaskManager): Promise<void> {
     if (this.jobs.get(job.runId) !== job) return;
     this.jobs.delete(job.runId);
+    this.metrics.jobEnded(job.runId);
     this.endedJobs.add(job.runId);
     if (this.endedJobs.size > 1000) this.endedJobs.delete(this.endedJobs.values().next().value as string);
     await rm(job.dir, { recursive: true, force: true }).catch(() => {});
@@ -572,6 +590,7 @@ export class TaskExecutor {
     await this.data?.close().catch((e) => errors.push(e));
     await this.o.haServices?.close().catch((e) => errors.push(e));
     await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});
+    this.metrics.close();
     if (errors.length > 0) log.warn(`Errors while closing the TaskExecutor: ${errors.map(String).join('; ')}`);
   }
 }

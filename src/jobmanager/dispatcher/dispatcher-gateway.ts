@@ -16,6 +16,7 @@ import type { HardwareDescription } from '../../rpc/gateways.js';
 import type { IterationInfo } from '../../rest/index.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics } from '../checkpoint/checkpoint-stats.js';
 import type { OperationStatus } from './async-operations.js';
+import type { MetricSample, TaskMetrics } from '../../metrics/index.js';
 import type { SavepointTriggerRequest } from './savepoint-operations.js';
 
 // The shared vocabulary lives in the REST contract; the gateway speaks it too.
@@ -33,6 +34,16 @@ export interface IOMetrics {
   writeBytes: number;
   readRecords: number;
   writeRecords: number;
+  /** The longest any subtask was back-pressured, idle, busy, ms (Flink takes the maximum over subtasks). */
+  accumulatedBackPressuredMs?: number;
+  accumulatedIdleMs?: number;
+  accumulatedBusyMs?: number;
+}
+
+/** What the subtasks of a vertex last reported (undefined: not yet), with the names of its chain's operators. */
+export interface VertexTaskMetrics {
+  operators: string[];
+  subtasks: Array<TaskMetrics | undefined>;
 }
 
 export interface VertexDetails {
@@ -188,6 +199,14 @@ export interface DispatcherGateway {
   jobAccumulators(jobId: string): Promise<AccumulatorInfo[]>;
   /** Undefined when the job has no such vertex. */
   jobVertexDetails(jobId: string, vertexId: string): Promise<VertexSubtasks | undefined>;
+  /** Undefined when the job has no such vertex. */
+  jobVertexTaskMetrics(jobId: string, vertexId: string): Promise<VertexTaskMetrics | undefined>;
+  /** Flink's job-scope metrics on the JobManager (uptime, numRestarts, checkpoints). */
+  jobMetrics(jobId: string): Promise<MetricSample[]>;
+  /** The JobManager process's metrics and the cluster-wide ones (numRegisteredTaskManagers, taskSlotsTotal, ...). */
+  jobManagerMetrics(): Promise<MetricSample[]>;
+  /** A TaskManager's own metrics, asked of it now; undefined for a TaskManager not registered here. */
+  taskManagerMetrics(taskManagerId: string): Promise<MetricSample[] | undefined>;
   clusterOverview(): Promise<ClusterOverview>;
   taskManagers(): Promise<TaskManagerInfo[]>;
   /** The effective cluster configuration as key/value strings. */

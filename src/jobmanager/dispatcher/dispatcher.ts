@@ -35,7 +35,9 @@ import {
   type TaskManagerInfo,
   type UploadedProgram,
   type VertexSubtasks,
+  type VertexTaskMetrics,
 } from './dispatcher-gateway.js';
+import type { MetricRegistry, MetricSample } from '../../metrics/index.js';
 import { FlinkError } from '../../util/errors.js';
 import type { BlobStore, HighAvailabilityServices } from '../../ha/index.js';
 import { getLogger } from '../../util/logger.js';
@@ -97,6 +99,12 @@ export interface DispatcherOptions {
   defaultSavepointDirectory?: string;
   /** `rest.async.store-duration`: how long savepoint and disposal results stay retrievable (ms). Default 5 min. */
   asyncOperationStoreMs?: number;
+  /** The JobManager process's own metrics (heap, CPU, event loop); none when unset. */
+  processMetrics?: () => MetricSample[];
+  /** Where each job's metrics are registered while it runs (`jobmanager.job` scope), for the reporters. */
+  metricRegistry?: MetricRegistry;
+  /** The `host` variable of those metrics. */
+  metricHost?: string;
 }
 
 export class Dispatcher implements DispatcherGateway {
@@ -177,7 +185,14 @@ export class Dispatcher implements DispatcherGateway {
     };
     const jm = new JobMaster(graph, this.o.rm, () => {}, settings);
     this.jobs.set(graph.jobId, jm);
+    const unregister = this.o.metricRegistry?.add({
+      scope: 'jobmanager.job',
+      variables: { host: this.o.metricHost ?? 'localhost', job_id: graph.jobId, job_name: graph.jobName },
+      collect: () => jm.metricSamples(),
+    });
     void jm.start();
+    // The job's metrics go when it ends here (finished, or suspended when leadership moves).
+    void jm.whenTerminated().then(() => unregister?.());
     const cleanup = jm.whenTerminated().then(() => (isTerminal(jm.status) ? this.jobEnded(jm) : undefined));
     this.cleanups.add(cleanup);
     void cleanup.finally(() => this.cleanups.delete(cleanup));
@@ -281,6 +296,35 @@ export class Dispatcher implements DispatcherGateway {
 
   async jobVertexDetails(jobId: string, vertexId: string): Promise<VertexSubtasks | undefined> {
     return this.get(jobId).vertexSubtasks(vertexId);
+  }
+
+  async jobVertexTaskMetrics(jobId: string, vertexId: string): Promise<VertexTaskMetrics | undefined> {
+    return this.get(jobId).vertexTaskMetrics(vertexId);
+  }
+
+  async jobMetrics(jobId: string): Promise<MetricSample[]> {
+    return this.get(jobId).metricSamples();
+  }
+
+  async jobManagerMetrics(): Promise<MetricSample[]> {
+    return this.jobManagerMetricSamples();
+  }
+
+  /** The `jobmanager` scope: the process's metrics and the cluster's (numRegisteredTaskManagers, ...). */
+  jobManagerMetricSamples(): MetricSample[] {
+    const { total, free } = this.o.rm.slotCounts();
+    const running = [...this.jobs.values()].filter((j) => !isTerminal(j.status)).length;
+    return [
+      ...(this.o.processMetrics?.() ?? []),
+      { name: 'numRegisteredTaskManagers', kind: 'gauge', value: this.o.rm.listTaskManagers().length },
+      { name: 'numRunningJobs', kind: 'gauge', value: running },
+      { name: 'taskSlotsAvailable', kind: 'gauge', value: free },
+      { name: 'taskSlotsTotal', kind: 'gauge', value: total },
+    ];
+  }
+
+  async taskManagerMetrics(taskManagerId: string): Promise<MetricSample[] | undefined> {
+    return this.o.rm.taskManagerMetrics(taskManagerId);
   }
 
   async clusterOverview(): Promise<ClusterOverview> {

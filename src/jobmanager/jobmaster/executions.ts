@@ -136,6 +136,12 @@ function addMetrics(into: IOMetrics, m: TaskMetrics | undefined): void {
   into.writeBytes += m.writeBytes;
   into.readRecords += m.readRecords;
   into.writeRecords += m.writeRecords;
+  const bp = m.backPressuredMs ?? 0;
+  into.accumulatedBackPressuredMs = Math.max(into.accumulatedBackPressuredMs ?? 0, Math.round(bp));
+  if (m.busyMs !== undefined) {
+    into.accumulatedBusyMs = Math.max(into.accumulatedBusyMs ?? 0, Math.round(m.busyMs));
+    into.accumulatedIdleMs = Math.max(into.accumulatedIdleMs ?? 0, Math.round(Math.max(0, (m.runMs ?? 0) - m.busyMs - bp)));
+  }
 }
 
 /** An accumulator value as text for the REST API, cut short: a collect() list can hold a whole data set. */

@@ -32,6 +32,9 @@ import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-st
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
 import { checkpointsToStartFrom, registerCheckpointWith, type JobRecoveryStores } from './job-start-state.js';
 import { endExecution, executionResult, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
+import { jobMetricSamples } from './job-metrics.js';
+import type { MetricSample } from '../../metrics/index.js';
+import type { VertexTaskMetrics } from '../dispatcher/dispatcher-gateway.js';
 import { pipelinedRegions, regionsToRestart, taskKey, type TaskKey } from './failover-regions.js';
 
 const log = getLogger('org.apache.flink.runtime.jobmaster.JobMaster');
@@ -75,6 +78,10 @@ export class JobMaster {
   /** The savepoint the job was started from, while no checkpoint of its own completed. */
   private initialRestore: CheckpointMetadata | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** For the job's time metrics (see job-metrics.ts): when it last began running, went down, began restarting. */
+  private runningSince = Number.NaN;
+  private downSince = Number.NaN;
+  private restartingSince = Number.NaN;
   /** Set while a stop-with-savepoint ends the job: it ends FINISHED. */
   private stopping = false;
 
@@ -489,6 +496,14 @@ export class JobMaster {
   }
 
   private transition(status: JobStatus): void {
+    const now = Date.now();
+    if (status === 'RUNNING') {
+      this.runningSince = now;
+      this.downSince = Number.NaN;
+    } else if ((status === 'FAILING' || status === 'RESTARTING') && Number.isNaN(this.downSince)) {
+      this.downSince = now;
+    }
+    this.restartingSince = status === 'RESTARTING' ? now : Number.NaN;
     this.status = status;
     if (isTerminal(status)) this.supersteps.jobEnded();
     this.timestamps[status] ??= Date.now();
@@ -520,6 +535,36 @@ export class JobMaster {
       plan: jobPlan(this.graph),
       isStoppable: false,
       ...(this.supersteps.hasIterations ? { iterations: this.supersteps.info() } : {}),
+    };
+  }
+
+  /** Flink's job-scope metrics (uptime, numRestarts, checkpoint figures). */
+  metricSamples(): MetricSample[] {
+    return jobMetricSamples({
+      status: this.status,
+      runningSince: this.runningSince,
+      downSince: this.downSince,
+      restartingSince: this.restartingSince,
+      numRestarts: this.attempt,
+      checkpoints: this.checkpoints && this.cp.enabled ? this.checkpointStatistics() : undefined,
+    });
+  }
+
+  /**
+   * What the subtasks of a vertex last reported, with the vertex's operator names; undefined for an id the job
+   * does not have. Subtasks no longer running keep their last counters but no rates.
+   */
+  vertexTaskMetrics(vertexId: string): VertexTaskMetrics | undefined {
+    const vi = this.graph.vertices.findIndex((v) => v.id === vertexId);
+    const v = this.graph.vertices[vi];
+    if (!v) return undefined;
+    return {
+      operators: v.operators.map((o) => o.name),
+      subtasks: (this.executions[vi] as Execution[]).map((e) => {
+        if (!e.metrics || e.state === 'RUNNING') return e.metrics;
+        const { rates: _stale, ...rest } = e.metrics;
+        return rest;
+      }),
     };
   }
 

@@ -27,6 +27,7 @@ import {
 import { FlinkError } from '../../util/errors.js';
 import { getLogger } from '../../util/logger.js';
 import type { ResourceDriver } from './resource-driver.js';
+import type { MetricSample } from '../../metrics/index.js';
 
 const log = getLogger('org.apache.flink.runtime.resourcemanager.StandaloneResourceManager');
 
@@ -368,6 +369,13 @@ export class ResourceManager {
     const tm = this.taskManagers.get(tmId);
     if (!tm) return Promise.reject(new TaskManagerLostError(`TaskManager ${tmId} is not registered anymore.`));
     return tm.conn.call<void>(TaskExecutorGateway.submitTasks, req, this.o.rpcTimeoutMs);
+  }
+
+  /** A TaskManager's own metrics, asked of it now; undefined for one not registered here. */
+  async taskManagerMetrics(tmId: string): Promise<MetricSample[] | undefined> {
+    const tm = this.taskManagers.get(tmId);
+    if (!tm) return undefined;
+    return tm.conn.call<MetricSample[]>(TaskExecutorGateway.requestMetrics, {}, this.o.rpcTimeoutMs);
   }
 
   /** Tells a TaskManager that every instance of a batch iteration finished a superstep. */

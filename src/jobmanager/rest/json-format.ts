@@ -66,9 +66,9 @@ export function ioMetricsJson(m: IOMetrics): rest.IOMetricsInfo {
     'read-records-complete': true,
     'write-records': m.writeRecords,
     'write-records-complete': true,
-    'accumulated-backpressured-time': 0,
-    'accumulated-idle-time': 0,
-    'accumulated-busy-time': 0,
+    'accumulated-backpressured-time': m.accumulatedBackPressuredMs ?? 0,
+    'accumulated-idle-time': m.accumulatedIdleMs ?? 0,
+    'accumulated-busy-time': m.accumulatedBusyMs ?? 0,
   };
 }
 

@@ -15,12 +15,16 @@ import { clusterRoutes } from './cluster-handlers.js';
 import type { HandlerContext } from './handler-context.js';
 import { jarRoutes } from './jar-handlers.js';
 import { jobRoutes } from './job-handlers.js';
+import { logRoutes } from './log-handlers.js';
+import type { TaskManagerFileGateway } from '../resourcemanager/task-manager-files.js';
+import { DaemonLogFiles } from '../../util/log-files.js';
 import { toJsonText } from './json-text.js';
 import { tooLarge } from './multipart.js';
 import { RestHandlerError, badRequest, toRestFailure } from './rest-errors.js';
-import { Router, type HttpMethod, type RestRequest, type RestResponse } from './router.js';
+import { Router, type HttpMethod, type RawBody, type RestRequest, type RestResponse } from './router.js';
 import { NO_UPLOAD_LIMITS, UploadQuota, type UploadLimits } from './upload-quota.js';
 import { guardSubmissionRoutes } from './web-submit.js';
+import { metricRoutes } from './metric-handlers.js';
 
 /**
  * Serves a GET that matched no REST route (the web UI's files). Resolves true if it answered the request,
@@ -52,6 +56,13 @@ export interface RestServerEndpointOptions {
   flinkRevision: string;
   log?: (msg: string) => void;
   staticHandler?: StaticHandler;
+  /**
+   * The JobManager's log file (FLINK_LOG_FILE), served by `/jobmanager/log`, `/stdout` (the `.out` next to it) and
+   * `/logs`; unset when the JobManager logs to its console (start-foreground, embedded clusters).
+   */
+  jobManagerLogFile?: string;
+  /** Reads TaskManagers' files for `/taskmanagers/:id/log`, `/stdout`, `/logs` (the resource manager's TaskManagers). */
+  taskManagerFiles?: TaskManagerFileGateway;
   /** The clock for durations and `now` fields; tests pin it. */
   now?: () => number;
   /**
@@ -125,7 +136,12 @@ export class RestServerEndpoint {
       url: () => this.url,
       now: opts.now ?? (() => Date.now()),
     };
-    const routes = [...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...checkpointRoutes(ctx), ...jarRoutes(ctx)];
+    const logs = logRoutes({
+      jobManager: new DaemonLogFiles(opts.jobManagerLogFile, { who: 'The JobManager', startHint: 'bin/jobmanager.sh start (or bin/start-cluster.sh)' }),
+      taskManagers: opts.taskManagerFiles,
+    });
+    // Metric routes first: `/jobs/metrics` and `/taskmanagers/metrics` would otherwise match `/jobs/:jobid`.
+    const routes = [...metricRoutes(ctx), ...clusterRoutes(ctx, this.log), ...jobRoutes(ctx), ...checkpointRoutes(ctx), ...jarRoutes(ctx), ...logs];
     this.router = new Router(guardSubmissionRoutes(routes, ctx.webSubmitEnabled));
   }
 
@@ -232,12 +248,32 @@ export class RestServerEndpoint {
         raw: req,
         jsonBody: (type) => readJsonBody(req, this.opts.maxContentLength, type),
       };
-      this.reply(req, res, await match.handler(restReq));
+      const response = await match.handler(restReq);
+      if (response.raw) await this.replyRaw(res, response, response.raw);
+      else this.reply(req, res, response);
     } catch (err) {
       const failure = toRestFailure(err);
       if (failure.status >= 500) this.log(`Unhandled exception while serving ${req.method} ${path}: ${failure.errors.join(' ')}`);
       this.reply(req, res, { status: failure.status, body: { errors: failure.errors } });
     }
+  }
+
+  /** Streams a non-JSON body, waiting for the client to take each chunk before asking for the next. */
+  private async replyRaw(res: ServerResponse, response: RestResponse, raw: RawBody): Promise<void> {
+    res.writeHead(response.status, { ...response.headers, 'Content-Type': raw.contentType, 'Content-Length': raw.length });
+    for await (const chunk of raw.chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+    res.end();
   }
 
   private reply(req: IncomingMessage, res: ServerResponse, response: RestResponse): void {

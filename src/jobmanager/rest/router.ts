@@ -17,10 +17,20 @@ export interface RestRequest {
   jsonBody(requestType: string): Promise<unknown>;
 }
 
+/** A body that is not JSON (log files): sent as its chunks come, with a known length. */
+export interface RawBody {
+  contentType: string;
+  length: number;
+  /** Exactly `length` bytes in all; a failure on the way cuts the connection (the client sees a short body). */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 export interface RestResponse {
   status: number;
   /** Serialized as JSON; undefined sends no body. */
   body?: unknown;
+  /** Sent instead of `body`. */
+  raw?: RawBody;
   /** Runs after the response has been written (e.g. shutting the cluster down). */
   afterResponse?: () => void;
   /** Extra response headers (e.g. `Allow` on a 405). */

@@ -88,6 +88,12 @@ export class InputGate {
     return true;
   }
 
+  /** The share of the buffers the channels may send (their credit) that wait here unprocessed. */
+  get poolUsage(): number {
+    const capacity = this.channels.size * this.initialCredits;
+    return capacity > 0 ? Math.min(1, (this.queue.length - this.head) / capacity) : 0;
+  }
+
   hasPending(): boolean {
     return this.head < this.queue.length;
   }

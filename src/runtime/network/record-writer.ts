@@ -55,6 +55,11 @@ export class RecordWriter {
     this.select = this.selector();
   }
 
+  /** The share of the backlog this writer may queue before it back-pressures that is queued. */
+  get poolUsage(): number {
+    return Math.min(1, this.backlog / Math.max(1, this.o.maxBacklog));
+  }
+
   get available(): boolean {
     return this.backlog <= this.o.maxBacklog;
   }

@@ -1,5 +1,8 @@
 /** What a task is given (its settings) and what it reports (its metrics, its result at the end). */
 import type { AccumulatorKind } from '../operators/index.js';
+import type { TaskMetrics } from '../../metrics/index.js';
+
+export type { OperatorCounts, TaskMetrics } from '../../metrics/index.js';
 
 export interface TaskSettings {
   bufferSize: number;
@@ -9,19 +12,6 @@ export interface TaskSettings {
   stateBackend?: string;
   /** Where disk state backends keep their files: a directory of the job's on the TaskManager, removed with the job. */
   localStateDir?: string;
-}
-
-export interface TaskMetrics {
-  readRecords: number;
-  readBytes: number;
-  writeRecords: number;
-  writeBytes: number;
-  /**
-   * The watermark the task last handed to its head operator (Flink's `currentInputWatermark`), clamped to
-   * Java's long range so it survives JSON (±Infinity would become null). Absent for sources, which have no
-   * input, as Flink registers no such metric for them.
-   */
-  inputWatermark?: number;
 }
 
 export interface TaskResult {

@@ -69,7 +69,8 @@ export type FromWorker =
   | (ChannelMsg & { t: 'credit'; n: number })
   | TaskStateMsg
   /** Running tasks' counters, every second, so the REST API shows progress. */
-  | { t: 'metrics'; tasks: Array<{ v: number; s: number; m: TaskMetrics }> }
+  /** Every second while tasks run: their figures, and this thread's heap (it counts towards the TaskManager's). */
+  | { t: 'metrics'; tasks: Array<{ v: number; s: number; m: TaskMetrics }>; heap?: WorkerHeap }
   /** Setting up failed before any task could run (bundle import, graph mismatch). */
   | { t: 'init-failed'; error: SerializedError }
   /** An iteration head's instance finished a superstep (see iteration-channel.ts). */
@@ -80,3 +81,10 @@ export type FromWorker =
   | { t: 'checkpoint-decline'; v: number; s: number; id: number; error: SerializedError }
   /** Every task of this worker is terminal and every message before this one was sent. */
   | { t: 'done' };
+
+/** A task thread's V8 heap, bytes. */
+export interface WorkerHeap {
+  used: number;
+  committed: number;
+  limit: number;
+}

@@ -9,7 +9,7 @@ import { buildJobGraph, FAILED_REPLAY_PREFIX, importBundle, type JobGraph } from
 import { decodeRecords } from '../codec/index.js';
 import { configureFileSystems } from '../../fs/index.js';
 import { channelKey, type ChannelEvent, type ChannelId, type ChannelRouter } from '../network/channel-router.js';
-import { StreamTask } from '../task/stream-task.js';
+import type { StreamTask } from '../task/stream-task.js';
 import { createTask } from '../task/superstep-task.js';
 import { configureSlotMemory } from '../memory/index.js';
 import { announceCheckpointDirectory, configureTaskCheckpoints } from '../checkpoint/task-checkpoint-env.js';
@@ -17,6 +17,9 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { FlinkError, serializeError } from '../../util/errors.js';
 import type { Transformation } from '../../api/transformation.js';
 import { closeIterationChannels, IterationAbortedError, setSuperstepCoordinator, type SuperstepReport } from '../iterations/iteration-channel.js';
+import { RateWindow, rateInputs, ratesFrom, type TaskMetrics } from '../../metrics/index.js';
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 const METRICS_INTERVAL_MS = 1000;
 const port = parentPort;
@@ -84,6 +87,17 @@ async function capturePipeline(g: JobGraph): Promise<Map<number, Transformation>
   } finally {
     restore();
   }
+}
+
+/**
+ * Waits until what this thread wrote to stdout and stderr (print(), console.log of user functions) has reached
+ * the TaskManager's main thread, and with it the `.out` file. A worker thread hands its output over one write at a
+ * time; a thread terminated before that (the JobManager ends a finished job's threads as soon as its tasks report)
+ * would drop what it still holds. Once per task end, never per record.
+ */
+function flushStdio(): Promise<void> {
+  const flush = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
 }
 
 /** The program's own console output while re-planning would repeat on every TaskManager: drop it. */
@@ -225,8 +239,21 @@ async function main(): Promise<void> {
   for (const m of early.splice(0)) deliver(m);
 
   const running = new Set(tasks);
+  // Each task's per-second rates come from its own counters over the last seconds.
+  const windows = new Map(tasks.map((t) => [t, new RateWindow()]));
+  const withRates = (t: StreamTask): TaskMetrics => {
+    const m = t.metrics();
+    m.rates = ratesFrom(m, (windows.get(t) as RateWindow).push(performance.now(), rateInputs(m)));
+    return m;
+  };
   const reporter = setInterval(() => {
-    if (running.size > 0) post({ t: 'metrics', tasks: [...running].map((t) => ({ v: t.vertex.index, s: t.subtask, m: t.metrics() })) });
+    if (running.size === 0) return;
+    const heap = getHeapStatistics();
+    post({
+      t: 'metrics',
+      tasks: [...running].map((t) => ({ v: t.vertex.index, s: t.subtask, m: withRates(t) })),
+      heap: { used: heap.used_heap_size, committed: heap.total_heap_size, limit: heap.heap_size_limit },
+    });
   }, METRICS_INTERVAL_MS);
   const timeout = g.bufferTimeout;
   const flusher = timeout >= 0 ? setInterval(() => tasks.forEach((t) => t.flushOutputs()), Math.max(1, timeout)) : undefined;
@@ -238,9 +265,11 @@ async function main(): Promise<void> {
       try {
         const result = await task.done;
         running.delete(task);
+        await flushStdio();
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FINISHED', result });
       } catch (err) {
         running.delete(task);
+        await flushStdio();
         post({ t: 'state', v: task.vertex.index, s: task.subtask, state: 'FAILED', error: serializeError(err) });
       }
     }),

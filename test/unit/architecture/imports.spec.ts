@@ -29,6 +29,11 @@ const RULES: readonly LayerRule[] = [
     folder: 'rest',
     forbidden: ['api', 'graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster', 'rpc', 'ha', 'config', 'fs'],
   },
+  // Metric names, scopes and queries: below the runtime (which reports through them) and every daemon.
+  {
+    folder: 'metrics',
+    forbidden: ['api', 'graph', 'runtime', 'jobmanager', 'taskmanager', 'client', 'minicluster', 'rpc', 'ha', 'rest', 'fs', 'appmaster', 'yarn', 'cluster'],
+  },
   // The foundation every layer uses.
   ...['util', 'config', 'fs'].map((folder) => ({
     folder,

@@ -25,7 +25,9 @@ import type {
   TaskManagerInfo,
   UploadedProgram,
   VertexSubtasks,
+  VertexTaskMetrics,
 } from '../../../src/jobmanager/dispatcher/dispatcher-gateway.js';
+import type { MetricSample } from '../../../src/metrics/index.js';
 
 export function newJobId(): string {
   return randomBytes(16).toString('hex');
@@ -142,6 +144,12 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   readonly accumulators = new Map<string, AccumulatorInfo[]>();
   /** Subtasks by job id and vertex id. */
   readonly vertexSubtasks = new Map<string, VertexSubtasks>();
+  /** What subtasks reported, by `<jobId>/<vertexId>`. */
+  readonly vertexMetrics = new Map<string, VertexTaskMetrics>();
+  readonly jobMetricSamples = new Map<string, MetricSample[]>();
+  jobManagerMetricSamples: MetricSample[] = [{ name: 'Status.JVM.Memory.Heap.Used', kind: 'gauge', value: 1024 }];
+  /** A TaskManager's own metrics by id. */
+  readonly taskManagerMetricSamples = new Map<string, MetricSample[]>();
   readonly programs: UploadedProgram[] = [];
   readonly calls: TestingGatewayCalls = { submissions: [], cancellations: [], uploads: [], runs: [], shutdowns: 0, savepoints: [], disposals: [] };
   /** Checkpoint statistics by job id; a job without an entry has taken no checkpoint. */
@@ -276,6 +284,28 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     this.check();
     this.job(jobId);
     return this.vertexSubtasks.get(`${jobId}/${vertexId}`);
+  }
+
+  async jobVertexTaskMetrics(jobId: string, vertexId: string): Promise<VertexTaskMetrics | undefined> {
+    this.check();
+    this.job(jobId);
+    return this.vertexMetrics.get(`${jobId}/${vertexId}`);
+  }
+
+  async jobMetrics(jobId: string): Promise<MetricSample[]> {
+    this.check();
+    this.job(jobId);
+    return this.jobMetricSamples.get(jobId) ?? [];
+  }
+
+  async jobManagerMetrics(): Promise<MetricSample[]> {
+    this.check();
+    return this.jobManagerMetricSamples;
+  }
+
+  async taskManagerMetrics(taskManagerId: string): Promise<MetricSample[] | undefined> {
+    this.check();
+    return this.taskManagerMetricSamples.get(taskManagerId);
   }
 
   async clusterOverview(): Promise<ClusterOverview> {
