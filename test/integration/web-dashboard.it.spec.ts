@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DashboardBrowser, SCREENSHOT_DIR, type ToleratedFailure } from './support/dashboard-browser.js';
+import { DashboardBrowser, SCREENSHOT_DIR } from './support/dashboard-browser.js';
 import { StandaloneCluster, waitFor, type CommandResult } from './support/standalone-cluster.js';
 
 interface JobDetails {
@@ -61,17 +61,7 @@ describe('web dashboard in headless Chromium', function () {
     checkpointDir = await mkdtemp(join(tmpdir(), 'flink-dashboard-checkpoints-'));
     cluster = await StandaloneCluster.start({ extraConf: [`state.checkpoints.dir: file://${checkpointDir}`] });
     dir = await cluster.tempDir('dashboard');
-    // Endpoints other parts of issue 12 add: until this build has them, the dashboard's one 404 for each is
-    // expected (it then shows "not available"); once they exist, any 404 from them fails the test.
-    const tolerated: ToleratedFailure[] = [];
-    if ((await cluster.restResponse('/jobmanager/metrics')).status === 404) {
-      tolerated.push({ pattern: /\/metrics(\?|$)/, why: 'this build has no metric endpoints yet' });
-    }
-    if ((await cluster.restResponse('/jobmanager/log')).status === 404) {
-      tolerated.push({ pattern: /\/(jobmanager|taskmanagers\/[^/]+)\/(log|stdout)$/, why: 'this build has no log endpoints yet' });
-    }
-    for (const t of tolerated) console.log(`      (tolerating 404s for ${t.pattern}: ${t.why})`);
-    browser = await DashboardBrowser.launch(cluster.restUrl, tolerated);
+    browser = await DashboardBrowser.launch(cluster.restUrl);
 
     const program = join(dir, 'printing-ticker.js');
     await writeFile(program, printingTicker('Dashboard Ticker'));
@@ -187,10 +177,6 @@ describe('web dashboard in headless Chromium', function () {
     const vertex = await c().rest<{ subtasks: Array<{ 'taskmanager-id': string }> }>(`/jobs/${jobId}/vertices/${sink.id}`);
     const tmId = vertex.subtasks[0]?.['taskmanager-id'];
     assert.ok(tmId, JSON.stringify(vertex));
-
-    const stdout = await c().restResponse(`/taskmanagers/${encodeURIComponent(tmId)}/stdout`);
-    await stdout.body?.cancel();
-    assert.notEqual(stdout.status, 404, 'GET /taskmanagers/:id/stdout answers 404: this build has no stdout endpoint, so the dashboard cannot show print() output');
 
     await b().route('/taskmanagers');
     await (await b().page.waitForSelector(`[data-test=taskmanagers] tr[data-tm="${tmId}"] a`))?.click();

@@ -34,15 +34,6 @@ export function chromiumPath(): string {
 }
 
 /**
- * A request the dashboard may get a 404 for without that being a fault: `pattern` matches its URL, `why` goes
- * into the test output.
- */
-export interface ToleratedFailure {
-  pattern: RegExp;
-  why: string;
-}
-
-/**
  * The browser globals the functions run in the page touch (this build has no DOM lib); they are serialised into
  * the page, so they reach them through `globalThis`, never through a helper of this module.
  */
@@ -59,10 +50,9 @@ export class DashboardBrowser {
     private readonly browser: Browser,
     readonly page: Page,
     readonly baseUrl: string,
-    private readonly tolerated: readonly ToleratedFailure[],
   ) {}
 
-  static async launch(baseUrl: string, tolerated: readonly ToleratedFailure[] = []): Promise<DashboardBrowser> {
+  static async launch(baseUrl: string): Promise<DashboardBrowser> {
     const browser = await puppeteer.launch({
       executablePath: chromiumPath(),
       headless: true,
@@ -73,7 +63,7 @@ export class DashboardBrowser {
     try {
       const page = await browser.newPage();
       page.setDefaultTimeout(30_000);
-      const b = new DashboardBrowser(browser, page, baseUrl, tolerated);
+      const b = new DashboardBrowser(browser, page, baseUrl);
       b.watch();
       return b;
     } catch (err) {
@@ -82,23 +72,17 @@ export class DashboardBrowser {
     }
   }
 
-  private isTolerated(url: string): boolean {
-    return this.tolerated.some((t) => t.pattern.test(url));
-  }
-
   private watch(): void {
     const p = this.page;
     p.on('console', (msg) => {
       if (msg.type() !== 'error') return;
-      // Chromium logs every 4xx answer as "Failed to load resource"; tolerated ones are not faults.
       const url = msg.location().url ?? '';
-      if (/Failed to load resource/.test(msg.text()) && this.isTolerated(url)) return;
       this.problems.push(`console error: ${msg.text()}${url ? ` (${url})` : ''}`);
     });
     p.on('pageerror', (err) => this.problems.push(`page error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     p.on('requestfailed', (req) => this.problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? '?'}`));
     p.on('response', (res) => {
-      if (res.status() >= 400 && !this.isTolerated(res.url())) this.problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+      if (res.status() >= 400) this.problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
     });
   }
 

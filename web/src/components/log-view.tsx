@@ -61,8 +61,16 @@ export function LogView({ path, kind, name }: { path: string; kind: string; name
       const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset - 1}-` } : {};
       const res = await fetch(path, { headers });
       if (res.status === 404 && offset === 0) {
-        markUnavailable(kind);
-        setShown({ text: '', loaded: true, missing: true });
+        // No such file (a daemon started in the foreground logs to its console): the server says why.
+        let reason: string | undefined;
+        try {
+          const body = (await res.json()) as { errors?: unknown };
+          if (Array.isArray(body.errors)) reason = body.errors.map(String).join(' ');
+        } catch {
+          // no JSON body: an older server without this endpoint
+        }
+        if (reason === undefined) markUnavailable(kind);
+        setShown({ text: '', loaded: true, missing: true, ...(reason !== undefined ? { error: reason } : {}) });
         stopped = true;
         return;
       }
@@ -107,7 +115,13 @@ export function LogView({ path, kind, name }: { path: string; kind: string; name
     if (el && follow && atBottom.current) el.scrollTop = el.scrollHeight;
   }, [shown.text, follow]);
 
-  if (shown.missing) return <Empty>The {name} is not available from this cluster.</Empty>;
+  if (shown.missing) {
+    return (
+      <Empty>
+        The {name} is not available{shown.error !== undefined ? `: ${shown.error}` : ' from this cluster.'}
+      </Empty>
+    );
+  }
   return (
     <div class="log-view">
       <div class="log-toolbar">

@@ -3,7 +3,7 @@ import type { MetricValue } from '../api';
 import { NONE, bytes, count, duration, metricNumber, percent } from '../format';
 import { Empty, Loading } from './common';
 
-export type MetricUnit = 'bytes' | 'ratio' | 'count' | 'ms';
+export type MetricUnit = 'bytes' | 'ratio' | 'count' | 'ms' | 'ms-fine' | 'ns';
 
 function show(v: number | undefined, unit: MetricUnit): string {
   if (v === undefined) return NONE;
@@ -14,6 +14,10 @@ function show(v: number | undefined, unit: MetricUnit): string {
       return percent(v);
     case 'ms':
       return duration(v);
+    case 'ms-fine':
+      return v < 10 ? `${v.toFixed(2)} ms` : duration(v);
+    case 'ns':
+      return duration(v / 1e6);
     default:
       return count(v);
   }

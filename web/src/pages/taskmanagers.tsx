@@ -2,7 +2,7 @@
 import { getJson, getOptional, type MetricValue, type TaskManager, type TaskManagerDetails } from '../api';
 import { Empty, ErrorNote, KeyValues, Loading, Tabs } from '../components/common';
 import { LogView } from '../components/log-view';
-import { MetricsTable } from '../components/metrics-table';
+import { MetricsTable, type MetricUnit } from '../components/metrics-table';
 import { bytes, time } from '../format';
 import { go, usePoll } from '../hooks';
 
@@ -59,17 +59,21 @@ export function TaskManagersPage() {
   );
 }
 
-/** Process metrics a TaskManager or the JobManager reports, with Flink's names. */
-export const PROCESS_METRICS: Array<[string, string, 'bytes' | 'ratio' | 'count' | 'ms']> = [
+/** Process metrics a TaskManager or the JobManager reports: Flink's `Status.JVM.*` names, and `Status.Node.*`. */
+export const PROCESS_METRICS: Array<[string, string, MetricUnit]> = [
   ['Status.JVM.Memory.Heap.Used', 'Heap used', 'bytes'],
   ['Status.JVM.Memory.Heap.Committed', 'Heap committed', 'bytes'],
   ['Status.JVM.Memory.Heap.Max', 'Heap limit', 'bytes'],
-  ['Status.JVM.Memory.NonHeap.Used', 'Non-heap used', 'bytes'],
+  ['Status.JVM.Memory.NonHeap.Used', 'Off-heap used', 'bytes'],
+  ['Status.Node.Memory.RSS', 'Resident set size', 'bytes'],
   ['Status.JVM.CPU.Load', 'CPU load', 'ratio'],
-  ['Status.JVM.CPU.Time', 'CPU time', 'ms'],
-  ['Status.JVM.Threads.Count', 'Threads', 'count'],
-  ['Status.JVM.GarbageCollector.All.Count', 'GC count', 'count'],
+  ['Status.JVM.CPU.Time', 'CPU time', 'ns'],
+  ['Status.Node.EventLoop.Delay.Mean', 'Event-loop delay (mean)', 'ms-fine'],
+  ['Status.Node.EventLoop.Delay.Max', 'Event-loop delay (max)', 'ms-fine'],
+  ['Status.Node.EventLoop.Utilization', 'Event-loop utilization', 'ratio'],
+  ['Status.JVM.GarbageCollector.All.Count', 'GC runs', 'count'],
   ['Status.JVM.GarbageCollector.All.Time', 'GC time', 'ms'],
+  ['Status.Node.Uptime', 'Uptime', 'ms'],
 ];
 
 const TM_TABS = [
