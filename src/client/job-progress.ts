@@ -70,12 +70,17 @@ export interface ProgressStream {
 }
 
 export class ProgressLine {
-  readonly #started = Date.now();
+  readonly #started: number;
   #shown = false;
   #last: { at: number; recordsIn: number; recordsOut: number } | undefined;
   #rates = { in: 0, out: 0 };
 
-  constructor(private readonly out: ProgressStream, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly out: ProgressStream,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#started = now();
+  }
 
   show(p: JobProgress): void {
     const at = this.now();

@@ -80,8 +80,8 @@ describe('metrics on a standalone cluster (issue 12)', function () {
 
   after(async () => cluster?.stop());
 
-  async function runDetached(file: string, parallelism: number): Promise<{ jobId: string; vertices: Vertex[] }> {
-    const r = await cluster.flink(['run', '-d', '-p', String(parallelism), join(dir, file)]);
+  async function runDetached(file: string, parallelism: number, dynamic: string[] = []): Promise<{ jobId: string; vertices: Vertex[] }> {
+    const r = await cluster.flink(['run', '-d', '-p', String(parallelism), ...dynamic.flatMap((d) => ['-D', d]), join(dir, file)]);
     assert.equal(r.exitCode, 0, r.describe);
     const jobId = submittedJobId(r);
     await cluster.awaitJobState(jobId, ['RUNNING']);
@@ -101,7 +101,7 @@ describe('metrics on a standalone cluster (issue 12)', function () {
   }
 
   it('counts records per task and per operator under Flink ids, and the counts grow while the job runs', async () => {
-    const { jobId, vertices } = await runDetached('steady.js', 2);
+    const { jobId, vertices } = await runDetached('steady.js', 2, [`state.checkpoints.dir=file://${join(dir, 'checkpoints')}`]);
     try {
       const source = vertices.find((v) => v.name.startsWith('Source: Numbers')) ?? (vertices[0] as Vertex);
       const keyed = vertices.find((v) => v.name.includes('Plus one'));
@@ -111,7 +111,7 @@ describe('metrics on a standalone cluster (issue 12)', function () {
       // Tasks report once a second: the ids are there from the first report on.
       const ids = await waitFor('the first metrics of the source', 30_000, async () => {
         const listed = (await cluster.rest<Array<{ id: string }>>(`/jobs/${jobId}/vertices/${source.id}/metrics`)).map((m) => m.id);
-        return listed.includes('1.numRecordsOut') ? listed : undefined;
+        return listed.includes('0.numRecordsOut') && listed.includes('1.numRecordsOut') ? listed : undefined;
       });
       for (const id of ['0.numRecordsOut', '1.numRecordsOut', '0.numRecordsOutPerSecond', '0.backPressuredTimeMsPerSecond', '0.Double.numRecordsIn', '0.Fours.numRecordsOut']) {
         assert.ok(ids.includes(id), `${id} missing from ${ids.join(', ')}`);
