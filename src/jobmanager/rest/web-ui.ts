@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,14 +99,11 @@ async function send(res: ServerResponse, file: string, cacheControl: string): Pr
     'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
   });
-  await new Promise<void>((done) => {
-    const stream = createReadStream(file);
-    stream.once('error', () => {
-      res.destroy();
-      done();
-    });
-    stream.once('end', done);
-    stream.pipe(res);
-  });
+  try {
+    // pipeline closes the file when the client goes away mid-answer, so no descriptor is left open.
+    await pipeline(createReadStream(file), res);
+  } catch {
+    res.destroy();
+  }
   return true;
 }
