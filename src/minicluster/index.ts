@@ -39,6 +39,11 @@ export class MiniCluster {
     return this.jm?.restUrl ?? '';
   }
 
+  /** The port of each metric reporter endpoint this cluster serves (one for the whole process). */
+  get metricReporterPorts(): number[] {
+    return this.reporters?.ports ?? [];
+  }
+
   get jobManager(): JobManagerProcess {
     if (!this.jm) throw new FlinkError('NOT_STARTED', 'The MiniCluster is not started.');
     return this.jm;
