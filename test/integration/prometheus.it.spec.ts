@@ -195,5 +195,7 @@ describe('Prometheus reporter on a standalone cluster', function () {
     assert.equal(lines.length, 1, log);
     assert.match(lines[0] as string, /WARN .*org\.apache\.flink\.metrics\.jmx\.JMXReporterFactory.* is not available in flink-ts/);
     assert.match(log, /Prometheus reporter 'prom' serves metrics on port \d+ \(127\.0\.0\.1\)/);
+    // bin/start-cluster.sh said it before any daemon started.
+    assert.match(cluster.startOutput, /Warning: Metric reporter 'jmx' \(metrics\.reporter\.jmx\.factory\.class: .*\) is not available in flink-ts/);
   });
 });
