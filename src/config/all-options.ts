@@ -120,11 +120,6 @@ export function lookupOption(key: string): Registered | undefined {
   return BY_KEY.get(key) ?? lookupNamed(key);
 }
 
-/** The keys of the `<name>` templates, e.g. for listing what a family of keys may hold. */
-export function namedTemplates(): ConfigOption<unknown>[] {
-  return [...new Set(NAMED.map((n) => n.template))];
-}
-
 /**
  * The template key an unknown key is a typo of, for the same name: `metrics.reporter.prom.intervall` is
  * `metrics.reporter.prom.interval`. Only the part after the name is compared, and strictly: other reporters
