@@ -1,5 +1,6 @@
 /** The registry of every option: lookup by key (current or deprecated) and "did you mean" suggestions. */
-import type { ConfigOption } from './config-option.js';
+import { isNamedKey, NAME_PLACEHOLDER, type ConfigOption } from './config-option.js';
+import { NAME_PART, namedOption } from './named-option.js';
 import {
   BlobServerOptions,
   ClientOptions,
@@ -21,6 +22,7 @@ import {
 } from './execution-options.js';
 import { FileSystemOptions } from './file-system-options.js';
 import { HighAvailabilityOptions, JobResultStoreOptions } from './high-availability-options.js';
+import { MetricOptions } from './metric-options.js';
 import { SecurityOptions } from './security-options.js';
 import { YarnConfigOptions } from './yarn-config-options.js';
 
@@ -55,6 +57,7 @@ export const OPTION_GROUPS: readonly OptionGroup[] = Object.freeze([
   group('WebOptions', WebOptions),
   group('SecurityOptions', SecurityOptions),
   group('FileSystemOptions', FileSystemOptions),
+  group('MetricOptions', MetricOptions),
 ]);
 
 export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = Object.freeze(OPTION_GROUPS.flatMap((g) => g.options));
@@ -64,6 +67,7 @@ interface Registered {
   readonly deprecated: boolean;
 }
 
+/** Exact keys; options with a `<name>` part are matched by NAMED instead. */
 const BY_KEY: ReadonlyMap<string, Registered> = (() => {
   const map = new Map<string, Registered>();
   const add = (key: string, entry: Registered): void => {
@@ -73,17 +77,74 @@ const BY_KEY: ReadonlyMap<string, Registered> = (() => {
   };
   for (const option of ALL_OPTIONS) add(option.key, { option, deprecated: false });
   for (const option of ALL_OPTIONS) for (const key of option.deprecatedKeys) add(key, { option, deprecated: true });
+  for (const key of [...map.keys()]) if (isNamedKey(key)) map.delete(key);
   return map;
 })();
 
-/** The option a key (current or deprecated) belongs to. */
+/** A key with a free part (`metrics.reporter.<name>.port`), split around it. */
+interface NamedKey {
+  readonly template: ConfigOption<unknown>;
+  readonly deprecated: boolean;
+  /** The parts before and after the `<name>` part. */
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
+const NAMED: readonly NamedKey[] = ALL_OPTIONS.flatMap((template) =>
+  [template.key, ...template.deprecatedKeys].filter(isNamedKey).map((key) => {
+    const parts = key.split('.');
+    const at = parts.indexOf(NAME_PLACEHOLDER);
+    return { template, deprecated: key !== template.key, before: parts.slice(0, at), after: parts.slice(at + 1) };
+  }),
+);
+
+/** The name a key gives a template's `<name>` part, if the key is of that template. */
+function nameIn(key: string, named: NamedKey): string | undefined {
+  const parts = key.split('.');
+  if (parts.length !== named.before.length + 1 + named.after.length) return undefined;
+  const name = parts[named.before.length] as string;
+  const fits = named.before.every((p, i) => parts[i] === p) && named.after.every((p, i) => parts[named.before.length + 1 + i] === p);
+  return fits && NAME_PART.test(name) ? name : undefined;
+}
+
+function lookupNamed(key: string): Registered | undefined {
+  for (const named of NAMED) {
+    const name = nameIn(key, named);
+    if (name !== undefined) return { option: namedOption(named.template, name), deprecated: named.deprecated };
+  }
+  return undefined;
+}
+
+/** The option a key (current or deprecated, exact or of a `<name>` template) belongs to. */
 export function lookupOption(key: string): Registered | undefined {
-  return BY_KEY.get(key);
+  return BY_KEY.get(key) ?? lookupNamed(key);
+}
+
+/**
+ * The template key an unknown key is a typo of, for the same name: `metrics.reporter.prom.intervall` is
+ * `metrics.reporter.prom.interval`. Only the part after the name is compared, and strictly: other reporters
+ * have parameters of their own (`host` is not a typo of `port`).
+ */
+export function closestNamedKey(unknown: string): string | undefined {
+  const parts = unknown.split('.');
+  let best: { key: string; distance: number } | undefined;
+  for (const named of NAMED) {
+    if (named.deprecated || parts.length <= named.before.length + 1) continue;
+    if (!named.before.every((p, i) => parts[i] === p)) continue;
+    const name = parts[named.before.length] as string;
+    if (!NAME_PART.test(name)) continue;
+    const rest = parts.slice(named.before.length + 1).join('.').toLowerCase();
+    const wanted = named.after.join('.');
+    const limit = wanted.length >= 8 ? 2 : wanted.length >= 5 ? 1 : 0;
+    const distance = Math.abs(rest.length - wanted.length) > limit ? limit + 1 : editDistance(rest, wanted.toLowerCase());
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { key: [...named.before, name, ...named.after].join('.'), distance };
+  }
+  return best?.key;
 }
 
 /** The known key closest to an unknown one, if any is close enough to be a likely typo. */
 export function suggestKey(unknown: string): string | undefined {
-  const close = closestKey(unknown);
+  const close = closestKey(unknown) ?? closestNamedKey(unknown);
   if (close !== undefined) return close;
   // A key written without its prefix ("numberOfTaskSlots") is not close in edit distance but still obvious.
   const lower = unknown.toLowerCase();

@@ -12,6 +12,7 @@ import { lookupOption, suggestKey } from './all-options.js';
 import { ConfigurationError } from './configuration-error.js';
 import { loadConfiguration, parseDynamicProperty } from './loader.js';
 import { slotHeap } from './memory.js';
+import { metricReporters } from './metric-options.js';
 import { formatValue } from './values.js';
 
 const USAGE = 'Usage: cli.js [--configDir DIR] [-D key=value ...] (check | get KEY [KEY...])';
@@ -75,7 +76,8 @@ function run(argv: readonly string[]): number {
   if (command === 'check') {
     // What only a combination of keys can get wrong, checked before any daemon starts.
     slotHeap(conf);
-    for (const warning of conf.warnings()) process.stderr.write(`Warning: ${warning}\n`);
+    // Reporters flink-ts does not have are said here too, so bin/start-cluster.sh shows them before the daemons start.
+    for (const warning of [...conf.warnings(), ...metricReporters(conf).warnings]) process.stderr.write(`Warning: ${warning}\n`);
     return 0;
   }
   const lines = options.map((option) => {

@@ -3,6 +3,16 @@
  * loader converts and checks values with it, and docs/config.md is generated from it.
  */
 
+/**
+ * The free part of a key such as `metrics.reporter.<name>.port`, where a user picks the name (one part without
+ * dots). Such an option is a template: the registry answers each concrete key with an option of its own.
+ */
+export const NAME_PLACEHOLDER = '<name>';
+
+export function isNamedKey(key: string): boolean {
+  return key.split('.').includes(NAME_PLACEHOLDER);
+}
+
 export type OptionType = 'string' | 'int' | 'double' | 'boolean' | 'duration' | 'memory' | 'enum' | 'list';
 
 export interface ConfigOption<T> {

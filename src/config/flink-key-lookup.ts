@@ -5,7 +5,7 @@
  *
  * The registry of our own options always answers first: a key in both is ours.
  */
-import { closestKey } from './all-options.js';
+import { closestKey, closestNamedKey } from './all-options.js';
 import { FLINK_KEYS } from './flink-keys.js';
 
 /**
@@ -75,11 +75,12 @@ export function matchesFlinkKeyFamily(key: string): boolean {
 /**
  * Whether a key that is not ours is one Flink knows, so that it gets a warning instead of an error. A key that
  * only fits a family (fs.<scheme>.<option>) and is one typo away from one of our keys is treated as that typo:
- * `fs.hdfs.webhdfs.adress` must not pass silently as "some file system option".
+ * `fs.hdfs.webhdfs.adress` must not pass silently as "some file system option", nor `metrics.reporter.prom.intervall`
+ * as some reporter's parameter.
  */
 export function isFlinkOnlyKey(key: string): boolean {
   if (isDeclaredFlinkKey(key)) return true;
-  return matchesFlinkKeyFamily(key) && closestKey(key) === undefined;
+  return matchesFlinkKeyFamily(key) && closestKey(key) === undefined && closestNamedKey(key) === undefined;
 }
 
 /** The declared Flink key closest to `unknown`, when it is close enough to be a likely typo. */

@@ -41,6 +41,15 @@ export {
 } from './execution-options.js';
 export { FileSystemOptions } from './file-system-options.js';
 export { HighAvailabilityOptions, JobResultStoreOptions } from './high-availability-options.js';
+export {
+  MetricOptions,
+  metricReporters,
+  PROMETHEUS_REPORTER_CLASS,
+  PROMETHEUS_REPORTER_FACTORY,
+  type MetricReportersConfig,
+  type PrometheusReporterSetup,
+} from './metric-options.js';
+export { namedOption } from './named-option.js';
 export { SecurityOptions } from './security-options.js';
 export { HIDDEN_VALUE, hideSensitiveValues, isSensitiveKey } from './sensitive-keys.js';
 export { restSslClientOptions, restSslServerOptions, restScheme, type RestSslClientOptions, type RestSslServerOptions } from './rest-ssl.js';

@@ -20,6 +20,7 @@ import {
   WebOptions,
   restAddress,
   hideSensitiveValues,
+  metricReporters,
   restSslServerOptions,
   type Configuration,
 } from '../config/index.js';
@@ -34,7 +35,7 @@ import { RestServerEndpoint, webUiHandler } from './rest/index.js';
 import { parsePortSpec } from './rest/rest-server-endpoint.js';
 import { getLogger } from '../util/logger.js';
 import { FLINK_TS_REVISION, FLINK_TS_VERSION } from '../util/version.js';
-import { MetricRegistry, ProcessMetrics } from '../metrics/index.js';
+import { MetricRegistry, MetricReporters, ProcessMetrics } from '../metrics/index.js';
 
 const log = getLogger('org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint');
 
@@ -56,6 +57,11 @@ export interface JobManagerProcessOptions {
    * JobManager logs to a console or shares another program's process (the local cluster).
    */
   logFile?: string;
+  /**
+   * Whether this JobManager starts the configured metric reporters (default true). The local cluster says false
+   * and runs one set for the whole process, as Flink's MiniCluster does.
+   */
+  startMetricReporters?: boolean;
 }
 
 export class JobManagerProcess implements LeaderContender {
@@ -75,6 +81,7 @@ export class JobManagerProcess implements LeaderContender {
   /** This JobManager's metrics: its process's, the cluster's and each running job's (read by the reporters). */
   readonly metrics = new MetricRegistry();
   private readonly processMetrics = new ProcessMetrics();
+  private reporters: MetricReporters | undefined;
   /** Resolves once this process leads and its dispatcher has recovered the jobs of the HA stores. */
   private leading!: () => void;
   private readonly leadingPromise = new Promise<void>((resolve) => (this.leading = resolve));
@@ -192,6 +199,10 @@ export class JobManagerProcess implements LeaderContender {
       await this.dispatcher.start();
       this.rm.start();
       await this.rest.start();
+      if (this.o.startMetricReporters !== false) {
+        const bindHost = conf.getOptional(JobManagerOptions.BIND_HOST);
+        this.reporters = await MetricReporters.start(metricReporters(conf), () => [this.metrics], { log, ...(bindHost === undefined ? {} : { bindHost }) });
+      }
       this.rpcAddress = `${host}:${this.rpc.port}`;
       log.info(`JobManager RPC endpoint at ${this.rpcAddress}; REST endpoint at ${this.rest.url}.`);
       if (this.ha.mode === 'ZOOKEEPER') await this.ha.restLeaderRetrieval().start((leader) => (this.restLeader = leader?.address));
@@ -240,6 +251,7 @@ export class JobManagerProcess implements LeaderContender {
     if (this.closed) return;
     this.closed = true;
     const steps: Array<[string, () => Promise<void> | void]> = [
+      ['metric reporters', () => this.reporters?.close()],
       ['dispatcher', () => this.dispatcher?.close()],
       ['resource manager', () => this.rm?.close()],
       ['REST endpoint', () => this.rest?.close()],

@@ -10,11 +10,12 @@
  * ```
  */
 import type { Configuration } from '../config/index.js';
-import { TaskManagerOptions } from '../config/index.js';
+import { JobManagerOptions, metricReporters, TaskManagerOptions } from '../config/index.js';
+import { MetricReporters } from '../metrics/index.js';
 import { JobManagerProcess } from '../jobmanager/jobmanager-process.js';
 import { createTaskExecutor, type TaskExecutor } from '../taskmanager/index.js';
 import type { JobExecutor } from '../client/job-executor.js';
-import { setLogSink } from '../util/logger.js';
+import { getLogger, setLogSink } from '../util/logger.js';
 import { programPlannerFor } from '../client/plan-worker.js';
 import { FlinkError } from '../util/errors.js';
 import { jobProgressOf, sourceVertexIds } from '../client/job-progress.js';
@@ -26,15 +27,23 @@ export interface MiniClusterOptions {
   slotsPerTaskManager?: number;
 }
 
+const log = getLogger('org.apache.flink.runtime.minicluster.MiniCluster');
+
 export class MiniCluster {
   private jm: JobManagerProcess | undefined;
   private readonly tms: TaskExecutor[] = [];
+  private reporters: MetricReporters | undefined;
   private closed = false;
 
   constructor(private readonly o: MiniClusterOptions) {}
 
   get restUrl(): string {
     return this.jm?.restUrl ?? '';
+  }
+
+  /** The port of each metric reporter endpoint this cluster serves (one for the whole process). */
+  get metricReporterPorts(): number[] {
+    return this.reporters?.ports ?? [];
   }
 
   get jobManager(): JobManagerProcess {
@@ -61,16 +70,24 @@ export class MiniCluster {
         restPort: '0',
         host: '127.0.0.1',
         planner: programPlannerFor(conf),
+        startMetricReporters: false,
       });
       await this.jm.start();
       const tmConf = conf.with({ 'jobmanager.rpc.port': String(this.jm.rpcPort) }, 'MiniCluster');
       for (let i = 0; i < this.o.taskManagers; i++) {
         // The slots share this process's heap, which flink-conf.yaml does not size: no per-slot limits here.
-        const te = createTaskExecutor(tmConf, { host: '127.0.0.1', slotHeap: undefined });
+        const te = createTaskExecutor(tmConf, { host: '127.0.0.1', slotHeap: undefined, metricReporters: undefined });
         this.tms.push(te);
         await te.start();
       }
       await this.waitForTaskManagers();
+      // One endpoint for the whole process, with the JobManager's and every TaskManager's metrics (as in Flink).
+      const jm = this.jm;
+      const bindHost = conf.getOptional(JobManagerOptions.BIND_HOST);
+      this.reporters = await MetricReporters.start(metricReporters(conf), () => [jm.metrics, ...this.tms.map((t) => t.metrics.registry)], {
+        log,
+        ...(bindHost === undefined ? {} : { bindHost }),
+      });
     } catch (err) {
       await this.close();
       throw err;
@@ -90,6 +107,7 @@ export class MiniCluster {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.reporters?.close();
     for (const tm of this.tms.splice(0)) await tm.close().catch(() => {});
     await this.jm?.close();
   }

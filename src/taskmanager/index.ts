@@ -18,6 +18,7 @@ import {
   TaskManagerOptions,
   describeHeapSetting,
   managedMemory,
+  metricReporters,
   slotHeap,
   type Configuration,
 } from '../config/index.js';
@@ -60,6 +61,7 @@ export function createTaskExecutor(conf: Configuration, overrides: Partial<TaskE
     // says otherwise (the MiniCluster runs inside another program, whose heap the configuration does not set).
     ...('slotHeap' in overrides ? {} : { slotHeap: slotHeapOf(conf) }),
     managedMemory: { ...managedMemory(conf), spillRoots: conf.get(CoreOptions.TMP_DIRS) },
+    metricReporters: metricReporters(conf),
     ...overrides,
   });
 }

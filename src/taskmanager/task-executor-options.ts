@@ -1,4 +1,5 @@
 /** What a {@link TaskExecutor} is started with (taskmanager/entrypoint.ts builds it from the configuration). */
+import type { MetricReportersConfig } from '../config/index.js';
 import type { HdfsFileSystemOptions } from '../fs/index.js';
 import type { HighAvailabilityServices, LeaderRetrieval } from '../ha/index.js';
 import type { TaskSettings } from '../runtime/task/stream-task.js';
@@ -51,6 +52,11 @@ export interface TaskExecutorOptions {
    * next to it. Unset (in-process TaskManagers, start-foreground): the REST API has no log or stdout to show.
    */
   logFile?: string;
+  /**
+   * The metric reporters this TaskManager starts (Prometheus endpoints), from `metricReporters(conf)`. Unset:
+   * none (the local cluster runs one set for the whole process).
+   */
+  metricReporters?: MetricReportersConfig;
   /** Called after each successful registration (also after reconnecting to a new leader). */
   onRegistered?: (jobManager: { host: string; port: number }, tmId: string) => void;
   /**

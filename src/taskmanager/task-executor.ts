@@ -42,6 +42,7 @@ import { getLogger } from '../util/logger.js';
 
 import type { TaskExecutorOptions } from './task-executor-options.js';
 import { TaskManagerMetrics } from './task-manager-metrics.js';
+import { MetricReporters } from '../metrics/index.js';
 export type { TaskExecutorOptions } from './task-executor-options.js';
 
 const log = getLogger('org.apache.flink.runtime.taskexecutor.TaskExecutor');
@@ -100,6 +101,7 @@ export class TaskExecutor {
   readonly metrics: TaskManagerMetrics;
   /** Its log, stdout and rotated files, which the JobManager's REST endpoint reads over RPC. */
   private readonly logFiles: DaemonLogFiles;
+  private reporters: MetricReporters | undefined;
 
   constructor(private readonly o: TaskExecutorOptions) {
     this.tmId = o.resourceId ?? randomBytes(16).toString('hex');
@@ -128,6 +130,13 @@ export class TaskExecutor {
   async start(): Promise<void> {
     await this.o.haServices?.start();
     await mkdir(this.o.tmpDir, { recursive: true });
+    if (this.o.metricReporters !== undefined) {
+      // Before registering: a scrape can tell a TaskManager that waits for its JobManager from one that is gone.
+      this.reporters = await MetricReporters.start(this.o.metricReporters, () => [this.metrics.registry], {
+        log,
+        ...(this.o.bindHost === undefined ? {} : { bindHost: this.o.bindHost }),
+      });
+    }
     await this.registration.start();
     await this.connectAndRegister();
   }
@@ -590,6 +599,7 @@ export class TaskExecutor {
     await this.data?.close().catch((e) => errors.push(e));
     await this.o.haServices?.close().catch((e) => errors.push(e));
     await rm(this.o.tmpDir, { recursive: true, force: true }).catch(() => {});
+    await this.reporters?.close().catch((e) => errors.push(e));
     this.metrics.close();
     if (errors.length > 0) log.warn(`Errors while closing the TaskExecutor: ${errors.map(String).join('; ')}`);
   }

@@ -266,12 +266,12 @@ describe('bin/flink (cli.js)', function () {
 
   it('warns once for a -D key of Apache Flink that has no effect, and still runs; an unknown -D key is an error', async () => {
     await writeFile(join(confDir, 'flink-conf.yaml'), 'classloader.resolve-order: parent-first\n');
-    const r = await flink('list', '-m', m(), '-D', 'metrics.reporter.prom.port=9249');
+    const r = await flink('list', '-m', m(), '-D', 'metrics.latency.interval=1000');
     assert.equal(r.code, 0, r.stderr);
     // The file's Flink keys are start-cluster's to report; a command repeats only what its own -D added.
     assert.equal(
       r.stderr,
-      'Warning: -D metrics.reporter.prom.port has no effect in flink-ts (an Apache Flink key that flink-ts does not use)\n',
+      'Warning: -D metrics.latency.interval has no effect in flink-ts (an Apache Flink key that flink-ts does not use)\n',
     );
     assert.match(r.stdout, /Waiting for response\.\.\./);
 

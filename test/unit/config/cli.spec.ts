@@ -81,13 +81,13 @@ describe('config cli', () => {
   });
 
   it('check: keys of Apache Flink that flink-ts does not use give one warning each and exit 0', () => {
-    const { dir, file } = confWith('metrics.reporter.prom.port: 9249\nrest.port: 8081\nsecurity.kerberos.login.use-ticket-cache: true\n');
+    const { dir, file } = confWith('metrics.latency.interval: 1000\nrest.port: 8081\nsecurity.kerberos.login.use-ticket-cache: true\n');
     const result = cli(['--configDir', dir, '-D', 'web.tmpdir=/tmp/web', 'check']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, '');
     const suffix = 'has no effect in flink-ts (an Apache Flink key that flink-ts does not use)';
     assert.deepEqual(result.stderr.trimEnd().split('\n'), [
-      `Warning: metrics.reporter.prom.port (line 1 of ${file}) ${suffix}`,
+      `Warning: metrics.latency.interval (line 1 of ${file}) ${suffix}`,
       `Warning: security.kerberos.login.use-ticket-cache (line 3 of ${file}) ${suffix}`,
       `Warning: -D web.tmpdir ${suffix}`,
     ]);

@@ -51,9 +51,9 @@ describe("Apache Flink's configuration keys", () => {
 
     it('key families cover reporter, file system and environment keys with free parts', () => {
       for (const key of [
-        'metrics.reporter.prom.class',
-        'metrics.reporter.prom.factory.class',
-        'metrics.reporter.jmx.port',
+        'metrics.reporter.grph.host',
+        'metrics.reporter.dghttp.apikey',
+        'metrics.reporter.stsd.host',
         'fs.s3a.access.key',
         's3.endpoint',
         'containerized.master.env.JAVA_HOME',
@@ -94,8 +94,8 @@ describe("Apache Flink's configuration keys", () => {
         'flink-conf.yaml': [
           'jobmanager.rpc.port: 6123',
           'jobmanager.execution.attempts-history-size: 32',
-          'metrics.reporter.prom.class: org.apache.flink.metrics.prometheus.PrometheusReporter',
-          'metrics.reporter.prom.port: 9250-9260',
+          'metrics.reporter.grph.host: graphite.example.com',
+          'metrics.reporter.grph.protocol: TCP',
           '# the last occurrence wins, also for the warning',
           'jobmanager.execution.attempts-history-size: 16',
           '',
@@ -106,8 +106,8 @@ describe("Apache Flink's configuration keys", () => {
       assert.equal(conf.get(JobManagerOptions.PORT), 6123);
       assert.deepEqual(conf.toMap(), { 'jobmanager.rpc.port': '6123' });
       assert.deepEqual(conf.warnings(), [
-        `metrics.reporter.prom.class (line 3 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
-        `metrics.reporter.prom.port (line 4 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
+        `metrics.reporter.grph.host (line 3 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
+        `metrics.reporter.grph.protocol (line 4 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
         `jobmanager.execution.attempts-history-size (line 6 of ${file}) has no effect in flink-ts (an Apache Flink key that flink-ts does not use)`,
       ]);
     });
