@@ -19,14 +19,10 @@ import {
   ResourceManagerGateway,
   TaskExecutorGateway,
   type SuperstepComplete,
-  type SuperstepReportUpdate,
   type RegistrationSuccess,
-  type CheckpointAck,
-  type CheckpointDecline,
   type CheckpointNotification,
   type SubmitTasks,
   type TriggerCheckpoint,
-  type TaskMetricsUpdate,
   type TaskStateUpdate,
   type TaskExecutorRegistration,
 } from '../rpc/gateways.js';
@@ -42,6 +38,7 @@ import { getLogger } from '../util/logger.js';
 
 import type { TaskExecutorOptions } from './task-executor-options.js';
 import { TaskManagerMetrics } from './task-manager-metrics.js';
+import { forwardTaskReport } from './task-reports.js';
 import { MetricReporters } from '../metrics/index.js';
 export type { TaskExecutorOptions } from './task-executor-options.js';
 
@@ -433,49 +430,22 @@ export class TaskExecutor {
       case 'credit':
         this.route(job, m);
         return;
-      case 'state': {
+      case 'state':
         if (m.state !== 'RUNNING') {
           handle.open.delete(`${m.v}:${m.s}`);
           this.metrics.taskEnded(job.runId, m.v, m.s);
         }
-        const base = { jobId: job.jobId, attempt: job.attempt, vertex: m.v, subtask: m.s };
-        const update: TaskStateUpdate =
-          m.state === 'RUNNING' ? { ...base, state: 'RUNNING' } : m.state === 'FINISHED' ? { ...base, state: 'FINISHED', result: m.result } : { ...base, state: 'FAILED', error: m.error };
-        this.conn?.notify(ResourceManagerGateway.updateTaskExecutionState, update);
+        forwardTaskReport(this.conn, job, m);
         return;
-      }
       case 'metrics':
         for (const t of m.tasks) this.metrics.onTaskMetrics(job, t.v, t.s, t.m);
         if (m.heap) this.metrics.onWorkerHeap(`${job.runId}/${handle.slot}`, m.heap);
-        this.conn?.notify(ResourceManagerGateway.updateTaskMetrics, {
-          jobId: job.jobId,
-          attempt: job.attempt,
-          tasks: m.tasks.map((t) => ({ vertex: t.v, subtask: t.s, metrics: t.m })),
-        } satisfies TaskMetricsUpdate);
+        forwardTaskReport(this.conn, job, m);
         return;
       case 'superstep':
-        this.conn?.notify(ResourceManagerGateway.reportSuperstep, { jobId: job.jobId, attempt: job.attempt, iteration: m.iteration, report: m.report } satisfies SuperstepReportUpdate);
-        return;
       case 'checkpoint-ack':
-        this.conn?.notify(ResourceManagerGateway.acknowledgeCheckpoint, {
-          jobId: job.jobId,
-          attempt: job.attempt,
-          vertex: m.v,
-          subtask: m.s,
-          checkpointId: m.id,
-          handle: m.handle,
-          stats: m.stats,
-        } satisfies CheckpointAck);
-        return;
       case 'checkpoint-decline':
-        this.conn?.notify(ResourceManagerGateway.declineCheckpoint, {
-          jobId: job.jobId,
-          attempt: job.attempt,
-          vertex: m.v,
-          subtask: m.s,
-          checkpointId: m.id,
-          error: m.error,
-        } satisfies CheckpointDecline);
+        forwardTaskReport(this.conn, job, m);
         return;
       case 'init-failed':
         this.failOpenTasks(job, handle, m.error);
