@@ -94,8 +94,6 @@ export class StreamTask {
   private backPressuredMs = 0;
   /** Since when the task is back-pressured; NaN while it is not. */
   private backPressuredSince = Number.NaN;
-  /** When a source's current turn on its thread began (see yieldToOutput). */
-  private turnStart = 0;
   private resolveDone!: (r: TaskResult) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the task finished (its output handed on) or failed. */
@@ -600,24 +598,9 @@ export class StreamTask {
 
   /** Lets the output drain when it is back-pressured (and other work run when it is not). */
   protected yieldToOutput(): Promise<void> {
-    if (this.cancelled) return new Promise<void>((r) => setImmediate(r));
-    if (this.isAvailable()) {
-      // A source goes on within its turn, so it gets as much of a shared thread as the tasks that read its output.
-      if (performance.now() - this.turnStart < TURN_MS) return Promise.resolve();
-      return new Promise<void>((r) =>
-        setImmediate(() => {
-          this.turnStart = performance.now();
-          r();
-        }),
-      );
-    }
+    if (this.isAvailable() || this.cancelled) return new Promise<void>((r) => setImmediate(r));
     this.backPressureBegan();
-    return new Promise<void>((r) =>
-      this.waiters.push(() => {
-        this.turnStart = performance.now();
-        r();
-      }),
-    );
+    return new Promise<void>((r) => this.waiters.push(r));
   }
 
   /** Iterations: ends the superstep in the task of an iteration head (see SuperstepTask). */
