@@ -18,6 +18,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
 import { FlinkError } from '../util/errors.js';
+import { listen } from '../util/listen.js';
 import type { MetricGroup, MetricRegistry, MetricSample } from './metric-registry.js';
 import { ReporterFilter } from './reporter-filter.js';
 
@@ -225,21 +226,4 @@ export class PrometheusReporter {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      server.off('listening', onListening);
-      reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    if (host === undefined) server.listen(port);
-    else server.listen(port, host);
-  });
 }

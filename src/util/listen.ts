@@ -55,8 +55,11 @@ export async function listenOn(server: Server, port: number, host: string, targe
   }
 }
 
-/** `server.listen(port, host)` as a promise that rejects with the system error (EADDRINUSE, ...). */
-export function listen(server: Server, port: number, host: string): Promise<void> {
+/**
+ * `server.listen(port, host)` as a promise that rejects with the system error (EADDRINUSE, ...); without a host,
+ * on every interface.
+ */
+export function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening);
@@ -68,6 +71,7 @@ export function listen(server: Server, port: number, host: string): Promise<void
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    if (host === undefined) server.listen(port);
+    else server.listen(port, host);
   });
 }

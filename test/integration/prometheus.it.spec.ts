@@ -10,26 +10,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StandaloneCluster, freePort, waitFor, type CommandResult } from './support/standalone-cluster.js';
 import { scrape, series, type PrometheusFamily } from '../support/prometheus-scrape.js';
+import { tickerJob } from './support/programs.js';
 
 const JOB_NAME = 'prometheus_ticker';
 const PORTS = 4;
 
 /** A job that runs until cancelled, over the network: a source per subtask, a key-by, a map, a sink. */
-const JOB = `import { StreamExecutionEnvironment } from 'flink-ts';
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env
-  .addSource(async (ctx) => {
-    for (let i = 0; ctx.isRunning(); i++) {
-      ctx.collect(i);
-      await new Promise((r) => setTimeout(r, 5));
-      await ctx.yield();
-    }
-  }, 'Ticker', { parallel: true })
-  .keyBy((n) => n % 7)
-  .map((n) => n * 2)
-  .addSink(() => {});
-await env.execute(${JSON.stringify(JOB_NAME)});
-`;
+const JOB = tickerJob(JOB_NAME, { parallel: true, periodMs: 5, then: '.keyBy((n) => n % 7).map((n) => n * 2).addSink(() => {})' });
 
 /** Whether a port can be listened on at 127.0.0.1 right now. */
 function isFree(port: number): Promise<boolean> {

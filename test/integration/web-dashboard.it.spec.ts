@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DashboardBrowser, SCREENSHOT_DIR } from './support/dashboard-browser.js';
 import { StandaloneCluster, waitFor, type CommandResult } from './support/standalone-cluster.js';
+import { tickerJob } from './support/programs.js';
 
 interface JobDetails {
   state: string;
@@ -18,23 +19,12 @@ interface JobDetails {
 
 /** A streaming job that runs until cancelled: ticks every 20 ms, labels them with the marker, prints them. */
 function printingTicker(jobName: string): string {
-  return `import { StreamExecutionEnvironment, ParameterTool } from 'flink-ts';
-const marker = ParameterTool.fromArgs(process.argv.slice(2)).get('marker');
-const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env.enableCheckpointing(500);
-env
-  .addSource(async (ctx) => {
-    for (let i = 0; ctx.isRunning(); i++) {
-      ctx.collect(i);
-      await new Promise((r) => setTimeout(r, 20));
-      await ctx.yield();
-    }
-  }, 'Ticker')
-  .rebalance()
-  .map((n) => marker + ' ' + n)
-  .print();
-await env.execute(${JSON.stringify(jobName)});
-`;
+  return tickerJob(jobName, {
+    checkpointIntervalMs: 500,
+    imports: ['ParameterTool'],
+    preamble: "const marker = ParameterTool.fromArgs(process.argv.slice(2)).get('marker');",
+    then: ".rebalance().map((n) => marker + ' ' + n).print()",
+  });
 }
 
 function submittedJobId(r: CommandResult): string {

@@ -78,25 +78,8 @@ export function describeError(err: unknown): string {
 
 // ---- Payloads (the fields the dashboard reads; see src/rest/*-messages.ts for the full shapes) ----
 
-export interface DashboardConfig {
-  'refresh-interval': number;
-  'timezone-name': string;
-  'flink-version': string;
-  'flink-revision': string;
-  features: { 'web-submit': boolean; 'web-cancel': boolean };
-}
-
-export interface ClusterOverview {
-  taskmanagers: number;
-  'slots-total': number;
-  'slots-available': number;
-  'jobs-running': number;
-  'jobs-finished': number;
-  'jobs-cancelled': number;
-  'jobs-failed': number;
-  'flink-version': string;
-  'flink-commit': string;
-}
+// The cluster payloads come straight from the REST contract (type-only: nothing of it is bundled).
+export type { ClusterOverviewWithVersion as ClusterOverview, DashboardConfiguration as DashboardConfig } from '../../src/rest/cluster-messages.js';
 
 export type Counts = Record<string, number>;
 
