@@ -16,6 +16,7 @@ import type {
   SubtaskDetails,
   VertexDetails,
   VertexSubtasks,
+  VertexTaskMetrics,
 } from '../dispatcher/dispatcher-gateway.js';
 import type { SerializedError } from '../../util/errors.js';
 
@@ -128,6 +129,24 @@ export function vertexSubtasks(graph: JobGraph, executions: Execution[][], verte
     return out;
   });
   return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, subtasks };
+}
+
+/**
+ * What the subtasks of a vertex last reported, with the vertex's operator names; undefined for an id the job
+ * does not have. Subtasks no longer running keep their last counters but no rates.
+ */
+export function vertexTaskMetrics(graph: JobGraph, executions: Execution[][], vertexId: string): VertexTaskMetrics | undefined {
+  const vi = graph.vertices.findIndex((v) => v.id === vertexId);
+  const v = graph.vertices[vi];
+  if (!v) return undefined;
+  return {
+    operators: v.operators.map((o) => o.name),
+    subtasks: (executions[vi] as Execution[]).map((e) => {
+      if (!e.metrics || e.state === 'RUNNING') return e.metrics;
+      const { rates: _stale, ...rest } = e.metrics;
+      return rest;
+    }),
+  };
 }
 
 function addMetrics(into: IOMetrics, m: TaskMetrics | undefined): void {

@@ -31,8 +31,9 @@ import { checkpointConfigInfo, checkpointSettings, jobConfigurationOver, type Ch
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
 import { warnIfSourcesCannotReplay } from '../checkpoint/unreplayable-sources.js';
 import { checkpointsToStartFrom, registerCheckpointWith, type JobRecoveryStores } from './job-start-state.js';
-import { endExecution, executionResult, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, type Execution } from './executions.js';
-import { jobMetricSamples } from './job-metrics.js';
+import { endExecution, executionResult, isExecutionTerminal, isSerialized, JobAccumulators, jobPlan, newExecution, vertexDetails, vertexSubtasks, vertexTaskMetrics, type Execution } from './executions.js';
+import { jobMetricSamples, JobTimes } from './job-metrics.js';
+import { ExceptionHistory, type ExceptionLocation } from './exception-history.js';
 import type { MetricSample } from '../../metrics/index.js';
 import type { VertexTaskMetrics } from '../dispatcher/dispatcher-gateway.js';
 import { pipelinedRegions, regionsToRestart, taskKey, type TaskKey } from './failover-regions.js';
@@ -58,7 +59,7 @@ export class JobMaster {
   lastModification = Date.now();
   private readonly executions: Execution[][];
   private slots: SlotAssignment[] = [];
-  private readonly exceptions: JobExceptionEntry[] = [];
+  private readonly exceptions = new ExceptionHistory();
   private rootCause: SerializedError | undefined;
   private readonly accumulators = new JobAccumulators();
   /** One slot sharing group per job: a slot holds one subtask of every vertex. */
@@ -78,10 +79,8 @@ export class JobMaster {
   /** The savepoint the job was started from, while no checkpoint of its own completed. */
   private initialRestore: CheckpointMetadata | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  /** For the job's time metrics (see job-metrics.ts): when it last began running, went down, began restarting. */
-  private runningSince = Number.NaN;
-  private downSince = Number.NaN;
-  private restartingSince = Number.NaN;
+  /** When the job last began running, went down, began restarting: for its time metrics. */
+  private readonly times = new JobTimes();
   /** Set while a stop-with-savepoint ends the job: it ends FINISHED. */
   private stopping = false;
 
@@ -298,12 +297,12 @@ export class JobMaster {
    */
   private handleFailure(err: unknown, where: ExceptionLocation | undefined, failed?: ReadonlySet<TaskKey>): void {
     if (this.ended() || this.status === 'FAILING' || this.status === 'CANCELLING') {
-      if (where) this.recordException(err, where);
+      if (where) this.exceptions.record(err, where);
       return;
     }
     if (this.status === 'RESTARTING') {
       // More failures of the attempt being restarted (its other tasks, its TaskManager): the same failure.
-      if (where) this.recordException(err, where);
+      if (where) this.exceptions.record(err, where);
       return;
     }
     const delay = this.stopping ? undefined : this.restartBackoff.onFailure(Date.now());
@@ -312,7 +311,7 @@ export class JobMaster {
       return;
     }
     const data = isSerialized(err) ? err : serializeError(err);
-    this.recordException(data, where);
+    this.exceptions.record(data, where);
     const region = failed && this.regions ? regionsToRestart(this.regions, failed) : undefined;
     if (region && region.length < this.executions.flat().length) {
       void this.restartRegion(new Set(region), delay, data, where);
@@ -426,12 +425,12 @@ export class JobMaster {
 
   private failJob(err: unknown, where: ExceptionLocation | undefined): void {
     if (this.ended() || this.status === 'FAILING') {
-      if (where) this.recordException(err, where);
+      if (where) this.exceptions.record(err, where);
       return;
     }
     const data = isSerialized(err) ? err : serializeError(err);
     this.rootCause = data;
-    this.recordException(data, where);
+    this.exceptions.record(data, where);
     log.warn(`Job ${this.graph.jobName} (${this.jobId}) switched from state ${this.status} to FAILING.${where?.taskName ? ` Task ${where.taskName} failed.` : ''}\n${formatErrorChain(data)}`);
     this.transition('FAILING');
     this.checkpoints?.stop('the job is failing');
@@ -442,15 +441,6 @@ export class JobMaster {
       });
       this.end('FAILED');
     });
-  }
-
-  private recordException(err: unknown, where: ExceptionLocation | undefined): void {
-    const data = isSerialized(err) ? err : serializeError(err);
-    const entry: JobExceptionEntry = { exception: formatErrorChain(data), timestamp: Date.now() };
-    if (where?.taskName) entry.taskName = where.taskName;
-    if (where?.location) entry.location = where.location;
-    if (where?.taskManagerId) entry.taskManagerId = where.taskManagerId;
-    this.exceptions.push(entry);
   }
 
   private async cancelTasks(): Promise<void> {
@@ -496,14 +486,7 @@ export class JobMaster {
   }
 
   private transition(status: JobStatus): void {
-    const now = Date.now();
-    if (status === 'RUNNING') {
-      this.runningSince = now;
-      this.downSince = Number.NaN;
-    } else if ((status === 'FAILING' || status === 'RESTARTING') && Number.isNaN(this.downSince)) {
-      this.downSince = now;
-    }
-    this.restartingSince = status === 'RESTARTING' ? now : Number.NaN;
+    this.times.transition(status);
     this.status = status;
     if (isTerminal(status)) this.supersteps.jobEnded();
     this.timestamps[status] ??= Date.now();
@@ -542,9 +525,7 @@ export class JobMaster {
   metricSamples(): MetricSample[] {
     return jobMetricSamples({
       status: this.status,
-      runningSince: this.runningSince,
-      downSince: this.downSince,
-      restartingSince: this.restartingSince,
+      ...this.times.since(),
       numRestarts: this.attempt,
       checkpoints: this.checkpoints && this.cp.enabled ? this.checkpointStatistics() : undefined,
     });
@@ -555,17 +536,7 @@ export class JobMaster {
    * does not have. Subtasks no longer running keep their last counters but no rates.
    */
   vertexTaskMetrics(vertexId: string): VertexTaskMetrics | undefined {
-    const vi = this.graph.vertices.findIndex((v) => v.id === vertexId);
-    const v = this.graph.vertices[vi];
-    if (!v) return undefined;
-    return {
-      operators: v.operators.map((o) => o.name),
-      subtasks: (this.executions[vi] as Execution[]).map((e) => {
-        if (!e.metrics || e.state === 'RUNNING') return e.metrics;
-        const { rates: _stale, ...rest } = e.metrics;
-        return rest;
-      }),
-    };
+    return vertexTaskMetrics(this.graph, this.executions, vertexId);
   }
 
   /** The subtasks of one vertex; undefined for an id the job does not have. */
@@ -623,7 +594,7 @@ export class JobMaster {
 
 
   exceptionHistory(): { root: JobExceptionEntry | undefined; all: JobExceptionEntry[] } {
-    return { root: this.exceptions[0], all: [...this.exceptions] };
+    return this.exceptions.history();
   }
 
   private execution(v: number, s: number): Execution {
@@ -633,11 +604,5 @@ export class JobMaster {
   private forEachExecution(fn: (e: Execution) => void): void {
     for (const v of this.executions) for (const e of v) fn(e);
   }
-}
-
-interface ExceptionLocation {
-  taskName: string | undefined;
-  location?: string;
-  taskManagerId?: string;
 }
 

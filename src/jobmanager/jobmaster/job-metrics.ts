@@ -19,6 +19,27 @@ export interface JobMetricInputs {
   checkpoints: CheckpointStatistics | undefined;
 }
 
+/** When a job last began running, went down (FAILING or RESTARTING) and began restarting; NaN when not. */
+export class JobTimes {
+  #runningSince = Number.NaN;
+  #downSince = Number.NaN;
+  #restartingSince = Number.NaN;
+
+  transition(status: JobStatus, now = Date.now()): void {
+    if (status === 'RUNNING') {
+      this.#runningSince = now;
+      this.#downSince = Number.NaN;
+    } else if ((status === 'FAILING' || status === 'RESTARTING') && Number.isNaN(this.#downSince)) {
+      this.#downSince = now;
+    }
+    this.#restartingSince = status === 'RESTARTING' ? now : Number.NaN;
+  }
+
+  since(): Pick<JobMetricInputs, 'runningSince' | 'downSince' | 'restartingSince'> {
+    return { runningSince: this.#runningSince, downSince: this.#downSince, restartingSince: this.#restartingSince };
+  }
+}
+
 /** Flink's answer for a time gauge of a job that no longer runs. */
 const NO_LONGER_RUNNING = -1;
 

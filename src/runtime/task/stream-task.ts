@@ -33,7 +33,8 @@ import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, ty
 
 export { resolveJobPath } from './chain-output.js';
 import { slotMemory } from '../memory/index.js';
-import type { OperatorCounts, TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
+import type { TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
+import { TaskIOMetrics } from './task-io-metrics.js';
 import { performance } from 'node:perf_hooks';
 
 export type { OperatorCounts, TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
@@ -44,9 +45,6 @@ const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped
 /** How long a task processes input before it lets the rest of its thread run. */
 const TURN_MS = 20;
 
-/** Java's Long.MIN_VALUE and (rounded up to the next double) Long.MAX_VALUE: Flink's watermark bounds. */
-const LONG_MIN_DOUBLE = -(2 ** 63);
-const LONG_MAX_DOUBLE = 2 ** 63;
 
 export class StreamTask {
   readonly name: string;
@@ -85,15 +83,8 @@ export class StreamTask {
   /** A source asked to stop producing (stop --drain): it ends as if its input were exhausted. */
   protected sourceStopped = false;
   protected recordsIn = 0;
-  /** Records handed to each operator of the chain by the one before it (the head's come from recordsIn). */
-  private readonly operatorIn: Array<{ n: number }> = [];
-  /** When the task began running (performance.now()); NaN before. */
-  private runStart = Number.NaN;
-  /** Milliseconds spent processing input, and back-pressured (see TaskMetrics). */
-  protected busyMs = 0;
-  private backPressuredMs = 0;
-  /** Since when the task is back-pressured; NaN while it is not. */
-  private backPressuredSince = Number.NaN;
+  /** Busy and back-pressured time, and each chain operator's records (see TaskMetrics). */
+  protected readonly io: TaskIOMetrics;
   private resolveDone!: (r: TaskResult) => void;
   private rejectDone!: (e: unknown) => void;
   /** Settles when the task finished (its output handed on) or failed. */
@@ -175,7 +166,7 @@ export class StreamTask {
     // Inside an iteration operators are created anew each superstep: chained calls look the operator up each time.
     const inLoop = vertex.operators.some((o) => o.iteration !== undefined);
     this.deferHeadOpen = vertex.inputs.some((e) => job.edges[e]?.broadcast !== undefined);
-    for (let i = 0; i < vertex.operators.length; i++) this.operatorIn.push({ n: 0 });
+    this.io = new TaskIOMetrics(vertex.operators.length);
     for (let i = vertex.operators.length - 1; i >= 0; i--) {
       const spec = vertex.operators[i] as JobVertex['operators'][number];
       const factory = OPERATORS[spec.operator];
@@ -187,7 +178,7 @@ export class StreamTask {
           const nextOut = outputs[o.chained] as Output;
           const process = next.processElement as (r: unknown, i: number) => void;
           const j = o.chained;
-          const counted = this.operatorIn[j] as { n: number };
+          const counted = this.io.operatorIn[j] as { n: number };
           return {
             tag: o.tag,
             collect: inLoop
@@ -267,7 +258,7 @@ export class StreamTask {
   }
 
   private async run(): Promise<void> {
-    this.runStart = performance.now();
+    this.io.started();
     const inFlight = await this.checkpoints.restore();
     // An unaligned checkpoint's in-flight buffers come first, before anything the producers send now.
     for (const [key, bytes] of inFlight) this.gate?.pushReplayed(key, bytes);
@@ -320,7 +311,7 @@ export class StreamTask {
 
   private signalAvailable(): void {
     if (!this.isAvailable() && !this.cancelled) return;
-    this.backPressureEnded();
+    this.io.backPressureEnded();
     for (const w of this.waiters.splice(0)) w();
     this.schedule();
   }
@@ -367,22 +358,11 @@ export class StreamTask {
       this.fail(err);
       return;
     } finally {
-      this.busyMs += performance.now() - began;
+      this.io.busyMs += performance.now() - began;
     }
     if (!gate.hasPending()) return;
     if (this.isAvailable()) this.schedule();
-    else this.backPressureBegan();
-  }
-
-  /** The task has input (or a source has records) but an output is full: back-pressured from now. */
-  protected backPressureBegan(): void {
-    if (Number.isNaN(this.backPressuredSince)) this.backPressuredSince = performance.now();
-  }
-
-  private backPressureEnded(): void {
-    if (Number.isNaN(this.backPressuredSince)) return;
-    this.backPressuredMs += performance.now() - this.backPressuredSince;
-    this.backPressuredSince = Number.NaN;
+    else this.io.backPressureBegan();
   }
 
   /**
@@ -474,51 +454,7 @@ export class StreamTask {
   }
 
   metrics(): TaskMetrics {
-    let writeRecords = 0;
-    let writeBytes = 0;
-    for (const w of this.writers) {
-      if (!w) continue;
-      writeRecords += w.recordsOut;
-      writeBytes += w.bytesOut;
-    }
-    const now = performance.now();
-    const runMs = Number.isNaN(this.runStart) ? 0 : now - this.runStart;
-    const backPressuredMs = this.backPressuredMs + (Number.isNaN(this.backPressuredSince) ? 0 : now - this.backPressuredSince);
-    let outPoolUsage = 0;
-    for (const w of this.writers) if (w) outPoolUsage = Math.max(outPoolUsage, w.poolUsage);
-    const m: TaskMetrics = {
-      readRecords: this.recordsIn,
-      readBytes: this.gate?.bytesIn ?? 0,
-      writeRecords,
-      writeBytes,
-      runMs,
-      backPressuredMs,
-      inPoolUsage: this.gate?.poolUsage ?? 0,
-      outPoolUsage,
-      operators: this.operatorCounts(),
-    };
-    if (this.gate) m.busyMs = this.busyMs;
-    if (this.valve) m.inputWatermark = Math.min(LONG_MAX_DOUBLE, Math.max(LONG_MIN_DOUBLE, this.valve.lastWatermark));
-    return m;
-  }
-
-  /**
-   * Each chain operator's records in (from the operator before it, or the task's input for the head) and out.
-   * An operator's output is the count of its busiest target per output tag: every target of a tag sees each
-   * record, so taking one of them counts a record once however many operators or edges it fans out to.
-   */
-  private operatorCounts(): OperatorCounts[] {
-    const ops = this.vertex.operators;
-    return ops.map((spec, i) => {
-      const perTag = new Map<string | undefined, number>();
-      for (const o of spec.outputs) {
-        const n = 'chained' in o ? (this.operatorIn[o.chained]?.n ?? 0) : (this.writers[o.edge]?.recordsOut ?? 0);
-        perTag.set(o.tag, Math.max(perTag.get(o.tag) ?? 0, n));
-      }
-      let out = 0;
-      for (const n of perTag.values()) out += n;
-      return { recordsIn: i === 0 ? this.recordsIn : (this.operatorIn[i]?.n ?? 0), recordsOut: out };
-    });
+    return this.io.snapshot({ vertex: this.vertex, recordsIn: this.recordsIn, gate: this.gate, writers: this.writers, inputWatermark: this.valve?.lastWatermark });
   }
 
   private waitDrained(): Promise<void> {
@@ -599,7 +535,7 @@ export class StreamTask {
   /** Lets the output drain when it is back-pressured (and other work run when it is not). */
   protected yieldToOutput(): Promise<void> {
     if (this.isAvailable() || this.cancelled) return new Promise<void>((r) => setImmediate(r));
-    this.backPressureBegan();
+    this.io.backPressureBegan();
     return new Promise<void>((r) => this.waiters.push(r));
   }
 
