@@ -28,6 +28,7 @@ import {
   type ProcessingTimeService,
 } from '../state/index.js';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { FlinkError } from '../../util/errors.js';
 import { chainOutput, customPartitioner, ingestionTimeOutput, resolveJobPath, type OutputTarget } from './chain-output.js';
 
@@ -35,7 +36,6 @@ export { resolveJobPath } from './chain-output.js';
 import { slotMemory } from '../memory/index.js';
 import type { TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
 import { TaskIOMetrics } from './task-io-metrics.js';
-import { performance } from 'node:perf_hooks';
 
 export type { OperatorCounts, TaskMetrics, TaskResult, TaskSettings } from './task-types.js';
 
@@ -44,7 +44,6 @@ const BATCH_GROUPINGS = new Set(['grouped-reduce', 'grouped-aggregate', 'grouped
 
 /** How long a task processes input before it lets the rest of its thread run. */
 const TURN_MS = 20;
-
 
 export class StreamTask {
   readonly name: string;
