@@ -7,7 +7,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { ProgramRunRequest } from '../rest/index.js';
 import { CoreOptions, ExecutionOptions, PipelineOptions, savepointRestoreSettings, type Configuration } from '../config/index.js';
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
 import { bundleProgram, ProgramNotFoundError, type JobBundle } from './bundler.js';
@@ -159,7 +160,7 @@ export function runInWorker(req: PlanRequest, runJob: (job: PlannedJob) => Promi
 
 /** The worker side of {@link runInWorker}: the program's execute() asks the main thread to run each job. */
 async function runHere(req: PlanRequest, port: NonNullable<typeof parentPort>): Promise<void> {
-  const bundle = req.bundled ? await existingBundle(req.programPath, req.bundled.programName) : await bundleProgram(req.programPath);
+  const bundle = await workerBundle(req);
   const replay: string[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let jobs = 0;
@@ -214,7 +215,7 @@ async function runHere(req: PlanRequest, port: NonNullable<typeof parentPort>): 
 }
 
 async function planHere(req: PlanRequest): Promise<PlanReply> {
-  const bundle = req.bundled ? await existingBundle(req.programPath, req.bundled.programName) : await bundleProgram(req.programPath);
+  const bundle = await workerBundle(req);
   try {
     const graph = await capturePlan(bundle, req.args, req.defaultParallelism, req.bufferTimeout, req.autoWatermarkInterval);
     if (req.jobId) graph.jobId = req.jobId;
@@ -225,6 +226,17 @@ async function planHere(req: PlanRequest): Promise<PlanReply> {
   } finally {
     await bundle.dispose();
   }
+}
+
+/**
+ * The program's bundle in a planning thread. One made here is removed when the thread ends, also when the program
+ * calls process.exit() (which ends only the thread, skipping every finally).
+ */
+async function workerBundle(req: PlanRequest): Promise<JobBundle> {
+  if (req.bundled) return existingBundle(req.programPath, req.bundled.programName);
+  const bundle = await bundleProgram(req.programPath);
+  process.once('exit', () => rmSync(dirname(bundle.path), { recursive: true, force: true }));
+  return bundle;
 }
 
 /** A bundle made by the client, used as it is (the file stays: it belongs to the caller). */
