@@ -3,6 +3,7 @@
  * ES module. `flink-ts` imports resolve to a shim that reads the API from a global the host installs,
  * so the bundle runs the same in the client and on every TaskManager, wherever it is stored.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -80,7 +81,15 @@ export async function bundleProgram(programPath: string): Promise<JobBundle> {
   const fileName = `${programName.replace(/\.(m?[jt]s|cjs)$/, '')}.bundle.mjs`;
   const path = join(dir, fileName);
   await writeFile(path, code);
-  return { programName, fileName, data: code, path, dispose: () => rm(dir, { recursive: true, force: true }) };
+  // A program that calls process.exit() skips every finally of its caller: the bundle still goes when the
+  // process (or the planning thread) ends.
+  const removeAtExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeAtExit);
+  const dispose = async (): Promise<void> => {
+    process.off('exit', removeAtExit);
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { programName, fileName, data: code, path, dispose };
 }
 
 const MAP_PREFIX = '//# sourceMappingURL=data:application/json;base64,';

@@ -7,8 +7,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { ProgramRunRequest } from '../rest/index.js';
 import { CoreOptions, ExecutionOptions, PipelineOptions, savepointRestoreSettings, type Configuration } from '../config/index.js';
 import { readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { deserializeError, FlinkError, serializeError } from '../util/errors.js';
 import type { SerializedError } from '../util/errors.js';
 import { bundleProgram, ProgramNotFoundError, type JobBundle } from './bundler.js';
@@ -228,15 +227,9 @@ async function planHere(req: PlanRequest): Promise<PlanReply> {
   }
 }
 
-/**
- * The program's bundle in a planning thread. One made here is removed when the thread ends, also when the program
- * calls process.exit() (which ends only the thread, skipping every finally).
- */
+/** The program's bundle in a planning thread: the caller's file as it is, or one made here. */
 async function workerBundle(req: PlanRequest): Promise<JobBundle> {
-  if (req.bundled) return existingBundle(req.programPath, req.bundled.programName);
-  const bundle = await bundleProgram(req.programPath);
-  process.once('exit', () => rmSync(dirname(bundle.path), { recursive: true, force: true }));
-  return bundle;
+  return req.bundled ? existingBundle(req.programPath, req.bundled.programName) : bundleProgram(req.programPath);
 }
 
 /** A bundle made by the client, used as it is (the file stays: it belongs to the caller). */
