@@ -12,9 +12,8 @@ import { deserializeError, FlinkError, serializeError } from '../util/errors.js'
 import type { SerializedError } from '../util/errors.js';
 import { bundleProgram, ProgramNotFoundError, type JobBundle } from './bundler.js';
 import type { CapturedPipeline, JobExecutionResultData } from '../api/context.js';
-import { buildJobGraph, FAILED_REPLAY_PREFIX } from '../graph/index.js';
-import { markJobFailure } from './job-executor.js';
-import { capturePlan, decodeAccumulators, encodeAccumulators, JobExecutionError, ProgramMissingJobError, runInPlanMode } from './program.js';
+import { buildJobGraph } from '../graph/index.js';
+import { capturePlan, decodeAccumulators, encodeAccumulators, JobExecutionError, ProgramMissingJobError, runInPlanMode, trackedExecute } from './program.js';
 
 export interface PlanRequest {
   programPath: string;
@@ -178,25 +177,19 @@ async function runHere(req: PlanRequest, port: NonNullable<typeof parentPort>): 
     replay.push(encodeAccumulators(accumulators));
     return { jobId: outcome.jobId, netRuntime: outcome.netRuntime, accumulators };
   };
-  // One job at a time: each reply belongs to the job asked for last; a failed one leaves its replay entry too.
-  const execute = (p: CapturedPipeline): Promise<JobExecutionResultData> => {
-    const job = queue.then(() =>
-      runJob(p).catch((err: Error) => {
-        if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err.message}`);
-        throw markJobFailure(err);
-      }),
-    );
-    queue = job.then(
-      () => undefined,
-      () => undefined,
-    );
-    inFlight.add(job);
-    void job.then(
-      () => inFlight.delete(job),
-      () => inFlight.delete(job),
-    );
-    return job;
-  };
+  // One job at a time: each reply belongs to the job asked for last.
+  const execute = trackedExecute(
+    (p) => {
+      const job = queue.then(() => runJob(p));
+      queue = job.then(
+        () => undefined,
+        () => undefined,
+      );
+      return job;
+    },
+    replay,
+    inFlight,
+  );
   try {
     await runInPlanMode(bundle, req.args, {
       mode: 'client',

@@ -162,23 +162,8 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
     return { jobId, netRuntime: result.netRuntime, accumulators };
   };
   // Every execute() leaves one replay entry, a failed one too: the program may catch the failure and go on.
-  const inFlight = new Set<Promise<JobExecutionResultData>>();
-  const execute = (p: CapturedPipeline): Promise<JobExecutionResultData> => {
-    const job = (async () => {
-      try {
-        return await executeJob(p);
-      } catch (err) {
-        if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err instanceof Error ? err.message : String(err)}`);
-        throw markJobFailure(err);
-      }
-    })();
-    inFlight.add(job);
-    void job.then(
-      () => inFlight.delete(job),
-      () => inFlight.delete(job),
-    );
-    return job;
-  };
+  const inFlight = new Set<Promise<unknown>>();
+  const execute = trackedExecute(executeJob, replay, inFlight);
 
   try {
     await runInPlanMode(bundle, opts.args, {
@@ -201,7 +186,7 @@ export async function runProgram(opts: ProgramOptions): Promise<void> {
  * print(), collect() or count()). Ending now would lose their results, so wait for them, and for whatever
  * the program chained onto them; then say what to fix. A failed one fails the run.
  */
-async function awaitForgottenJobs(inFlight: Set<Promise<JobExecutionResultData>>, warn: (line: string) => void): Promise<void> {
+async function awaitForgottenJobs(inFlight: Set<Promise<unknown>>, warn: (line: string) => void): Promise<void> {
   if (inFlight.size === 0) return;
   let forgotten = 0;
   const failures: unknown[] = [];
@@ -296,6 +281,30 @@ async function waitForResult(
   } finally {
     progress?.clear();
   }
+}
+
+/**
+ * A program's execute() over a job runner: a failed job leaves its replay entry (the program may catch the
+ * failure and go on, and the replay must see it fail again), and every job stays in `inFlight` until it settled,
+ * so a job the program did not await is still waited for.
+ */
+export function trackedExecute(
+  run: (p: CapturedPipeline) => Promise<JobExecutionResultData>,
+  replay: string[],
+  inFlight: Set<Promise<unknown>>,
+): (p: CapturedPipeline) => Promise<JobExecutionResultData> {
+  return (p) => {
+    const job = run(p).catch((err: unknown) => {
+      if (replay.length === p.executeIndex) replay.push(`${FAILED_REPLAY_PREFIX}${err instanceof Error ? err.message : String(err)}`);
+      throw markJobFailure(err);
+    });
+    inFlight.add(job);
+    void job.then(
+      () => inFlight.delete(job),
+      () => inFlight.delete(job),
+    );
+    return job;
+  };
 }
 
 /** `-s <savepoint> [-n]`: the job restores from the savepoint (a plain relative path is the client's, made absolute). */

@@ -106,3 +106,12 @@ export interface SavepointRequest {
   /** The format the client asked for (REST `formatType`, CLI `-type`); flink-ts writes one format for both. */
   formatType?: 'CANONICAL' | 'NATIVE';
 }
+
+/** The statistics of a job that takes no checkpoints (a batch job): all counts 0, no history. */
+export function noCheckpointStatistics(): CheckpointStatistics {
+  return {
+    counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
+    history: [],
+    completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] },
+  };
+}

@@ -26,6 +26,7 @@ import { getLogger } from '../../util/logger.js';
 import { cleanupFileSinks, prepareFileSinks } from './file-sinks.js';
 import { SuperstepBarrier } from './superstep-barrier.js';
 import type { CheckpointConfigInfo, CheckpointRecord, CheckpointStatistics, SavepointRequest } from '../checkpoint/checkpoint-stats.js';
+import { noCheckpointStatistics } from '../checkpoint/checkpoint-stats.js';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
 import { checkpointConfigInfo, checkpointSettings, jobConfigurationOver, type CheckpointSettings } from '../checkpoint/checkpoint-settings.js';
 import { restartBackoffFor, type RestartBackoff } from '../checkpoint/restart-strategy.js';
@@ -574,13 +575,7 @@ export class JobMaster {
   }
 
   checkpointStatistics(): CheckpointStatistics {
-    return (
-      this.checkpoints?.statistics() ?? {
-        counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
-        history: [],
-        completedSamples: { stateSize: [], checkpointedSize: [], endToEndDuration: [] },
-      }
-    );
+    return this.checkpoints?.statistics() ?? noCheckpointStatistics();
   }
 
   /** One checkpoint of the history, or undefined. */

@@ -79,10 +79,8 @@ export function metricRoutes(ctx: HandlerContext): Route[] {
       path: '/taskmanagers/metrics',
       handler: (req) =>
         answer(async () => {
-          const wanted = listParameter(req.query, 'taskmanagers');
-          const ids = (await gateway.taskManagers()).map((t) => t.id).filter((id) => wanted === undefined || wanted.includes(id));
-          const per = await Promise.all(ids.map((id) => gateway.taskManagerMetrics(id).catch(() => undefined)));
-          return aggregatedValues(per.filter((p): p is MetricSample[] => p !== undefined), req.query);
+          const ids = (await gateway.taskManagers()).map((t) => t.id);
+          return aggregatedOver(ids, 'taskmanagers', (id) => gateway.taskManagerMetrics(id), req.query);
         }),
     },
     {
@@ -101,10 +99,8 @@ export function metricRoutes(ctx: HandlerContext): Route[] {
       path: '/jobs/metrics',
       handler: (req) =>
         answer(async () => {
-          const wanted = listParameter(req.query, 'jobs');
-          const ids = (await gateway.listJobs()).map((j) => j.jobId).filter((id) => wanted === undefined || wanted.includes(id));
-          const per = await Promise.all(ids.map((id) => gateway.jobMetrics(id).catch(() => undefined)));
-          return aggregatedValues(per.filter((p): p is MetricSample[] => p !== undefined), req.query);
+          const ids = (await gateway.listJobs()).map((j) => j.jobId);
+          return aggregatedOver(ids, 'jobs', (id) => gateway.jobMetrics(id), req.query);
         }),
     },
     {
@@ -158,6 +154,25 @@ export function metricRoutes(ctx: HandlerContext): Route[] {
       handler: async (req) => ({ status: 200, body: backPressureJson(await vertexMetrics(req), ctx.now()) }),
     },
   ];
+}
+
+/**
+ * Aggregates the metrics of the entities (TaskManagers, jobs) the `selection` parameter names (all when absent);
+ * one that cannot answer (gone meanwhile) is left out.
+ */
+async function aggregatedOver(
+  ids: string[],
+  selection: string,
+  metricsOf: (id: string) => Promise<MetricSample[] | undefined>,
+  query: URLSearchParams,
+): Promise<Array<Record<string, string | number>>> {
+  const wanted = listParameter(query, selection);
+  const chosen = ids.filter((id) => wanted === undefined || wanted.includes(id));
+  const per = await Promise.all(chosen.map((id) => metricsOf(id).catch(() => undefined)));
+  return aggregatedValues(
+    per.filter((p): p is MetricSample[] => p !== undefined),
+    query,
+  );
 }
 
 /** Runs a metric query, answering a malformed parameter with 400 and what to write instead. */
